@@ -1,0 +1,24 @@
+"""autype-guard: find hardcoded Autype API keys before they ship."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .api import ScanOptions, ScanReport, scan_bytes, scan_paths, scan_text
+from .config import Config, ConfigError, load_config
+from .model import Finding, Severity, Span
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Finding",
+    "ScanOptions",
+    "ScanReport",
+    "Severity",
+    "Span",
+    "__version__",
+    "load_config",
+    "scan_bytes",
+    "scan_paths",
+    "scan_text",
+]

@@ -1,0 +1,230 @@
+"""The library entry points: `scan_paths`, `scan_bytes` and `scan_text`.
+
+What the CLI, the pre-commit hook and the tests call. Never prints, never exits, never raises
+for a bad file: problems come back as `FileResult.error` (could not scan) or notes.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from .config import Config
+from .context import FileContext, ScanSettings
+from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relative_to_root
+from .exposure import place_of
+from .keys import KeyMatcher
+from .model import FileKind, FileResult, Finding
+from .rules import RULES, Rule, precedence
+from .suppress import is_config_ignored, is_inline_ignored
+from .textio import decode, looks_binary
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Per-run choices that are not repository configuration."""
+
+    show_secrets: bool = False
+    show_placeholders: bool = False
+    respect_gitignore: bool = True
+    inline_ignore: bool = True
+    jobs: int = 1
+
+    @property
+    def settings(self) -> ScanSettings:
+        return ScanSettings(self.show_secrets, self.show_placeholders)
+
+
+@dataclass
+class ScanReport:
+    """The outcome of a run: per-file results plus what discovery skipped."""
+
+    files: list[FileResult] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    stats: DiscoveryStats = field(default_factory=DiscoveryStats)
+    elapsed: float = 0.0
+
+    @property
+    def findings(self) -> list[Finding]:
+        out = [f for result in self.files for f in result.findings]
+        out.sort(key=lambda f: (f.path, f.line, f.column, f.code))
+        return out
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """(path, reason) for everything that should have been scanned and could not be."""
+        out = [(r.path, r.error) for r in self.files if r.error]
+        out.extend((s.display, s.reason) for s in self.skipped if s.error)
+        return out
+
+    @property
+    def scanned(self) -> int:
+        return sum(1 for r in self.files if r.error is None and r.skipped is None)
+
+    @property
+    def binary(self) -> int:
+        return sum(1 for r in self.files if r.skipped == "binary")
+
+    @property
+    def suppressed(self) -> int:
+        return sum(r.suppressed for r in self.files)
+
+
+@lru_cache(maxsize=8)
+def _matcher(pattern: str) -> KeyMatcher:
+    return KeyMatcher(pattern)
+
+
+def active_rules(config: Config) -> tuple[type[Rule], ...]:
+    """The rules enabled by config and `--select`/`--ignore`."""
+    return tuple(rule for rule in RULES if config.is_enabled(rule.CODE))
+
+
+@lru_cache(maxsize=8)
+def _markers(rules: tuple[type[Rule], ...]) -> tuple[bytes, ...]:
+    return tuple(sorted({m for rule in rules for m in rule.MARKERS}))
+
+
+def scan_bytes(
+    data: bytes,
+    display: str,
+    config: Config,
+    options: ScanOptions = ScanOptions(),
+    *,
+    relpath: Optional[str] = None,
+) -> FileResult:
+    """Scan one file's content as if it lived at `display`. Never raises."""
+    kind = classify(display, data[:256])
+    result = FileResult(display, kind, size=len(data))
+    if looks_binary(data):
+        result.kind = FileKind.BINARY
+        result.skipped = "binary"
+        return result
+    rules = active_rules(config)
+    if not any(marker in data for marker in _markers(rules)):
+        return result
+    decoded = decode(data)
+    result.notes.extend(decoded.notes)
+    ctx = FileContext(
+        path=display,
+        kind=kind,
+        place=place_of(display, kind, decoded.text, config),
+        text=decoded.text,
+        config=config,
+        matcher=_matcher(config.key_pattern),
+        settings=options.settings,
+    )
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(rule.check(ctx))
+    result.notes.extend(ctx.notes)
+    rel = relpath if relpath is not None else display
+    kept = []
+    for finding in _one_per_line(findings):
+        line_start, line_end = ctx.lines.line_bounds(
+            ctx.lines.offset_of(finding.line, finding.column) or 0
+        )
+        if (
+            options.inline_ignore
+            and is_inline_ignored(decoded.text[line_start:line_end], finding.code)
+        ) or is_config_ignored(finding, rel, config):
+            result.suppressed += 1
+        else:
+            kept.append(finding)
+    result.findings = kept
+    return result
+
+
+def _one_per_line(findings: list[Finding]) -> list[Finding]:
+    """Keep the most specific finding on each line (see `rules.precedence`)."""
+    best: dict[int, Finding] = {}
+    for finding in findings:
+        env_file = finding.kind is FileKind.ENV
+        old = best.get(finding.line)
+        if (
+            old is None
+            or precedence(finding.code, env_file) < precedence(old.code, env_file)
+            or (old.placeholder and not finding.placeholder)
+        ):
+            best[finding.line] = finding
+    return [best[line] for line in sorted(best)]
+
+
+def scan_text(
+    text: str,
+    path: str = "<stdin>",
+    config: Optional[Config] = None,
+    options: ScanOptions = ScanOptions(),
+) -> FileResult:
+    """Scan a string as if it were the file `path`. Never raises."""
+    return scan_bytes(text.encode("utf-8"), path, config or Config(), options)
+
+
+def read_file(path: Path) -> bytes:
+    """Read a regular file without blocking on FIFOs or devices swapped in after discovery."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def scan_file(candidate: Candidate, config: Config, options: ScanOptions) -> FileResult:
+    """Read and scan one discovered file. Never raises; read errors become `error`."""
+    try:
+        data = read_file(candidate.path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return FileResult(candidate.display, classify(candidate.display), error=reason)
+    try:
+        return scan_bytes(
+            data,
+            candidate.display,
+            config,
+            options,
+            relpath=relative_to_root(candidate.path, config.root),
+        )
+    except Exception as exc:
+        return FileResult(
+            candidate.display,
+            classify(candidate.display),
+            error=f"internal error while scanning: {type(exc).__name__}: {exc}",
+        )
+
+
+def scan_paths(
+    paths: Sequence[Path], config: Config, options: ScanOptions = ScanOptions()
+) -> ScanReport:
+    """Discover and scan everything under `paths`. Never raises for file-system trouble."""
+    started = time.perf_counter()
+    walker = Walker(config, respect_gitignore=options.respect_gitignore)
+    report = ScanReport(stats=walker.stats)
+    candidates: list[Candidate] = []
+    for item in walker.walk(paths):
+        if isinstance(item, Skip):
+            report.skipped.append(item)
+        else:
+            candidates.append(item)
+    report.files.extend(_scan_all(candidates, config, options))
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def _scan_all(
+    candidates: list[Candidate], config: Config, options: ScanOptions
+) -> Iterable[FileResult]:
+    return [scan_file(c, config, options) for c in candidates]

@@ -1,0 +1,256 @@
+"""Find, read and validate configuration into a frozen `Config`.
+
+Configuration lives in `.autype-guard.toml` (top-level keys) or in the `[tool.autype-guard]`
+table of `pyproject.toml`; the nearest one from the scan root upward wins, and
+`.autype-guard.toml` wins over `pyproject.toml` in the same directory. Unknown keys and bad
+values are errors: a typo in a security tool's config must not silently widen what passes.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Optional
+
+from .keys import DEFAULT_ENV_VAR, DEFAULT_KEY_PATTERN, PREFIX
+from .model import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+CONFIG_FILE = ".autype-guard.toml"
+PYPROJECT = "pyproject.toml"
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+)
+# Build output and public web roots whose files reach browsers (see `exposure.py`).
+DEFAULT_BROWSER_PATHS: tuple[str, ...] = (
+    "**/dist/**",
+    "**/build/**",
+    "**/out/**",
+    "**/.next/static/**",
+    "**/public/**",
+    "**/static/**",
+    "**/assets/**",
+    "**/wwwroot/**",
+)
+# Environment-variable prefixes that frameworks inline into browser bundles.
+DEFAULT_PUBLIC_ENV_PREFIXES: tuple[str, ...] = (
+    "NEXT_PUBLIC_",
+    "VITE_",
+    "REACT_APP_",
+    "NUXT_PUBLIC_",
+    "EXPO_PUBLIC_",
+    "GATSBY_",
+    "PUBLIC_",
+    "VUE_APP_",
+    "NG_APP_",
+    "STORYBOOK_",
+)
+
+_RULE_CODE = re.compile(r"AG[1-9][0-9]{2}")
+_ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ConfigError(Exception):
+    """A configuration problem, with a one-line message naming the key at fault."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings; CLI options are merged in with `dataclasses.replace`."""
+
+    root: Path = field(default_factory=Path.cwd)
+    source: Optional[Path] = None
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    allowlist: frozenset[str] = frozenset()
+    key_pattern: str = DEFAULT_KEY_PATTERN
+    env_var: str = DEFAULT_ENV_VAR
+    disable: frozenset[str] = frozenset()
+    select: Optional[frozenset[str]] = None
+    severity: tuple[tuple[str, Severity], ...] = ()
+    browser_paths: tuple[str, ...] = DEFAULT_BROWSER_PATHS
+    public_env_prefixes: tuple[str, ...] = DEFAULT_PUBLIC_ENV_PREFIXES
+
+    @property
+    def excludes(self) -> tuple[str, ...]:
+        return self.exclude + self.extend_exclude
+
+    def is_enabled(self, code: str) -> bool:
+        if code in self.disable:
+            return False
+        return self.select is None or code in self.select
+
+    def severity_for(self, code: str, default: Severity) -> Severity:
+        for rule, level in self.severity:
+            if rule == code:
+                return level
+        return default
+
+
+def find_config_file(start: Path) -> Optional[Path]:
+    """The nearest config file from `start` upward, or None."""
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        own = candidate / CONFIG_FILE
+        if own.is_file():
+            return own
+        pyproject = candidate / PYPROJECT
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+    return None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "autype-guard" in tool
+
+
+def load_config(start: Path, explicit: Optional[Path] = None) -> Config:
+    """Read the config that applies to `start` (or `explicit`); raise ConfigError if invalid."""
+    path = explicit if explicit is not None else find_config_file(start)
+    if path is None:
+        root = start.resolve()
+        return Config(root=root if root.is_dir() else root.parent)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config is not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == PYPROJECT:
+        table = data.get("tool", {}).get("autype-guard", {})
+    else:
+        table = data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.autype-guard] must be a table")
+    return parse_config(table, root=path.resolve().parent, source=path)
+
+
+def _str_list(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _codes(path: Path, key: str, value: Any) -> frozenset[str]:
+    codes = _str_list(path, key, value)
+    return frozenset(check_rule_codes(codes, f"{path}: '{key}'"))
+
+
+def check_rule_codes(codes: tuple[str, ...] | list[str], where: str) -> list[str]:
+    """Validate rule codes (or code prefixes such as AG1); raise ConfigError naming `where`."""
+    from .rules import RULES
+
+    known = {rule.CODE for rule in RULES}
+    out = []
+    for code in codes:
+        code = code.strip().upper()
+        if code == "ALL":
+            out.extend(sorted(known))
+            continue
+        matches = (
+            [k for k in known if k.startswith(code)] if re.fullmatch(r"AG\d{0,3}", code) else []
+        )
+        if not matches:
+            raise ConfigError(f"{where}: unknown rule code {code!r}")
+        out.extend(matches)
+    return out
+
+
+def validate_key_pattern(pattern: str, where: str) -> str:
+    """Compile-check a `key-pattern`; it must match the prefix and avoid nested quantifiers."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"{where}: 'key-pattern' is not a valid regex: {exc}") from None
+    if not pattern.startswith(PREFIX):
+        raise ConfigError(f"{where}: 'key-pattern' must start with the literal prefix {PREFIX!r}")
+    # NOTE: a quantified group that itself contains a quantifier, e.g. (a+)+, can backtrack
+    # exponentially on crafted input; the scanner must stay linear, so such patterns are refused.
+    if re.search(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]", pattern):
+        raise ConfigError(
+            f"{where}: 'key-pattern' nests quantifiers and could backtrack catastrophically"
+        )
+    if compiled.match(PREFIX + "A" * 64) is None and compiled.match(PREFIX + "a1" * 32) is None:
+        raise ConfigError(f"{where}: 'key-pattern' does not match a typical key")
+    return pattern
+
+
+def parse_config(table: Mapping[str, Any], root: Path, source: Optional[Path] = None) -> Config:
+    """Validate a config table into a Config; raise ConfigError on unknown keys or bad values."""
+    where = source if source is not None else root
+    config = Config(root=root, source=source)
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in ("exclude", "extend-exclude", "browser-paths", "public-env-prefixes"):
+            changes[key.replace("-", "_")] = _str_list(where, key, value)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
+            changes["per_file_ignores"] = tuple(
+                (glob, tuple(sorted(_codes(where, f"per-file-ignores.{glob}", codes))))
+                for glob, codes in value.items()
+            )
+        elif key == "allowlist":
+            items = _str_list(where, key, value)
+            for item in items:
+                if not re.fullmatch(r"[0-9a-f]{64}", item):
+                    raise ConfigError(
+                        f"{where}: 'allowlist' entries must be SHA-256 fingerprints, got {item!r}"
+                    )
+            changes["allowlist"] = frozenset(items)
+        elif key == "key-pattern":
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: 'key-pattern' must be a string")
+            changes["key_pattern"] = validate_key_pattern(value, str(where))
+        elif key == "env-var":
+            if not isinstance(value, str) or not _ENV_VAR_NAME.fullmatch(value):
+                raise ConfigError(f"{where}: 'env-var' must be an environment variable name")
+            changes["env_var"] = value
+        elif key == "disable":
+            changes["disable"] = _codes(where, key, value)
+        elif key == "severity":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: 'severity' must be a table of code = level")
+            levels = []
+            for code, level in value.items():
+                (checked,) = check_rule_codes([code], f"{where}: 'severity'")[:1]
+                try:
+                    levels.append((checked, Severity(level)))
+                except ValueError:
+                    names = ", ".join(s.value for s in Severity)
+                    raise ConfigError(
+                        f"{where}: 'severity.{code}' must be one of {names}, got {level!r}"
+                    ) from None
+            changes["severity"] = tuple(levels)
+        else:
+            raise ConfigError(f"{where}: unknown config key {key!r}")
+    return replace(config, **changes)

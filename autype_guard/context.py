@@ -1,0 +1,158 @@
+"""What rules see of one file: its text, kind, place and the keys the scanners found in it.
+
+Scanner work is done lazily and at most once per file, however many rules ask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Protocol
+
+from .config import Config
+from .keys import KeyMatcher, fingerprint, redact
+from .model import FileKind, Finding, Fix, Place, RelatedLocation, Severity, Span
+from .scanners import KeyOccurrence
+from .textio import LineIndex
+
+# How much of a line a snippet shows on each side of a finding: enough to recognise the code,
+# never a whole minified bundle.
+SNIPPET_CONTEXT = 40
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """Per-run switches that change what findings contain."""
+
+    show_secrets: bool = False
+    show_placeholders: bool = False
+
+
+@dataclass
+class FileContext:
+    """One file as the rules see it. Holds the raw text: never serialised."""
+
+    path: str
+    kind: FileKind
+    place: Place
+    text: str
+    config: Config
+    matcher: KeyMatcher
+    settings: ScanSettings = field(default_factory=ScanSettings)
+    notes: list[str] = field(default_factory=list)
+    _occurrences: Optional[list[KeyOccurrence]] = None
+    _lines: Optional[LineIndex] = None
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+    @property
+    def key_occurrences(self) -> list[KeyOccurrence]:
+        """Every key in the file, found by the scanner for its kind (computed once)."""
+        if self._occurrences is None:
+            if self.kind is FileKind.PYTHON:
+                from .scanners.python import scan_python
+
+                occurrences, notes = scan_python(self.text, self.matcher)
+                self.notes.extend(notes)
+            else:
+                from .scanners.text import scan_text
+
+                occurrences = list(scan_text(self.text, self.matcher))
+            self._occurrences = occurrences
+        return self._occurrences
+
+    def span(self, start: int, end: int) -> Span:
+        """The Span of character offsets [start, end), clipped to the first line."""
+        first = self.lines.position(start)
+        line_end = self.text.find("\n", start, end)
+        last = self.lines.position(end if line_end == -1 else line_end)
+        return Span(first, last)
+
+    def snippet(self, start: int, end: int, shown: str) -> tuple[str, int]:
+        """The line around [start, end) clipped to a window, with `shown` in place of the
+        matched text and every other key on it redacted; returns (snippet, caret column)."""
+        line_start, line_end = self.lines.line_bounds(start)
+        end = min(end, line_end)
+        left = max(line_start, start - SNIPPET_CONTEXT)
+        right = min(line_end, end + SNIPPET_CONTEXT)
+        before = self._redact_window(self.text[left:start])
+        after = self._redact_window(self.text[end:right])
+        prefix = "…" if left > line_start else ""
+        suffix = "…" if right < line_end else ""
+        text = f"{prefix}{before}{shown}{after}{suffix}".replace("\t", " ").rstrip("\r")
+        return text, len(prefix) + len(before)
+
+    def _redact_window(self, text: str) -> str:
+        if self.settings.show_secrets:
+            return text
+        pieces = []
+        last = 0
+        for hit in self.matcher.find(text):
+            pieces.append(text[last : hit.start])
+            pieces.append(redact(hit.key))
+            last = hit.end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def shown_key(self, key: str) -> str:
+        return key if self.settings.show_secrets else redact(key)
+
+    def finding(
+        self,
+        rule: RuleLike,
+        start: int,
+        end: int,
+        message: str,
+        *,
+        key: Optional[str] = None,
+        identity: Optional[str] = None,
+        suggestion: str = "",
+        fix: Optional[Fix] = None,
+        encoding: str = "",
+        placeholder: bool = False,
+        related: tuple[RelatedLocation, ...] = (),
+        severity: Optional[Severity] = None,
+    ) -> Finding:
+        """Build a Finding for `rule` at [start, end). A key is hashed, never stored."""
+        if key is not None:
+            print_fp = fingerprint(key)
+            shown = self.shown_key(key)
+        else:
+            print_fp = fingerprint(f"{rule.CODE}\0{self.path}\0{identity or ''}")
+            shown = self.text[start:end]
+        snippet, caret = self.snippet(start, end, shown)
+        level = severity or self.config.severity_for(rule.CODE, rule.SEVERITY)
+        if placeholder:
+            level = Severity.INFO
+        return Finding(
+            code=rule.CODE,
+            name=rule.NAME,
+            message=message,
+            path=self.path,
+            kind=self.kind,
+            span=self.span(start, end),
+            severity=level,
+            fingerprint=print_fp,
+            preview=shown if key is not None else "",
+            suggestion=suggestion,
+            snippet=snippet,
+            snippet_caret=(caret, max(1, len(shown))),
+            fix=fix,
+            encoding=encoding,
+            placeholder=placeholder,
+            related=related,
+        )
+
+
+class RuleLike(Protocol):
+    """The attributes of a rule class that building a finding needs."""
+
+    @property
+    def CODE(self) -> str: ...
+    @property
+    def NAME(self) -> str: ...
+    @property
+    def SEVERITY(self) -> Severity: ...

@@ -1,0 +1,180 @@
+"""Plain data that flows through the pipeline: spans, findings, fixes and file results.
+
+Nothing here holds a raw key or a parse-tree node: every value serialises to JSON/SARIF
+and compares across runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Optional
+
+
+class Severity(str, Enum):
+    """How bad a finding is; ordered from least to most severe."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+_SEVERITY_ORDER = list(Severity)
+
+
+class FileKind(str, Enum):
+    """What a file is, decided by `discovery.classify`; drives scanner and rule choice."""
+
+    PYTHON = "python"
+    SCRIPT = "script"  # JS/TS source
+    BUNDLE = "bundle"  # minified / built JS and CSS
+    SOURCE_MAP = "source-map"
+    MARKUP = "markup"  # HTML, single-file components, server templates
+    SOURCE = "source"  # other programming languages and shell
+    CONFIG = "config"  # JSON, YAML, TOML, INI, properties, tfvars, HAR, Dockerfiles
+    ENV = "env"  # .env files
+    DOCS = "docs"  # Markdown, rst, plain text
+    NOTEBOOK = "notebook"  # Jupyter .ipynb
+    TEXT = "text"  # text of unknown kind
+    BINARY = "binary"
+
+
+class Place(str, Enum):
+    """Where a file's content ends up: decides which AG1xx rule a key literal falls under."""
+
+    SERVER = "server"
+    BROWSER = "browser"
+    CONFIG = "config"
+    DOCS = "docs"
+
+
+class Applicability(str, Enum):
+    """Whether a fix may be applied automatically."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display_only"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """1-based line and column; columns count Unicode code points."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open range of characters: end is exclusive."""
+
+    start: Position
+    end: Position
+
+    @classmethod
+    def of(cls, start: tuple[int, int], end: tuple[int, int]) -> Span:
+        return cls(Position(*start), Position(*end))
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two 0-based character offsets with `content`."""
+
+    start: int
+    end: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What to do about a finding; display-only fixes are suggestions, never applied."""
+
+    title: str
+    applicability: Applicability
+    edits: tuple[Edit, ...] = ()
+    replacement: Optional[str] = None  # the suggested code, shown to the user
+
+
+@dataclass(frozen=True)
+class RelatedLocation:
+    """Another place a finding concerns, e.g. the original source inside a source map."""
+
+    path: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place. Holds a redacted preview and a hash, never the key."""
+
+    code: str
+    name: str
+    message: str
+    path: str
+    kind: FileKind
+    span: Span
+    severity: Severity
+    fingerprint: str
+    preview: str = ""
+    suggestion: str = ""
+    snippet: str = ""
+    snippet_caret: tuple[int, int] = (0, 0)  # where the finding sits in the snippet: start, width
+    fix: Optional[Fix] = None
+    encoding: str = ""  # how the key was hidden: "", "base64", "url", "escape", "joined"
+    placeholder: bool = False
+    related: tuple[RelatedLocation, ...] = ()
+    properties: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def line(self) -> int:
+        return self.span.start.line
+
+    @property
+    def column(self) -> int:
+        return self.span.start.column
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """What a baseline compares: rule, path and fingerprint, never line numbers."""
+        return (self.code, self.path, self.fingerprint)
+
+
+@dataclass
+class FileResult:
+    """Everything learned about one file; `error` set means it could not be scanned."""
+
+    path: str
+    kind: FileKind
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: Optional[str] = None
+    skipped: Optional[str] = None  # why the file was skipped by design (binary, ...)
+    size: int = 0
+    suppressed: int = 0

@@ -1,0 +1,71 @@
+"""JSON output. The schema is versioned (`version`) and documented in docs/json-format.md."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from .. import __version__
+from ..api import ScanReport
+from ..model import Finding
+from . import ReportOptions
+
+SCHEMA_VERSION = "1.0"
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """The JSON object for one finding; holds the redacted preview, never the key."""
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "path": finding.path,
+        "kind": finding.kind.value,
+        "line": finding.span.start.line,
+        "column": finding.span.start.column,
+        "end_line": finding.span.end.line,
+        "end_column": finding.span.end.column,
+        "preview": finding.preview,
+        "fingerprint": finding.fingerprint,
+        "encoding": finding.encoding or None,
+        "placeholder": finding.placeholder,
+        "snippet": finding.snippet,
+        "suggestion": finding.suggestion,
+        "fix": None
+        if finding.fix is None
+        else {
+            "title": finding.fix.title,
+            "applicability": finding.fix.applicability.value,
+        },
+        "related": [
+            {"path": r.path, "line": r.line, "message": r.message} for r in finding.related
+        ],
+        "properties": dict(finding.properties),
+    }
+
+
+def render(report: ScanReport, options: ReportOptions) -> str:
+    findings = report.findings
+    doc = {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "autype-guard", "version": __version__},
+        "findings": [finding_to_dict(f) for f in findings],
+        "errors": [{"path": p, "message": m} for p, m in report.errors],
+        "notes": [{"path": r.path, "message": n} for r in report.files for n in r.notes],
+        "summary": {
+            "findings": len(findings),
+            "by_rule": dict(sorted(Counter(f.code for f in findings).items())),
+            "by_severity": dict(sorted(Counter(f.severity.value for f in findings).items())),
+            "files_scanned": report.scanned,
+            "binary_skipped": report.binary,
+            "excluded": report.stats.excluded,
+            "git_ignored": report.stats.git_ignored,
+            "symlinks_skipped": report.stats.symlinks,
+            "suppressed": report.suppressed,
+            "unreadable": len(report.errors),
+            "elapsed_seconds": round(report.elapsed, 3),
+        },
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,88 @@
+"""The rule base classes: metadata, docs, examples and the shared key-literal check."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator, Sequence
+from typing import ClassVar
+
+from ..context import FileContext
+from ..keys import DEFAULT_ENV_VAR, PREFILTER_MARKERS, placeholder_reason
+from ..model import Applicability, Finding, Fix, Place, Severity
+from ..suggest import key_suggestion
+from ..testing import Invalid, Valid
+
+_ENCODING_NOTES = {
+    "base64": " (base64-encoded)",
+    "url": " (URL-encoded)",
+    "escape": " (written with escape sequences)",
+    "joined": " (split across string literals)",
+}
+
+
+class Rule:
+    """A problem with one code and one name; subclasses implement `check`."""
+
+    CODE: ClassVar[str]
+    NAME: ClassVar[str]
+    SEVERITY: ClassVar[Severity]
+    # Bytes of which at least one must occur in a file for this rule to find anything in it.
+    MARKERS: ClassVar[tuple[bytes, ...]] = PREFILTER_MARKERS
+    VALID: ClassVar[Sequence[Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    @classmethod
+    def docs(cls) -> str:
+        """The rule's user documentation (its docstring, dedented)."""
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first sentence of the "What it does" section."""
+        lines = [line for line in cls.docs().splitlines() if line and not line.startswith("#")]
+        return lines[0] if lines else cls.NAME
+
+    @classmethod
+    def check(cls, ctx: FileContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+
+class KeyLiteralRule(Rule):
+    """Shared check of the AG1xx rules: a key literal in a file of the rule's place."""
+
+    PLACE: ClassVar[Place]
+    MESSAGE: ClassVar[str]  # formatted with {preview} and {context}
+    FIX_TITLE: ClassVar[str] = "Read the key from the environment"
+    CONTEXT_SEPARATOR: ClassVar[str] = " "  # between the message and the context phrase
+
+    @classmethod
+    def check(cls, ctx: FileContext) -> Iterator[Finding]:
+        if ctx.place is not cls.PLACE:
+            return
+        for occ in ctx.key_occurrences:
+            reason = placeholder_reason(occ.hit.key)
+            if reason is not None and not ctx.settings.show_placeholders:
+                continue
+            name = occ.env_name or ctx.config.env_var or DEFAULT_ENV_VAR
+            context = f"{cls.CONTEXT_SEPARATOR}{occ.context}" if occ.context else ""
+            message = cls.MESSAGE.format(preview=ctx.shown_key(occ.hit.key), context=context)
+            message += _ENCODING_NOTES.get(occ.hit.encoding, "")
+            if reason is not None:
+                message = f"Placeholder, not a secret ({reason}): {message}"
+            suggestion = cls.suggestion(ctx, name)
+            yield ctx.finding(
+                cls,
+                occ.hit.start,
+                occ.hit.end,
+                message,
+                key=occ.hit.key,
+                suggestion=suggestion,
+                fix=Fix(cls.FIX_TITLE, Applicability.DISPLAY_ONLY, replacement=None),
+                encoding=occ.hit.encoding,
+                placeholder=reason is not None,
+                related=occ.related,
+            )
+
+    @classmethod
+    def suggestion(cls, ctx: FileContext, name: str) -> str:
+        return key_suggestion(ctx.path, ctx.kind, name)

@@ -1,0 +1,74 @@
+"""AG103 key-in-config."""
+
+from __future__ import annotations
+
+from ..model import Place, Severity, Span
+from ..testing import Invalid, Valid
+from .base import KeyLiteralRule
+
+
+class KeyInConfig(KeyLiteralRule):
+    """
+    ## What it does
+    Flags Autype API keys in configuration and infrastructure files: `.env` files, JSON,
+    YAML, TOML, INI, `.properties`, Terraform `.tfvars`, HAR captures, Dockerfiles,
+    docker-compose files, Kubernetes manifests (base64 `Secret` data included) and CI
+    workflow files.
+
+    ## Why is this bad?
+    Config files are committed, copied into images and printed in CI logs. A key in one is
+    readable by everyone with access to any of those, and spends your organization's credits.
+
+    ## Example
+    ```yaml
+    env:
+      AUTYPE_API_KEY: ak_3hQ9xLr2Vt8mW1pZ
+    ```
+
+    ## Use instead
+    ```yaml
+    env:
+      AUTYPE_API_KEY: ${{ secrets.AUTYPE_API_KEY }}
+    ```
+    Keep `.env` files out of git, inject the key from a CI secret or secret manager, and
+    rotate the exposed key in the Autype dashboard under Settings -> API Keys.
+
+    ## Fix safety
+    Display only: the right secret mechanism depends on your deployment.
+    """
+
+    CODE = "AG103"
+    NAME = "key-in-config"
+    SEVERITY = Severity.HIGH
+    CONTEXT_SEPARATOR = ", "
+    PLACE = Place.CONFIG
+    MESSAGE = "Autype API key {preview} in a config file{context}"
+    FIX_TITLE = "Inject the key from a secret store"
+    VALID = (
+        Valid("AUTYPE_API_KEY=\n", path=".env.example"),
+        Valid("AUTYPE_API_KEY=ak_your_api_key_here\n", path=".env.example"),
+        Valid("env:\n  AUTYPE_API_KEY: ${{ secrets.AUTYPE_API_KEY }}\n", path="ci.yml"),
+        Valid('{"locale": "ak_GH", "class": "ak_button_primary_large"}\n', path="a.json"),
+    )
+    INVALID = (
+        Invalid(
+            "AUTYPE_API_KEY=ak_3hQ9xLr2Vt8mW1pZ\n",  # autype-guard: ignore[AG103]
+            span=Span.of((1, 16), (1, 35)),
+            path=".env",
+        ),
+        Invalid(
+            'autype:\n  api_key: "ak_3hQ9xLr2Vt8mW1pZ"\n',  # autype-guard: ignore[AG103]
+            span=Span.of((2, 13), (2, 32)),
+            path="config.yaml",
+        ),
+        Invalid(
+            "data:\n  key: YWtfM2hROXhMcjJWdDhtVzFwWg==\n",
+            span=Span.of((2, 8), (2, 36)),
+            path="k8s/secret.yaml",
+        ),
+        Invalid(
+            '{"key": "\\u0061k_3hQ9xLr2Vt8mW1pZ"}\n',  # autype-guard: ignore[AG103]
+            span=Span.of((1, 10), (1, 34)),
+            path="fixture.json",
+        ),
+    )

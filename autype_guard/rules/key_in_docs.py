@@ -1,0 +1,59 @@
+"""AG104 key-in-docs."""
+
+from __future__ import annotations
+
+from ..model import Place, Severity, Span
+from ..testing import Invalid, Valid
+from .base import KeyLiteralRule
+
+
+class KeyInDocs(KeyLiteralRule):
+    """
+    ## What it does
+    Flags Autype API keys in documentation: Markdown, reStructuredText, plain-text notes,
+    pasted logs and Jupyter notebooks (code cells and their saved outputs).
+
+    ## Why is this bad?
+    Docs get published, pasted into tickets and indexed. A real key in an example is a
+    working key for whoever copies it, billed to your organization.
+
+    ## Example
+    ```bash
+    curl -H "X-API-Key: ak_3hQ9xLr2Vt8mW1pZ" https://api.autype.com/api/v1/dev/projects
+    ```
+
+    ## Use instead
+    ```bash
+    curl -H "X-API-Key: $AUTYPE_API_KEY" https://api.autype.com/api/v1/dev/projects
+    ```
+    or the documentation placeholder `ak_your_api_key_here`, and rotate the exposed key in
+    the Autype dashboard under Settings -> API Keys.
+
+    ## Fix safety
+    Safe for prose: the fix replaces the key with the placeholder `ak_your_api_key_here`.
+    """
+
+    CODE = "AG104"
+    NAME = "key-in-docs"
+    SEVERITY = Severity.MEDIUM
+    CONTEXT_SEPARATOR = ", "
+    PLACE = Place.DOCS
+    MESSAGE = "Autype API key {preview} in documentation{context}"
+    FIX_TITLE = "Replace the key with the placeholder ak_your_api_key_here"
+    VALID = (
+        Valid('curl -H "X-API-Key: ak_your_api_key_here" $URL\n', path="README.md"),
+        Valid('curl -H "X-API-Key: $AUTYPE_API_KEY" $URL\n', path="README.md"),
+        Valid("Keys look like `ak_XXXXXXXXXXXXXXXXXXXX`.\n", path="docs/keys.rst"),
+    )
+    INVALID = (
+        Invalid(
+            'curl -H "X-API-Key: ak_3hQ9xLr2Vt8mW1pZ" $URL\n',  # autype-guard: ignore[AG104]
+            span=Span.of((1, 21), (1, 40)),
+            path="README.md",
+        ),
+        Invalid(
+            '{"source": ["k = \\"ak_3hQ9xLr2Vt8mW1pZ\\""]}\n',  # autype-guard: ignore[AG104]
+            span=Span.of((1, 20), (1, 39)),
+            path="notebook.ipynb",
+        ),
+    )

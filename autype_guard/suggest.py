@@ -1,0 +1,70 @@
+"""What to write instead of a key: the environment-variable lookup for each file kind.
+
+Every suggestion ends by asking the user to rotate the exposed key, because a key that was
+committed stays in git history after it is removed.
+"""
+
+from __future__ import annotations
+
+from .keys import DOCS_PLACEHOLDER, ROTATE_HINT
+from .model import FileKind
+
+# Environment lookups per source language, keyed by file suffix.
+_LOOKUP_BY_SUFFIX: dict[str, str] = {
+    ".go": 'os.Getenv("{name}")',
+    ".rb": 'ENV.fetch("{name}")',
+    ".rake": 'ENV.fetch("{name}")',
+    ".php": "getenv('{name}')",
+    ".java": 'System.getenv("{name}")',
+    ".kt": 'System.getenv("{name}")',
+    ".kts": 'System.getenv("{name}")',
+    ".scala": 'sys.env("{name}")',
+    ".cs": 'Environment.GetEnvironmentVariable("{name}")',
+    ".rs": 'std::env::var("{name}")',
+    ".swift": 'ProcessInfo.processInfo.environment["{name}"]',
+    ".sh": '"${name}"',
+    ".bash": '"${name}"',
+    ".zsh": '"${name}"',
+    ".ps1": "$env:{name}",
+    ".ex": 'System.fetch_env!("{name}")',
+    ".exs": 'System.fetch_env!("{name}")',
+    ".dart": "Platform.environment['{name}']",
+    ".pl": "$ENV{{{name}}}",
+}
+
+
+def env_lookup(path: str, kind: FileKind, name: str) -> str:
+    """The code or config that reads `name` from the environment in a file like `path`."""
+    lower = path.lower()
+    base = lower.rsplit("/", 1)[-1]
+    if kind is FileKind.PYTHON:
+        return f'os.environ["{name}"]'
+    if kind is FileKind.SCRIPT:
+        return f"process.env.{name}"
+    if "/.github/workflows/" in f"/{lower}" or base == "action.yml":
+        return f"${{{{ secrets.{name} }}}}"
+    if base == ".gitlab-ci.yml":
+        return f"a masked CI/CD variable {name}, used as ${name}"
+    if base.startswith(("docker-compose", "compose.")):
+        return f"${{{name}}}"
+    if kind is FileKind.ENV:
+        return f"the deployment's secret store for {name} (keep .env files out of git)"
+    if (kind is FileKind.CONFIG and base in ("dockerfile", "containerfile")) or base.endswith(
+        ".dockerfile"
+    ):
+        return f"a build secret or a runtime -e {name}, not ENV/ARG in the image"
+    if kind is FileKind.CONFIG and ("k8s" in lower or "kube" in lower or "helm" in lower):
+        return f"a Secret referenced with secretKeyRef, exposed as {name}"
+    if kind is FileKind.CONFIG:
+        return f"a reference to the environment variable {name}"
+    if kind in (FileKind.DOCS, FileKind.NOTEBOOK):
+        return f"the placeholder {DOCS_PLACEHOLDER}"
+    for suffix, template in _LOOKUP_BY_SUFFIX.items():
+        if base.endswith(suffix):
+            return template.format(name=name)
+    return f"the environment variable {name}"
+
+
+def key_suggestion(path: str, kind: FileKind, name: str) -> str:
+    """The full advice for a key found in a file: what to use instead, then rotate."""
+    return f"Use {env_lookup(path, kind, name)} instead, and {ROTATE_HINT}."

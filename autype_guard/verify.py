@@ -1,0 +1,291 @@
+"""Opt-in live check: ask the Autype API whether found ``ak_`` keys still work.
+
+Contracts:
+
+* Each distinct key is sent in exactly one request (plus at most one retry after a
+  bounded HTTP 429), only in the ``X-API-Key`` header, never in a URL.
+* Redirects are never followed; a 3xx answer is reported as unknown.
+* Network problems never raise; they are reported as :attr:`Outcome.UNKNOWN`.
+* No result detail, exception message or log line contains a key.
+* The API URL comes only from the command line or the environment (never from
+  repository configuration) and must be https://, or http:// to a loopback host.
+
+Standard library only; ``http.client`` is used directly so that nothing follows
+redirects or picks up proxy settings implicitly.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timezone
+from enum import Enum
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = [
+    "API_URL_ENV",
+    "DEFAULT_API_URL",
+    "USER_AGENT",
+    "ApiUrlError",
+    "Outcome",
+    "VerifyResult",
+    "resolve_api_url",
+    "verify_keys",
+]
+
+DEFAULT_API_URL = "https://api.autype.com/api/v1/dev"
+API_URL_ENV = "AUTYPE_GUARD_API_URL"
+USER_AGENT = "autype-guard"
+
+_ENDPOINT = "/images"
+_REDIRECT_DETAIL = "redirect not followed"
+
+
+class Outcome(str, Enum):
+    """What the live check learned about a key."""
+
+    LIVE = "live"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+
+
+class ApiUrlError(ValueError):
+    """The API URL is not acceptable. The message is a single line meant for users."""
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of checking one key. ``detail`` is a short reason and never contains the key."""
+
+    outcome: Outcome
+    status: int | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str
+    scheme: str
+    host: str
+    port: int | None
+    base_path: str
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def _parse_api_url(url: str, source: str) -> _Target:
+    # Messages never echo the whole URL: it could carry credentials or a query.
+    if not url:
+        raise ApiUrlError(f"{source} is empty")
+    if not all("!" <= ch <= "~" for ch in url):
+        raise ApiUrlError(f"{source} contains whitespace, control or non-ASCII characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ApiUrlError(f"{source} is not a valid URL") from None
+    scheme = parts.scheme.lower()
+    host = parts.hostname
+    if scheme not in ("https", "http") or not host:
+        raise ApiUrlError(f"{source} must be an absolute https:// URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise ApiUrlError(f"{source} must not contain credentials")
+    if parts.query or parts.fragment:
+        raise ApiUrlError(f"{source} must not contain a query or fragment")
+    if scheme == "http" and not _is_loopback_host(host):
+        raise ApiUrlError(
+            f"{source} must use https:// (plain http:// is allowed only for loopback hosts "
+            f"127.0.0.0/8, ::1 and localhost), not http:// to {host}"
+        )
+    base_path = parts.path.rstrip("/")
+    normalized = urlunsplit((scheme, parts.netloc, base_path, "", ""))
+    return _Target(url=normalized, scheme=scheme, host=host, port=port, base_path=base_path)
+
+
+def resolve_api_url(cli_value: str | None, environ: Mapping[str, str]) -> str:
+    """Pick and validate the API base URL: CLI value, else ``$AUTYPE_GUARD_API_URL``, else default.
+
+    Only https:// is accepted, except http:// to loopback hosts (127.0.0.0/8, ::1,
+    localhost). Raises :class:`ApiUrlError` otherwise. Returns the URL without a
+    trailing slash. Deliberately takes no repository configuration.
+    """
+    if cli_value is not None:
+        value, source = cli_value.strip(), "API URL from the command line"
+    else:
+        env_value = environ.get(API_URL_ENV, "").strip()
+        if env_value:
+            value, source = env_value, f"API URL from ${API_URL_ENV}"
+        else:
+            value, source = DEFAULT_API_URL, "default API URL"
+    return _parse_api_url(value, source).url
+
+
+def _is_sendable(key: str) -> bool:
+    # Printable ASCII without spaces: anything else could break or inject header lines.
+    return bool(key) and all("!" <= ch <= "~" for ch in key)
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        try:
+            return float(int(value))
+        except (ValueError, OverflowError):
+            return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _request_once(
+    target: _Target, key: str, timeout: float, context: ssl.SSLContext | None
+) -> tuple[int, str | None]:
+    connection: http.client.HTTPConnection
+    if target.scheme == "https":
+        connection = http.client.HTTPSConnection(
+            target.host, target.port, timeout=timeout, context=context
+        )
+    else:
+        connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+    try:
+        connection.request(
+            "GET",
+            target.base_path + _ENDPOINT,
+            headers={
+                "X-API-Key": key,
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+                "Connection": "close",
+            },
+        )
+        response = connection.getresponse()
+        # The body is not needed (and could echo the key); it is never read.
+        return response.status, response.getheader("Retry-After")
+    finally:
+        connection.close()
+
+
+def _classify(status: int) -> VerifyResult:
+    if 200 <= status < 300:
+        return VerifyResult(Outcome.LIVE, status, f"key accepted (HTTP {status})")
+    if status == 403:
+        return VerifyResult(
+            Outcome.LIVE, status, "key authenticated but lacks permission (HTTP 403)"
+        )
+    if status == 401:
+        return VerifyResult(
+            Outcome.REVOKED, status, "key rejected as invalid or expired (HTTP 401)"
+        )
+    if 300 <= status < 400:
+        return VerifyResult(Outcome.UNKNOWN, status, _REDIRECT_DETAIL)
+    if status == 429:
+        return VerifyResult(Outcome.UNKNOWN, status, "rate limited (HTTP 429)")
+    if status >= 500:
+        return VerifyResult(Outcome.UNKNOWN, status, f"server error (HTTP {status})")
+    return VerifyResult(Outcome.UNKNOWN, status, f"unexpected response (HTTP {status})")
+
+
+def _check_key(
+    key: str,
+    target: _Target,
+    timeout: float,
+    max_retry_after: float,
+    context: ssl.SSLContext | None,
+) -> VerifyResult:
+    if not _is_sendable(key):
+        return VerifyResult(
+            Outcome.UNKNOWN, None, "not checked: key has characters not allowed in a header"
+        )
+    # Exception messages are never copied into the detail: only type names are used,
+    # so nothing the key might have ended up in can leak.
+    try:
+        status, retry_after = _request_once(target, key, timeout, context)
+        if status == 429:
+            delay = _retry_after_seconds(retry_after)
+            if delay is None:
+                return VerifyResult(
+                    Outcome.UNKNOWN, status, "rate limited (HTTP 429) without usable Retry-After"
+                )
+            if delay > max_retry_after:
+                return VerifyResult(
+                    Outcome.UNKNOWN,
+                    status,
+                    f"rate limited (HTTP 429); Retry-After {delay:g}s exceeds "
+                    f"the {max_retry_after:g}s limit",
+                )
+            time.sleep(delay)
+            status, _ = _request_once(target, key, timeout, context)
+    except (socket.timeout, TimeoutError):
+        return VerifyResult(Outcome.UNKNOWN, None, f"timed out after {timeout:g}s")
+    except ssl.SSLError as exc:
+        return VerifyResult(Outcome.UNKNOWN, None, f"TLS error ({type(exc).__name__})")
+    except OSError as exc:
+        return VerifyResult(Outcome.UNKNOWN, None, f"connection failed ({type(exc).__name__})")
+    except http.client.HTTPException as exc:
+        return VerifyResult(Outcome.UNKNOWN, None, f"bad HTTP response ({type(exc).__name__})")
+    except Exception as exc:  # the contract is "never raises"; keep the type name only
+        return VerifyResult(Outcome.UNKNOWN, None, f"check failed ({type(exc).__name__})")
+    return _classify(status)
+
+
+def verify_keys(
+    keys: Iterable[str],
+    api_url: str,
+    *,
+    timeout: float = 5.0,
+    max_workers: int = 4,
+    max_retry_after: float = 5.0,
+) -> dict[str, VerifyResult]:
+    """Check each distinct key once against ``GET {api_url}/images``; results keyed by key.
+
+    2xx and 403 mean live, 401 revoked, anything else unknown. A 429 is retried once
+    if its Retry-After is at most ``max_retry_after`` seconds. Never follows
+    redirects; never raises for network errors. Raises :class:`ApiUrlError` for an
+    unacceptable ``api_url`` and ``ValueError`` for invalid limits, before any request.
+    At most ``max_workers`` requests run at once; ``timeout`` applies per socket operation.
+    """
+    if isinstance(keys, str):
+        raise TypeError("keys must be an iterable of key strings, not a single string")
+    target = _parse_api_url(api_url, "API URL")
+    if not timeout > 0:
+        raise ValueError("timeout must be a positive number of seconds")
+    if max_workers < 1:
+        raise ValueError("max_workers must be at least 1")
+    if not max_retry_after >= 0:
+        raise ValueError("max_retry_after must be a non-negative number of seconds")
+    distinct = list(dict.fromkeys(keys))
+    if not distinct:
+        return {}
+    context = ssl.create_default_context() if target.scheme == "https" else None
+
+    def check(key: str) -> VerifyResult:
+        return _check_key(key, target, timeout, max_retry_after, context)
+
+    with ThreadPoolExecutor(
+        max_workers=min(max_workers, len(distinct)), thread_name_prefix="autype-guard-verify"
+    ) as pool:
+        results = list(pool.map(check, distinct))
+    return dict(zip(distinct, results))

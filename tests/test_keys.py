@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import base64
+from typing import Callable
+
+import pytest
+
+from autype_guard.keys import KeyMatcher, fingerprint, is_real_key, placeholder_reason, redact
+
+from .conftest import fake_key
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "ak_your_api_key_here",  # autype-guard: ignore
+        "ak_xxxxxxxxxxxxxxxxxxxx",  # autype-guard: ignore
+        "ak_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",  # autype-guard: ignore
+        "ak_0000000000000000",  # autype-guard: ignore
+        "ak_xxxx-xxxx-xxxx-xxxx",  # autype-guard: ignore
+        "ak_1234567890abcdef1234567890abcdef",  # autype-guard: ignore
+        "ak_abcdefghijklmnopqrstu",  # autype-guard: ignore
+        "ak_example_key_for_docs",  # autype-guard: ignore
+        "ak_model_checkpoint_path",  # autype-guard: ignore
+        "ak_model_checkpoint_path_v2",  # autype-guard: ignore
+        "ak_button_primary_large",  # autype-guard: ignore
+        "ak_normalizeUnicodeWhitespace",  # autype-guard: ignore
+        "ak_REPLACE_ME_WITH_YOUR_KEY",  # autype-guard: ignore
+        "ak_changeme_changeme_changeme",  # autype-guard: ignore
+        "ak_sample0000000000000000",  # autype-guard: ignore
+        "ak_${AUTYPE_API_KEY_FROM_ENV}",
+        "ak_<your-key-goes-in-here>",
+        "ak_{{ autype_api_key_value }}",
+    ],
+)
+def test_placeholders_and_identifiers_are_not_real_keys(key: str) -> None:
+    assert placeholder_reason(key) is not None
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "ak_3hQ9xLr2Vt8mW1pZ",
+        "ak_e5744ca127734d2787358c8e66784d8a",  # autype-guard: ignore
+        "ak_IiBeHTtI3kBfCC_Cnot_hNP3PA2OAApJe2",  # autype-guard: ignore
+        "ak_RqP6d3UhafRD00uJC65IQn-g-kWlVMS9Yp",  # autype-guard: ignore
+    ],
+)
+def test_random_bodies_are_real_keys(key: str) -> None:
+    assert is_real_key(key)
+
+
+def test_random_keys_are_almost_always_real() -> None:
+    import secrets
+
+    from .conftest import _ALPHABET
+
+    keys = ["ak_" + "".join(secrets.choice(_ALPHABET) for _ in range(32)) for _ in range(2000)]
+    assert sum(is_real_key(k) for k in keys) >= 1990
+
+
+@pytest.mark.parametrize(
+    "text", ["peak_memory_usage_in_bytes", "break_even_point_for_sales", "speak_text_aloud_now"]
+)
+def test_identifiers_containing_ak_are_never_candidates(text: str) -> None:
+    assert list(KeyMatcher().find(text)) == []
+
+
+def test_short_bodies_are_not_candidates() -> None:
+    assert list(KeyMatcher().find("ak_3hQ9xLr2Vt8m")) == []
+
+
+def test_redaction_shows_prefix_and_last_four() -> None:
+    assert redact("ak_3hQ9xLr2Vt8mW1pZ") == "ak_…W1pZ"
+
+
+def test_fingerprint_is_sha256_of_the_key() -> None:
+    import hashlib
+
+    k = fake_key()
+    assert fingerprint(k) == hashlib.sha256(k.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("before", "spell", "encoding"),
+    [
+        ('"\\n', lambda k: k, ""),
+        ("url?x=1%3D", lambda k: k, ""),
+        ("q=", lambda k: k.replace("_", "%5F"), "url"),
+        ('"', lambda k: "\\u0061k_" + k[3:], "escape"),
+        ('"', lambda k: "\\x61\\x6b\\x5f" + k[3:], "escape"),
+    ],
+)
+def test_encoded_keys_are_found_at_their_encoded_text(
+    before: str, spell: Callable[[str], str], encoding: str
+) -> None:
+    key = fake_key()
+    text = before + spell(key) + '"&y'
+    hits = list(KeyMatcher().find(text))
+    assert [(h.key, h.start, h.encoding) for h in hits] == [(key, len(before), encoding)]
+
+
+@pytest.mark.parametrize("prefix", [b"", b"K=", b"KY="])
+def test_base64_keys_are_found_in_every_alignment(prefix: bytes) -> None:
+    key = fake_key()
+    encoded = base64.b64encode(prefix + key.encode()).decode()
+    hits = list(KeyMatcher().find(f"data:\n  key: {encoded}\n"))
+    assert [(h.key, h.encoding, h.start) for h in hits] == [(key, "base64", 13)]
+
+
+def test_matching_is_linear_on_a_pathological_line() -> None:
+    import time
+
+    matcher = KeyMatcher()
+    small = "ak_" + "a-" * 50_000 + "!"
+    big = "ak_" + "a-" * 400_000 + "!"
+    t0 = time.perf_counter()
+    list(matcher.find(small * 4))
+    t1 = time.perf_counter()
+    list(matcher.find(big * 4))
+    t2 = time.perf_counter()
+    # 8x the input may cost at most ~40x the time (linear with generous noise), never quadratic.
+    assert (t2 - t1) < 40 * max(t1 - t0, 1e-4)

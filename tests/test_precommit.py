@@ -1,0 +1,72 @@
+"""The hook as users run it: the real `pre-commit try-repo` against this checkout."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import fake_key, git
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pre_commit() -> list[str]:
+    exe = Path(sys.executable).parent / "pre-commit"
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("pre-commit")
+    if found is None:
+        pytest.fail("pre-commit is not installed: install the test extras")
+    return [found]
+
+
+@pytest.fixture(scope="module")
+def hook_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed snapshot of this checkout: try-repo installs from git, not the work tree."""
+    snapshot = tmp_path_factory.mktemp("hook-src")
+    for item in ("autype_guard", "pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+        src = ROOT / item
+        if src.is_dir():
+            shutil.copytree(src, snapshot / item, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, snapshot / item)
+    git(snapshot, "init", "-q", "-b", "main")
+    git(snapshot, "add", ".")
+    git(snapshot, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "snapshot")
+    return snapshot
+
+
+def _try_repo(repo: Path, hook_source: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    return subprocess.run(
+        [*_pre_commit(), "try-repo", str(hook_source), "autype-guard", "--verbose"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+
+def test_hook_blocks_a_real_key_and_passes_the_placeholder(
+    repo: Path, hook_source: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "pre-commit-home"
+    key = fake_key()
+    (repo / "settings.py").write_text(f'AUTYPE_API_KEY = "{key}"\n')
+    (repo / "notes.js.gz").write_bytes(b"")  # no types filter: odd files reach the tool too
+    git(repo, "add", ".")
+    blocked = _try_repo(repo, hook_source, home)
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "settings.py:1:19: AG101" in blocked.stdout
+    assert key not in blocked.stdout + blocked.stderr
+
+    (repo / "settings.py").write_text('AUTYPE_API_KEY = "ak_your_api_key_here"\n')
+    git(repo, "add", ".")
+    passed = _try_repo(repo, hook_source, home)
+    assert passed.returncode == 0, passed.stdout + passed.stderr

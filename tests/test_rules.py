@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from autype_guard import scan_text
+from autype_guard.api import ScanOptions
+from autype_guard.rules import RULES
+from autype_guard.testing import Invalid, Valid
+
+VALID = [
+    pytest.param(rule, example, id=f"{rule.CODE}-valid-{i}")
+    for rule in RULES
+    for i, example in enumerate(rule.VALID)
+]
+INVALID = [
+    pytest.param(rule, example, id=f"{rule.CODE}-invalid-{i}")
+    for rule in RULES
+    for i, example in enumerate(rule.INVALID)
+]
+
+
+@pytest.mark.parametrize(("rule", "example"), VALID)
+def test_valid_example_has_no_finding(rule: type, example: Valid) -> None:
+    result = scan_text(example.code, example.path)
+    assert [f.code for f in result.findings] == []
+
+
+@pytest.mark.parametrize(("rule", "example"), INVALID)
+def test_invalid_example_is_flagged_at_its_span(rule: type, example: Invalid) -> None:
+    result = scan_text(example.code, example.path, options=ScanOptions(inline_ignore=False))
+    assert [(f.code, f.span) for f in result.findings] == [(rule.CODE, example.span)]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.CODE)
+def test_rule_metadata_is_complete(rule: type) -> None:
+    assert re.fullmatch(r"AG[1-3]\d\d", rule.CODE)
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.NAME)
+    docs = rule.docs()
+    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
+        assert section in docs
+    assert rule.VALID and rule.INVALID
+
+
+def test_rule_codes_and_names_are_unique() -> None:
+    assert len({r.CODE for r in RULES}) == len(RULES)
+    assert len({r.NAME for r in RULES}) == len(RULES)
+
+
+def test_every_rule_lists_the_docs_placeholder_among_valid_examples() -> None:
+    for rule in RULES:
+        if rule.CODE.startswith("AG1"):
+            assert any("ak_your_api_key_here" in v.code for v in rule.VALID), rule.CODE
