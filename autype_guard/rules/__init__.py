@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from .base import KeyLiteralRule, Rule
 from .hardcoded_key import HardcodedKey
+from .key_in_browser_code import KeyInBrowserCode
 from .key_in_config import KeyInConfig
 from .key_in_docs import KeyInDocs
 
-RULES: tuple[type[Rule], ...] = (HardcodedKey, KeyInConfig, KeyInDocs)
+RULES: tuple[type[Rule], ...] = (HardcodedKey, KeyInBrowserCode, KeyInConfig, KeyInDocs)
 
 
 def rule_by_code(code: str) -> type[Rule] | None:
