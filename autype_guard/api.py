@@ -21,6 +21,7 @@ from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relati
 from .exposure import place_of
 from .keys import KeyMatcher
 from .model import FileKind, FileResult, Finding
+from .prefilter import Prefilter
 from .rules import RULES, Rule, precedence
 from .suppress import is_config_ignored, is_inline_ignored
 from .textio import decode, looks_binary
@@ -35,6 +36,8 @@ class ScanOptions:
     respect_gitignore: bool = True
     inline_ignore: bool = True
     jobs: int = 1
+    # The marker search engine: "auto", "python" or "hyperscan" (see `prefilter.py`).
+    prefilter: str = "auto"
 
     @property
     def settings(self) -> ScanSettings:
@@ -87,8 +90,9 @@ def active_rules(config: Config) -> tuple[type[Rule], ...]:
 
 
 @lru_cache(maxsize=8)
-def _markers(rules: tuple[type[Rule], ...]) -> tuple[bytes, ...]:
-    return tuple(sorted({m for rule in rules for m in rule.MARKERS}))
+def _prefilter(rules: tuple[type[Rule], ...], engine: str) -> Prefilter:
+    # One per process and rule set: `auto` counts the bytes it has seen across files.
+    return Prefilter((m for rule in rules for m in rule.MARKERS), engine)
 
 
 def scan_bytes(
@@ -107,7 +111,7 @@ def scan_bytes(
         result.skipped = "binary"
         return result
     rules = active_rules(config)
-    if not any(marker in data for marker in _markers(rules)):
+    if not _prefilter(rules, options.prefilter)(data):
         return result
     decoded = decode(data)
     result.notes.extend(decoded.notes)

@@ -52,15 +52,18 @@ class FileContext:
     def key_occurrences(self) -> list[KeyOccurrence]:
         """Every key in the file, found by the scanner for its kind (computed once)."""
         if self._occurrences is None:
-            if self.kind is FileKind.PYTHON:
+            from .scanners.text import scan_text
+
+            occurrences = list(scan_text(self.text, self.matcher))
+            # libcst (slow to import and to run) only for a Python file with something to
+            # place or join; `scan_python` would return the text scanner's answer otherwise.
+            if self.kind is FileKind.PYTHON and (
+                occurrences or self.matcher.has_open_key_start(self.text)
+            ):
                 from .scanners.python import scan_python
 
                 occurrences, notes = scan_python(self.text, self.matcher)
                 self.notes.extend(notes)
-            else:
-                from .scanners.text import scan_text
-
-                occurrences = list(scan_text(self.text, self.matcher))
             self._occurrences = occurrences
         return self._occurrences
 

@@ -8,7 +8,6 @@ redact a key for display and how to fingerprint it.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import re
@@ -24,19 +23,27 @@ DEFAULT_ENV_VAR = "AUTYPE_API_KEY"
 DOCS_PLACEHOLDER = "ak_your_api_key_here"
 ROTATE_HINT = "rotate it in the Autype dashboard (Settings -> API Keys)"
 
-# Bytes that must appear in a file for it to possibly hold a key in any spelling the
-# scanner decodes: plain, URL-encoded, JSON/JS escapes and the three base64 alignments
-# of "ak_". Used as a cheap prefilter before decoding a file.
+# Bytes of which at least one must appear in a file for it to possibly hold a key in any
+# spelling the scanner decodes (a cheap prefilter run before decoding a file):
+# - the prefix written plainly, "ak_";
+# - the prefix with at least one of its characters escaped: then that character's escape
+#   (%XX, \u00XX or \xXX, hex digits in either case) occurs;
+# - the three base64 alignments of "ak_": "YWtf" (at a multiple of 3 bytes), "FrX" (one
+#   byte after) and "ha18"/"ha19" (two bytes after: the last sextet also holds the top two
+#   bits of the first body character, 00 or 01 for every character a key may contain).
+# NOTE: keep this in step with `KeyMatcher.find`: a spelling it decodes whose bytes hold
+# none of these markers would never be scanned.
 PREFILTER_MARKERS: tuple[bytes, ...] = (
     b"ak_",
-    b"ak%5",
-    b"\\u00",
-    b"\\x",
-    b"%61",
+    *(
+        esc + code
+        for esc in (b"%", b"\\u00", b"\\x")
+        for code in (b"61", b"6b", b"6B", b"5f", b"5F")
+    ),
     b"YWtf",
     b"FrX",
-    b"ha19",
     b"ha18",
+    b"ha19",
 )
 
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -93,17 +100,40 @@ def is_left_boundary(text: str, i: int) -> bool:
     return i == 0 or text[i - 1] not in _IDENT_CHARS or _preceded_by_escape(text, i)
 
 
+# The prefix "ak_" with any of its characters written as a %XX, \u00XX or \xXX escape.
+_PREFIX_SPELLINGS = (
+    r"(?:a|%61|\\u0061|\\x61)(?:k|%6[bB]|\\u006[bB]|\\x6[bB])(?:_|%5[fF]|\\u005[fF]|\\x5[fF])"
+)
+# One key character, plain or written as a %XX, \uXXXX or \xXX escape.
+_BODY_UNIT = r"(?:[A-Za-z0-9_-]|%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2})"
 # Matches "ak_" and a key body where any character may be written as a %XX, \uXXXX or
 # \xXX escape. Each alternative starts with a distinct character, so matching is linear.
-_ENCODED_KEY = re.compile(
-    r"(?:a|%61|\\u0061|\\x61)(?:k|%6[bB]|\\u006[bB]|\\x6[bB])(?:_|%5[fF]|\\u005[fF]|\\x5[fF])"
-    r"(?:[A-Za-z0-9_-]|%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2})+"
-)
+_ENCODED_KEY = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "+")
+_ENCODED_PREFIX = re.compile(_PREFIX_SPELLINGS)
+# The prefix in any spelling and as many key characters (in any spelling) as follow.
+_ENCODED_KEY_START = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "*")
+# The longest spelling of two prefix characters (two \u00XX escapes): an escaped prefix
+# character at offset q means the prefix starts at most this far before q.
+_PREFIX_REACH = 12
+# An escaped "a", "k" or "_" written with % or with a backslash. Two patterns, each starting
+# with one literal character, so the regex engine skips ahead to the next "%" or backslash.
+_PERCENT_ESCAPE = re.compile(r"%(?:6[1bB]|5[fF])")
+_BACKSLASH_ESCAPE = re.compile(r"\\(?:u00|x)(?:6[1bB]|5[fF])")
 # Percent, \u and \x escapes inside an encoded key.
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
 # A run of base64 (standard or URL-safe alphabet) long enough to hold a key.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
-_BASE64_MARKERS = ("YWtf", "FrX", "ha19", "ha18")
+# The last character before a run of base64 that reaches the end of the searched range:
+# finds where the run around a marker starts, scanning each character once.
+_BEFORE_BASE64_TAIL = re.compile(r"[^A-Za-z0-9+/_-](?=[A-Za-z0-9+/_-]*\Z)")
+# The base64 markers, each found by a pattern that starts at its rarest character (so the
+# regex engine's literal scan skips ahead) and checks the rest around it; the number is how
+# far the marker starts before the match.
+_BASE64_MARKER_SEARCH = (
+    (re.compile(r"Wtf(?<=YWtf)"), 1),
+    (re.compile(r"X(?<=FrX)"), 2),
+    (re.compile(r"1[89](?<=ha1[89])"), 2),
+)
 
 
 def _unescape(raw: str) -> str:
@@ -111,6 +141,13 @@ def _unescape(raw: str) -> str:
         return chr(int(m.group(1) or m.group(2) or m.group(3), 16))
 
     return _ESCAPE.sub(one, raw)
+
+
+def _find_all(text: str, needle: str) -> Iterator[int]:
+    i = text.find(needle)
+    while i != -1:
+        yield i
+        i = text.find(needle, i + 1)
 
 
 class KeyMatcher:
@@ -134,13 +171,24 @@ class KeyMatcher:
                 old = hits.get(hit.start)
                 if old is None or hit.end > old.end:
                     hits[hit.start] = hit
-        if any(marker in text for marker in _BASE64_MARKERS):
-            for hit in self._find_base64(text):
-                hits.setdefault(hit.start, hit)
+        for hit in self._find_base64(text):
+            hits.setdefault(hit.start, hit)
         yield from (hits[k] for k in sorted(hits))
 
     def _find_escaped(self, text: str) -> Iterator[KeyHit]:
-        for m in _ENCODED_KEY.finditer(text):
+        # Same matches as `_ENCODED_KEY.finditer(text)`, without running the regex over the
+        # whole text: a match starts where a prefix spelling does, which is either a plain
+        # "ak_" (whose body may hold escapes) or within reach before an escaped prefix
+        # character. Visiting those starts in order and skipping the ones inside the
+        # previous match gives finditer's matches.
+        last_end = 0
+        for s in _prefix_starts(text):
+            if s < last_end:
+                continue
+            m = _ENCODED_KEY.match(text, s)
+            if m is None:
+                continue
+            last_end = m.end()
             raw = m.group()
             if "%" not in raw and "\\" not in raw:
                 continue
@@ -153,11 +201,43 @@ class KeyMatcher:
             encoding = "url" if "%" in raw else "escape"
             yield KeyHit(m.start(), m.end(), km.group(), encoding)
 
+    def has_open_key_start(self, text: str) -> bool:
+        """True when a string literal in `text` ends in what may be the start of a key.
+
+        That is a prefix in any spelling, not glued to a preceding identifier, then only key
+        characters up to a quote: a key split across literals (`"ak_3hQ9" "xLr2..."`) starts
+        so. Decides whether the Python scanner needs to parse a file to join literals.
+        """
+        for s in _prefix_starts(text):
+            m = _ENCODED_KEY_START.match(text, s)
+            if (
+                m is not None
+                and text[m.end() : m.end() + 1] in ("'", '"')
+                and is_left_boundary(text, s)
+            ):
+                return True
+        return False
+
     def _find_base64(self, text: str) -> Iterator[KeyHit]:
-        for m in _BASE64_RUN.finditer(text):
-            run = m.group()
-            if not any(marker in run for marker in _BASE64_MARKERS):
+        # Same hits as checking every `_BASE64_RUN` match for a marker, but only the runs
+        # around a marker are looked at: a match is a maximal run of base64 characters (24 or
+        # more, plus padding), so the run around a marker is found by scanning left from it.
+        markers = sorted(
+            m.start() - back
+            for search, back in _BASE64_MARKER_SEARCH
+            for m in search.finditer(text)
+        )
+        done = -1
+        for q in markers:
+            if q < done:
                 continue
+            start = _base64_run_start(text, q)
+            m = _BASE64_RUN.match(text, start)
+            if m is None:
+                done = q + 1
+                continue
+            done = m.end()
+            run = m.group()
             decoded = _b64decode(run)
             if decoded is None:
                 continue
@@ -167,7 +247,36 @@ class KeyMatcher:
                     break
 
 
+def _prefix_starts(text: str) -> list[int]:
+    """Sorted offsets where a prefix spelling starts: plain "ak_", and within reach before
+    every escaped prefix character."""
+    starts = set(_find_all(text, "ak_"))
+    for gate, escape in (("%", _PERCENT_ESCAPE), ("\\", _BACKSLASH_ESCAPE)):
+        if gate not in text:
+            continue
+        for e in escape.finditer(text):
+            for s in range(max(0, e.start() - _PREFIX_REACH), e.start() + 1):
+                if _ENCODED_PREFIX.match(text, s):
+                    starts.add(s)
+    return sorted(starts)
+
+
+def _base64_run_start(text: str, q: int) -> int:
+    """The offset where the run of base64 characters holding offset `q` starts."""
+    width = 256
+    while True:
+        lo = max(0, q - width)
+        m = _BEFORE_BASE64_TAIL.search(text, lo, q)
+        if m is not None:
+            return m.end()
+        if lo == 0:
+            return 0
+        width *= 4
+
+
 def _b64decode(run: str) -> Optional[str]:
+    import base64  # only ever needed for the rare run that holds a marker
+
     body = run.rstrip("=")
     body = body[: len(body) - len(body) % 4] if len(body) % 4 == 1 else body
     padded = body + "=" * (-len(body) % 4)

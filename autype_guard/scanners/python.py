@@ -48,8 +48,15 @@ def _line_starts(text: str) -> list[int]:
 
 
 def scan_python(text: str, matcher: KeyMatcher) -> tuple[list[KeyOccurrence], list[str]]:
-    """Keys in Python source with their context, and notes (e.g. parse fallback). Never raises."""
+    """Keys in Python source with their context, and notes (e.g. parse fallback). Never raises.
+
+    libcst only runs when there is something to place or join: a key in the raw text, or a
+    literal ending in what may start a key split across literals. Otherwise (say `weak_ref`
+    put the file past the prefilter) there is nothing to find and parsing is skipped.
+    """
     plain = list(scan_text(text, matcher))
+    if not plain and not matcher.has_open_key_start(text):
+        return plain, []
     try:
         exprs = _collect_strings(text)
     except RecursionError:

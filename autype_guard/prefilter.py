@@ -1,0 +1,158 @@
+"""The first test every file goes through: do any of the rules' marker bytes occur in it?
+
+Most files of a real tree hold none of the markers (`keys.PREFILTER_MARKERS` plus whatever
+the active rules add), so a file usually costs one read and this one search. Two engines
+give the same answers:
+
+- `python`: the standard library only. Markers are grouped by their rarest byte (by how
+  often each byte occurs in source code and bundles); each group becomes one regex that
+  starts with that byte as a literal, so the regex engine's literal scan skips through the
+  data, and the rest of each marker is checked around it. A group whose byte does not occur
+  at all is ruled out by one `in` (memchr) first.
+- `hyperscan`: one pass of Intel's Hyperscan (the `hyperscan` package, installed with the
+  `fast` extra) over all markers at once, several times faster on large trees.
+
+`auto` starts with `python` and moves to `hyperscan`, when it is installed, once a run has
+seen enough bytes to pay for the import, so short runs (a pre-commit hook on a few files)
+never load it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, Callable, Optional
+
+ENGINES = ("auto", "python", "hyperscan")
+# Bytes a run must have searched before `auto` loads Hyperscan (its import costs ~10 ms).
+AUTO_SWITCH_BYTES = 4 << 20
+# Printable ASCII from the most to the least frequent in source code and minified bundles
+# (counted on the benchmark tree: the Python stdlib, Django, NumPy, npm bundles); bytes not
+# listed (control characters, non-ASCII) count as rarer than all of them.
+_BY_FREQUENCY = (
+    b" etAnraiso,ldcCu.pmf()gh0E\\\"=_;Iy1bx2-:BvS/MGw3'4Tk*O{}D56K98QN[]7FRLPU>q+WjYz`H|&V#"
+    b"<!J?X$%Z@~^"
+)
+_RANK = {byte: rank for rank, byte in enumerate(_BY_FREQUENCY)}
+
+
+def _rarest(marker: bytes) -> int:
+    """The index of the marker's least frequent byte (the first one on ties)."""
+    return max(range(len(marker)), key=lambda i: (_RANK.get(marker[i], 1 << 16), -i))
+
+
+class _PythonEngine:
+    """Standard-library search: one anchored regex per rarest byte."""
+
+    def __init__(self, markers: tuple[bytes, ...]) -> None:
+        groups: dict[int, list[bytes]] = {}
+        for marker in markers:
+            i = _rarest(marker)
+            # The byte at i, then the rest of the marker, then a look-behind for the part
+            # before i: the pattern's literal prefix is the rare byte.
+            alternative = re.escape(marker[i + 1 :])
+            if i:
+                alternative += b"(?<=" + re.escape(marker) + b")"
+            groups.setdefault(marker[i], []).append(alternative)
+        self.searches: list[tuple[bytes, Callable[[bytes], Optional[re.Match[bytes]]]]] = []
+        # Rarest anchor first: its `in` test most often rules the whole group out.
+        for anchor in sorted(groups, key=lambda b: -_RANK.get(b, 1 << 16)):
+            alternatives = sorted(set(groups[anchor]))
+            body = b"|".join(alternatives)
+            pattern = re.escape(bytes([anchor])) + (b"(?:" + body + b")" if body else b"")
+            self.searches.append((bytes([anchor]), re.compile(pattern).search))
+
+    def __call__(self, data: bytes) -> bool:
+        return any(anchor in data and search(data) is not None for anchor, search in self.searches)
+
+
+class _Stop(Exception):
+    pass
+
+
+class _HyperscanEngine:
+    """All markers in one Hyperscan pass; stops at the first match."""
+
+    def __init__(self, markers: tuple[bytes, ...]) -> None:
+        import hyperscan
+
+        self._terminated: type[BaseException] = hyperscan.ScanTerminated
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        # Every byte written as \xHH: literal markers need no PCRE escaping rules.
+        expressions = [b"".join(b"\\x%02x" % byte for byte in marker) for marker in markers]
+        database.compile(
+            expressions=expressions,
+            ids=list(range(len(expressions))),
+            elements=len(expressions),
+            flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions),
+        )
+        self._database: Any = database
+        self._scratch: Any = hyperscan.Scratch(database)
+
+    def __call__(self, data: bytes) -> bool:
+        if not data:
+            return False
+        try:
+            self._database.scan(data, match_event_handler=_stop_on_match, scratch=self._scratch)
+        except self._terminated:
+            return True
+        return False
+
+
+def _stop_on_match(*_: object) -> bool:
+    return True  # a true return tells Hyperscan to stop scanning
+
+
+def hyperscan_available() -> bool:
+    """True when the optional `hyperscan` package can be imported."""
+    try:
+        import hyperscan  # noqa: F401
+    except Exception:  # a missing wheel, or a shared library that fails to load
+        return False
+    return True
+
+
+class Prefilter:
+    """`prefilter(data)` is True when any marker occurs in `data`; False means none does.
+
+    Never raises once built; an empty marker set matches nothing. Not thread-safe (the
+    Hyperscan scratch space is per instance), which suits one instance per process.
+    """
+
+    def __init__(self, markers: Iterable[bytes], engine: str = "auto") -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown prefilter engine {engine!r}; expected one of {ENGINES}")
+        self.markers: tuple[bytes, ...] = tuple(sorted({m for m in markers if m}))
+        self.requested = engine
+        self._may_switch = engine == "auto"
+        self._seen = 0
+        self._search: Callable[[bytes], bool]
+        if engine == "hyperscan":
+            self._search = _HyperscanEngine(self.markers) if self.markers else _never
+            self.engine = "hyperscan"
+        else:
+            self._search = _PythonEngine(self.markers) if self.markers else _never
+            self.engine = "python"
+
+    def __call__(self, data: bytes) -> bool:
+        if self._may_switch:
+            self._seen += len(data)
+            if self._seen >= AUTO_SWITCH_BYTES:
+                self._switch()
+        return self._search(data)
+
+    def _switch(self) -> None:
+        self._may_switch = False  # decide once, whatever happens next
+        if self.markers and hyperscan_available():
+            try:
+                self._search = _HyperscanEngine(self.markers)
+            except Exception:  # a database that fails to compile: stay on the pure path
+                return
+            self.engine = "hyperscan"
+
+
+def _never(data: bytes) -> bool:
+    return False
+
+
+__all__ = ["ENGINES", "Prefilter", "hyperscan_available"]

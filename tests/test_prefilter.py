@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from typing import Optional
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autype_guard.keys import PREFILTER_MARKERS, KeyHit, KeyMatcher, is_left_boundary
+from autype_guard.prefilter import Prefilter, hyperscan_available
+
+from .conftest import fake_key
+
+ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])
+
+# --- the straightforward KeyMatcher.find, kept as the oracle for the fast one ------------
+
+_ENCODED_KEY = re.compile(
+    r"(?:a|%61|\\u0061|\\x61)(?:k|%6[bB]|\\u006[bB]|\\x6[bB])(?:_|%5[fF]|\\u005[fF]|\\x5[fF])"
+    r"(?:[A-Za-z0-9_-]|%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2})+"
+)
+_ESCAPE = re.compile(r"%([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
+_BASE64_MARKERS = ("YWtf", "FrX", "ha19", "ha18")
+
+
+def _b64decode(run: str) -> Optional[str]:
+    body = run.rstrip("=")
+    body = body[: len(body) - len(body) % 4] if len(body) % 4 == 1 else body
+    padded = body + "=" * (-len(body) % 4)
+    try:
+        if "-" in body or "_" in body:
+            raw = base64.urlsafe_b64decode(padded)
+        else:
+            raw = base64.b64decode(padded, validate=True)
+    except ValueError:
+        return None
+    return raw.decode("latin-1")
+
+
+def reference_find(text: str, pattern: re.Pattern[str]) -> Iterator[KeyHit]:
+    hits: dict[int, KeyHit] = {}
+    for m in pattern.finditer(text):
+        if is_left_boundary(text, m.start()):
+            hits[m.start()] = KeyHit(m.start(), m.end(), m.group())
+    if "%" in text or "\\" in text:
+        for m in _ENCODED_KEY.finditer(text):
+            raw = m.group()
+            if ("%" not in raw and "\\" not in raw) or not is_left_boundary(text, m.start()):
+                continue
+            decoded = _ESCAPE.sub(lambda e: chr(int(e.group(e.lastindex or 1), 16)), raw)
+            km = pattern.match(decoded)
+            if km is None:
+                continue
+            hit = KeyHit(m.start(), m.end(), km.group(), "url" if "%" in raw else "escape")
+            old = hits.get(hit.start)
+            if old is None or hit.end > old.end:
+                hits[hit.start] = hit
+    if any(marker in text for marker in _BASE64_MARKERS):
+        for m in _BASE64_RUN.finditer(text):
+            run = m.group()
+            if not any(marker in run for marker in _BASE64_MARKERS):
+                continue
+            decoded_run = _b64decode(run)
+            if decoded_run is None:
+                continue
+            for km in pattern.finditer(decoded_run):
+                if is_left_boundary(decoded_run, km.start()):
+                    hits.setdefault(m.start(), KeyHit(m.start(), m.end(), km.group(), "base64"))
+                    break
+    yield from (hits[k] for k in sorted(hits))
+
+
+# Text made of the pieces keys hide in: prefixes in every spelling, escapes, base64 of keys
+# in all three alignments, identifier characters, separators and non-ASCII.
+_KEY = "ak_3hQ9xLr2Vt8mW1pZq7"  # autype-guard: ignore
+_PIECES = [
+    "ak_",
+    "a",
+    "k",
+    "_",
+    "%61",
+    "%6b",
+    "%6B",
+    "%5f",
+    "%5F",
+    "%41",
+    "\\u0061",
+    "\\u006b",
+    "\\u005F",
+    "\\x61",
+    "\\x6B",
+    "\\x5f",
+    "\\x41",
+    "\\",
+    "%",
+    "3hQ9xLr2Vt8mW1pZ",
+    "Q9x",
+    "-",
+    "=",
+    " ",
+    '"',
+    "\n",
+    "é",
+    "YWtf",
+    "FrX",
+    "ha19",
+    "ha18",
+    _KEY,
+    base64.b64encode(_KEY.encode()).decode(),
+    base64.b64encode(b"x" + _KEY.encode()).decode(),
+    base64.b64encode(b"xy" + _KEY.encode()).decode(),
+    base64.urlsafe_b64encode(b"\xfb" + _KEY.encode()).decode(),
+    "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY",
+]
+texts = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_fast_find_returns_what_the_straightforward_find_returns(text: str) -> None:
+    matcher = KeyMatcher()
+    assert list(matcher.find(text)) == list(reference_find(text, matcher.pattern))
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_prefilter_passes_every_text_that_holds_a_key(text: str) -> None:
+    if list(KeyMatcher().find(text)):
+        for engine in ENGINES:
+            assert Prefilter(PREFILTER_MARKERS, engine)(text.encode("utf-8")), engine
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "spell",
+    [
+        lambda k: k,
+        lambda k: k.replace("_", "%5F"),
+        lambda k: "\\u0061" + k[1:],
+        lambda k: "a\\x6b" + k[2:],
+        lambda k: base64.b64encode(k.encode()).decode(),
+        lambda k: base64.b64encode(b"x" + k.encode()).decode(),
+        lambda k: base64.b64encode(b"xy" + k.encode()).decode(),
+    ],
+)
+def test_prefilter_finds_every_spelling_of_a_key(engine: str, spell: object) -> None:
+    assert callable(spell)
+    data = ("x = 1\n" * 1000 + spell(fake_key()) + "\n").encode()
+    assert Prefilter(PREFILTER_MARKERS, engine)(data)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_prefilter_rejects_text_without_markers(engine: str) -> None:
+    data = b"def peek_usage(weekref):\n    return '\\x00%20'  # 100% ok\n" * 100
+    prefilter = Prefilter(PREFILTER_MARKERS, engine)
+    assert not prefilter(data)
+    assert not prefilter(b"")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_prefilter_handles_any_marker_set(engine: str) -> None:
+    prefilter = Prefilter([b"Bearer", b"autype", b"X", b"\\x5f", b"a.b*c"], engine)
+    assert prefilter(b"Authorization: Bearer t")
+    assert prefilter(b"import autype")
+    assert prefilter(b"X")
+    assert prefilter(b"q\\x5f")
+    assert prefilter(b"a.b*c")
+    assert not prefilter(b"axbbc bearer AUTYPE \\x5e")
+    assert not Prefilter([], engine)(b"anything")
+
+
+def test_auto_engine_switches_only_after_enough_bytes() -> None:
+    prefilter = Prefilter(PREFILTER_MARKERS, "auto")
+    assert prefilter.engine == "python"
+    assert not prefilter(b"small file")
+    assert prefilter.engine == "python"
+    prefilter(b" " * (5 << 20))
+    assert prefilter.engine == ("hyperscan" if hyperscan_available() else "python")
+    assert prefilter(b"key = 'ak_'")
+
+
+def test_unknown_engine_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Prefilter(PREFILTER_MARKERS, "grep")
