@@ -190,7 +190,7 @@ def read_file(path: Path) -> bytes:
 def scan_file(candidate: Candidate, config: Config, options: ScanOptions) -> FileResult:
     """Read and scan one discovered file. Never raises; read errors become `error`."""
     try:
-        data = read_file(candidate.path)
+        data = read_file(Path(candidate.path))
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
         return FileResult(candidate.display, classify(candidate.display), error=reason)
@@ -200,7 +200,9 @@ def scan_file(candidate: Candidate, config: Config, options: ScanOptions) -> Fil
             candidate.display,
             config,
             options,
-            relpath=relative_to_root(candidate.path, config.root),
+            relpath=candidate.relpath
+            if candidate.relpath is not None
+            else relative_to_root(Path(candidate.path), config.root),
         )
     except Exception as exc:
         return FileResult(

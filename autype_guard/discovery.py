@@ -10,7 +10,7 @@ import re
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -22,11 +22,16 @@ from .model import FileKind
 
 @dataclass(frozen=True)
 class Candidate:
-    """A file to scan: where it is on disk and how findings should name it."""
+    """A file to scan: where it is on disk and how findings should name it.
 
-    path: Path
+    `relpath` is the path relative to the config root with `/` separators (what
+    per-file-ignores match); None means "work it out from `path`".
+    """
+
+    path: Union[str, Path]
     display: str
     explicit: bool = False
+    relpath: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -103,9 +108,61 @@ def relative_to_root(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+class GlobSet:
+    """Several globs compiled for matching many paths: `match(rel)` is True when any glob
+    matches `rel` (see `glob_match`).
+
+    `match_name(rel, name)` is the same test for a path whose parent directories are known
+    not to match (a walk that prunes excluded directories): globs without a `/` match a path
+    exactly when they match one of its components, so for them only the last one, `name`,
+    needs testing, and literal names are a set lookup.
+    """
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        names: set[str] = set()
+        name_globs: list[str] = []
+        path_globs: list[str] = []
+        for pattern in patterns:
+            body = pattern.strip("/")
+            if not body:
+                continue
+            if "/" in pattern.rstrip("/") or "**" in body:
+                path_globs.append(pattern)
+            elif not any(c in body for c in "*?[\\"):
+                names.add(body)
+            else:
+                name_globs.append(pattern)
+        self.names = frozenset(names)
+        self._all = _alternation([*sorted(names), *name_globs, *path_globs])
+        self._name = _alternation(name_globs)
+        self._path = _alternation(path_globs)
+
+    def match(self, rel: str) -> bool:
+        return self._all is not None and self._all.fullmatch(rel) is not None
+
+    def match_name(self, rel: str, name: str) -> bool:
+        return (
+            name in self.names
+            or (self._name is not None and self._name.fullmatch(name) is not None)
+            or (self._path is not None and self._path.fullmatch(rel) is not None)
+        )
+
+
+def _alternation(patterns: Sequence[str]) -> Optional[re.Pattern[str]]:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{_glob_regex(p).pattern})" for p in patterns))
+
+
+@lru_cache(maxsize=16)
+def glob_set(patterns: tuple[str, ...]) -> GlobSet:
+    """A cached `GlobSet` of `patterns`."""
+    return GlobSet(patterns)
+
+
 def is_excluded(path: Path, config: Config) -> bool:
-    rel = relative_to_root(path, config.root)
-    return any(glob_match(rel, pattern) for pattern in config.excludes)
+    """True when `path` (resolved against the config root) matches an exclude glob."""
+    return glob_set(config.excludes).match(relative_to_root(path, config.root))
 
 
 # --- classification ------------------------------------------------------------------------
@@ -220,13 +277,19 @@ def _git_visible_files(directory: str) -> Optional[frozenset[str]]:
 
 
 class Walker:
-    """Turns the user's paths into Candidates; counts and records what it skips."""
+    """Turns the user's paths into Candidates; counts and records what it skips.
+
+    Works on strings: each file costs one directory entry, a set lookup or two and string
+    concatenation (no `Path` objects, no `resolve()` per file); paths relative to the config
+    root and display paths are built from those of the top directory.
+    """
 
     def __init__(self, config: Config, *, respect_gitignore: bool = True) -> None:
         self.config = config
         self.respect_gitignore = respect_gitignore
         self.stats = DiscoveryStats()
         self.cwd = Path.cwd()
+        self.excludes = glob_set(config.excludes)
 
     def display(self, path: Path) -> str:
         try:
@@ -249,65 +312,72 @@ class Walker:
             if stat.S_ISLNK(st.st_mode):
                 self.stats.symlinks += 1
                 continue
+            rel = relative_to_root(path, self.config.root)
             if stat.S_ISDIR(st.st_mode):
-                if is_excluded(path, self.config):
+                if self.excludes.match(rel):
                     self.stats.excluded += 1
                     continue
-                yield from self._walk_dir(path, self._visible(path))
+                yield from self._walk_dir(path, display, rel, self._visible(path))
             elif stat.S_ISREG(st.st_mode):
                 # Named explicitly (pre-commit passes staged files by name): git ignores do
                 # not apply, config excludes still do.
-                if is_excluded(path, self.config):
+                if self.excludes.match(rel):
                     self.stats.excluded += 1
                     continue
-                yield Candidate(path, display, explicit=True)
+                yield Candidate(path, display, explicit=True, relpath=rel)
             else:
                 self.stats.special += 1
                 yield Skip(display, "not a regular file (FIFO, socket or device)")
 
     def _walk_dir(
-        self, top: Path, visible: Optional[frozenset[str]]
+        self, top: Path, top_display: str, top_rel: str, visible: Optional[frozenset[str]]
     ) -> Iterator[Union[Candidate, Skip]]:
-        # Paths stay strings built by scandir from `top`, so slicing off `base` gives the
-        # path relative to `top`, which is how `git ls-files` names files.
-        base = os.path.join(str(top), "")
-        stack = [str(top)]
+        # Each directory on the stack is (path on disk, path below `top` with "/" and a
+        # trailing "/", or "" for top itself); the part below `top` is how `git ls-files`
+        # names files, and display and root-relative paths are the top's plus that part.
+        display_prefix = "" if top_display in ("", ".") else top_display.rstrip("/") + "/"
+        rel_prefix = "" if top_rel in ("", ".") else top_rel.rstrip("/") + "/"
+        excludes = self.excludes
+        stats = self.stats
+        stack: list[tuple[str, str]] = [(str(top), "")]
         while stack:
-            directory = stack.pop()
+            directory, below = stack.pop()
             try:
                 with os.scandir(directory) as it:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError as exc:
-                yield Skip(self.display(Path(directory)), _os_reason(exc), error=True)
+                shown = (display_prefix + below).rstrip("/") or top_display
+                yield Skip(shown, _os_reason(exc), error=True)
                 continue
             subdirs = []
             for entry in entries:
-                path = Path(entry.path)
+                name = entry.name
+                sub = below + name
                 try:
                     if entry.is_symlink():
-                        self.stats.symlinks += 1
+                        stats.symlinks += 1
                         continue
                     is_dir = entry.is_dir(follow_symlinks=False)
-                    is_file = entry.is_file(follow_symlinks=False)
+                    is_file = not is_dir and entry.is_file(follow_symlinks=False)
                 except OSError as exc:
-                    yield Skip(self.display(path), _os_reason(exc), error=True)
+                    yield Skip(display_prefix + sub, _os_reason(exc), error=True)
                     continue
                 if is_dir:
-                    if entry.name == ".git" or is_excluded(path, self.config):
-                        self.stats.excluded += 1
+                    if name == ".git" or excludes.match_name(rel_prefix + sub, name):
+                        stats.excluded += 1
                         continue
-                    subdirs.append(entry.path)
+                    subdirs.append((entry.path, sub + "/"))
                 elif is_file:
-                    if is_excluded(path, self.config):
-                        self.stats.excluded += 1
+                    if excludes.match_name(rel_prefix + sub, name):
+                        stats.excluded += 1
                         continue
-                    if visible is not None and entry.path[len(base) :] not in visible:
-                        self.stats.git_ignored += 1
+                    if visible is not None and sub not in visible:
+                        stats.git_ignored += 1
                         continue
-                    yield Candidate(path, self.display(path))
+                    yield Candidate(entry.path, display_prefix + sub, relpath=rel_prefix + sub)
                 else:
-                    self.stats.special += 1
-                    yield Skip(self.display(path), "not a regular file (FIFO, socket or device)")
+                    stats.special += 1
+                    yield Skip(display_prefix + sub, "not a regular file (FIFO, socket or device)")
             stack.extend(reversed(subdirs))
 
 
