@@ -9,18 +9,19 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain, islice
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from .config import Config
 from .context import FileContext, ScanSettings
 from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relative_to_root
 from .exposure import place_of
 from .keys import KeyMatcher
-from .model import FileKind, FileResult, Finding
+from .model import FileKind, FileResult, Finding, Place
 from .prefilter import Prefilter
 from .rules import RULES, Rule, precedence
 from .suppress import is_config_ignored, is_inline_ignored
@@ -35,9 +36,14 @@ class ScanOptions:
     show_placeholders: bool = False
     respect_gitignore: bool = True
     inline_ignore: bool = True
+    # Worker processes for `scan_paths`: 1 scans in this process, 0 uses every core.
     jobs: int = 1
     # The marker search engine: "auto", "python" or "hyperscan" (see `prefilter.py`).
     prefilter: str = "auto"
+    # Files larger than `chunk_size` bytes are scanned in windows of that size which overlap
+    # by `chunk_overlap` bytes on each side (see `chunks.py`), so memory stays bounded.
+    chunk_size: int = 8 << 20
+    chunk_overlap: int = 256 << 10
 
     @property
     def settings(self) -> ScanSettings:
@@ -46,12 +52,29 @@ class ScanOptions:
 
 @dataclass
 class ScanReport:
-    """The outcome of a run: per-file results plus what discovery skipped."""
+    """The outcome of a run: per-file results plus what discovery skipped.
+
+    `scan_paths` keeps a FileResult only for files with something to say (findings,
+    suppressions, notes, errors) and counts the others in `clean` and `clean_binary`, so a
+    run's memory does not grow with the number of files; `scanned` and `binary` count both.
+    """
 
     files: list[FileResult] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     stats: DiscoveryStats = field(default_factory=DiscoveryStats)
     elapsed: float = 0.0
+    clean: int = 0  # text files scanned with nothing to report
+    clean_binary: int = 0  # binary files skipped with nothing to report
+
+    def add(self, result: FileResult) -> None:
+        """Record one file's result, keeping it only when it has something to say."""
+        if is_clean(result):
+            if result.skipped == "binary":
+                self.clean_binary += 1
+            else:
+                self.clean += 1
+        else:
+            self.files.append(result)
 
     @property
     def findings(self) -> list[Finding]:
@@ -68,15 +91,26 @@ class ScanReport:
 
     @property
     def scanned(self) -> int:
-        return sum(1 for r in self.files if r.error is None and r.skipped is None)
+        return self.clean + sum(1 for r in self.files if r.error is None and r.skipped is None)
 
     @property
     def binary(self) -> int:
-        return sum(1 for r in self.files if r.skipped == "binary")
+        return self.clean_binary + sum(1 for r in self.files if r.skipped == "binary")
 
     @property
     def suppressed(self) -> int:
         return sum(r.suppressed for r in self.files)
+
+
+def is_clean(result: FileResult) -> bool:
+    """True for a file scanned (or skipped as binary) with nothing to report."""
+    return (
+        not result.findings
+        and not result.notes
+        and result.error is None
+        and not result.suppressed
+        and result.skipped in (None, "binary")
+    )
 
 
 @lru_cache(maxsize=8)
@@ -110,39 +144,75 @@ def scan_bytes(
         result.kind = FileKind.BINARY
         result.skipped = "binary"
         return result
-    rules = active_rules(config)
-    if not _prefilter(rules, options.prefilter)(data):
+    if not prefilter_for(config, options)(data):
         return result
     decoded = decode(data)
     result.notes.extend(decoded.notes)
+    place = place_of(display, kind, decoded.text, config)
+    checked = check_text(decoded.text, display, kind, place, config, options)
+    result.notes.extend(checked.notes)
+    finish(result, checked.findings, relpath if relpath is not None else display, config)
+    return result
+
+
+def prefilter_for(config: Config, options: ScanOptions) -> Prefilter:
+    """The marker prefilter of the active rules (one per process, rule set and engine)."""
+    return _prefilter(active_rules(config), options.prefilter)
+
+
+@dataclass
+class Checked:
+    """What the rules found in one text: findings, each with whether an inline comment on
+    its line suppresses it, and the scanners' notes."""
+
+    findings: list[tuple[Finding, bool]]
+    notes: list[str]
+
+
+def check_text(
+    text: str,
+    display: str,
+    kind: FileKind,
+    place: Place,
+    config: Config,
+    options: ScanOptions,
+    *,
+    whole_file: bool = True,
+) -> Checked:
+    """Run the active rules over `text`, a whole file or (not `whole_file`) a window of it."""
     ctx = FileContext(
         path=display,
         kind=kind,
-        place=place_of(display, kind, decoded.text, config),
-        text=decoded.text,
+        place=place,
+        text=text,
         config=config,
         matcher=_matcher(config.key_pattern),
         settings=options.settings,
+        whole_file=whole_file,
     )
-    findings: list[Finding] = []
-    for rule in rules:
-        findings.extend(rule.check(ctx))
-    result.notes.extend(ctx.notes)
-    rel = relpath if relpath is not None else display
-    kept = []
-    for finding in _one_per_line(findings):
-        line_start, line_end = ctx.lines.line_bounds(
-            ctx.lines.offset_of(finding.line, finding.column) or 0
-        )
-        if (
-            options.inline_ignore
-            and is_inline_ignored(decoded.text[line_start:line_end], finding.code)
-        ) or is_config_ignored(finding, rel, config):
+    findings: list[tuple[Finding, bool]] = []
+    for rule in active_rules(config):
+        for finding in rule.check(ctx):
+            ignored = False
+            if options.inline_ignore:
+                line_start, line_end = ctx.lines.line_bounds(
+                    ctx.lines.offset_of(finding.line, finding.column) or 0
+                )
+                ignored = is_inline_ignored(text[line_start:line_end], finding.code)
+            findings.append((finding, ignored))
+    return Checked(findings, ctx.notes)
+
+
+def finish(
+    result: FileResult, findings: list[tuple[Finding, bool]], relpath: str, config: Config
+) -> None:
+    """Keep one finding per line, then drop (and count) the suppressed ones into `result`."""
+    ignored = {id(f): flag for f, flag in findings}
+    for finding in _one_per_line([f for f, _ in findings]):
+        if ignored[id(finding)] or is_config_ignored(finding, relpath, config):
             result.suppressed += 1
         else:
-            kept.append(finding)
-    result.findings = kept
-    return result
+            result.findings.append(finding)
 
 
 def _one_per_line(findings: list[Finding]) -> list[Finding]:
@@ -170,67 +240,128 @@ def scan_text(
     return scan_bytes(text.encode("utf-8"), path, config or Config(), options)
 
 
-def read_file(path: Path) -> bytes:
-    """Read a regular file without blocking on FIFOs or devices swapped in after discovery."""
+def open_regular(path: Union[str, Path]) -> tuple[int, int]:
+    """Open a regular file for reading without blocking on FIFOs or devices swapped in after
+    discovery; returns (fd, size). Raises OSError."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise OSError(0, "not a regular file")
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st.st_size
+
+
+def read_fd(fd: int, size: int) -> bytes:
+    """Read an open file to its end; `size` (from fstat) lets a file be read in one call."""
+    data = os.read(fd, size + 1)
+    if len(data) == size:
+        return data
+    chunks = [data]  # a short read, or the file grew since fstat: read on to the end
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def read_file(path: Union[str, Path]) -> bytes:
+    """Read a regular file without blocking on FIFOs or devices swapped in after discovery."""
+    fd, size = open_regular(path)
+    try:
+        return read_fd(fd, size)
     finally:
         os.close(fd)
 
 
 def scan_file(candidate: Candidate, config: Config, options: ScanOptions) -> FileResult:
-    """Read and scan one discovered file. Never raises; read errors become `error`."""
+    """Read and scan one discovered file. Never raises; read errors become `error`.
+
+    A file larger than `options.chunk_size` is read and scanned in overlapping windows.
+    """
+    relpath = (
+        candidate.relpath
+        if candidate.relpath is not None
+        else relative_to_root(Path(candidate.path), config.root)
+    )
     try:
-        data = read_file(Path(candidate.path))
+        fd, size = open_regular(candidate.path)
     except OSError as exc:
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        return FileResult(candidate.display, classify(candidate.display), error=reason)
+        return _read_error(candidate, exc)
     try:
-        return scan_bytes(
-            data,
-            candidate.display,
-            config,
-            options,
-            relpath=candidate.relpath
-            if candidate.relpath is not None
-            else relative_to_root(Path(candidate.path), config.root),
-        )
+        if size > options.chunk_size:
+            from .chunks import scan_chunked
+
+            return scan_chunked(fd, size, candidate.display, relpath, config, options)
+        data = read_fd(fd, size)
+        return scan_bytes(data, candidate.display, config, options, relpath=relpath)
+    except OSError as exc:
+        return _read_error(candidate, exc)
     except Exception as exc:
         return FileResult(
             candidate.display,
             classify(candidate.display),
             error=f"internal error while scanning: {type(exc).__name__}: {exc}",
         )
+    finally:
+        os.close(fd)
+
+
+def _read_error(candidate: Candidate, exc: OSError) -> FileResult:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return FileResult(candidate.display, classify(candidate.display), error=reason)
+
+
+# Runs of fewer files stay in the calling process: starting workers costs more than it saves.
+SMALL_RUN = 64
+
+
+def effective_jobs(jobs: int) -> int:
+    """The number of worker processes `jobs` asks for: 0 (or less) means every usable core."""
+    if jobs > 0:
+        return jobs
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
+    if affinity is not None:
+        try:
+            return max(1, len(affinity(0)))
+        except OSError:
+            pass
+    return max(1, os.cpu_count() or 1)
 
 
 def scan_paths(
     paths: Sequence[Path], config: Config, options: ScanOptions = ScanOptions()
 ) -> ScanReport:
-    """Discover and scan everything under `paths`. Never raises for file-system trouble."""
+    """Discover and scan everything under `paths`. Never raises for file-system trouble.
+
+    With `options.jobs` other than 1, files are scanned by a pool of worker processes fed
+    while discovery goes on; small runs stay in this process (a pool is not worth starting).
+    """
     started = time.perf_counter()
     walker = Walker(config, respect_gitignore=options.respect_gitignore)
     report = ScanReport(stats=walker.stats)
-    candidates: list[Candidate] = []
-    for item in walker.walk(paths):
-        if isinstance(item, Skip):
-            report.skipped.append(item)
+
+    def candidates() -> Iterator[Candidate]:
+        for item in walker.walk(paths):
+            if isinstance(item, Skip):
+                report.skipped.append(item)
+            else:
+                yield item
+
+    jobs = effective_jobs(options.jobs)
+    todo: Iterator[Candidate] = candidates()
+    if jobs > 1:
+        head = list(islice(todo, SMALL_RUN))
+        if len(head) == SMALL_RUN:
+            from .parallel import scan_in_pool
+
+            scan_in_pool(chain(head, todo), config, options, jobs, report)
+            todo = iter(())
         else:
-            candidates.append(item)
-    report.files.extend(_scan_all(candidates, config, options))
+            todo = iter(head)  # a small run: scan it here
+    for candidate in todo:
+        report.add(scan_file(candidate, config, options))
     report.elapsed = time.perf_counter() - started
     return report
-
-
-def _scan_all(
-    candidates: list[Candidate], config: Config, options: ScanOptions
-) -> Iterable[FileResult]:
-    return [scan_file(c, config, options) for c in candidates]

@@ -44,6 +44,7 @@ class Options:
     config_file: Optional[str]
     color: Optional[bool]
     allow_unreadable: bool
+    jobs: int = 0
 
 
 def _fail(message: str) -> None:
@@ -111,6 +112,9 @@ def run_scan(opts: Options) -> int:
         show_placeholders=opts.show_placeholders,
         respect_gitignore=not opts.no_ignore,
         inline_ignore=not opts.no_inline_ignore,
+        jobs=opts.jobs,
+        # A developer and benchmark switch: "python" forces the standard-library prefilter.
+        prefilter=os.environ.get("AUTYPE_GUARD_PREFILTER", "auto"),
     )
     if opts.paths == ("-",):
         report = ScanReport()
@@ -178,6 +182,13 @@ def cli() -> None:
 @click.option(
     "--allow-unreadable", is_flag=True, help="Do not exit 2 for files that could not be read."
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Worker processes; 0 (default): one per core, 1: scan in this process.",
+)
 def scan(
     paths: tuple[str, ...],
     output_format: str,
@@ -194,6 +205,7 @@ def scan(
     config_file: Optional[str],
     color: Optional[bool],
     allow_unreadable: bool,
+    jobs: int,
 ) -> None:
     """Scan PATHS (default: the current directory; '-' for stdin) for Autype keys."""
     opts = Options(
@@ -212,6 +224,7 @@ def scan(
         config_file=config_file,
         color=color,
         allow_unreadable=allow_unreadable,
+        jobs=jobs,
     )
     sys.exit(run_scan(opts))
 

@@ -39,6 +39,9 @@ class FileContext:
     matcher: KeyMatcher
     settings: ScanSettings = field(default_factory=ScanSettings)
     notes: list[str] = field(default_factory=list)
+    # False when `text` is a window of a file too large to read whole (see `chunks.py`):
+    # offsets are then relative to the window, and Python is scanned as text.
+    whole_file: bool = True
     _occurrences: Optional[list[KeyOccurrence]] = None
     _lines: Optional[LineIndex] = None
 
@@ -57,8 +60,10 @@ class FileContext:
             occurrences = list(scan_text(self.text, self.matcher))
             # libcst (slow to import and to run) only for a Python file with something to
             # place or join; `scan_python` would return the text scanner's answer otherwise.
-            if self.kind is FileKind.PYTHON and (
-                occurrences or self.matcher.has_open_key_start(self.text)
+            if (
+                self.kind is FileKind.PYTHON
+                and self.whole_file
+                and (occurrences or self.matcher.has_open_key_start(self.text))
             ):
                 from .scanners.python import scan_python
 

@@ -112,6 +112,10 @@ _ENCODED_KEY = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "+")
 _ENCODED_PREFIX = re.compile(_PREFIX_SPELLINGS)
 # The prefix in any spelling and as many key characters (in any spelling) as follow.
 _ENCODED_KEY_START = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "*")
+# What joins a string literal, after its closing quote, to the next: spaces, line
+# continuations, comments and closing parentheses, then `+` or another literal's opening
+# quote (after a Python string prefix such as f or rb).
+_JOINED_TO_NEXT = re.compile(r"""(?:\s|\\\n|#[^\n]*|\))*(?:\+|[rRbBuUfF]{0,2}["'])""")
 # The longest spelling of two prefix characters (two \u00XX escapes): an escaped prefix
 # character at offset q means the prefix starts at most this far before q.
 _PREFIX_REACH = 12
@@ -202,17 +206,20 @@ class KeyMatcher:
             yield KeyHit(m.start(), m.end(), km.group(), encoding)
 
     def has_open_key_start(self, text: str) -> bool:
-        """True when a string literal in `text` ends in what may be the start of a key.
+        """True when a string literal in `text` ends in what may be the start of a key and
+        is joined to what follows.
 
         That is a prefix in any spelling, not glued to a preceding identifier, then only key
-        characters up to a quote: a key split across literals (`"ak_3hQ9" "xLr2..."`) starts
-        so. Decides whether the Python scanner needs to parse a file to join literals.
+        characters up to a quote, then `+` or another literal: a key split across literals
+        (`"ak_3hQ9" "xLr2..."`) starts so. Decides whether the Python scanner needs to parse
+        a file to join literals; `{'ak_gh': 'ak_GH.UTF-8'}` (a locale table) does not.
         """
         for s in _prefix_starts(text):
             m = _ENCODED_KEY_START.match(text, s)
             if (
                 m is not None
                 and text[m.end() : m.end() + 1] in ("'", '"')
+                and _JOINED_TO_NEXT.match(text, m.end() + 1)
                 and is_left_boundary(text, s)
             ):
                 return True

@@ -13,6 +13,7 @@ from typing import Optional
 from .model import Position
 
 BINARY_SNIFF = 8192
+INVALID_UTF8_NOTE = "not valid UTF-8: undecodable bytes were replaced"
 
 
 @dataclass
@@ -47,7 +48,7 @@ def decode(data: bytes) -> Decoded:
     except UnicodeDecodeError:
         return Decoded(
             data.decode("utf-8", errors="replace"),
-            ["not valid UTF-8: undecodable bytes were replaced"],
+            [INVALID_UTF8_NOTE],
         )
 
 

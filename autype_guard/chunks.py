@@ -1,0 +1,196 @@
+"""Scanning a file too large to read whole: overlapping windows, exact lines and columns.
+
+A file of more than `ScanOptions.chunk_size` bytes is cut into consecutive regions of about
+that size. Each region is scanned inside a window that adds up to `chunk_overlap` bytes of
+the file on both sides, and keeps only the findings that start inside its own region, so each
+is reported once. A key is found whole when its written form is at most `chunk_overlap`
+bytes long (256 KiB by default; for a base64-encoded key that is the whole base64 run that
+holds it): it starts in some region and ends inside that region's window. Memory holds one
+window (`chunk_size` plus twice the overlap) and, when the prefilter lets it through, its text.
+
+Regions and windows are cut before a byte that starts a character (ASCII or a UTF-8 lead
+byte), so decoding each window gives the characters that decoding the whole file gives
+there; lines and columns are the window's plus the newlines before it and the code points
+since the last one, which are counted while moving from window to window.
+
+Differences from reading the whole file (only for files over the size threshold):
+- the place (server, browser, ...) is decided from the first 256 KiB;
+- Python is scanned as text (libcst needs the whole module), with a note;
+- an inline ignore comment counts when it is on the finding's line within the window;
+- UTF-16 files (with a BOM) are read whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from dataclasses import replace
+from typing import Optional
+
+from .api import ScanOptions, check_text, finish, prefilter_for, read_fd, scan_bytes
+from .config import Config
+from .discovery import classify
+from .exposure import place_of
+from .model import Edit, FileKind, FileResult, Finding, Place, Position, Span
+from .textio import BINARY_SNIFF, INVALID_UTF8_NOTE, LineIndex, decode, looks_binary
+
+# How far back from a wanted cut to look for a byte that starts a character (3 bytes at most
+# in valid UTF-8; more only in a run of stray continuation bytes).
+_CUT_SEARCH = 4096
+# How much of the file's start decides its place (see `exposure.place_of`).
+_PLACE_HEAD = 256 << 10
+_PYTHON_NOTE = "too large to parse as a whole: scanned as text in chunks"
+
+
+def scan_chunked(
+    fd: int, size: int, display: str, relpath: str, config: Config, options: ScanOptions
+) -> FileResult:
+    """Scan the open file `fd` of `size` bytes window by window. Raises OSError on read errors
+    (the caller turns them into `FileResult.error`)."""
+    head = _pread(fd, 0, min(size, max(BINARY_SNIFF, 256)))
+    kind = classify(display, head[:256])
+    result = FileResult(display, kind, size=size)
+    if looks_binary(head):
+        result.kind = FileKind.BINARY
+        result.skipped = "binary"
+        return result
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        os.lseek(fd, 0, os.SEEK_SET)
+        return scan_bytes(read_fd(fd, size), display, config, options, relpath=relpath)
+
+    width = max(options.chunk_size, 1)
+    overlap = max(options.chunk_overlap, 0)
+    prefilter = prefilter_for(config, options)
+    bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    place: Optional[Place] = None
+    found: list[tuple[Finding, bool]] = []
+    notes: list[str] = []
+    # Where the current window starts, and the newlines, the code points since the last
+    # newline and all code points of the file's text before that point.
+    lo = lines_before = column_before = chars_before = 0
+    region_start = 0
+    while region_start < size:
+        base = max(0, region_start - overlap - _CUT_SEARCH)
+        want_hi = min(size, region_start + width + overlap)
+        buf = _pread(fd, base, want_hi - base)
+        if base + len(buf) < want_hi:  # the file shrank: scan what there is
+            size = want_hi = base + len(buf)
+            if region_start >= size:
+                break
+        region_end = (
+            size
+            if region_start + width >= size
+            else _cut(buf, base, region_start + width, region_start + 1)
+        )
+        hi = size if want_hi >= size else _cut(buf, base, want_hi, region_end)
+        window = buf[lo - base : hi - base]
+        first = lo == 0
+        if prefilter(window):
+            decoded = _decode(window, first)
+            if place is None:
+                place = _place(fd, size, display, kind, config)
+            checked = check_text(
+                decoded.text, display, kind, place, config, options, whole_file=False
+            )
+            for note in [*decoded.notes, *checked.notes]:
+                if note not in notes:
+                    notes.append(note)
+            if kind is FileKind.PYTHON and _PYTHON_NOTE not in notes:
+                notes.append(_PYTHON_NOTE)
+            if checked.findings:
+                own_lo = len(_decode(window[: region_start - lo], first).text)
+                own_hi = own_lo + len(_decode(window[region_start - lo : region_end - lo]).text)
+                index = LineIndex(decoded.text)
+                for finding, ignored in checked.findings:
+                    at = index.offset_of(finding.line, finding.column)
+                    if at is not None and own_lo <= at < own_hi:
+                        moved = _moved(finding, lines_before, column_before, chars_before)
+                        found.append((moved, ignored))
+        if region_end >= size:
+            break
+        # Move the window start to the next region's, counting what lies in between.
+        next_lo = max(lo, _cut(buf, base, max(0, region_end - overlap), base))
+        gap = buf[lo - base : next_lo - base]
+        if first and bom:
+            gap = gap[bom:]
+        newlines = gap.count(b"\n")
+        if newlines:
+            column_before = _code_points(gap[gap.rfind(b"\n") + 1 :])
+        else:
+            column_before += _code_points(gap)
+        lines_before += newlines
+        chars_before += _code_points(gap)
+        lo = next_lo
+        region_start = region_end
+    result.notes.extend(notes)
+    finish(result, found, relpath, config)
+    return result
+
+
+def _pread(fd: int, offset: int, length: int) -> bytes:
+    """Up to `length` bytes at `offset` (fewer only at the end of the file)."""
+    parts = []
+    while length > 0:
+        if hasattr(os, "pread"):
+            part = os.pread(fd, length, offset)
+        else:  # Windows
+            os.lseek(fd, offset, os.SEEK_SET)
+            part = os.read(fd, length)
+        if not part:
+            break
+        parts.append(part)
+        offset += len(part)
+        length -= len(part)
+    return b"".join(parts)
+
+
+def _cut(buf: bytes, base: int, at: int, floor: int) -> int:
+    """A file offset at most `at` and more than `floor` (when possible) where the file may be
+    cut: before a byte that does not continue a UTF-8 sequence (ASCII or a lead byte). An
+    incomplete sequence ends there anyway, so the two sides decode as the whole does."""
+    lowest = max(floor, base + 1, at - _CUT_SEARCH)
+    for q in range(at, lowest - 1, -1):
+        if q - base >= len(buf) or not 0x80 <= buf[q - base] < 0xC0:
+            return q
+    return at
+
+
+def _decode(data: bytes, first: bool = False) -> _Text:
+    if first:
+        decoded = decode(data)
+        return _Text(decoded.text, decoded.notes)
+    try:
+        return _Text(data.decode("utf-8"), [])
+    except UnicodeDecodeError:
+        return _Text(data.decode("utf-8", errors="replace"), [INVALID_UTF8_NOTE])
+
+
+class _Text:
+    __slots__ = ("notes", "text")
+
+    def __init__(self, text: str, notes: list[str]) -> None:
+        self.text = text
+        self.notes = notes
+
+
+def _code_points(data: bytes) -> int:
+    return len(data) if data.isascii() else len(data.decode("utf-8", errors="replace"))
+
+
+def _place(fd: int, size: int, display: str, kind: FileKind, config: Config) -> Place:
+    head = _pread(fd, 0, min(size, _PLACE_HEAD))
+    return place_of(display, kind, decode(head).text, config)
+
+
+def _moved(finding: Finding, lines: int, column: int, chars: int) -> Finding:
+    """`finding` (positions relative to a window) with positions relative to the file."""
+
+    def position(p: Position) -> Position:
+        return Position(p.line + lines, p.column + (column if p.line == 1 else 0))
+
+    fix = finding.fix
+    if fix is not None and fix.edits:
+        edits = tuple(Edit(e.start + chars, e.end + chars, e.content) for e in fix.edits)
+        fix = replace(fix, edits=edits)
+    span = Span(position(finding.span.start), position(finding.span.end))
+    return replace(finding, span=span, fix=fix)
