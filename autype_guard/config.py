@@ -18,10 +18,15 @@ from typing import Any, Optional
 from .keys import DEFAULT_ENV_VAR, DEFAULT_KEY_PATTERN, PREFIX
 from .model import Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
+
+def _toml() -> Any:
+    """The TOML parser, imported only when a config file is read (start-up time)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
+    return tomllib
+
 
 CONFIG_FILE = ".autype-guard.toml"
 PYPROJECT = "pyproject.toml"
@@ -124,8 +129,15 @@ def find_config_file(start: Path) -> Optional[Path]:
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "autype-guard" not in text:  # most projects: no need to parse
+        return False
+    tomllib = _toml()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return False
     tool = data.get("tool")
     return isinstance(tool, dict) and "autype-guard" in tool
@@ -137,6 +149,7 @@ def load_config(start: Path, explicit: Optional[Path] = None) -> Config:
     if path is None:
         root = start.resolve()
         return Config(root=root if root.is_dir() else root.parent)
+    tomllib = _toml()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -133,18 +131,22 @@ class GlobSet:
             else:
                 name_globs.append(pattern)
         self.names = frozenset(names)
-        self._all = _alternation([*sorted(names), *name_globs, *path_globs])
         self._name = _alternation(name_globs)
         self._path = _alternation(path_globs)
 
     def match(self, rel: str) -> bool:
-        return self._all is not None and self._all.fullmatch(rel) is not None
+        if self._path is not None and self._path.fullmatch(rel) is not None:
+            return True
+        return any(self._match_component(part) for part in rel.split("/"))
+
+    def _match_component(self, name: str) -> bool:
+        return name in self.names or (
+            self._name is not None and self._name.fullmatch(name) is not None
+        )
 
     def match_name(self, rel: str, name: str) -> bool:
-        return (
-            name in self.names
-            or (self._name is not None and self._name.fullmatch(name) is not None)
-            or (self._path is not None and self._path.fullmatch(rel) is not None)
+        return self._match_component(name) or (
+            self._path is not None and self._path.fullmatch(rel) is not None
         )
 
 
@@ -251,6 +253,9 @@ def classify(name: str, head: bytes = b"") -> FileKind:
 
 def _git_visible_files(directory: str) -> Optional[frozenset[str]]:
     """Paths (relative to `directory`) of files git does not ignore, or None outside git."""
+    import shutil
+    import subprocess  # start-up time: runs that name files (pre-commit) never walk a dir
+
     if shutil.which("git") is None:
         return None
     try:

@@ -9,7 +9,6 @@ redact a key for display and how to fingerprint it.
 from __future__ import annotations
 
 import binascii
-import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,6 +66,8 @@ def redact(key: str) -> str:
 
 def fingerprint(key: str) -> str:
     """SHA-256 of the key, hex: identifies a key across runs without storing it."""
+    import hashlib  # start-up time: only files with findings need it
+
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 

@@ -26,6 +26,8 @@ from typing import Any, Callable, Optional
 ENGINES = ("auto", "python", "hyperscan")
 # Bytes a run must have searched before `auto` loads Hyperscan (its import costs ~10 ms).
 AUTO_SWITCH_BYTES = 4 << 20
+# Bytes searched with plain `in` tests before the `python` engine compiles its regexes.
+COMPILE_AFTER_BYTES = 1 << 20
 # Printable ASCII from the most to the least frequent in source code and minified bundles
 # (counted on the benchmark tree: the Python stdlib, Django, NumPy, npm bundles); bytes not
 # listed (control characters, non-ASCII) count as rarer than all of them.
@@ -42,11 +44,28 @@ def _rarest(marker: bytes) -> int:
 
 
 class _PythonEngine:
-    """Standard-library search: one anchored regex per rarest byte."""
+    """Standard-library search: one anchored regex per rarest byte.
+
+    Compiling those takes milliseconds, more than a few small files take to search with one
+    `in` per marker, so the regexes are only built once `COMPILE_AFTER_BYTES` have been seen.
+    """
 
     def __init__(self, markers: tuple[bytes, ...]) -> None:
+        self.markers = markers
+        self.searches: Optional[list[tuple[bytes, Callable[[bytes], object]]]] = None
+        self._seen = 0
+
+    def __call__(self, data: bytes) -> bool:
+        if self.searches is None:
+            self._seen += len(data)
+            if self._seen < COMPILE_AFTER_BYTES:
+                return any(marker in data for marker in self.markers)
+            self.searches = self._compile()
+        return any(anchor in data and search(data) is not None for anchor, search in self.searches)
+
+    def _compile(self) -> list[tuple[bytes, Callable[[bytes], object]]]:
         groups: dict[int, list[bytes]] = {}
-        for marker in markers:
+        for marker in self.markers:
             i = _rarest(marker)
             # The byte at i, then the rest of the marker, then a look-behind for the part
             # before i: the pattern's literal prefix is the rare byte.
@@ -54,16 +73,13 @@ class _PythonEngine:
             if i:
                 alternative += b"(?<=" + re.escape(marker) + b")"
             groups.setdefault(marker[i], []).append(alternative)
-        self.searches: list[tuple[bytes, Callable[[bytes], Optional[re.Match[bytes]]]]] = []
+        searches: list[tuple[bytes, Callable[[bytes], object]]] = []
         # Rarest anchor first: its `in` test most often rules the whole group out.
         for anchor in sorted(groups, key=lambda b: -_RANK.get(b, 1 << 16)):
-            alternatives = sorted(set(groups[anchor]))
-            body = b"|".join(alternatives)
+            body = b"|".join(sorted(set(groups[anchor])))
             pattern = re.escape(bytes([anchor])) + (b"(?:" + body + b")" if body else b"")
-            self.searches.append((bytes([anchor]), re.compile(pattern).search))
-
-    def __call__(self, data: bytes) -> bool:
-        return any(anchor in data and search(data) is not None for anchor, search in self.searches)
+            searches.append((bytes([anchor]), re.compile(pattern).search))
+        return searches
 
 
 class _Stop(Exception):

@@ -10,11 +10,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autype_guard.keys import PREFILTER_MARKERS, KeyHit, KeyMatcher, is_left_boundary
-from autype_guard.prefilter import Prefilter, hyperscan_available
+from autype_guard.prefilter import COMPILE_AFTER_BYTES, Prefilter, hyperscan_available
 
 from .conftest import fake_key
 
-ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])
+# "python-warm" is the standard-library engine after enough bytes to compile its regexes.
+ENGINES = ["python", "python-warm"] + (["hyperscan"] if hyperscan_available() else [])
+
+
+def make(markers: object, engine: str) -> Prefilter:
+    assert isinstance(markers, (list, tuple))
+    prefilter = Prefilter(markers, engine.replace("-warm", ""))
+    if engine.endswith("-warm"):
+        assert not prefilter(b" " * COMPILE_AFTER_BYTES)
+    return prefilter
+
 
 # --- the straightforward KeyMatcher.find, kept as the oracle for the fast one ------------
 
@@ -131,7 +141,7 @@ def test_fast_find_returns_what_the_straightforward_find_returns(text: str) -> N
 def test_prefilter_passes_every_text_that_holds_a_key(text: str) -> None:
     if list(KeyMatcher().find(text)):
         for engine in ENGINES:
-            assert Prefilter(PREFILTER_MARKERS, engine)(text.encode("utf-8")), engine
+            assert make(PREFILTER_MARKERS, engine)(text.encode("utf-8")), engine
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -150,27 +160,27 @@ def test_prefilter_passes_every_text_that_holds_a_key(text: str) -> None:
 def test_prefilter_finds_every_spelling_of_a_key(engine: str, spell: object) -> None:
     assert callable(spell)
     data = ("x = 1\n" * 1000 + spell(fake_key()) + "\n").encode()
-    assert Prefilter(PREFILTER_MARKERS, engine)(data)
+    assert make(PREFILTER_MARKERS, engine)(data)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_prefilter_rejects_text_without_markers(engine: str) -> None:
     data = b"def peek_usage(weekref):\n    return '\\x00%20'  # 100% ok\n" * 100
-    prefilter = Prefilter(PREFILTER_MARKERS, engine)
+    prefilter = make(PREFILTER_MARKERS, engine)
     assert not prefilter(data)
     assert not prefilter(b"")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_prefilter_handles_any_marker_set(engine: str) -> None:
-    prefilter = Prefilter([b"Bearer", b"autype", b"X", b"\\x5f", b"a.b*c"], engine)
+    prefilter = make([b"Bearer", b"autype", b"X", b"\\x5f", b"a.b*c"], engine)
     assert prefilter(b"Authorization: Bearer t")
     assert prefilter(b"import autype")
     assert prefilter(b"X")
     assert prefilter(b"q\\x5f")
     assert prefilter(b"a.b*c")
     assert not prefilter(b"axbbc bearer AUTYPE \\x5e")
-    assert not Prefilter([], engine)(b"anything")
+    assert not make([], engine)(b"anything")
 
 
 def test_auto_engine_switches_only_after_enough_bytes() -> None:
