@@ -6,6 +6,7 @@ for a bad file: problems come back as `FileResult.error` (could not scan) or not
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 import time
@@ -144,7 +145,9 @@ def scan_bytes(
         result.kind = FileKind.BINARY
         result.skipped = "binary"
         return result
-    if not prefilter_for(config, options)(data):
+    # NOTE: UTF-16 text (PowerShell writes .env files so) holds no marker as bytes: it skips
+    # the prefilter rather than being missed.
+    if not data.startswith(_UTF16_BOMS) and not prefilter_for(config, options)(data):
         return result
     decoded = decode(data)
     result.notes.extend(decoded.notes)
@@ -153,6 +156,9 @@ def scan_bytes(
     result.notes.extend(checked.notes)
     finish(result, checked.findings, relpath if relpath is not None else display, config)
     return result
+
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def prefilter_for(config: Config, options: ScanOptions) -> Prefilter:

@@ -65,9 +65,12 @@ def scan_chunked(
     place: Optional[Place] = None
     found: list[tuple[Finding, bool]] = []
     notes: list[str] = []
-    # Where the current window starts, and the newlines, the code points since the last
-    # newline and all code points of the file's text before that point.
-    lo = lines_before = column_before = chars_before = 0
+    # Where the current window starts, the newlines before that and where the line holding
+    # it starts. Columns (code points from the line start) and character offsets (code points
+    # from the start of the text) are counted only when a window has findings: decoding
+    # every gap to count them would cost as much as the rest of the scan.
+    lo = lines_before = 0
+    line_start = bom
     region_start = 0
     while region_start < size:
         base = max(0, region_start - overlap - _CUT_SEARCH)
@@ -101,25 +104,24 @@ def scan_chunked(
                 own_lo = len(_decode(window[: region_start - lo], first).text)
                 own_hi = own_lo + len(_decode(window[region_start - lo : region_end - lo]).text)
                 index = LineIndex(decoded.text)
+                column_before = _count(fd, line_start, lo) if lo > line_start else 0
+                chars_before: Optional[int] = None
                 for finding, ignored in checked.findings:
                     at = index.offset_of(finding.line, finding.column)
-                    if at is not None and own_lo <= at < own_hi:
-                        moved = _moved(finding, lines_before, column_before, chars_before)
-                        found.append((moved, ignored))
+                    if at is None or not own_lo <= at < own_hi:
+                        continue
+                    if chars_before is None and finding.fix is not None and finding.fix.edits:
+                        chars_before = _count(fd, bom, lo) if lo > bom else 0
+                    moved = _moved(finding, lines_before, column_before, chars_before or 0)
+                    found.append((moved, ignored))
         if region_end >= size:
             break
         # Move the window start to the next region's, counting what lies in between.
         next_lo = max(lo, _cut(buf, base, max(0, region_end - overlap), base))
-        gap = buf[lo - base : next_lo - base]
-        if first and bom:
-            gap = gap[bom:]
-        newlines = gap.count(b"\n")
+        newlines = buf.count(b"\n", lo - base, next_lo - base)
         if newlines:
-            column_before = _code_points(gap[gap.rfind(b"\n") + 1 :])
-        else:
-            column_before += _code_points(gap)
+            line_start = buf.rfind(b"\n", lo - base, next_lo - base) + 1 + base
         lines_before += newlines
-        chars_before += _code_points(gap)
         lo = next_lo
         region_start = region_end
     result.notes.extend(notes)
@@ -173,8 +175,19 @@ class _Text:
         self.notes = notes
 
 
-def _code_points(data: bytes) -> int:
-    return len(data) if data.isascii() else len(data.decode("utf-8", errors="replace"))
+def _count(fd: int, start: int, end: int, piece: int = 8 << 20) -> int:
+    """The number of characters the file's bytes [start, end) decode to (both offsets start
+    a character), read in pieces cut at character starts so memory stays bounded."""
+    total = 0
+    while start < end:
+        buf = _pread(fd, start, min(piece, end - start) + _CUT_SEARCH)
+        stop = end if start + piece >= end else _cut(buf, start, start + piece, start + 1)
+        data = buf[: stop - start]
+        total += len(data) if data.isascii() else len(data.decode("utf-8", errors="replace"))
+        if not data:
+            break
+        start = stop
+    return total
 
 
 def _place(fd: int, size: int, display: str, kind: FileKind, config: Config) -> Place:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Optional
 
@@ -111,6 +111,10 @@ _BODY_UNIT = r"(?:[A-Za-z0-9_-]|%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-
 # \xXX escape. Each alternative starts with a distinct character, so matching is linear.
 _ENCODED_KEY = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "+")
 _ENCODED_PREFIX = re.compile(_PREFIX_SPELLINGS)
+# A plain "ak_" and a key body holding at least one escape (the first after plain characters).
+_PLAIN_PREFIX_ESCAPED_KEY = re.compile(
+    r"ak_[A-Za-z0-9_-]*(?:%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2})" + _BODY_UNIT + "*"
+)
 # The prefix in any spelling and as many key characters (in any spelling) as follow.
 _ENCODED_KEY_START = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "*")
 # What joins a string literal, after its closing quote, to the next: spaces, line
@@ -186,14 +190,16 @@ class KeyMatcher:
         # "ak_" (whose body may hold escapes) or within reach before an escaped prefix
         # character. Visiting those starts in order and skipping the ones inside the
         # previous match gives finditer's matches.
-        last_end = 0
-        for s in _prefix_starts(text):
-            if s < last_end:
-                continue
-            m = _ENCODED_KEY.match(text, s)
-            if m is None:
-                continue
-            last_end = m.end()
+        #
+        # Most texts have no escaped prefix character; then every match starts with a plain
+        # "ak_", and the matches that hold an escape are those of one regex that the
+        # engine's literal scan for "ak_" finds (a run from an earlier "ak_" without escapes
+        # covers later ones only when they have none either).
+        if not _has_prefix_escape(text):
+            matches: Iterable[re.Match[str]] = _PLAIN_PREFIX_ESCAPED_KEY.finditer(text)
+        else:
+            matches = _matches_from(_prefix_starts(text), text)
+        for m in matches:
             raw = m.group()
             if "%" not in raw and "\\" not in raw:
                 continue
@@ -253,6 +259,24 @@ class KeyMatcher:
                 if is_left_boundary(decoded, km.start()):
                     yield KeyHit(m.start(), m.end(), km.group(), "base64")
                     break
+
+
+def _has_prefix_escape(text: str) -> bool:
+    return ("%" in text and _PERCENT_ESCAPE.search(text) is not None) or (
+        "\\" in text and _BACKSLASH_ESCAPE.search(text) is not None
+    )
+
+
+def _matches_from(starts: list[int], text: str) -> Iterator[re.Match[str]]:
+    """`_ENCODED_KEY` matches at the sorted `starts`, skipping starts inside a match."""
+    last_end = 0
+    for s in starts:
+        if s < last_end:
+            continue
+        m = _ENCODED_KEY.match(text, s)
+        if m is not None:
+            last_end = m.end()
+            yield m
 
 
 def _prefix_starts(text: str) -> list[int]:

@@ -14,14 +14,15 @@ dies (killed, out of memory) does not lose files: its batch is scanned again in 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from itertools import islice
 from typing import Any, Optional
 
 from .api import ScanOptions, ScanReport, is_clean, scan_file
@@ -29,7 +30,8 @@ from .config import Config
 from .discovery import Candidate
 from .model import FileResult
 
-BATCH = 64
+BATCH_FILES = 64
+BATCH_BYTES = 4 << 20
 
 # A batch's outcome: the results worth keeping, then the numbers of clean text and binary files.
 _Outcome = tuple[list[FileResult], int, int]
@@ -61,12 +63,20 @@ def _work(batch: list[Candidate]) -> _Outcome:
     return _scan_batch(batch, _WORKER["config"], _WORKER["options"])
 
 
-def _batches(candidates: Iterable[Candidate], size: int) -> Iterator[list[Candidate]]:
-    it = iter(candidates)
-    while True:
-        batch = list(islice(it, size))
-        if not batch:
-            return
+def _batches(candidates: Iterable[Candidate]) -> Iterator[list[Candidate]]:
+    """Batches of at most BATCH_FILES files and (about) BATCH_BYTES bytes, so that a few
+    large files (bundles, source maps) spread over the workers instead of queueing behind
+    one another in a single batch."""
+    batch: list[Candidate] = []
+    size = 0
+    for candidate in candidates:
+        with contextlib.suppress(OSError):  # an unreadable file: the worker reports it
+            size += os.lstat(candidate.path).st_size
+        batch.append(candidate)
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
         yield batch
 
 
@@ -90,7 +100,7 @@ def scan_in_pool(
         max_workers=jobs, mp_context=_context(), initializer=_init, initargs=(config, options)
     )
     try:
-        for batch in _batches(candidates, BATCH):
+        for batch in _batches(candidates):
             if executor is None:
                 _collect(_scan_batch(batch, config, options), report)
                 continue

@@ -194,3 +194,10 @@ def test_a_python_file_with_a_key_loads_libcst(tmp_path: Path) -> None:
         "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 1, e.code\n"
     )
     assert "libcst" in _modules_after(code, tmp_path)
+
+
+def test_utf16_files_are_not_skipped_by_the_prefilter(tmp_path: Path) -> None:
+    key = fake_key()
+    (tmp_path / ".env").write_bytes(f"AUTYPE_API_KEY={key}\r\n".encode("utf-16"))
+    findings = scan_paths([tmp_path], Config(root=tmp_path)).findings
+    assert [(f.code, f.line, f.column) for f in findings] == [("AG103", 1, 16)]
