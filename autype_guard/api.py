@@ -119,8 +119,9 @@ def _matcher(pattern: str) -> KeyMatcher:
     return KeyMatcher(pattern)
 
 
+@lru_cache(maxsize=8)
 def active_rules(config: Config) -> tuple[type[Rule], ...]:
-    """The rules enabled by config and `--select`/`--ignore`."""
+    """The rules enabled by config and `--select`/`--ignore` (cached: asked once per file)."""
     return tuple(rule for rule in RULES if config.is_enabled(rule.CODE))
 
 
@@ -147,12 +148,16 @@ def scan_bytes(
         return result
     # NOTE: UTF-16 text (PowerShell writes .env files so) holds no marker as bytes: it skips
     # the prefilter rather than being missed.
-    if not data.startswith(_UTF16_BOMS) and not prefilter_for(config, options)(data):
-        return result
+    present: Optional[frozenset[bytes]] = None
+    if not data.startswith(_UTF16_BOMS):
+        prefilter = prefilter_for(config, options)
+        if not prefilter(data):
+            return result
+        present = prefilter.present(data)
     decoded = decode(data)
     result.notes.extend(decoded.notes)
     place = place_of(display, kind, decoded.text, config)
-    checked = check_text(decoded.text, display, kind, place, config, options)
+    checked = check_text(decoded.text, display, kind, place, config, options, present=present)
     result.notes.extend(checked.notes)
     finish(result, checked.findings, relpath if relpath is not None else display, config)
     return result
@@ -184,15 +189,21 @@ def check_text(
     options: ScanOptions,
     *,
     whole_file: bool = True,
+    present: Optional[frozenset[bytes]] = None,
 ) -> Checked:
-    """Run the active rules over `text`, a whole file or (not `whole_file`) a window of it."""
+    """Run the active rules over `text`, a whole file or (not `whole_file`) a window of it.
+
+    `present`: the prefilter markers that occur in `text`, if known; the key matcher then
+    skips the spellings that cannot be there.
+    """
+    matcher = _matcher(config.key_pattern)
     ctx = FileContext(
         path=display,
         kind=kind,
         place=place,
         text=text,
         config=config,
-        matcher=_matcher(config.key_pattern),
+        matcher=matcher if present is None else matcher.restricted_to(text, present),
         settings=options.settings,
         whole_file=whole_file,
     )

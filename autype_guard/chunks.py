@@ -93,7 +93,14 @@ def scan_chunked(
             if place is None:
                 place = _place(fd, size, display, kind, config)
             checked = check_text(
-                decoded.text, display, kind, place, config, options, whole_file=False
+                decoded.text,
+                display,
+                kind,
+                place,
+                config,
+                options,
+                whole_file=False,
+                present=prefilter.present(window),
             )
             for note in [*decoded.notes, *checked.notes]:
                 if note not in notes:

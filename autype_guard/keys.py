@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Optional
 
@@ -44,6 +44,8 @@ PREFILTER_MARKERS: tuple[bytes, ...] = (
     b"ha18",
     b"ha19",
 )
+# The markers of an escaped prefix character.
+_ESCAPE_MARKERS = frozenset(m for m in PREFILTER_MARKERS if m.startswith((b"%", b"\\")))
 
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -137,11 +139,11 @@ _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
 _BEFORE_BASE64_TAIL = re.compile(r"[^A-Za-z0-9+/_-](?=[A-Za-z0-9+/_-]*\Z)")
 # The base64 markers, each found by a pattern that starts at its rarest character (so the
 # regex engine's literal scan skips ahead) and checks the rest around it; the number is how
-# far the marker starts before the match.
+# far the marker starts before the match, and which `PREFILTER_MARKERS` it stands for.
 _BASE64_MARKER_SEARCH = (
-    (re.compile(r"Wtf(?<=YWtf)"), 1),
-    (re.compile(r"X(?<=FrX)"), 2),
-    (re.compile(r"1[89](?<=ha1[89])"), 2),
+    (re.compile(r"Wtf(?<=YWtf)"), 1, frozenset({b"YWtf"})),
+    (re.compile(r"X(?<=FrX)"), 2, frozenset({b"FrX"})),
+    (re.compile(r"1[89](?<=ha1[89])"), 2, frozenset({b"ha18", b"ha19"})),
 )
 
 
@@ -166,25 +168,40 @@ class KeyMatcher:
         self.source = pattern
         self.pattern = re.compile(pattern)
 
-    def find(self, text: str) -> Iterator[KeyHit]:
+    def find(self, text: str, present: Optional[Collection[bytes]] = None) -> Iterator[KeyHit]:
         """Yield every key in `text`, plain or encoded, ordered by start offset.
 
-        Never raises on odd input; a hit's offsets cover the text as written.
+        `present`, when given, holds the `PREFILTER_MARKERS` that occur in the text (as
+        UTF-8): spellings whose markers are absent are not searched for, which saves whole
+        passes over large texts. Never raises on odd input; a hit's offsets cover the text as
+        written.
         """
+        plain = present is None or b"ak_" in present
         hits: dict[int, KeyHit] = {}
-        for m in self.pattern.finditer(text):
-            if is_left_boundary(text, m.start()):
-                hits[m.start()] = KeyHit(m.start(), m.end(), m.group())
+        if plain:
+            for m in self.pattern.finditer(text):
+                if is_left_boundary(text, m.start()):
+                    hits[m.start()] = KeyHit(m.start(), m.end(), m.group())
         if "%" in text or "\\" in text:
-            for hit in self._find_escaped(text):
+            prefix_escape = None if present is None else not _ESCAPE_MARKERS.isdisjoint(present)
+            for hit in self._find_escaped(text, plain, prefix_escape):
                 old = hits.get(hit.start)
                 if old is None or hit.end > old.end:
                     hits[hit.start] = hit
-        for hit in self._find_base64(text):
+        for hit in self._find_base64(text, present):
             hits.setdefault(hit.start, hit)
         yield from (hits[k] for k in sorted(hits))
 
-    def _find_escaped(self, text: str) -> Iterator[KeyHit]:
+    def restricted_to(self, text: str, present: Collection[bytes]) -> KeyMatcher:
+        """This matcher, told which markers occur in `text`: `find(text)` on that very
+        string object passes them on (see `find`); any other string is searched in full
+        (the Python scanner also searches joined literal values, which may spell a key
+        whose markers the raw text does not hold)."""
+        return _RestrictedMatcher(self, text, frozenset(present))
+
+    def _find_escaped(
+        self, text: str, plain: bool = True, prefix_escape: Optional[bool] = None
+    ) -> Iterator[KeyHit]:
         # Same matches as `_ENCODED_KEY.finditer(text)`, without running the regex over the
         # whole text: a match starts where a prefix spelling does, which is either a plain
         # "ak_" (whose body may hold escapes) or within reach before an escaped prefix
@@ -195,8 +212,12 @@ class KeyMatcher:
         # "ak_", and the matches that hold an escape are those of one regex that the
         # engine's literal scan for "ak_" finds (a run from an earlier "ak_" without escapes
         # covers later ones only when they have none either).
-        if not _has_prefix_escape(text):
-            matches: Iterable[re.Match[str]] = _PLAIN_PREFIX_ESCAPED_KEY.finditer(text)
+        if prefix_escape is None:
+            prefix_escape = _has_prefix_escape(text)
+        if not prefix_escape:
+            matches: Iterable[re.Match[str]] = (
+                _PLAIN_PREFIX_ESCAPED_KEY.finditer(text) if plain else ()
+            )
         else:
             matches = _matches_from(_prefix_starts(text), text)
         for m in matches:
@@ -232,13 +253,16 @@ class KeyMatcher:
                 return True
         return False
 
-    def _find_base64(self, text: str) -> Iterator[KeyHit]:
+    def _find_base64(
+        self, text: str, present: Optional[Collection[bytes]] = None
+    ) -> Iterator[KeyHit]:
         # Same hits as checking every `_BASE64_RUN` match for a marker, but only the runs
         # around a marker are looked at: a match is a maximal run of base64 characters (24 or
         # more, plus padding), so the run around a marker is found by scanning left from it.
         markers = sorted(
             m.start() - back
-            for search, back in _BASE64_MARKER_SEARCH
+            for search, back, needs in _BASE64_MARKER_SEARCH
+            if present is None or not needs.isdisjoint(present)
             for m in search.finditer(text)
         )
         done = -1
@@ -304,6 +328,21 @@ def _base64_run_start(text: str, q: int) -> int:
         if lo == 0:
             return 0
         width *= 4
+
+
+class _RestrictedMatcher(KeyMatcher):
+    """See `KeyMatcher.restricted_to`."""
+
+    def __init__(self, base: KeyMatcher, text: str, present: frozenset[bytes]) -> None:
+        self.source = base.source
+        self.pattern = base.pattern
+        self._text = text
+        self._present = present
+
+    def find(self, text: str, present: Optional[Collection[bytes]] = None) -> Iterator[KeyHit]:
+        if present is None and text is self._text:
+            present = self._present
+        return super().find(text, present)
 
 
 def _b64decode(run: str) -> Optional[str]:

@@ -63,6 +63,9 @@ class _PythonEngine:
             self.searches = self._compile()
         return any(anchor in data and search(data) is not None for anchor, search in self.searches)
 
+    def present(self, data: bytes) -> frozenset[bytes]:
+        return frozenset(marker for marker in self.markers if marker in data)
+
     def _compile(self) -> list[tuple[bytes, Callable[[bytes], object]]]:
         groups: dict[int, list[bytes]] = {}
         for marker in self.markers:
@@ -104,6 +107,7 @@ class _HyperscanEngine:
         )
         self._database: Any = database
         self._scratch: Any = hyperscan.Scratch(database)
+        self._markers = markers
 
     def __call__(self, data: bytes) -> bool:
         if not data:
@@ -113,6 +117,17 @@ class _HyperscanEngine:
         except self._terminated:
             return True
         return False
+
+    def present(self, data: bytes) -> frozenset[bytes]:
+        found: set[int] = set()
+
+        def collect(marker_id: int, *_: object) -> bool:
+            found.add(marker_id)
+            return False  # go on: every marker is reported once (HS_FLAG_SINGLEMATCH)
+
+        if data:
+            self._database.scan(data, match_event_handler=collect, scratch=self._scratch)
+        return frozenset(self._markers[i] for i in found)
 
 
 def _stop_on_match(*_: object) -> bool:
@@ -156,6 +171,12 @@ class Prefilter:
             if self._seen >= AUTO_SWITCH_BYTES:
                 self._switch()
         return self._search(data)
+
+    def present(self, data: bytes) -> frozenset[bytes]:
+        """Every marker that occurs in `data` (a full search: for the few files that pass)."""
+        if isinstance(self._search, (_PythonEngine, _HyperscanEngine)):
+            return self._search.present(data)
+        return frozenset()
 
     def _switch(self) -> None:
         self._may_switch = False  # decide once, whatever happens next

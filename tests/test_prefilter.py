@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autype_guard import scan_text
 from autype_guard.keys import PREFILTER_MARKERS, KeyHit, KeyMatcher, is_left_boundary
 from autype_guard.prefilter import COMPILE_AFTER_BYTES, Prefilter, hyperscan_available
 
@@ -196,3 +197,24 @@ def test_auto_engine_switches_only_after_enough_bytes() -> None:
 def test_unknown_engine_is_refused() -> None:
     with pytest.raises(ValueError):
         Prefilter(PREFILTER_MARKERS, "grep")
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_find_told_the_markers_present_finds_the_same(text: str) -> None:
+    matcher = KeyMatcher()
+    full = list(matcher.find(text))
+    for engine in ENGINES:
+        present = make(PREFILTER_MARKERS, engine).present(text.encode("utf-8"))
+        assert list(matcher.find(text, present)) == full, engine
+        assert list(matcher.restricted_to(text, present).find(text)) == full, engine
+
+
+def test_restricted_matcher_searches_other_strings_in_full() -> None:
+    key = fake_key()
+    escaped = "\\x61" + key[1:]
+    source = f'KEY = "{escaped[:12]}" "{escaped[12:]}"\n'
+    # The raw text holds no "ak_" (only "\x61k_"); the joined literal value does.
+    assert "ak_" not in source
+    result = scan_text(source, "settings.py")
+    assert [(f.code, f.line, f.column) for f in result.findings] == [("AG101", 1, 7)]
