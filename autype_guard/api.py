@@ -21,7 +21,7 @@ from .config import Config
 from .context import FileContext, ScanSettings
 from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relative_to_root
 from .exposure import place_of
-from .keys import KeyMatcher
+from .keys import DEFAULT_KEY_PATTERN, KeyMatcher
 from .model import FileKind, FileResult, Finding, Place
 from .prefilter import Prefilter
 from .rules import RULES, Rule, precedence
@@ -154,6 +154,8 @@ def scan_bytes(
         if not prefilter(data):
             return result
         present = prefilter.present(data)
+        if nothing_to_find(data, kind, present, config):
+            return result
     decoded = decode(data)
     result.notes.extend(decoded.notes)
     place = place_of(display, kind, decoded.text, config)
@@ -169,6 +171,26 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 def prefilter_for(config: Config, options: ScanOptions) -> Prefilter:
     """The marker prefilter of the active rules (one per process, rule set and engine)."""
     return _prefilter(active_rules(config), options.prefilter)
+
+
+def nothing_to_find(data: bytes, kind: FileKind, present: frozenset[bytes], config: Config) -> bool:
+    """True when no active rule can fire on `data`, whose prefilter markers are `present`:
+    every rule with a marker present only reports keys (`Rule.NEEDS_KEY`), and the key
+    matcher finds none. Checked on the bytes read as Latin-1, which is much cheaper than
+    decoding UTF-8 and finds a key exactly where the UTF-8 text has one (the default key
+    pattern, escapes and base64 are ASCII; any other byte is a non-key character either
+    way); with a custom key pattern the answer is always False.
+    """
+    for rule in active_rules(config):
+        if not rule.NEEDS_KEY and not present.isdisjoint(rule.MARKERS):
+            return False
+    if config.key_pattern != DEFAULT_KEY_PATTERN:
+        return False
+    text = data.decode("latin-1")
+    matcher = _matcher(config.key_pattern)
+    if next(matcher.find(text, present), None) is not None:
+        return False
+    return not (kind is FileKind.PYTHON and matcher.has_open_key_start(text))
 
 
 @dataclass

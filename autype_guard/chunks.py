@@ -27,7 +27,15 @@ import os
 from dataclasses import replace
 from typing import Optional
 
-from .api import ScanOptions, check_text, finish, prefilter_for, read_fd, scan_bytes
+from .api import (
+    ScanOptions,
+    check_text,
+    finish,
+    nothing_to_find,
+    prefilter_for,
+    read_fd,
+    scan_bytes,
+)
 from .config import Config
 from .discovery import classify
 from .exposure import place_of
@@ -88,7 +96,8 @@ def scan_chunked(
         hi = size if want_hi >= size else _cut(buf, base, want_hi, region_end)
         window = buf[lo - base : hi - base]
         first = lo == 0
-        if prefilter(window):
+        present = prefilter.present(window) if prefilter(window) else None
+        if present is not None and not nothing_to_find(window, kind, present, config):
             decoded = _decode(window, first)
             if place is None:
                 place = _place(fd, size, display, kind, config)
@@ -100,7 +109,7 @@ def scan_chunked(
                 config,
                 options,
                 whole_file=False,
-                present=prefilter.present(window),
+                present=present,
             )
             for note in [*decoded.notes, *checked.notes]:
                 if note not in notes:

@@ -119,6 +119,9 @@ _PLAIN_PREFIX_ESCAPED_KEY = re.compile(
 )
 # The prefix in any spelling and as many key characters (in any spelling) as follow.
 _ENCODED_KEY_START = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "*")
+# A plain "ak_", key characters (in any spelling) and a quote: how a string literal ends in
+# the start of a key.
+_PLAIN_KEY_START_QUOTE = re.compile("ak_" + _BODY_UNIT + "*[\"']")
 # What joins a string literal, after its closing quote, to the next: spaces, line
 # continuations, comments and closing parentheses, then `+` or another literal's opening
 # quote (after a Python string prefix such as f or rb).
@@ -242,6 +245,10 @@ class KeyMatcher:
         (`"ak_3hQ9" "xLr2..."`) starts so. Decides whether the Python scanner needs to parse
         a file to join literals; `{'ak_gh': 'ak_GH.UTF-8'}` (a locale table) does not.
         """
+        # Quick no: without an escaped prefix character, a start needs "ak_", key
+        # characters and a quote, which one regex pass finds (or rules out) in C.
+        if not _PLAIN_KEY_START_QUOTE.search(text) and not _has_prefix_escape(text):
+            return False
         for s in _prefix_starts(text):
             m = _ENCODED_KEY_START.match(text, s)
             if (

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 ENGINES = ("auto", "python", "hyperscan")
 # Bytes a run must have searched before `auto` loads Hyperscan (its import costs ~10 ms).
@@ -52,7 +52,7 @@ class _PythonEngine:
 
     def __init__(self, markers: tuple[bytes, ...]) -> None:
         self.markers = markers
-        self.searches: Optional[list[tuple[bytes, Callable[[bytes], object]]]] = None
+        self.searches: Optional[list[_Group]] = None
         self._seen = 0
 
     def __call__(self, data: bytes) -> bool:
@@ -61,32 +61,50 @@ class _PythonEngine:
             if self._seen < COMPILE_AFTER_BYTES:
                 return any(marker in data for marker in self.markers)
             self.searches = self._compile()
-        return any(anchor in data and search(data) is not None for anchor, search in self.searches)
+        return any(g.anchor in data and g.search(data) is not None for g in self.searches)
 
     def present(self, data: bytes) -> frozenset[bytes]:
-        return frozenset(marker for marker in self.markers if marker in data)
+        if self.searches is None:
+            return frozenset(marker for marker in self.markers if marker in data)
+        # Only the markers of groups whose search hits can be there.
+        return frozenset(
+            marker
+            for g in self.searches
+            if g.anchor in data and g.search(data) is not None
+            for marker in g.markers
+            if len(g.markers) == 1 or marker in data
+        )
 
-    def _compile(self) -> list[tuple[bytes, Callable[[bytes], object]]]:
+    def _compile(self) -> list[_Group]:
         groups: dict[int, list[bytes]] = {}
         for marker in self.markers:
-            i = _rarest(marker)
-            # The byte at i, then the rest of the marker, then a look-behind for the part
-            # before i: the pattern's literal prefix is the rare byte.
-            alternative = re.escape(marker[i + 1 :])
-            if i:
-                alternative += b"(?<=" + re.escape(marker) + b")"
-            groups.setdefault(marker[i], []).append(alternative)
-        searches: list[tuple[bytes, Callable[[bytes], object]]] = []
+            groups.setdefault(marker[_rarest(marker)], []).append(marker)
+        searches = []
         # Rarest anchor first: its `in` test most often rules the whole group out.
         for anchor in sorted(groups, key=lambda b: -_RANK.get(b, 1 << 16)):
-            body = b"|".join(sorted(set(groups[anchor])))
+            alternatives = []
+            for marker in groups[anchor]:
+                # The byte at i, then the rest of the marker, then a look-behind for the part
+                # before i: the pattern's literal prefix is the rare byte.
+                i = _rarest(marker)
+                alternative = re.escape(marker[i + 1 :])
+                if i:
+                    alternative += b"(?<=" + re.escape(marker) + b")"
+                alternatives.append(alternative)
+            body = b"|".join(sorted(set(alternatives)))
             pattern = re.escape(bytes([anchor])) + (b"(?:" + body + b")" if body else b"")
-            searches.append((bytes([anchor]), re.compile(pattern).search))
+            searches.append(
+                _Group(bytes([anchor]), re.compile(pattern).search, tuple(groups[anchor]))
+            )
         return searches
 
 
-class _Stop(Exception):
-    pass
+class _Group(NamedTuple):
+    """Markers sharing their rarest byte, and the regex search that finds any of them."""
+
+    anchor: bytes
+    search: Callable[[bytes], object]
+    markers: tuple[bytes, ...]
 
 
 class _HyperscanEngine:

@@ -126,6 +126,11 @@ _PIECES = [
     base64.b64encode(b"xy" + _KEY.encode()).decode(),
     base64.urlsafe_b64encode(b"\xfb" + _KEY.encode()).decode(),
     "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY",
+    "'",
+    " + ",
+    "(",
+    ")",
+    "# c\n",
 ]
 texts = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
 
@@ -218,3 +223,18 @@ def test_restricted_matcher_searches_other_strings_in_full() -> None:
     assert "ak_" not in source
     result = scan_text(source, "settings.py")
     assert [(f.code, f.line, f.column) for f in result.findings] == [("AG101", 1, 7)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_open_key_start_quick_check_changes_no_answer(text: str) -> None:
+    from autype_guard import keys
+
+    expected = any(
+        (m := keys._ENCODED_KEY_START.match(text, s)) is not None
+        and text[m.end() : m.end() + 1] in ("'", '"')
+        and keys._JOINED_TO_NEXT.match(text, m.end() + 1) is not None
+        and is_left_boundary(text, s)
+        for s in keys._prefix_starts(text)
+    )
+    assert KeyMatcher().has_open_key_start(text) is expected

@@ -28,6 +28,9 @@ class Rule:
     SEVERITY: ClassVar[Severity]
     # Bytes of which at least one must occur in a file for this rule to find anything in it.
     MARKERS: ClassVar[tuple[bytes, ...]] = PREFILTER_MARKERS
+    # True for a rule that only ever reports a key the matcher finds (`ctx.key_occurrences`):
+    # a file whose markers are all such rules' and that holds no key needs no decoding.
+    NEEDS_KEY: ClassVar[bool] = False
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
 
@@ -51,6 +54,7 @@ class KeyLiteralRule(Rule):
     """Shared check of the AG1xx rules: a key literal in a file of the rule's place."""
 
     PLACE: ClassVar[Place]
+    NEEDS_KEY = True
     MESSAGE: ClassVar[str]  # formatted with {preview} and {context}
     FIX_TITLE: ClassVar[str] = "Read the key from the environment"
     CONTEXT_SEPARATOR: ClassVar[str] = " "  # between the message and the context phrase
