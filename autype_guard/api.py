@@ -67,9 +67,15 @@ class ScanReport:
     clean: int = 0  # text files scanned with nothing to report
     clean_binary: int = 0  # binary files skipped with nothing to report
 
-    def add(self, result: FileResult) -> None:
-        """Record one file's result, keeping it only when it has something to say."""
-        if is_clean(result):
+    def add(self, result: Union[FileResult, str]) -> None:
+        """Record one file's result (or `scan_candidate`'s CLEAN or BINARY), keeping it only
+        when it has something to say."""
+        if isinstance(result, str):
+            if result == BINARY:
+                self.clean_binary += 1
+            else:
+                self.clean += 1
+        elif is_clean(result):
             if result.skipped == "binary":
                 self.clean_binary += 1
             else:
@@ -320,22 +326,51 @@ def scan_file(candidate: Candidate, config: Config, options: ScanOptions) -> Fil
 
     A file larger than `options.chunk_size` is read and scanned in overlapping windows.
     """
-    relpath = (
-        candidate.relpath
-        if candidate.relpath is not None
-        else relative_to_root(Path(candidate.path), config.root)
-    )
+    outcome = _scan_candidate(candidate, config, options, quick=False)
+    assert isinstance(outcome, FileResult)
+    return outcome
+
+
+# What `scan_candidate` returns for a file with nothing to report (no FileResult is built).
+CLEAN = "clean"
+BINARY = "binary"
+
+
+def scan_candidate(
+    candidate: Candidate, config: Config, options: ScanOptions
+) -> Union[FileResult, str]:
+    """`scan_file` for large runs: a file with nothing to report comes back as CLEAN or
+    BINARY, decided with as little work as possible. Never raises."""
+    return _scan_candidate(candidate, config, options, quick=True)
+
+
+def _scan_candidate(
+    candidate: Candidate, config: Config, options: ScanOptions, *, quick: bool
+) -> Union[FileResult, str]:
     try:
         fd, size = open_regular(candidate.path)
     except OSError as exc:
         return _read_error(candidate, exc)
+    relpath = candidate.relpath
     try:
+        if relpath is None:
+            relpath = relative_to_root(Path(candidate.path), config.root)
         if size > options.chunk_size:
             from .chunks import scan_chunked
 
-            return scan_chunked(fd, size, candidate.display, relpath, config, options)
+            result = scan_chunked(fd, size, candidate.display, relpath, config, options)
+            if quick and is_clean(result):
+                return BINARY if result.skipped == "binary" else CLEAN
+            return result
         data = read_fd(fd, size)
-        return scan_bytes(data, candidate.display, config, options, relpath=relpath)
+        if quick:
+            # The common case, without building a FileResult or classifying the file.
+            if looks_binary(data):
+                return BINARY
+            if not data.startswith(_UTF16_BOMS) and not prefilter_for(config, options)(data):
+                return CLEAN
+        result = scan_bytes(data, candidate.display, config, options, relpath=relpath)
+        return BINARY if quick and is_clean(result) and result.skipped == "binary" else result
     except OSError as exc:
         return _read_error(candidate, exc)
     except Exception as exc:
@@ -401,6 +436,6 @@ def scan_paths(
         else:
             todo = iter(head)  # a small run: scan it here
     for candidate in todo:
-        report.add(scan_file(candidate, config, options))
+        report.add(scan_candidate(candidate, config, options))
     report.elapsed = time.perf_counter() - started
     return report

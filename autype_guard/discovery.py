@@ -12,18 +12,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Optional, Union
+from typing import NamedTuple, Optional, Union
 
 from .config import Config
 from .model import FileKind
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A file to scan: where it is on disk and how findings should name it.
 
     `relpath` is the path relative to the config root with `/` separators (what
-    per-file-ignores match); None means "work it out from `path`".
+    per-file-ignores match); None means "work it out from `path`". (A named tuple: a walk
+    makes one per file, and workers are sent them in batches.)
     """
 
     path: Union[str, Path]

@@ -222,7 +222,7 @@ class KeyMatcher:
                 _PLAIN_PREFIX_ESCAPED_KEY.finditer(text) if plain else ()
             )
         else:
-            matches = _matches_from(_prefix_starts(text), text)
+            matches = _matches_from(_prefix_starts(text, plain), text)
         for m in matches:
             raw = m.group()
             if "%" not in raw and "\\" not in raw:
@@ -310,10 +310,11 @@ def _matches_from(starts: list[int], text: str) -> Iterator[re.Match[str]]:
             yield m
 
 
-def _prefix_starts(text: str) -> list[int]:
-    """Sorted offsets where a prefix spelling starts: plain "ak_", and within reach before
-    every escaped prefix character."""
-    starts = set(_find_all(text, "ak_"))
+def _prefix_starts(text: str, plain: bool = True) -> list[int]:
+    """Sorted offsets where a prefix spelling starts: plain "ak_" (unless `plain` is False:
+    the caller knows there is none), and within reach before every escaped prefix
+    character."""
+    starts = set(_find_all(text, "ak_")) if plain else set()
     for gate, escape in (("%", _PERCENT_ESCAPE), ("\\", _BACKSLASH_ESCAPE)):
         if gate not in text:
             continue

@@ -14,27 +14,25 @@ dies (killed, out of memory) does not lose files: its batch is scanned again in 
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
-import os
 import sys
 import threading
+import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 from typing import Any, Optional
 
-from .api import ScanOptions, ScanReport, is_clean, scan_file
+from .api import ScanOptions, ScanReport, prefilter_for, scan_candidate
 from .config import Config
 from .discovery import Candidate
 from .model import FileResult
 
-BATCH_FILES = 64
-BATCH_BYTES = 4 << 20
-
-# A batch's outcome: the results worth keeping, then the numbers of clean text and binary files.
-_Outcome = tuple[list[FileResult], int, int]
+# A batch's outcome: the results worth keeping, the numbers of clean text and binary files,
+# and the seconds the worker spent on it.
+_Outcome = tuple[list[FileResult], int, int, float]
 
 # Set once in each worker process by `_init`: what every batch is scanned with.
 _WORKER: dict[str, Any] = {}
@@ -46,38 +44,34 @@ def _init(config: Config, options: ScanOptions) -> None:
 
 
 def _scan_batch(batch: list[Candidate], config: Config, options: ScanOptions) -> _Outcome:
-    kept: list[FileResult] = []
-    clean = binary = 0
+    started = time.perf_counter()
+    report = ScanReport()
     for candidate in batch:
-        result = scan_file(candidate, config, options)
-        if not is_clean(result):
-            kept.append(result)
-        elif result.skipped == "binary":
-            binary += 1
-        else:
-            clean += 1
-    return kept, clean, binary
+        report.add(scan_candidate(candidate, config, options))
+    return report.files, report.clean, report.clean_binary, time.perf_counter() - started
 
 
 def _work(batch: list[Candidate]) -> _Outcome:
     return _scan_batch(batch, _WORKER["config"], _WORKER["options"])
 
 
-def _batches(candidates: Iterable[Candidate]) -> Iterator[list[Candidate]]:
-    """Batches of at most BATCH_FILES files and (about) BATCH_BYTES bytes, so that a few
-    large files (bundles, source maps) spread over the workers instead of queueing behind
-    one another in a single batch."""
-    batch: list[Candidate] = []
-    size = 0
-    for candidate in candidates:
-        with contextlib.suppress(OSError):  # an unreadable file: the worker reports it
-            size += os.lstat(candidate.path).st_size
-        batch.append(candidate)
-        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+class _BatchSize:
+    """How many files to send per batch: as many as a worker scans in about TARGET_SECONDS,
+    measured on the batches so far. Small files travel in large batches (less overhead per
+    file), large ones (bundles, source maps) in small batches that spread over the workers.
+    Sizes are not looked up: that would cost the parent a stat per file."""
+
+    FIRST, SMALLEST, LARGEST = 16, 1, 256
+    TARGET_SECONDS = 0.04
+
+    def __init__(self) -> None:
+        self.files = self.FIRST
+
+    def measured(self, files: int, seconds: float) -> None:
+        if files <= 0:
+            return
+        wanted = files * self.TARGET_SECONDS / max(seconds, 1e-4)
+        self.files = max(self.SMALLEST, min(self.LARGEST, round((self.files + wanted) / 2)))
 
 
 def _context() -> Any:
@@ -95,12 +89,17 @@ def scan_in_pool(
     report: ScanReport,
 ) -> None:
     """Scan `candidates` with `jobs` worker processes, adding every result to `report`."""
+    prefilter_for(config, options).prepare_for_large_run()  # inherited by forked workers
     pending: deque[tuple[list[Candidate], Future[_Outcome]]] = deque()
+    size = _BatchSize()
     executor: Optional[ProcessPoolExecutor] = ProcessPoolExecutor(
         max_workers=jobs, mp_context=_context(), initializer=_init, initargs=(config, options)
     )
     try:
-        for batch in _batches(candidates):
+        while True:
+            batch = list(islice(candidates, size.files))
+            if not batch:
+                break
             if executor is None:
                 _collect(_scan_batch(batch, config, options), report)
                 continue
@@ -111,9 +110,9 @@ def scan_in_pool(
                 _collect(_scan_batch(batch, config, options), report)
                 continue
             while len(pending) >= 2 * jobs:
-                executor = _finish_one(pending, executor, config, options, report)
+                executor = _finish_one(pending, executor, config, options, report, size)
         while pending:
-            executor = _finish_one(pending, executor, config, options, report)
+            executor = _finish_one(pending, executor, config, options, report, size)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -125,6 +124,7 @@ def _finish_one(
     config: Config,
     options: ScanOptions,
     report: ScanReport,
+    size: _BatchSize,
 ) -> Optional[ProcessPoolExecutor]:
     batch, future = pending.popleft()
     try:
@@ -133,6 +133,7 @@ def _finish_one(
         executor = _broken(executor)
         outcome = _scan_batch(batch, config, options)
     _collect(outcome, report)
+    size.measured(len(batch), outcome[3])
     return executor
 
 
@@ -144,7 +145,7 @@ def _broken(executor: Optional[ProcessPoolExecutor]) -> Optional[ProcessPoolExec
 
 
 def _collect(outcome: _Outcome, report: ScanReport) -> None:
-    kept, clean, binary = outcome
+    kept, clean, binary, _ = outcome
     report.files.extend(kept)
     report.clean += clean
     report.clean_binary += binary

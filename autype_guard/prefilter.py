@@ -190,6 +190,14 @@ class Prefilter:
                 self._switch()
         return self._search(data)
 
+    def prepare_for_large_run(self) -> None:
+        """Settle now on the engine a large run would end up with (before forking workers,
+        so they inherit it instead of each warming up on its own)."""
+        if self._may_switch:
+            self._switch()
+        if isinstance(self._search, _PythonEngine) and self._search.searches is None:
+            self._search.searches = self._search._compile()
+
     def present(self, data: bytes) -> frozenset[bytes]:
         """Every marker that occurs in `data` (a full search: for the few files that pass)."""
         if isinstance(self._search, (_PythonEngine, _HyperscanEngine)):
