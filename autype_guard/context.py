@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Protocol
 
 from .config import Config
+from .exposure import Regions, regions_of
 from .keys import KeyMatcher, fingerprint, redact
 from .model import FileKind, Finding, Fix, Place, RelatedLocation, Severity, Span
 from .scanners import KeyOccurrence
@@ -41,12 +42,28 @@ class FileContext:
     notes: list[str] = field(default_factory=list)
     _occurrences: Optional[list[KeyOccurrence]] = None
     _lines: Optional[LineIndex] = None
+    _regions: Optional[Regions] = None
 
     @property
     def lines(self) -> LineIndex:
         if self._lines is None:
             self._lines = LineIndex(self.text)
         return self._lines
+
+    @property
+    def regions(self) -> Regions:
+        """Where parts of the file have another place than the file (computed once)."""
+        if self._regions is None:
+            self._regions = regions_of(self.path, self.kind, self.text, self.place)
+        return self._regions
+
+    def place_at(self, offset: int) -> Place:
+        """The place of the code at `offset`: Astro frontmatter or PHP code is server-side."""
+        return self.regions.at(offset)
+
+    def may_hold(self, place: Place) -> bool:
+        """True when some part of the file is in `place`."""
+        return place is self.place or place in self.regions.places
 
     @property
     def key_occurrences(self) -> list[KeyOccurrence]:

@@ -30,6 +30,11 @@ _LOOKUP_BY_SUFFIX: dict[str, str] = {
     ".exs": 'System.fetch_env!("{name}")',
     ".dart": "Platform.environment['{name}']",
     ".pl": "$ENV{{{name}}}",
+    # Server-side parts of templates (Astro frontmatter, ERB/EJS/JSP scriptlets).
+    ".erb": 'ENV.fetch("{name}")',
+    ".astro": "import.meta.env.{name}",
+    ".ejs": "process.env.{name}",
+    ".jsp": 'System.getenv("{name}")',
 }
 
 
