@@ -75,9 +75,12 @@ class FileContext:
                 occurrences, notes = scan_python(self.text, self.matcher)
                 self.notes.extend(notes)
             else:
+                from .scanners.script import with_joined
                 from .scanners.text import scan_text
 
-                occurrences = list(scan_text(self.text, self.matcher))
+                occurrences = with_joined(
+                    self.text, self.matcher, scan_text(self.text, self.matcher)
+                )
             self._occurrences = occurrences
         return self._occurrences
 

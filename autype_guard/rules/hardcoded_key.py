@@ -93,4 +93,10 @@ class HardcodedKey(KeyLiteralRule):
             span=Span.of((1, 11), (1, 30)),
             path="app/views/page.html.erb",
         ),
+        # Server-side JavaScript, with the key split across literals.
+        Invalid(
+            "const express = require('express');\nconst key = 'ak_3hQ9' + 'xLr2Vt8mW1pZ';\n",
+            span=Span.of((2, 14), (2, 38)),
+            path="server.js",
+        ),
     )
