@@ -74,6 +74,11 @@ class FileContext:
 
                 occurrences, notes = scan_python(self.text, self.matcher)
                 self.notes.extend(notes)
+            elif self.kind is FileKind.SOURCE_MAP:
+                from .scanners.sourcemap import scan_source_map
+
+                occurrences, notes = scan_source_map(self.text, self.matcher, self.path)
+                self.notes.extend(notes)
             else:
                 from .scanners.script import with_joined
                 from .scanners.text import scan_text
