@@ -24,6 +24,7 @@ from .model import FileKind, FileResult, Finding
 from .rules import RULES, Rule, precedence
 from .suppress import is_config_ignored, is_inline_ignored
 from .textio import decode, looks_binary
+from .unpack import packing_of
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,28 @@ def scan_bytes(
     *,
     relpath: Optional[str] = None,
 ) -> FileResult:
-    """Scan one file's content as if it lived at `display`. Never raises."""
+    """Scan one file's content as if it lived at `display`. Never raises.
+
+    Compressed assets and archives are scanned inside (see `unpack`), before any binary check.
+    """
+    rel = relpath if relpath is not None else display
+    packing = packing_of(display, data)
+    if packing is not None:
+        from .unpack import scan_packed
+
+        return scan_packed(
+            packing,
+            data,
+            display,
+            rel,
+            lambda blob, name, path: _scan_plain(blob, name, config, options, path),
+        )
+    return _scan_plain(data, display, config, options, rel)
+
+
+def _scan_plain(
+    data: bytes, display: str, config: Config, options: ScanOptions, rel: str
+) -> FileResult:
     kind = classify(display, data[:256])
     result = FileResult(display, kind, size=len(data))
     if looks_binary(data):
@@ -124,7 +146,6 @@ def scan_bytes(
     for rule in rules:
         findings.extend(rule.check(ctx))
     result.notes.extend(ctx.notes)
-    rel = relpath if relpath is not None else display
     kept = []
     for finding in _one_per_line(findings):
         line_start, line_end = ctx.lines.line_bounds(
