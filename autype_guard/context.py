@@ -98,17 +98,28 @@ class FileContext:
 
     def snippet(self, start: int, end: int, shown: str) -> tuple[str, int]:
         """The line around [start, end) clipped to a window, with `shown` in place of the
-        matched text and every other key on it redacted; returns (snippet, caret column)."""
-        line_start, line_end = self.lines.line_bounds(start)
-        end = min(end, line_end)
-        left = max(line_start, start - SNIPPET_CONTEXT)
-        right = min(line_end, end + SNIPPET_CONTEXT)
-        before = self._redact_window(self.text[left:start])
-        after = self._redact_window(self.text[end:right])
-        prefix = "…" if left > line_start else ""
-        suffix = "…" if right < line_end else ""
-        text = f"{prefix}{before}{shown}{after}{suffix}".replace("\t", " ").rstrip("\r")
-        return text, len(prefix) + len(before)
+        matched text and every other key on it redacted; returns (snippet, caret column).
+
+        Looks only at the window, never at the whole line: cheap on a 50 MB bundle line."""
+        text = self.text
+        newline = text.find("\n", start, end)
+        if newline != -1:
+            end = newline
+        left = max(0, start - SNIPPET_CONTEXT)
+        newline = text.rfind("\n", left, start)
+        line_start = newline + 1 if newline != -1 else 0 if left == 0 else -1
+        left = max(left, line_start)
+        right = min(len(text), end + SNIPPET_CONTEXT)
+        newline = text.find("\n", end, right)
+        line_end = newline if newline != -1 else len(text) if right == len(text) else -1
+        if line_end != -1:
+            right = line_end
+        before = self._redact_window(text[left:start])
+        after = self._redact_window(text[end:right])
+        prefix = "…" if left != line_start else ""
+        suffix = "…" if right != line_end else ""
+        line = f"{prefix}{before}{shown}{after}".replace("\t", " ").rstrip("\r") + suffix
+        return line, len(prefix) + len(before)
 
     def _redact_window(self, text: str) -> str:
         if self.settings.show_secrets:
