@@ -5,10 +5,12 @@ import re
 import pytest
 
 from autype_guard import scan_text
+from autype_guard.api import ScanOptions
 from autype_guard.config import Config
 from autype_guard.discovery import classify
 from autype_guard.exposure import place_of, regions_of
 from autype_guard.model import FileKind, Place
+from autype_guard.suggest import backend_endpoint
 
 from .conftest import fake_key
 
@@ -147,3 +149,38 @@ def test_key_in_server_region_is_ag101_and_in_page_is_ag102() -> None:
 def test_key_in_config_template_is_ag103() -> None:
     result = scan_text(f"api_key: {fake_key()}\n", "roles/app/templates/config.yml.j2")
     assert [f.code for f in result.findings] == ["AG103"]
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        ("app/dashboard/page.tsx", "", "Next.js route handler"),
+        (".next/static/chunks/app/page-1a2b3c4d.js", "", "Next.js route handler"),
+        ("src/lib/Key.svelte", "", "SvelteKit"),
+        ("src/routes/+page.ts", "import { goto } from '$app/navigation';", "SvelteKit"),
+        ("pages/index.vue", "definePageMeta({ layout: 'x' })", "Nuxt server route"),
+        ("app/capture.tsx", "import { Text } from 'react-native';", "Expo"),
+        ("templates/letters/detail.html", "{% load static %}", "Django view"),
+        ("app/templates/base.html", "{{ url_for('static', filename='a.css') }}", "Flask view"),
+        ("app/views/layouts/application.html.erb", "", "Rails controller"),
+        ("resources/views/a.blade.php", "", "Laravel"),
+        ("views/editor.ejs", "", "Express route"),
+        ("src/pages/index.astro", "", "Astro API endpoint"),
+        ("src/main.ts", "", "your own backend endpoint"),
+    ],
+)
+def test_backend_endpoint_names_the_framework(path: str, text: str, expected: str) -> None:
+    assert expected in backend_endpoint(path, text)
+
+
+def test_ag102_suggestion_names_framework_and_says_rotate_now() -> None:
+    result = scan_text(
+        f'export const k = "{fake_key()}";\n',
+        "app/dashboard/page.tsx",
+        options=ScanOptions(),
+    )
+    (finding,) = result.findings
+    assert finding.code == "AG102"
+    assert "Next.js route handler" in finding.suggestion
+    assert "Settings -> API Keys" in finding.suggestion
+    assert finding.suggestion.endswith("now.")
