@@ -48,6 +48,10 @@ literal in a server-side region is AG101 (hardcoded), not AG102:
 - Go templates: comments `{{/* */}}`, control actions (`if`, `range`, `with`, `define`,
   `template`, `block`, `end`, ...) and variable assignments are server-side; other actions
   print into the page.
+- Framework configs (`next.config.*`, `vite.config.*`, `nuxt.config.*`, `astro.config.*`,
+  `svelte.config.*`) run in Node, but the values in their `env: {}` (Next.js),
+  `define: {}` (Vite) and `public: {}` (Nuxt `runtimeConfig.public`) blocks are inlined into
+  the browser bundle.
 """
 
 from __future__ import annotations
@@ -95,6 +99,12 @@ _NODE_SERVER_IMPORT = re.compile(
     r"""@nestjs/[a-z-]+|@hapi/hapi|hono/node-server|next/server|next/headers|dotenv|"""
     r"""dotenv/config|@prisma/client|firebase-admin|mongoose|pg|mysql2|ioredis)["']"""
     r"""|\bDeno\.(?:serve|env)\b|\bBun\.serve\b|\bdefineEventHandler\("""
+    # HTTP handlers: route-handler exports (Next.js, SvelteKit, Astro), serverless
+    # `handler` exports, and Express-style `(req, res)` callbacks.
+    r"""|\bexport\s+(?:async\s+)?function\s+(?:GET|POST|PUT|PATCH|DELETE)\b"""
+    r"""|\bexport\s+const\s+(?:GET|POST|PUT|PATCH|DELETE)\s*[:=]"""
+    r"""|\bexports\.handler\s*=|\bexport\s+(?:const|(?:async\s+)?function)\s+handler\b"""
+    r"""|\(\s*req\s*(?::\s*[\w.]+\s*)?,\s*res\s*(?::\s*[\w.]+\s*)?(?:,\s*next\b[^)]*)?\)"""
 )
 # Path shapes of server-side scripts in the common frameworks and serverless platforms.
 _SERVER_PATH = re.compile(
@@ -113,10 +123,12 @@ _SERVER_PATH = re.compile(
     r"""|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?$|__tests__/|tests?/|e2e/|cypress/"""
     r""")"""
 )
-# `api/` at a project root (Vercel functions): the first path segment, or the second when the
-# first names a project rather than a source folder (`src/api/` is a client-side API module).
+# `api/` (Vercel) or `functions/` (Cloudflare Pages, Firebase) at a project root: the first
+# path segment, or the second when the first names a project rather than a source folder
+# (`src/api/` is a client-side API module).
 _ROOT_API = re.compile(
-    r"^(?:(?!(?:src|lib|app|components|utils|services|hooks|store|client)/)[^/]+/)?api/"
+    r"^(?:(?!(?:src|lib|app|components|utils|services|hooks|store|client)/)[^/]+/)?"
+    r"(?:api|functions)/"
 )
 # Server build output that may sit under a browser path (SSR bundles, serverless functions).
 _SERVER_BUILD = re.compile(
@@ -268,7 +280,42 @@ def regions_of(path: str, kind: FileKind, text: str, place: Place) -> Regions:
         return Regions(place, _template_regions(lower, text))
     if place is Place.SERVER and lower.endswith((".php", ".phtml")):
         return Regions(place, [r for r in _php_regions(text) if r.place is Place.BROWSER])
+    if place is Place.SERVER and _FRAMEWORK_CONFIG.search(lower):
+        return Regions(place, _inlined_blocks(text))
     return Regions(place)
+
+
+# Framework configs run in Node, but some of their blocks are inlined into the bundle.
+_FRAMEWORK_CONFIG = re.compile(r"(?:^|/)(?:next|vite|nuxt|astro|svelte)\.config\.[cm]?[jt]s$")
+# `env: {` (Next.js), `define: {` (Vite), `public: {` (Nuxt runtimeConfig.public).
+_INLINED_BLOCK = re.compile(r"\b(?:env|define|public)\s*:\s*\{")
+# Inside a block: strings and comments are skipped whole, braces are counted.
+_BLOCK_TOKEN = re.compile(
+    r"""'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?|`(?:[^`\\]|\\.)*`?"""
+    r"""|/\*.*?(?:\*/|\Z)|//[^\n]*|[{}]|[^'"`/{}]+|/""",
+    re.DOTALL,
+)
+
+
+def _inlined_blocks(text: str) -> list[Region]:
+    """The `env`/`define`/`public` blocks of a framework config: their values reach the
+    browser bundle, so a key literal in them is browser-shipped."""
+    out: list[Region] = []
+    pos = 0
+    while True:
+        m = _INLINED_BLOCK.search(text, pos)
+        if m is None:
+            return out
+        depth = 1
+        i = m.end()
+        while i < len(text) and depth:
+            t = _BLOCK_TOKEN.match(text, i)
+            assert t is not None  # the last alternatives match any character
+            token = t.group()
+            depth += 1 if token == "{" else -1 if token == "}" else 0
+            i = t.end()
+        out.append(Region(m.start(), i, Place.BROWSER))
+        pos = i
 
 
 def _template_regions(lower: str, text: str) -> list[Region]:

@@ -47,6 +47,11 @@ from .conftest import fake_key
         ("supabase/functions/render/index.ts", "", Place.SERVER),
         ("worker.js", "import 'dotenv/config';\n", Place.SERVER),
         ("edge.ts", "Deno.serve(() => new Response('ok'));\n", Place.SERVER),
+        ("routes/render.js", "module.exports = (req, res) => res.send('ok');\n", Place.SERVER),
+        ("src/handlers.ts", "export async function POST(request: Request) {}\n", Place.SERVER),
+        ("functions/api/render.ts", "", Place.SERVER),
+        ("src/functions/format.ts", "", Place.BROWSER),
+        ("src/api/autype.js", "import axios from 'axios';\n", Place.BROWSER),
         # Templates and components; templates of non-web files take the rendered file's place.
         ("src/App.vue", "", Place.BROWSER),
         ("src/pages/index.astro", "", Place.BROWSER),
@@ -128,6 +133,19 @@ S, B = Place.SERVER, Place.BROWSER
             [S, S, S, B],
         ),
         ("templates/a.hbs", "{{!-- KEY --}}\n{{! KEY }}\n<p>KEY</p>", [S, S, B]),
+        (
+            "next.config.js",
+            "const k = 'KEY';\nmodule.exports = { env: { A: 'KEY', B: { c: '}KEY' } },"
+            " x: 'KEY' };\n",
+            [S, B, B, S],
+        ),
+        (
+            "nuxt.config.ts",
+            "export default defineNuxtConfig({ runtimeConfig: { k: 'KEY',"
+            " public: { k: 'KEY' } } });\n",
+            [S, B],
+        ),
+        ("vite.config.ts", "export default { define: { K: JSON.stringify('KEY') } };", [B]),
         # Svelte's `{#if}` blocks are page output, not Jinja comments.
         ("src/routes/+page.svelte", "{#if ok}\n<p>KEY</p>\n{/if}\n", [B]),
     ],
