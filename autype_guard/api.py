@@ -20,9 +20,14 @@ from .context import FileContext, ScanSettings
 from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relative_to_root
 from .exposure import place_of
 from .keys import KeyMatcher
-from .model import FileKind, FileResult, Finding
+from .model import FileKind, FileResult, Finding, UnusedSuppression
 from .rules import RULES, Rule, precedence
-from .suppress import is_config_ignored, is_inline_ignored
+from .suppress import (
+    SUPPRESSION_MARKER,
+    is_config_ignored,
+    is_inline_ignored,
+    unused_suppressions,
+)
 from .textio import decode, looks_binary
 
 
@@ -108,6 +113,8 @@ def scan_bytes(
         return result
     rules = active_rules(config)
     if not any(marker in data for marker in _markers(rules)):
+        if options.inline_ignore and _SUPPRESSION_BYTES in data:
+            result.unused_suppressions = _unused(decode(data).text, {}, config)
         return result
     decoded = decode(data)
     result.notes.extend(decoded.notes)
@@ -126,19 +133,32 @@ def scan_bytes(
     result.notes.extend(ctx.notes)
     rel = relpath if relpath is not None else display
     kept = []
+    used: dict[int, frozenset[str]] = {}
     for finding in _one_per_line(findings):
         line_start, line_end = ctx.lines.line_bounds(
             ctx.lines.offset_of(finding.line, finding.column) or 0
         )
-        if (
-            options.inline_ignore
-            and is_inline_ignored(decoded.text[line_start:line_end], finding.code)
-        ) or is_config_ignored(finding, rel, config):
+        inline = options.inline_ignore and is_inline_ignored(
+            decoded.text[line_start:line_end], finding.code
+        )
+        if inline:
+            used[finding.line] = used.get(finding.line, frozenset()) | {finding.code}
+        if inline or is_config_ignored(finding, rel, config):
             result.suppressed += 1
         else:
             kept.append(finding)
     result.findings = kept
+    if options.inline_ignore:
+        result.unused_suppressions = _unused(decoded.text, used, config)
     return result
+
+
+_SUPPRESSION_BYTES = SUPPRESSION_MARKER.encode("ascii")
+
+
+def _unused(text: str, used: dict[int, frozenset[str]], config: Config) -> list[UnusedSuppression]:
+    known = frozenset(rule.CODE for rule in RULES)
+    return unused_suppressions(text, used, config.is_enabled, known)
 
 
 def _one_per_line(findings: list[Finding]) -> list[Finding]:

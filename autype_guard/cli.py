@@ -7,6 +7,7 @@ The only module that prints or exits. Exit codes: 0 clean, 1 findings at or abov
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -99,6 +100,35 @@ def write_output(text: str, output: Optional[str], secret: bool) -> None:
         handle.write(text)
 
 
+def _git_output(*args: str) -> Optional[str]:
+    """The stripped stdout of a git command run in the current directory, None on failure."""
+    try:
+        proc = subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    out = proc.stdout.strip()
+    return out if proc.returncode == 0 and out else None
+
+
+def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions:
+    """What reporters need to know about the run: locations in machine-readable formats are
+    relative to the git work tree's top level (where GitHub and GitLab resolve them)."""
+    root = commit = None
+    if opts.output_format in ("sarif", "github", "gitlab", "html"):
+        root = _git_output("rev-parse", "--show-toplevel")
+    if opts.output_format == "gitlab":
+        commit = os.environ.get("CI_COMMIT_SHA") or _git_output("rev-parse", "--verify", "HEAD")
+    return ReportOptions(
+        color=color,
+        show_secrets=opts.show_secrets,
+        root=root,
+        commit=commit,
+        rule_severity=config.severity,
+    )
+
+
 def run_scan(opts: Options) -> int:
     """Run a scan as asked and return the exit code."""
     try:
@@ -128,7 +158,7 @@ def run_scan(opts: Options) -> int:
         )
     to_file = opts.output is not None and opts.output != "-"
     render = get_reporter(opts.output_format)
-    text = render(report, ReportOptions(_use_color(opts.color, to_file), opts.show_secrets))
+    text = render(report, _report_options(opts, config, _use_color(opts.color, to_file)))
     try:
         write_output(text, opts.output, opts.show_secrets)
     except OSError as exc:

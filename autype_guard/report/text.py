@@ -52,6 +52,9 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     for result in report.files:
         for note in result.notes:
             out.append(f"note: {result.path}: {note}")
+        for unused in result.unused_suppressions:
+            where = f"{result.path}:{unused.line}:{unused.column}:"
+            out.append(f"{_paint(where, '1', options.color)} note: {unused.message}")
     for path, reason in report.errors:
         out.append(_paint(f"error: {path}: could not be scanned: {reason}", "31", options.color))
     out.append(_summary(report, findings))
