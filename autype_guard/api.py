@@ -80,6 +80,10 @@ class ScanReport:
     def suppressed(self) -> int:
         return sum(r.suppressed for r in self.files)
 
+    @property
+    def baselined(self) -> int:
+        return sum(r.baselined for r in self.files)
+
 
 @lru_cache(maxsize=8)
 def _matcher(pattern: str) -> KeyMatcher:

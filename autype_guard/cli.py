@@ -16,6 +16,7 @@ from typing import Optional
 import click
 
 from . import __version__
+from . import baseline as baseline_file
 from .api import ScanOptions, ScanReport, scan_bytes, scan_paths
 from .config import Config, ConfigError, check_rule_codes, load_config
 from .discovery import is_excluded
@@ -45,6 +46,7 @@ class Options:
     config_file: Optional[str]
     color: Optional[bool]
     allow_unreadable: bool
+    baseline: Optional[str] = None
 
 
 def _fail(message: str) -> None:
@@ -129,8 +131,25 @@ def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions
     )
 
 
+def _load_baseline(path: str) -> baseline_file.Baseline:
+    try:
+        return baseline_file.load(Path(path))
+    except baseline_file.BaselineError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
 def run_scan(opts: Options) -> int:
     """Run a scan as asked and return the exit code."""
+    accepted = _load_baseline(opts.baseline) if opts.baseline else None
+    config, report = collect(opts)
+    if accepted is not None and opts.baseline:
+        baseline_file.apply(report.files, accepted, Path(opts.baseline).resolve().parent)
+    return finish_scan(opts, config, report)
+
+
+def collect(opts: Options) -> tuple[Config, ScanReport]:
+    """Build the config and scan what `opts` names; exits 2 on a config error."""
     try:
         config = _build_config(opts)
     except ConfigError as exc:
@@ -152,6 +171,11 @@ def run_scan(opts: Options) -> int:
             report.files.append(scan_bytes(data, display, config, options))
     else:
         report = scan_paths([Path(p) for p in opts.paths], config, options)
+    return config, report
+
+
+def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
+    """Render and write the report; return the exit code."""
     if opts.show_secrets:
         click.echo(
             "autype-guard: warning: --show-secrets: this output holds full API keys", err=True
@@ -208,6 +232,12 @@ def cli() -> None:
 @click.option(
     "--allow-unreadable", is_flag=True, help="Do not exit 2 for files that could not be read."
 )
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(dir_okay=False),
+    help="Report only findings not accepted in this baseline file.",
+)
 def scan(
     paths: tuple[str, ...],
     output_format: str,
@@ -224,6 +254,7 @@ def scan(
     config_file: Optional[str],
     color: Optional[bool],
     allow_unreadable: bool,
+    baseline: Optional[str],
 ) -> None:
     """Scan PATHS (default: the current directory; '-' for stdin) for Autype keys."""
     opts = Options(
@@ -242,8 +273,86 @@ def scan(
         config_file=config_file,
         color=color,
         allow_unreadable=allow_unreadable,
+        baseline=baseline,
     )
     sys.exit(run_scan(opts))
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=baseline_file.DEFAULT_BASELINE,
+    show_default=True,
+    help="The baseline file to write.",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Only prune entries whose findings are gone; accept no new findings.",
+)
+@click.option("--select", multiple=True, help="Only these rule codes (comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rule codes (comma-separated).")
+@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
+@click.option("--no-ignore", is_flag=True, help="Also scan files ignored by git.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+def baseline_command(
+    paths: tuple[str, ...],
+    output: str,
+    update: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    no_ignore: bool,
+    config_file: Optional[str],
+) -> None:
+    """Record the current findings in PATHS as accepted, so `scan --baseline` reports only
+    new ones. The file holds rule, path and key fingerprint, never a key."""
+    old = _load_baseline(output) if update else None
+    opts = Options(
+        paths=paths or (".",),
+        output_format="text",
+        output=None,
+        fail_on=Severity.INFO,
+        show_secrets=False,
+        show_placeholders=False,
+        select=_split_codes(select),
+        ignore=_split_codes(ignore),
+        exclude=exclude,
+        no_ignore=no_ignore,
+        no_inline_ignore=False,
+        stdin_filename=None,
+        config_file=config_file,
+        color=False,
+        allow_unreadable=False,
+    )
+    _config, report = collect(opts)
+    base_dir = Path(output).resolve().parent
+    findings = report.findings
+    if old is None:
+        accepted = baseline_file.build(findings, base_dir)
+        summary = f"recorded {accepted.total} findings in {output}"
+    else:
+        accepted, new = baseline_file.update(old, findings, base_dir)
+        summary = f"kept {accepted.total} of {old.total} findings in {output}"
+        if new:
+            summary += f"; {new} new findings were not added (run without --update to accept them)"
+    try:
+        write_output(baseline_file.dumps(accepted), output, secret=False)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(f"autype-guard: {summary}", err=True)
+    for path, reason in report.errors:
+        click.echo(f"autype-guard: error: {path}: could not be scanned: {reason}", err=True)
+    if findings:
+        click.echo(
+            "autype-guard: keys in a baseline are still exposed: rotate them in the Autype"
+            " dashboard (Settings -> API Keys)",
+            err=True,
+        )
+    sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
 
 
 @cli.command("rules")

@@ -198,4 +198,5 @@ class FileResult:
     skipped: Optional[str] = None  # why the file was skipped by design (binary, ...)
     size: int = 0
     suppressed: int = 0
+    baselined: int = 0  # findings dropped because the baseline accepts them
     unused_suppressions: list[UnusedSuppression] = field(default_factory=list)

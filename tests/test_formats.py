@@ -448,3 +448,48 @@ def test_gitlab_empty_scan_is_valid() -> None:
     check_gitlab_report(doc)
     assert doc["vulnerabilities"] == []
     assert doc["scan"]["status"] == "success"
+
+
+# --- JSON and its documentation ------------------------------------------------------------
+
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+def _keys(value: object, skip: frozenset[str]) -> set[str]:
+    out: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in skip:
+                continue
+            out.add(key)
+            out |= _keys(item, skip)
+    elif isinstance(value, list):
+        for item in value:
+            out |= _keys(item, skip)
+    return out
+
+
+def test_json_format_doc_describes_every_field(project: Path) -> None:
+    real_tree(project)
+    (project / "b.py").write_text("x = 1  # autype-guard" + ": ignore\n")
+    _, out, _ = run("scan", "--format", "json", ".")
+    doc = json.loads(out)
+    assert doc["version"] == "1.1"
+    # by_rule/by_severity/properties have data as keys, not fields
+    fields = _keys(doc, frozenset({"by_rule", "by_severity", "properties"}))
+    fields |= {"by_rule", "by_severity", "properties"}
+    text = (DOCS / "json-format.md").read_text(encoding="utf-8")
+    assert '`"1.1"`' in text
+    missing = sorted(f for f in fields if f"`{f}`" not in text)
+    assert missing == []
+
+
+def test_baseline_format_doc_describes_every_field() -> None:
+    from autype_guard import baseline
+
+    doc = json.loads(baseline.dumps(baseline.Baseline({("AG101", "a.py", "a" * 64): 2})))
+    text = (DOCS / "baseline-format.md").read_text(encoding="utf-8")
+    for field in doc:
+        assert f"`{field}`" in text
+    for field in doc["findings"][0]:
+        assert f"`findings[].{field}`" in text

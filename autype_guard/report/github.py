@@ -120,6 +120,8 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     summary += f", {report.scanned} files scanned"
     if report.suppressed:
         summary += f", {report.suppressed} suppressed"
+    if report.baselined:
+        summary += f", {report.baselined} in the baseline"
     if findings:
         summary += f". For each exposed key, {ROTATE_HINT}."
     out.append(summary)

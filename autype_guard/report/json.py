@@ -76,6 +76,7 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             "git_ignored": report.stats.git_ignored,
             "symlinks_skipped": report.stats.symlinks,
             "suppressed": report.suppressed,
+            "baselined": report.baselined,
             "unused_suppressions": sum(len(r.unused_suppressions) for r in report.files),
             "unreadable": len(report.errors),
             "elapsed_seconds": round(report.elapsed, 3),

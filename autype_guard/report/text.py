@@ -78,6 +78,8 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
         parts.append(f"{report.stats.symlinks} symlinks not followed")
     if report.suppressed:
         parts.append(f"{report.suppressed} suppressed")
+    if report.baselined:
+        parts.append(f"{report.baselined} in the baseline")
     errors = report.errors
     if errors:
         parts.append(f"{len(errors)} could not be read")
