@@ -118,7 +118,7 @@ def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions
     """What reporters need to know about the run: locations in machine-readable formats are
     relative to the git work tree's top level (where GitHub and GitLab resolve them)."""
     root = commit = None
-    if opts.output_format in ("sarif", "github", "gitlab", "html"):
+    if opts.output_format in ("sarif", "github", "gitlab"):
         root = _git_output("rev-parse", "--show-toplevel")
     if opts.output_format == "gitlab":
         commit = os.environ.get("CI_COMMIT_SHA") or _git_output("rev-parse", "--verify", "HEAD")

@@ -99,7 +99,7 @@ def real_tree(project: Path) -> dict[str, str]:
 
 
 def test_every_format_is_registered() -> None:
-    assert set(FORMATS) >= {"text", "json", "sarif", "github", "gitlab"}
+    assert set(FORMATS) >= {"text", "json", "sarif", "github", "gitlab", "html"}
     for name in FORMATS:
         assert callable(get_reporter(name))
 

@@ -49,12 +49,14 @@ def get_reporter(name: str) -> Reporter:
         from .github import render
     elif name == "gitlab":
         from .gitlab import render
+    elif name == "html":
+        from .html import render
     else:
         raise KeyError(name)
     return render
 
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "github", "gitlab")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "github", "gitlab", "html")
 
 
 def repo_path(path: str, root: Optional[str]) -> Optional[str]:
