@@ -6,6 +6,7 @@ for a bad file: problems come back as `FileResult.error` (could not scan) or not
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 import time
@@ -116,9 +117,15 @@ def scan_bytes(
         result.skipped = "binary"
         return result
     rules = active_rules(config)
+    decoded = None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # The byte prefilter only understands ASCII-compatible encodings.
+        decoded = decode(data)
+        data = decoded.text.encode("utf-8", "surrogatepass")
     if not any(marker in data for marker in _markers(rules)):
         return result
-    decoded = decode(data)
+    if decoded is None:
+        decoded = decode(data)
     result.notes.extend(decoded.notes)
     ctx = FileContext(
         path=display,

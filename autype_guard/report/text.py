@@ -57,6 +57,8 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     for result in report.files:
         for note in result.notes:
             out.append(f"note: {result.path}: {note}")
+    for note in report.stats.notes:
+        out.append(f"note: {note}")
     for path, reason in report.errors:
         out.append(_paint(f"error: {path}: could not be scanned: {reason}", "31", options.color))
     out.append(_summary(report, findings))
