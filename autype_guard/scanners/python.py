@@ -68,6 +68,10 @@ def _max_bracket_depth(text: str) -> int:
 def scan_python(text: str, matcher: KeyMatcher) -> tuple[list[KeyOccurrence], list[str]]:
     """Keys in Python source with their context, and notes (e.g. parse fallback). Never raises."""
     plain = list(scan_text(text, matcher))
+    if not plain and "ak_" not in text:
+        # The byte prefilter also admits escape and base64 spellings, which are common in
+        # Python; with no hit and no fragment to join, parsing cannot find anything more.
+        return plain, []
     if _max_bracket_depth(text) > MAX_PARSE_DEPTH:
         return plain, [
             f"brackets nest deeper than {MAX_PARSE_DEPTH}: not parsed with libcst, scanned as text"
