@@ -106,6 +106,7 @@ def render(report: ScanReport, options: ReportOptions) -> str:
                     title="autype-guard unused suppression",
                 )
             )
+    out.extend(command("notice", note, title="autype-guard") for note in report.stats.notes)
     for path, reason in report.errors:
         out.append(
             command(

@@ -143,6 +143,7 @@ def _messages(report: ScanReport) -> list[dict[str, str]]:
             {"level": "info", "value": f"{result.path}:{u.line}: {u.message}"}
             for u in result.unused_suppressions
         )
+    out.extend({"level": "info", "value": n} for n in report.stats.notes if n)
     return out
 
 

@@ -125,8 +125,11 @@ def _result(
     }
     if finding.snippet:
         region["snippet"] = {"text": finding.snippet}
+    # The finding's own severity can differ from the rule's (config, placeholders, a key
+    # the live check found live), so the result carries it too.
     properties: dict[str, Any] = {
         "severity": finding.severity.value,
+        "security-severity": SECURITY_SEVERITY[finding.severity],
         "fingerprint": finding.fingerprint,
     }
     if finding.encoding:
@@ -196,6 +199,7 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             _line_notification("note", u.message, result.path, u.line, u.column, options)
             for u in result.unused_suppressions
         )
+    notifications.extend({"level": "note", "message": {"text": n}} for n in report.stats.notes)
     if len(results) > MAX_RESULTS:
         left_out = len(results) - MAX_RESULTS
         results = results[:MAX_RESULTS]
