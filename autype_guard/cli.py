@@ -254,8 +254,6 @@ def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
     except OSError as exc:
         _fail(f"cannot write {opts.output}: {exc.strerror or exc}")
     if to_file and opts.output_format != "text":
-        summary = get_reporter("text")(ScanReport(stats=report.stats), ReportOptions())
-        del summary  # the file holds the report; say where it went and what it found
         click.echo(
             f"autype-guard: {len(report.findings)} findings written to {opts.output}", err=True
         )

@@ -12,7 +12,10 @@ from .conftest import fake_key
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    runner = CliRunner()
+    try:  # click < 8.2 (the last to support Python 3.9) mixes stderr in unless told not to
+        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        runner = CliRunner()
     result = runner.invoke(cli, list(args), input=input)
     return result.exit_code, result.stdout, result.stderr
 
