@@ -68,14 +68,14 @@ def test_every_sources_content_entry_is_attributed_to_its_source() -> None:
     findings = scan_text(text, "dist/assets/index.js.map").findings
     # one finding per line: both keys sit on the map's line 1, the first one is kept
     finding = _only(findings)
-    assert finding.related[0].path == "webpack://app/./src/a.ts"
+    assert finding.related[0].path == "src/a.ts"
     from autype_guard.keys import KeyMatcher
     from autype_guard.scanners.sourcemap import scan_source_map
 
     occurrences, notes = scan_source_map(text, KeyMatcher(), "dist/assets/index.js.map")
     assert notes == []
     assert [(o.hit.key, o.related[0].path, o.related[0].line) for o in occurrences] == [
-        (k1, "webpack://app/./src/a.ts", 1),
+        (k1, "src/a.ts", 1),
         (k2, "src/c.ts", 3),
     ]
 
@@ -136,3 +136,25 @@ def test_sarif_puts_the_original_source_in_related_locations_only(
     assert related["physicalLocation"]["artifactLocation"]["uri"] == "src/config.ts"
     assert related["physicalLocation"]["region"]["startLine"] == 4
     assert "src/config.ts" in result["message"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("map_path", "root", "source", "resolved"),
+    [
+        ("dist/assets/app.js.map", "", "../../src/a.ts", "src/a.ts"),
+        ("dist/assets/app.js.map", "../../src", "a.ts", "src/a.ts"),
+        ("dist/app.js.map", "https://cdn.example/src/", "a.ts", "https://cdn.example/src/a.ts"),
+        ("dist/app.js.map", "", "webpack://app/./src/a.ts?1a2b", "src/a.ts"),
+        ("web/.next/static/chunks/x.js.map", "", "webpack:///./app/page.tsx", "web/app/page.tsx"),
+        ("maps/x.js.map", "", "webpack://app/./src/a.ts", "maps/src/a.ts"),
+        ("dist/app.js.map", "", "webpack://app/webpack/bootstrap", "webpack/bootstrap"),
+        ("dist/app.js.map", "", "file:///home/u/app/src/a.ts", "file:///home/u/app/src/a.ts"),
+        ("site.zip!dist/app.js.map", "", "../src/a.ts", "site.zip!src/a.ts"),
+    ],
+)
+def test_original_source_path_is_resolved(
+    map_path: str, root: str, source: str, resolved: str
+) -> None:
+    from autype_guard.scanners.sourcemap import _resolve
+
+    assert _resolve(map_path, root, source) == resolved

@@ -8,6 +8,7 @@ import sys
 import tarfile
 import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -250,6 +251,8 @@ def test_cli_reports_archive_member_in_sarif(
     code, out, _ = run("scan", "--format", "sarif", ".")
     assert code == 1
     results = json.loads(out)["runs"][0]["results"]
-    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results)
+    uris = sorted(
+        unquote(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in results
+    )
     assert uris == ["app.js.gz", "pkg-1.0-py3-none-any.whl!pkg/client.py"]
     assert key not in out

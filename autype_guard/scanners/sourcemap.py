@@ -16,7 +16,7 @@ import bisect
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from ..keys import KeyMatcher
 from ..model import RelatedLocation
@@ -122,17 +122,51 @@ def _source_name(source_map: _Map, index: int) -> str:
 
 
 def _resolve(map_path: str, source_root: str, source: str) -> str:
-    """The original source's path as seen from the scan root, or its URL as written."""
+    """The original source's path as seen from the scan root, or its URL as written.
+
+    Relative sources are resolved against the map's directory and `sourceRoot`.
+    `webpack://<name>/./src/a.ts` names a path inside the project: the project root is taken
+    to be the directory that holds the build output (`dist/`, `.next/`, ...) or else the map's
+    own directory.
+    """
+    webpack = _WEBPACK.match(source)
+    if webpack is not None:
+        inner = source[webpack.end() :].split("?", 1)[0]
+        while inner.startswith("./"):
+            inner = inner[2:]
+        if inner and not inner.startswith(("../", "/")):
+            return _join(map_path, _project_root(map_path), inner)
+        return source
     if _SCHEME.match(source) or source.startswith("/") or source.startswith("sources["):
         return source
     if source_root:
         if _SCHEME.match(source_root) or source_root.startswith("/"):
             return source_root.rstrip("/") + "/" + source
         source = posixpath.join(source_root, source)
+    return _join(map_path, None, source)
+
+
+# `webpack://name/` or `webpack:///`: webpack's own scheme for modules of the project.
+_WEBPACK = re.compile(r"webpack://[^/]*/")
+# Directories that hold build output: the project root is the directory above them.
+_BUILD_DIR = re.compile(r"(?:^|/)(?:dist|build|out|\.next|\.output|public|static|wwwroot)/")
+
+
+def _project_root(map_path: str) -> Optional[str]:
+    member = map_path.rpartition("!")[2]
+    m = _BUILD_DIR.search(member)
+    if m is None:
+        return None
+    return member[: m.start() + (1 if member[m.start()] == "/" else 0)]
+
+
+def _join(map_path: str, base: Optional[str], source: str) -> str:
+    """`source` joined to `base` (or the map's directory), inside the map's archive if any."""
     prefix, bang, member = map_path.rpartition("!")
     if not bang:
         prefix, member = "", map_path
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(member), source))
+    directory = posixpath.dirname(member) if base is None else base
+    joined = posixpath.normpath(posixpath.join(directory, source))
     return f"{prefix}!{joined}" if bang else joined
 
 
