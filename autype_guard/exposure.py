@@ -14,6 +14,7 @@ Browser-shipped:
   (`"use server"`, `import 'server-only'`, or it imports a server framework such as express).
 - client JS/TS: any script not marked as server-side (see `is_server_script`), and every
   `"use client"` file;
+- stylesheets (`.css .scss .sass .less .styl`) wherever they sit;
 - single-file components and templates: `.vue .svelte .astro`, HTML, Jinja/Django,
   Nunjucks, Handlebars, Mustache, EJS, ERB, Liquid, Twig, Go templates, Blade, JSP, and the
   HTML parts of PHP files (see "Per region").
@@ -49,9 +50,10 @@ literal in a server-side region is AG101 (hardcoded), not AG102:
   `template`, `block`, `end`, ...) and variable assignments are server-side; other actions
   print into the page.
 - Framework configs (`next.config.*`, `vite.config.*`, `nuxt.config.*`, `astro.config.*`,
-  `svelte.config.*`) run in Node, but the values in their `env: {}` (Next.js),
-  `define: {}` (Vite) and `public: {}` (Nuxt `runtimeConfig.public`) blocks are inlined into
-  the browser bundle.
+  `svelte.config.*`, `webpack.config.*`) run in Node, but the values in their `env: {}` and
+  `publicRuntimeConfig: {}` (Next.js), `define: {}` (Vite), `public: {}` (Nuxt
+  `runtimeConfig.public`) and `new DefinePlugin({})` (webpack) blocks are inlined into the
+  browser bundle.
 """
 
 from __future__ import annotations
@@ -119,7 +121,8 @@ _SERVER_PATH = re.compile(
     r"""|supabase/functions/|netlify/functions/|functions/src/"""
     r"""|middleware\.[jt]s$"""
     r"""|scripts/|bin/|migrations/|seeds?/"""
-    r"""|[^/]*\.config\.[cm]?[jt]s$|[^/]*rc\.[cm]?js$"""  # build-time config runs in Node
+    # Build-time config runs in Node (not Angular's src/app/app.config.ts: client providers).
+    r"""|(?<!src/app/)[^/]*\.config(?:\.[a-z]+)?\.[cm]?[jt]s$|[^/]*rc\.[cm]?js$"""
     r"""|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?$|__tests__/|tests?/|e2e/|cypress/"""
     r""")"""
 )
@@ -181,11 +184,7 @@ def _is_server_build_output(text: str) -> bool:
 def is_browser_path(path: str, config: Config) -> bool:
     """True when `path` sits under one of the configured browser-shipped globs."""
     path = member_path(path)
-    lower = path.lower()
-    for suffix in (".gz", ".br"):
-        if lower.endswith(suffix):
-            lower = lower[: -len(suffix)]
-    if not lower.endswith(_WEB_SUFFIXES):
+    if not _strip_compression(path.lower()).endswith(_WEB_SUFFIXES):
         return False
     return any(glob_match(path, pattern) for pattern in config.browser_paths)
 
@@ -227,13 +226,22 @@ def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
         if is_browser_path(path, config):
             return Place.SERVER if _is_server_build_output(text) else Place.BROWSER
         return Place.SERVER if is_server_script(path, text) else Place.BROWSER
-    if (
-        kind is FileKind.SOURCE
-        and is_browser_path(path, config)
-        and member_path(path).lower().endswith((".css", ".css.gz", ".css.br"))
+    if kind is FileKind.SOURCE and _strip_compression(member_path(path).lower()).endswith(
+        _STYLESHEETS
     ):
         return Place.BROWSER
     return Place.SERVER
+
+
+# Stylesheets only ever run in a browser, wherever they sit (Sass and Less compile to CSS).
+_STYLESHEETS = (".css", ".scss", ".sass", ".less", ".styl")
+
+
+def _strip_compression(lower: str) -> str:
+    for suffix in (".gz", ".br"):
+        if lower.endswith(suffix):
+            return lower[: -len(suffix)]
+    return lower
 
 
 # --- regions -----------------------------------------------------------------------------
@@ -272,10 +280,7 @@ def regions_of(path: str, kind: FileKind, text: str, place: Place) -> Regions:
 
     Only files that mix server code with page output have regions; never raises.
     """
-    lower = member_path(path).lower()
-    for suffix in (".gz", ".br"):
-        if lower.endswith(suffix):
-            lower = lower[: -len(suffix)]
+    lower = _strip_compression(member_path(path).lower())
     if place is Place.BROWSER and kind is FileKind.MARKUP:
         return Regions(place, _template_regions(lower, text))
     if place is Place.SERVER and lower.endswith((".php", ".phtml")):
@@ -286,9 +291,14 @@ def regions_of(path: str, kind: FileKind, text: str, place: Place) -> Regions:
 
 
 # Framework configs run in Node, but some of their blocks are inlined into the bundle.
-_FRAMEWORK_CONFIG = re.compile(r"(?:^|/)(?:next|vite|nuxt|astro|svelte)\.config\.[cm]?[jt]s$")
-# `env: {` (Next.js), `define: {` (Vite), `public: {` (Nuxt runtimeConfig.public).
-_INLINED_BLOCK = re.compile(r"\b(?:env|define|public)\s*:\s*\{")
+_FRAMEWORK_CONFIG = re.compile(
+    r"(?:^|/)(?:next|vite|nuxt|astro|svelte|webpack)\.config(?:\.[a-z]+)?\.[cm]?[jt]s$"
+)
+# `env: {` and `publicRuntimeConfig: {` (Next.js), `define: {` (Vite), `public: {` (Nuxt
+# runtimeConfig.public), `new DefinePlugin({` (webpack).
+_INLINED_BLOCK = re.compile(
+    r"\b(?:(?:env|define|public|publicRuntimeConfig)\s*:|DefinePlugin\s*\()\s*\{"
+)
 # Inside a block: strings and comments are skipped whole, braces are counted.
 _BLOCK_TOKEN = re.compile(
     r"""'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?|`(?:[^`\\]|\\.)*`?"""

@@ -27,6 +27,8 @@ from .conftest import fake_key
         ("public/js/app.js", "", Place.BROWSER),
         ("wwwroot/js/site.js", "", Place.BROWSER),
         ("static/css/site.css", "", Place.BROWSER),
+        ("src/styles/theme.scss", "", Place.BROWSER),
+        ("dist/site.css.gz", "", Place.BROWSER),
         # Server build output under a browser path, and Node servers compiled into dist/.
         (".next/server/app/page.js", "", Place.SERVER),
         ("dist/server/entry-server.mjs", "", Place.SERVER),
@@ -46,6 +48,8 @@ from .conftest import fake_key
         ("server/api/render.post.ts", "", Place.SERVER),
         ("supabase/functions/render/index.ts", "", Place.SERVER),
         ("worker.js", "import 'dotenv/config';\n", Place.SERVER),
+        ("webpack.config.prod.js", "", Place.SERVER),
+        ("frontend/src/app/app.config.ts", "", Place.BROWSER),
         ("edge.ts", "Deno.serve(() => new Response('ok'));\n", Place.SERVER),
         ("routes/render.js", "module.exports = (req, res) => res.send('ok');\n", Place.SERVER),
         ("src/handlers.ts", "export async function POST(request: Request) {}\n", Place.SERVER),
@@ -146,6 +150,11 @@ S, B = Place.SERVER, Place.BROWSER
             [S, B],
         ),
         ("vite.config.ts", "export default { define: { K: JSON.stringify('KEY') } };", [B]),
+        (
+            "webpack.config.prod.js",
+            "const k = 'KEY';\nnew webpack.DefinePlugin({ K: JSON.stringify('KEY') });",
+            [S, B],
+        ),
         # Svelte's `{#if}` blocks are page output, not Jinja comments.
         ("src/routes/+page.svelte", "{#if ok}\n<p>KEY</p>\n{/if}\n", [B]),
     ],
