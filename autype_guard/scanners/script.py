@@ -37,8 +37,8 @@ def _gap(name: str) -> str:
     return _atomic(name, _GAP)
 
 
-# A string literal whose whole content could continue a key.
 def _part(name: str) -> str:
+    """A string literal whose whole content could continue a key."""
     return f"(?P<{name}>['\"`])" + _atomic(name + "_body", "[A-Za-z0-9_-]*") + f"(?P={name})"
 
 

@@ -68,8 +68,6 @@ def scan_source_map(
     for source_map in maps:
         for content in source_map.contents:
             spans.append((content.raw_start, content.raw_end))
-            if "ak" not in content.value and not _maybe_encoded(content.value):
-                continue
             found.extend(_scan_content(text, matcher, path, source_map, content))
     # Keys outside sourcesContent (a `file` name, a comment before the JSON, ...).
     spans.sort()
@@ -79,10 +77,6 @@ def scan_source_map(
             found.append(occ)
     found.sort(key=lambda o: o.hit.start)
     return found, []
-
-
-def _maybe_encoded(value: str) -> bool:
-    return "%" in value or "\\" in value or "YWtf" in value or "FrX" in value or "ha1" in value
 
 
 def _inside(spans: list[tuple[int, int]], starts: list[int], offset: int) -> bool:
