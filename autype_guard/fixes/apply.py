@@ -488,8 +488,9 @@ def _finish_file(work: _FileWork, plan: FixPlan, config: Config) -> list[_Site]:
         outcome = outcomes.get(site.occurrence.hit.start)
         if outcome is None or not outcome.fixed:
             reason = (outcome.reason if outcome else "") or "no exact fix"
-            if site.note and site.assigned is None:
-                reason = site.note
+            if site.assigned is None:
+                # Never named: either the first pass found no safe edit, or no name was free.
+                reason = site.note or site.analysis.reason or reason
             site.analysis = Outcome(False, reason=reason)
             continue
         site.analysis = outcome
