@@ -190,6 +190,8 @@ def run_fix(opts: FixCommandOptions) -> int:
     from .fixes.naming import is_valid_name
     from .fixes.render import render_diff, render_fix
 
+    if "-" in opts.paths:
+        _fail("fix edits files in place: it cannot read standard input")
     try:
         config = _build_config(opts)
     except ConfigError as exc:

@@ -382,3 +382,21 @@ def test_apply_writes_the_env_file_before_any_source(project: Path, key: str) ->
     report = apply_plan(plan)
     assert report.written == names
     assert places_holding(project, key) == [".env"]
+
+
+def test_env_file_git_keeps_unignoring_stops_the_run_and_restores_gitignore(
+    project: Path, key: str
+) -> None:
+    (project / "deploy").mkdir()
+    (project / "deploy" / ".gitignore").write_text("!.env\n")
+    source = f'import os\nKEY = "{key}"\n'
+    (project / "app.py").write_text(source)
+    code, _, err = run("fix", "--env-file", "deploy/.env")
+    assert code == 2
+    assert "still does not ignore" in err
+    assert not (project / ".gitignore").exists()
+    assert places_holding(project, key) == ["app.py"]
+
+
+def test_stdin_is_refused(project: Path) -> None:
+    assert run("fix", "-")[0] == 2

@@ -361,11 +361,15 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
                 plan.unfixed.append(Unfixed(finding, "no automatic fix is safe here"))
         if not fixable:
             continue
-        work, reason = _prepare_file(Path(display), fixable, config)
+        try:
+            work, reason = _prepare_file(Path(display), fixable, config)
+            if work is not None:
+                _analyse(work, config)
+        except Exception as exc:  # one file's trouble must not stop the others' fixes
+            work, reason = None, f"internal error: {type(exc).__name__}: {exc}"
         if work is None:
             plan.unfixed.extend(Unfixed(f, reason) for f in fixable)
             continue
-        _analyse(work, config)
         works.append(work)
 
     _assign_names(works, env, config)
@@ -670,16 +674,18 @@ def apply_plan(plan: FixPlan) -> FixReport:
                     f"cannot write {change.display}: {exc.strerror or exc}; nothing was written"
                 ) from None
         if plan.gitignore is not None:
-            _replace(plan.gitignore, temps.pop(id(plan.gitignore)), report)
+            _replace_or_stop(plan.gitignore, temps.pop(id(plan.gitignore)), report)
             assert plan.repo is not None
             if not is_ignored(plan.repo, plan.env_path):
-                _restore(plan.gitignore)
+                # The added line is harmless if it cannot be taken back; the run stops anyway.
+                with contextlib.suppress(OSError):
+                    _restore(plan.gitignore)
                 raise FixError(
                     f"git still does not ignore {plan.env_display} after adding it to"
-                    f" {plan.gitignore.display} (a negation rule?); nothing else was written"
+                    f" {plan.gitignore.display} (a negation rule?); no key was moved"
                 )
         if plan.env is not None:
-            _replace(plan.env, temps.pop(id(plan.env)), report)
+            _replace_or_stop(plan.env, temps.pop(id(plan.env)), report)
     except BaseException:
         for tmp in temps.values():
             _remove(tmp)
@@ -701,6 +707,17 @@ def apply_plan(plan: FixPlan) -> FixReport:
             )
     report.applied = True
     return report
+
+
+def _replace_or_stop(change: FileChange, tmp: str, report: FixReport) -> None:
+    """Replace `.gitignore` or the env file; a failure stops the run before any source."""
+    try:
+        _replace(change, tmp, report)
+    except OSError as exc:
+        _remove(tmp)
+        raise FixError(
+            f"cannot write {change.display}: {exc.strerror or exc}; no key was moved"
+        ) from None
 
 
 def _replace(change: FileChange, tmp: str, report: FixReport) -> None:

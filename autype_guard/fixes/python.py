@@ -862,6 +862,10 @@ def fix_python(text: str, targets: Sequence[Target]) -> FileFix:
         new_module = codemod.transform_module(module)
     except RecursionError:
         return _unchanged(text, targets, "the file nests too deeply for libcst")
+    except Exception as exc:  # a bug here must not stop the other files' fixes
+        return _unchanged(
+            text, targets, f"internal error in the Python fixer: {type(exc).__name__}: {exc}"
+        )
     new_text = new_module.code
     outcomes = codemod.outcomes
     if new_text == text:
