@@ -1,7 +1,8 @@
 """The command line: `autype-guard scan | fix | rules | rule CODE`.
 
 The only module that prints or exits. Exit codes: 0 clean, 1 findings at or above
-`--fail-on`, 2 usage, config, read or internal errors (2 wins over 1). Never a traceback.
+`--fail-on` (with `--verify --fail-on-live-only`: only keys the live check found live),
+2 usage, config, read or internal errors (2 wins over 1). Never a traceback.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Optional, Protocol
 import click
 
 from . import __version__
-from .api import ScanOptions, ScanReport, scan_bytes, scan_paths
+from .api import ScanOptions, ScanReport, scan_bytes, scan_paths, verify_findings
 from .config import Config, ConfigError, check_rule_codes, load_config
 from .discovery import is_excluded
-from .model import Severity
+from .model import VERIFICATION, Severity
 from .report import FORMATS, ReportOptions, get_reporter
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -44,6 +45,16 @@ class Options:
     config_file: Optional[str]
     color: Optional[bool]
     allow_unreadable: bool
+    # The opt-in live check (`--verify` and the options that only make sense with it).
+    verify: bool = False
+    api_url: Optional[str] = None
+    verify_timeout: Optional[float] = None
+    fail_on_live_only: bool = False
+
+
+# Per-request timeout of the live check, in seconds, and how many requests run at once.
+VERIFY_TIMEOUT = 5.0
+VERIFY_CONCURRENCY = 4
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,38 @@ def write_output(text: str, output: Optional[str], secret: bool) -> None:
         handle.write(text)
 
 
+def _verify_api_url(opts: Options) -> Optional[str]:
+    """The validated API URL when `--verify` was given, else None; exits 2 on misuse."""
+    if not opts.verify:
+        # NOTE: nothing but --verify turns the live check on; its companions alone are errors
+        # rather than silently ignored (or silently enabling it).
+        for flag, value in (
+            ("--fail-on-live-only", opts.fail_on_live_only),
+            ("--api-url", opts.api_url is not None),
+            ("--verify-timeout", opts.verify_timeout is not None),
+        ):
+            if value:
+                _fail(f"{flag} only works together with --verify")
+        return None
+    from .verify import ApiUrlError, resolve_api_url
+
+    try:
+        # NOTE: only the command line and the environment choose where keys are sent,
+        # never the scanned repository's config.
+        return resolve_api_url(opts.api_url, os.environ)
+    except ApiUrlError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
+def _verify_summary(outcomes: list[str], api_url: str) -> str:
+    if not outcomes:
+        return "autype-guard: live check: no real keys to check"
+    counts = ", ".join(f"{outcomes.count(o)} {o}" for o in ("live", "revoked", "unknown"))
+    noun = "key" if len(outcomes) == 1 else "keys"
+    return f"autype-guard: live check: {len(outcomes)} {noun} checked at {api_url}: {counts}"
+
+
 def run_scan(opts: Options) -> int:
     """Run a scan as asked and return the exit code."""
     try:
@@ -141,11 +184,18 @@ def run_scan(opts: Options) -> int:
     except ConfigError as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits
+    api_url = _verify_api_url(opts)
+    collector = None
+    if api_url is not None:
+        from .verify import KeyCollector
+
+        collector = KeyCollector()
     options = ScanOptions(
         show_secrets=opts.show_secrets,
         show_placeholders=opts.show_placeholders,
         respect_gitignore=not opts.no_ignore,
         inline_ignore=not opts.no_inline_ignore,
+        key_collector=collector,
     )
     if opts.paths == ("-",):
         report = ScanReport()
@@ -157,6 +207,18 @@ def run_scan(opts: Options) -> int:
             report.files.append(scan_bytes(data, display, config, options))
     else:
         report = scan_paths([Path(p) for p in opts.paths], config, options)
+    if collector is not None and api_url is not None:
+        try:
+            checked = verify_findings(
+                report,
+                collector,
+                api_url,
+                timeout=opts.verify_timeout or VERIFY_TIMEOUT,
+                max_workers=VERIFY_CONCURRENCY,
+            )
+        finally:
+            collector.clear()
+        click.echo(_verify_summary([r.outcome.value for r in checked.values()], api_url), err=True)
     if opts.show_secrets:
         click.echo(
             "autype-guard: warning: --show-secrets: this output holds full API keys", err=True
@@ -176,6 +238,10 @@ def run_scan(opts: Options) -> int:
         )
     if report.errors and not opts.allow_unreadable:
         return EXIT_ERROR
+    if opts.fail_on_live_only:
+        if any(dict(f.properties).get(VERIFICATION) == "live" for f in report.findings):
+            return EXIT_FINDINGS
+        return EXIT_CLEAN
     if any(f.severity >= opts.fail_on for f in report.findings):
         return EXIT_FINDINGS
     return EXIT_CLEAN
@@ -259,6 +325,29 @@ def cli() -> None:
 @click.option(
     "--allow-unreadable", is_flag=True, help="Do not exit 2 for files that could not be read."
 )
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Live check: send each distinct real key once to the Autype API (X-API-Key header)"
+    " to learn whether it is live, revoked or unknown. Off unless given.",
+)
+@click.option(
+    "--api-url",
+    metavar="URL",
+    help="With --verify: the Autype API base URL (default: $AUTYPE_GUARD_API_URL, else"
+    " Autype's public API). https:// only, except loopback hosts.",
+)
+@click.option(
+    "--verify-timeout",
+    type=click.FloatRange(0, 60, min_open=True),
+    metavar="SECONDS",
+    help=f"With --verify: per-request timeout [default: {VERIFY_TIMEOUT:g}].",
+)
+@click.option(
+    "--fail-on-live-only",
+    is_flag=True,
+    help="With --verify: exit 1 only for keys found live (revoked or unknown keys pass).",
+)
 def scan(
     paths: tuple[str, ...],
     output_format: str,
@@ -275,6 +364,10 @@ def scan(
     config_file: Optional[str],
     color: Optional[bool],
     allow_unreadable: bool,
+    verify: bool,
+    api_url: Optional[str],
+    verify_timeout: Optional[float],
+    fail_on_live_only: bool,
 ) -> None:
     """Scan PATHS (default: the current directory; '-' for stdin) for Autype keys."""
     opts = Options(
@@ -293,6 +386,10 @@ def scan(
         config_file=config_file,
         color=color,
         allow_unreadable=allow_unreadable,
+        verify=verify,
+        api_url=api_url,
+        verify_timeout=verify_timeout,
+        fail_on_live_only=fail_on_live_only,
     )
     sys.exit(run_scan(opts))
 

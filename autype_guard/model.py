@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
+# Finding.properties keys set by the opt-in live check (`scan --verify`).
+VERIFICATION = "verification"  # "live", "revoked" or "unknown"
+VERIFICATION_DETAIL = "verification_detail"  # a short reason such as "HTTP 200"; never the key
+
 
 class Severity(str, Enum):
     """How bad a finding is; ordered from least to most severe."""

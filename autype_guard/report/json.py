@@ -53,7 +53,8 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         "tool": {"name": "autype-guard", "version": __version__},
         "findings": [finding_to_dict(f) for f in findings],
         "errors": [{"path": p, "message": m} for p, m in report.errors],
-        "notes": [{"path": r.path, "message": n} for r in report.files for n in r.notes],
+        "notes": [{"path": r.path, "message": n} for r in report.files for n in r.notes]
+        + [{"path": None, "message": n} for n in report.stats.notes],
         "summary": {
             "findings": len(findings),
             "by_rule": dict(sorted(Counter(f.code for f in findings).items())),
