@@ -332,3 +332,12 @@ def test_fixed_tree_is_importable(project: Path, key: str) -> None:
     assert namespace["AUTYPE_API_KEY"] == key
     client = namespace["client"]
     assert callable(client)
+
+
+def test_deeply_nested_file_is_not_parsed_and_left_alone(project: Path, key: str) -> None:
+    source = f'KEY = "{key}"\nx = ' + "(" * 600 + "1" + ")" * 600 + "\n"
+    (project / "deep.py").write_text(source)
+    code, out, _ = run("fix", "deep.py")
+    assert code == 1
+    assert "nest deeper" in out
+    assert (project / "deep.py").read_text() == source

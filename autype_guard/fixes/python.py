@@ -26,6 +26,7 @@ The result must parse and, when the original compiles, compile; otherwise nothin
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Optional, Union
@@ -37,6 +38,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from ..keys import DOCS_PLACEHOLDER
+from ..scanners.python import MAX_PARSE_DEPTH, _max_bracket_depth
 from .target import FileFix, Outcome, Target
 
 _Leaf = Union[cst.SimpleString, cst.FormattedString]
@@ -99,13 +101,13 @@ def _other_quote(quote: str) -> str:
     return "'" if quote.startswith('"') else '"'
 
 
+# A line break as libcst counts lines for positions: CRLF, LF, or a lone CR.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
 def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    i = text.find("\n")
-    while i != -1:
-        starts.append(i + 1)
-        i = text.find("\n", i + 1)
-    return starts
+    """Offsets where libcst's lines start, to turn its positions into offsets."""
+    return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
 
 
 # --- the codemod ---------------------------------------------------------------------------
@@ -852,6 +854,9 @@ def fix_python(text: str, targets: Sequence[Target]) -> FileFix:
     """
     if not targets:
         return FileFix(text, {})
+    if _max_bracket_depth(text) > MAX_PARSE_DEPTH:
+        # libcst's native parser would overflow the C stack (see scanners/python.py).
+        return _unchanged(text, targets, f"brackets nest deeper than {MAX_PARSE_DEPTH}")
     try:
         module = cst.parse_module(text)
     except Exception as exc:
