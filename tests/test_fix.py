@@ -400,3 +400,51 @@ def test_env_file_git_keeps_unignoring_stops_the_run_and_restores_gitignore(
 
 def test_stdin_is_refused(project: Path) -> None:
     assert run("fix", "-")[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "template", "expected"),
+    [
+        (
+            ".github/workflows/ci.yml",
+            "jobs:\n  t:\n    steps:\n      - run: |\n"
+            '          curl -H "X-API-Key: {k}" $URL  # call\n'
+            "      # old key: {k}\n",
+            "jobs:\n  t:\n    steps:\n      - run: |\n"
+            '          curl -H "X-API-Key: ${{{{ secrets.AUTYPE_API_KEY }}}}" $URL  # call\n'
+            "      # old key: ak_your_api_key_here\n",
+        ),
+        (
+            "scripts/seed.js",
+            "const client = new Autype({{ apiKey: '{k}' }});\r\n",
+            "const client = new Autype({{ apiKey: process.env.AUTYPE_API_KEY }});\r\n",
+        ),
+        (
+            "docs/setup.rst",
+            "Run ``autype --key {k}``.\n",
+            "Run ``autype --key ak_your_api_key_here``.\n",
+        ),
+    ],
+    ids=["workflow-run-block-and-comment", "server-js-crlf", "rst"],
+)
+def test_text_fixes(project: Path, path: str, template: str, expected: str) -> None:
+    key = fake_key()
+    target = project / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(template.format(k=key).encode())
+    code, out, _ = run("fix")
+    assert code == 0, out
+    assert target.read_bytes() == expected.format().encode()
+    assert places_holding(project, key) == [".env"]
+    assert run("fix")[0] == 0
+    assert target.read_bytes() == expected.format().encode()
+
+
+def test_key_inside_a_longer_js_string_is_left_with_a_reason(project: Path, key: str) -> None:
+    (project / "server").mkdir()
+    source = f'const url = "https://x.test/?key={key}";\n'
+    (project / "server" / "api.js").write_text(source)
+    code, out, _ = run("fix")
+    assert code == 1
+    assert "part of a longer string" in out
+    assert (project / "server" / "api.js").read_text() == source

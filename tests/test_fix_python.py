@@ -243,8 +243,15 @@ def test_file_mode_is_kept(project: Path, key: str) -> None:
         ("import os\nx = f\"{{cfg['{k}']}}\"\n", "f-string expression"),
         ('def f(key=PREFIX + "{k}"):\n    return key\n', "refers to other names"),
         ('KEY = "{k}"\nimport os\n', "before the file's `import os`"),
+        ('os = "posix"\nKEY = "{k}"\n', "rebinds `os`"),
     ],
-    ids=["lambda-default", "inside-f-string-expression", "default-with-names", "import-later"],
+    ids=[
+        "lambda-default",
+        "inside-f-string-expression",
+        "default-with-names",
+        "import-later",
+        "os-rebound",
+    ],
 )
 def test_shapes_without_a_safe_fix_stay_and_are_listed(
     project: Path, template: str, why: str

@@ -412,20 +412,21 @@ def fix_source(text: str, path: str, config: Optional[Config] = None) -> str:
     For rule examples, tests and editors; reads and writes nothing. Never raises.
     """
     config = config or Config()
-    result = scan_text(text, path, config)
-    fixable = _fixable(result.findings)
+    fixable = _fixable(scan_text(text, path, config).findings)
     if not fixable:
         return text
-    data = text.encode("utf-8")
-    work, _ = _prepare_data(Path(path), data, 0o644, fixable, config)
-    if work is None:
+    try:
+        work, _ = _prepare_data(Path(path), text.encode("utf-8"), 0o644, fixable, config)
+        if work is None:
+            return text
+        _analyse(work, config)
+        _assign_names([work], EnvFile(Path(".env")), config)
+        plan = FixPlan(Path(".env"), ".env", None, ScanReport())
+        if not _finish_file(work, plan, config):
+            return text
+        return plan.sources[0].new.decode(work.encoding)
+    except Exception:  # the contract: never raises; the text stays as it was
         return text
-    _analyse(work, config)
-    _assign_names([work], EnvFile(Path(".env")), config)
-    plan = FixPlan(Path(".env"), ".env", None, ScanReport())
-    if not _finish_file(work, plan, config):
-        return text
-    return plan.sources[0].new.decode(work.encoding)
 
 
 def _assign_names(works: list[_FileWork], env: EnvFile, config: Config) -> None:

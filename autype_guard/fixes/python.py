@@ -151,6 +151,7 @@ class KeyToEnvironment(VisitorBasedCodemodCommand):
         self.os_names = {"os"}
         self.environ_names = {"environ"}
         self.getenv_names = {"getenv"}
+        self.rebound: Optional[str] = None  # why the lookup's name cannot be trusted
 
     # --- positions ------------------------------------------------------------------------
     def _range(self, node: cst.CSTNode) -> tuple[int, int]:
@@ -237,9 +238,13 @@ class KeyToEnvironment(VisitorBasedCodemodCommand):
         for kind in ("import", "alias", "from"):
             if kind in found:
                 self.accessor, self.import_offset = found[kind]
-                return
-        self.accessor = "os.environ"
-        self.import_offset = None
+                break
+        else:
+            self.accessor = "os.environ"
+            self.import_offset = None
+        root = self.accessor.split(".", 1)[0]
+        if root in _rebound_names(node):
+            self.rebound = f"the module rebinds `{root}`, so `{self.accessor}` is not safe here"
 
     # --- places where no edit is safe ------------------------------------------------------
     def visit_Lambda(self, node: cst.Lambda) -> None:
@@ -490,7 +495,7 @@ class KeyToEnvironment(VisitorBasedCodemodCommand):
             if reason is None and target.name is None and id(node) not in self.docs_nodes:
                 reason = "no variable name"
             if reason is None and id(node) not in self.docs_nodes:
-                reason = self._check_runs_after_import(target)
+                reason = self.rebound or self._check_runs_after_import(target)
             if reason is not None:
                 self._skip(target, reason)
             else:
@@ -804,6 +809,32 @@ def _rebuild(
             return right if left is None else left
         return node.with_changes(left=left, right=right)
     return node
+
+
+def _rebound_names(module: cst.Module) -> set[str]:
+    """Names a module's top-level statements bind other than by import."""
+    names: set[str] = set()
+    for stmt in module.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            names.add(stmt.name.value)
+        elif isinstance(stmt, cst.For):
+            names.update(n.value for n in _target_names(stmt.target))
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        names.update(n.value for n in _target_names(target.target))
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                    names.update(n.value for n in _target_names(small.target))
+    return names
+
+
+def _target_names(node: cst.BaseExpression) -> list[cst.Name]:
+    if isinstance(node, cst.Name):
+        return [node]
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [n for element in node.elements for n in _target_names(element.value)]
+    return []
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:

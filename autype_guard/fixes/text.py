@@ -29,10 +29,23 @@ from .target import FileFix, Outcome, Target
 _JS_QUOTES = "\"'`"
 # A YAML value that opens a flow collection before the key: `key: {`, `- [`, `{`.
 _YAML_FLOW = re.compile(r"^\s*(?:-\s+)*(?:[^\s#][^#]*?:\s+)?[\[{]")
-# A YAML comment before the key: `#` at the start or after whitespace.
-_YAML_COMMENT = re.compile(r"(?:^|\s)#")
 # A compose interpolation with a default, right before the key: `${NAME:-` or `${NAME-`.
 _COMPOSE_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?-$")
+
+
+def _in_comment(prefix: str) -> bool:
+    """True when the line before the key has started a YAML (or shell) comment: a `#` at the
+    start or after whitespace, outside quotes."""
+    quote = ""
+    for i, c in enumerate(prefix):
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (i == 0 or prefix[i - 1] in " \t"):
+            return True
+    return False
 
 
 def _line_prefix(text: str, start: int) -> str:
@@ -60,7 +73,7 @@ def _yaml(
     text: str, target: Target, name: str, strategy: Strategy
 ) -> tuple[int, int, str, Outcome]:
     prefix = _line_prefix(text, target.start)
-    if _YAML_COMMENT.search(prefix):
+    if _in_comment(prefix):
         return (
             target.start,
             target.end,
