@@ -126,9 +126,10 @@ class FileChange:
 
     path: Path
     display: str
-    old: Optional[bytes]
-    new: bytes
-    mode: int
+    # NOTE: the bytes hold keys (the env file's always): kept out of repr, never printed.
+    old: Optional[bytes] = field(repr=False)
+    new: bytes = field(repr=False)
+    mode: int = 0o644
     encoding: str = "utf-8"
     secret: bool = False  # holds full keys: redact in diffs
 

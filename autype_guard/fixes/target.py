@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 
@@ -14,8 +14,8 @@ class Target:
 
     start: int
     end: int
-    key: str
-    name: Optional[str]
+    key: str = field(repr=False)  # NOTE: never shown
+    name: Optional[str] = None
     joined: bool = False  # split across literals (Python)
     encoding: str = ""  # how the key is spelled: "", "url", "escape", "base64", "joined"
 
