@@ -16,7 +16,8 @@ Applying (`apply_plan`) keeps one invariant: **a key is never in neither place**
 2. `.gitignore` (when the env file was not ignored) is replaced first, and git is asked
    again: if the env file is still not ignored, `.gitignore` is restored and the run stops.
 3. The env file is replaced: from now on each key is in the env file (and still in its
-   source).
+   source). If this fails, the run stops: no key was moved (an added `.gitignore` line
+   stays; it is harmless).
 4. Each source file is checked once more and replaced. A source that cannot be replaced
    keeps its key, which is then in both places, and is reported; never in neither.
 
@@ -131,7 +132,6 @@ class FileChange:
     new: bytes = field(repr=False)
     mode: int = 0o644
     encoding: str = "utf-8"
-    secret: bool = False  # holds full keys: redact in diffs
 
 
 @dataclass
@@ -579,7 +579,7 @@ def _plan_env(plan: FixPlan, env: EnvFile, moved: list[tuple[str, str, str]]) ->
     if entries:
         new = env.with_entries(entries).encode("utf-8")
         plan.env = FileChange(
-            env.path, plan.env_display, env.data, new, env.mode if env.data else 0o600, secret=True
+            env.path, plan.env_display, env.data, new, env.mode if env.data else 0o600
         )
     if moved and plan.repo is not None and not is_ignored(plan.repo, plan.env_path):
         current: TextFile = read_text_file(plan.repo / ".gitignore", 0o644)
