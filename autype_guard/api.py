@@ -21,9 +21,22 @@ from .context import FileContext, ScanSettings
 from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relative_to_root
 from .exposure import place_of
 from .keys import KeyMatcher
-from .model import VERIFICATION, VERIFICATION_DETAIL, FileKind, FileResult, Finding, Severity
+from .model import (
+    VERIFICATION,
+    VERIFICATION_DETAIL,
+    FileKind,
+    FileResult,
+    Finding,
+    Severity,
+    UnusedSuppression,
+)
 from .rules import RULES, Rule, precedence
-from .suppress import is_config_ignored, is_inline_ignored
+from .suppress import (
+    SUPPRESSION_MARKER,
+    is_config_ignored,
+    is_inline_ignored,
+    unused_suppressions,
+)
 from .textio import decode, looks_binary
 
 if TYPE_CHECKING:
@@ -85,6 +98,10 @@ class ScanReport:
     def suppressed(self) -> int:
         return sum(r.suppressed for r in self.files)
 
+    @property
+    def baselined(self) -> int:
+        return sum(r.baselined for r in self.files)
+
 
 @lru_cache(maxsize=8)
 def _matcher(pattern: str) -> KeyMatcher:
@@ -123,6 +140,9 @@ def scan_bytes(
         decoded = decode(data)
         data = decoded.text.encode("utf-8", "surrogatepass")
     if not any(marker in data for marker in _markers(rules)):
+        if options.inline_ignore and _SUPPRESSION_BYTES in data:
+            text = (decoded or decode(data)).text
+            result.unused_suppressions = _unused(text, {}, config)
         return result
     if decoded is None:
         decoded = decode(data)
@@ -143,19 +163,32 @@ def scan_bytes(
     result.notes.extend(ctx.notes)
     rel = relpath if relpath is not None else display
     kept = []
+    used: dict[int, frozenset[str]] = {}
     for finding in _one_per_line(findings):
         line_start, line_end = ctx.lines.line_bounds(
             ctx.lines.offset_of(finding.line, finding.column) or 0
         )
-        if (
-            options.inline_ignore
-            and is_inline_ignored(decoded.text[line_start:line_end], finding.code)
-        ) or is_config_ignored(finding, rel, config):
+        inline = options.inline_ignore and is_inline_ignored(
+            decoded.text[line_start:line_end], finding.code
+        )
+        if inline:
+            used[finding.line] = used.get(finding.line, frozenset()) | {finding.code}
+        if inline or is_config_ignored(finding, rel, config):
             result.suppressed += 1
         else:
             kept.append(finding)
     result.findings = kept
+    if options.inline_ignore:
+        result.unused_suppressions = _unused(decoded.text, used, config)
     return result
+
+
+_SUPPRESSION_BYTES = SUPPRESSION_MARKER.encode("ascii")
+
+
+def _unused(text: str, used: dict[int, frozenset[str]], config: Config) -> list[UnusedSuppression]:
+    known = frozenset(rule.CODE for rule in RULES)
+    return unused_suppressions(text, used, config.is_enabled, known)
 
 
 def _one_per_line(findings: list[Finding]) -> list[Finding]:

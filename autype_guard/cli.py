@@ -1,4 +1,4 @@
-"""The command line: `autype-guard scan | fix | rules | rule CODE`.
+"""The command line: `autype-guard scan | fix | baseline | rules | rule CODE`.
 
 The only module that prints or exits. Exit codes: 0 clean, 1 findings at or above
 `--fail-on` (with `--verify --fail-on-live-only`: only keys the live check found live),
@@ -8,6 +8,7 @@ The only module that prints or exits. Exit codes: 0 clean, 1 findings at or abov
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Optional, Protocol
 import click
 
 from . import __version__
+from . import baseline as baseline_file
 from .api import ScanOptions, ScanReport, scan_bytes, scan_paths, verify_findings
 from .config import Config, ConfigError, check_rule_codes, load_config
 from .discovery import is_excluded
@@ -50,6 +52,7 @@ class Options:
     api_url: Optional[str] = None
     verify_timeout: Optional[float] = None
     fail_on_live_only: bool = False
+    baseline: Optional[str] = None
 
 
 # Per-request timeout of the live check, in seconds, and how many requests run at once.
@@ -177,8 +180,56 @@ def _verify_summary(outcomes: list[str], api_url: str) -> str:
     return f"autype-guard: live check: {len(outcomes)} {noun} checked at {api_url}: {counts}"
 
 
+def _git_output(*args: str) -> Optional[str]:
+    """The stripped stdout of a git command run in the current directory, None on failure."""
+    try:
+        proc = subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    out = proc.stdout.strip()
+    return out if proc.returncode == 0 and out else None
+
+
+def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions:
+    """What reporters need to know about the run: locations in machine-readable formats are
+    relative to the git work tree's top level (where GitHub and GitLab resolve them)."""
+    root = commit = None
+    if opts.output_format in ("sarif", "github", "gitlab"):
+        root = _git_output("rev-parse", "--show-toplevel")
+    if opts.output_format == "gitlab":
+        commit = os.environ.get("CI_COMMIT_SHA") or _git_output("rev-parse", "--verify", "HEAD")
+    return ReportOptions(
+        color=color,
+        show_secrets=opts.show_secrets,
+        root=root,
+        commit=commit,
+        rule_severity=config.severity,
+    )
+
+
+def _load_baseline(path: str) -> baseline_file.Baseline:
+    try:
+        return baseline_file.load(Path(path))
+    except baseline_file.BaselineError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
 def run_scan(opts: Options) -> int:
     """Run a scan as asked and return the exit code."""
+    accepted = _load_baseline(opts.baseline) if opts.baseline else None
+    config, report = collect(opts, accepted)
+    return finish_scan(opts, config, report)
+
+
+def collect(
+    opts: Options, accepted: Optional[baseline_file.Baseline] = None
+) -> tuple[Config, ScanReport]:
+    """Build the config, scan what `opts` names, drop what the baseline `accepted` (before
+    any live check, so accepted keys are not sent again) and run the live check if asked.
+    Exits 2 on a config error."""
     try:
         config = _build_config(opts)
     except ConfigError as exc:
@@ -207,6 +258,8 @@ def run_scan(opts: Options) -> int:
             report.files.append(scan_bytes(data, display, config, options))
     else:
         report = scan_paths([Path(p) for p in opts.paths], config, options)
+    if accepted is not None and opts.baseline:
+        baseline_file.apply(report.files, accepted, Path(opts.baseline).resolve().parent)
     if collector is not None and api_url is not None:
         try:
             checked = verify_findings(
@@ -219,20 +272,23 @@ def run_scan(opts: Options) -> int:
         finally:
             collector.clear()
         click.echo(_verify_summary([r.outcome.value for r in checked.values()], api_url), err=True)
+    return config, report
+
+
+def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
+    """Render and write the report; return the exit code."""
     if opts.show_secrets:
         click.echo(
             "autype-guard: warning: --show-secrets: this output holds full API keys", err=True
         )
     to_file = opts.output is not None and opts.output != "-"
     render = get_reporter(opts.output_format)
-    text = render(report, ReportOptions(_use_color(opts.color, to_file), opts.show_secrets))
+    text = render(report, _report_options(opts, config, _use_color(opts.color, to_file)))
     try:
         write_output(text, opts.output, opts.show_secrets)
     except OSError as exc:
         _fail(f"cannot write {opts.output}: {exc.strerror or exc}")
     if to_file and opts.output_format != "text":
-        summary = get_reporter("text")(ScanReport(stats=report.stats), ReportOptions())
-        del summary  # the file holds the report; say where it went and what it found
         click.echo(
             f"autype-guard: {len(report.findings)} findings written to {opts.output}", err=True
         )
@@ -348,6 +404,12 @@ def cli() -> None:
     is_flag=True,
     help="With --verify: exit 1 only for keys found live (revoked or unknown keys pass).",
 )
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(dir_okay=False),
+    help="Report only findings not accepted in this baseline file.",
+)
 def scan(
     paths: tuple[str, ...],
     output_format: str,
@@ -368,6 +430,7 @@ def scan(
     api_url: Optional[str],
     verify_timeout: Optional[float],
     fail_on_live_only: bool,
+    baseline: Optional[str],
 ) -> None:
     """Scan PATHS (default: the current directory; '-' for stdin) for Autype keys."""
     opts = Options(
@@ -390,6 +453,7 @@ def scan(
         api_url=api_url,
         verify_timeout=verify_timeout,
         fail_on_live_only=fail_on_live_only,
+        baseline=baseline,
     )
     sys.exit(run_scan(opts))
 
@@ -438,6 +502,83 @@ def fix(
         color=color,
     )
     sys.exit(run_fix(opts))
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=baseline_file.DEFAULT_BASELINE,
+    show_default=True,
+    help="The baseline file to write.",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Only prune entries whose findings are gone; accept no new findings.",
+)
+@click.option("--select", multiple=True, help="Only these rule codes (comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rule codes (comma-separated).")
+@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
+@click.option("--no-ignore", is_flag=True, help="Also scan files ignored by git.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+def baseline_command(
+    paths: tuple[str, ...],
+    output: str,
+    update: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    no_ignore: bool,
+    config_file: Optional[str],
+) -> None:
+    """Record the current findings in PATHS as accepted, so `scan --baseline` reports only
+    new ones. The file holds rule, path and key fingerprint, never a key."""
+    old = _load_baseline(output) if update else None
+    opts = Options(
+        paths=paths or (".",),
+        output_format="text",
+        output=None,
+        fail_on=Severity.INFO,
+        show_secrets=False,
+        show_placeholders=False,
+        select=_split_codes(select),
+        ignore=_split_codes(ignore),
+        exclude=exclude,
+        no_ignore=no_ignore,
+        no_inline_ignore=False,
+        stdin_filename=None,
+        config_file=config_file,
+        color=False,
+        allow_unreadable=False,
+    )
+    _config, report = collect(opts)
+    base_dir = Path(output).resolve().parent
+    findings = report.findings
+    if old is None:
+        accepted = baseline_file.build(findings, base_dir)
+        summary = f"recorded {accepted.total} findings in {output}"
+    else:
+        accepted, new = baseline_file.update(old, findings, base_dir)
+        summary = f"kept {accepted.total} of {old.total} findings in {output}"
+        if new:
+            summary += f"; {new} new findings were not added (run without --update to accept them)"
+    try:
+        write_output(baseline_file.dumps(accepted), output, secret=False)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(f"autype-guard: {summary}", err=True)
+    for path, reason in report.errors:
+        click.echo(f"autype-guard: error: {path}: could not be scanned: {reason}", err=True)
+    if findings:
+        click.echo(
+            "autype-guard: keys in a baseline are still exposed: rotate them in the Autype"
+            " dashboard (Settings -> API Keys)",
+            err=True,
+        )
+    sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
 
 
 @cli.command("rules")

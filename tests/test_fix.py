@@ -286,7 +286,12 @@ def test_compose_default_is_dropped_and_flow_mappings_left_alone(project: Path) 
 
 
 def test_suppressed_and_allowlisted_keys_are_not_touched(project: Path, key: str) -> None:
-    source = f'import os\nKEY = "{key}"  # autype-guard: ignore[AG101]\n'
+    from autype_guard.keys import fingerprint
+
+    allowed = fake_key()
+    (project / ".autype-guard.toml").write_text(f'allowlist = ["{fingerprint(allowed)}"]\n')
+    comment = "autype-guard: " + "ignore[AG101]"  # split: this file's own scan must not see it
+    source = f'import os\nKEY = "{key}"  # {comment}\nOTHER = "{allowed}"\n'
     (project / "app.py").write_text(source)
     assert run("fix")[0] == 0
     assert (project / "app.py").read_text() == source

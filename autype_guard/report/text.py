@@ -57,6 +57,9 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     for result in report.files:
         for note in result.notes:
             out.append(f"note: {result.path}: {note}")
+        for unused in result.unused_suppressions:
+            where = f"{result.path}:{unused.line}:{unused.column}:"
+            out.append(f"{_paint(where, '1', options.color)} note: {unused.message}")
     for note in report.stats.notes:
         out.append(f"note: {note}")
     for path, reason in report.errors:
@@ -82,6 +85,8 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
         parts.append(f"{report.stats.symlinks} symlinks not followed")
     if report.suppressed:
         parts.append(f"{report.suppressed} suppressed")
+    if report.baselined:
+        parts.append(f"{report.baselined} in the baseline")
     errors = report.errors
     if errors:
         parts.append(f"{len(errors)} could not be read")

@@ -38,10 +38,26 @@ class Rule:
         return inspect.cleandoc(cls.__doc__ or "")
 
     @classmethod
+    def section(cls, title: str) -> str:
+        """The text of one "## title" section of the docs, without its heading; "" if absent."""
+        out: list[str] = []
+        inside = False
+        for line in cls.docs().splitlines():
+            if line.startswith("## "):
+                inside = line[3:].strip() == title
+                continue
+            if inside:
+                out.append(line)
+        return "\n".join(out).strip()
+
+    @classmethod
     def summary(cls) -> str:
-        """The first sentence of the "What it does" section."""
-        lines = [line for line in cls.docs().splitlines() if line and not line.startswith("#")]
-        return lines[0] if lines else cls.NAME
+        """The first sentence of the "What it does" section, on one line."""
+        text = " ".join(cls.section("What it does").split())
+        if not text:
+            return cls.NAME
+        end = text.find(". ")
+        return text if end == -1 else text[: end + 1]
 
     @classmethod
     def check(cls, ctx: FileContext) -> Iterator[Finding]:

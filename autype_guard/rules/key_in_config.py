@@ -56,12 +56,12 @@ class KeyInConfig(KeyLiteralRule):
     )
     INVALID = (
         Invalid(
-            "AUTYPE_API_KEY=ak_3hQ9xLr2Vt8mW1pZ\n",  # autype-guard: ignore[AG103]
+            "AUTYPE_API_KEY=ak_3hQ9xLr2Vt8mW1pZ\n",  # autype-guard: ignore[AG101]
             span=Span.of((1, 16), (1, 35)),
             path=".env",
         ),
         Invalid(
-            "env:\n  AUTYPE_API_KEY: ak_3hQ9xLr2Vt8mW1pZ\n",  # autype-guard: ignore[AG103]
+            "env:\n  AUTYPE_API_KEY: ak_3hQ9xLr2Vt8mW1pZ\n",  # autype-guard: ignore[AG101]
             span=Span.of((2, 19), (2, 38)),
             path=".github/workflows/render.yml",
             fixed="env:\n  AUTYPE_API_KEY: ${{ secrets.AUTYPE_API_KEY }}\n",
@@ -73,7 +73,7 @@ class KeyInConfig(KeyLiteralRule):
             fixed="services:\n  api:\n    environment:\n      - AUTYPE_API_KEY=${AUTYPE_API_KEY}\n",
         ),
         Invalid(
-            'autype:\n  api_key: "ak_3hQ9xLr2Vt8mW1pZ"\n',  # autype-guard: ignore[AG103]
+            'autype:\n  api_key: "ak_3hQ9xLr2Vt8mW1pZ"\n',  # autype-guard: ignore[AG101]
             span=Span.of((2, 13), (2, 32)),
             path="config.yaml",
         ),
@@ -83,7 +83,7 @@ class KeyInConfig(KeyLiteralRule):
             path="k8s/secret.yaml",
         ),
         Invalid(
-            '{"key": "\\u0061k_3hQ9xLr2Vt8mW1pZ"}\n',  # autype-guard: ignore[AG103]
+            '{"key": "\\u0061k_3hQ9xLr2Vt8mW1pZ"}\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 10), (1, 34)),
             path="fixture.json",
         ),

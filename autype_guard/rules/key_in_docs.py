@@ -49,13 +49,13 @@ class KeyInDocs(KeyLiteralRule):
     )
     INVALID = (
         Invalid(
-            'curl -H "X-API-Key: ak_3hQ9xLr2Vt8mW1pZ" $URL\n',  # autype-guard: ignore[AG104]
+            'curl -H "X-API-Key: ak_3hQ9xLr2Vt8mW1pZ" $URL\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 21), (1, 40)),
             path="README.md",
             fixed='curl -H "X-API-Key: ak_your_api_key_here" $URL\n',
         ),
         Invalid(
-            '{"source": ["k = \\"ak_3hQ9xLr2Vt8mW1pZ\\""]}\n',  # autype-guard: ignore[AG104]
+            '{"source": ["k = \\"ak_3hQ9xLr2Vt8mW1pZ\\""]}\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 20), (1, 39)),
             path="notebook.ipynb",
             fixed='{"source": ["k = \\"ak_your_api_key_here\\""]}\n',
