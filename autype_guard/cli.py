@@ -303,6 +303,10 @@ def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
     return EXIT_CLEAN
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def run_fix(opts: FixCommandOptions) -> int:
     """Run `fix` as asked and return the exit code: 0 everything found was fixed (or nothing
     was found), 1 findings remain without an automatic fix (or, with --diff, fixes are
@@ -314,6 +318,15 @@ def run_fix(opts: FixCommandOptions) -> int:
 
     if "-" in opts.paths:
         _fail("fix edits files in place: it cannot read standard input")
+    # NOTE: a CI workspace is thrown away: keys moved into its .env would be lost, and an
+    # autofix bot would commit the sources without them. Only an explicit --env-file (the
+    # user says where keys go) or --diff (nothing written) runs there.
+    if _in_ci() and not opts.diff and opts.env_file is None:
+        _fail(
+            "CI is set: keys moved into this workspace's .env would be lost with it. Run"
+            " `autype-guard fix` locally, use --diff here, or pass --env-file to choose where"
+            " the keys go."
+        )
     try:
         config = _build_config(opts)
     except ConfigError as exc:

@@ -21,6 +21,7 @@ from .test_cli import run
 @pytest.fixture
 def project(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(repo)
+    monkeypatch.delenv("CI", raising=False)  # fix refuses to write in CI (tested below)
     return repo
 
 
@@ -164,6 +165,7 @@ def test_outside_git_the_env_file_sits_beside_the_scanned_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CI", raising=False)
     (tmp_path / "proj").mkdir()
     (tmp_path / "proj" / "app.py").write_text(f'import os\nKEY = "{key}"\n')
     code, out, _ = run("fix", "proj")
@@ -453,3 +455,17 @@ def test_key_inside_a_longer_js_string_is_left_with_a_reason(project: Path, key:
     assert code == 1
     assert "part of a longer string" in out
     assert (project / "server" / "api.js").read_text() == source
+
+
+def test_ci_refuses_to_move_keys_into_a_throwaway_workspace(
+    project: Path, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    source = f'import os\nKEY = "{key}"\n'
+    (project / "app.py").write_text(source)
+    code, _, err = run("fix")
+    assert code == 2 and "CI is set" in err
+    assert (project / "app.py").read_text() == source
+    assert run("fix", "--diff")[0] == 1
+    assert run("fix", "--env-file", "keys.env")[0] == 0
+    assert places_holding(project, key) == ["keys.env"]

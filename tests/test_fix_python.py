@@ -20,6 +20,7 @@ from .test_cli import run
 @pytest.fixture
 def project(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(repo)
+    monkeypatch.delenv("CI", raising=False)  # fix refuses to write in CI (tested below)
     return repo
 
 

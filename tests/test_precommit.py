@@ -46,6 +46,7 @@ def _try_repo(
 ) -> subprocess.CompletedProcess[str]:
     """Run the hooks of .pre-commit-hooks.yaml (all of them, in order, unless named)."""
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    env.pop("CI", None)  # autype-guard-fix refuses to write in CI
     return subprocess.run(
         [*_pre_commit(), "try-repo", str(hook_source), *hooks, "--verbose"],
         cwd=repo,
