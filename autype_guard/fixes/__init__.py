@@ -7,6 +7,8 @@
 - `naming.py`: which environment variable name each key is stored under.
 - `envfile.py`: the env file, `.gitignore` and the git checks around them.
 - `apply.py`: planning (read, rescan, compute every new file in memory) and atomic writes.
+- `target.py`: what the fixers take (a key's offsets and variable) and give back.
+- `render.py`: the text report of a run and the `--diff` output (keys redacted).
 
 This package's `__init__` imports nothing heavy: the rules import `strategy` at scan time.
 """
