@@ -1,4 +1,4 @@
-"""The command line: `autype-guard scan | rules | rule CODE`.
+"""The command line: `autype-guard scan | fix | baseline | rules | rule CODE`.
 
 The only module that prints or exits. Exit codes: 0 clean, 1 findings at or above
 `--fail-on` (with `--verify --fail-on-live-only`: only keys the live check found live),
@@ -12,7 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Protocol
 
 import click
 
@@ -60,6 +60,41 @@ VERIFY_TIMEOUT = 5.0
 VERIFY_CONCURRENCY = 4
 
 
+@dataclass(frozen=True)
+class FixCommandOptions:
+    """Everything `fix` was asked to do, parsed from the command line."""
+
+    paths: tuple[str, ...]
+    diff: bool
+    env_file: Optional[str]
+    env_var: Optional[str]
+    show_secrets: bool
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    exclude: tuple[str, ...]
+    no_ignore: bool
+    config_file: Optional[str]
+    color: Optional[bool]
+    stdin_filename: Optional[str] = None
+
+
+class _ConfigArgs(Protocol):
+    """The options that shape the Config, shared by `scan` and `fix`."""
+
+    @property
+    def paths(self) -> tuple[str, ...]: ...
+    @property
+    def stdin_filename(self) -> Optional[str]: ...
+    @property
+    def config_file(self) -> Optional[str]: ...
+    @property
+    def select(self) -> tuple[str, ...]: ...
+    @property
+    def ignore(self) -> tuple[str, ...]: ...
+    @property
+    def exclude(self) -> tuple[str, ...]: ...
+
+
 def _fail(message: str) -> None:
     click.echo(f"autype-guard: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -73,7 +108,7 @@ def _use_color(flag: Optional[bool], to_file: bool) -> bool:
     return sys.stdout.isatty()
 
 
-def _build_config(opts: Options) -> Config:
+def _build_config(opts: _ConfigArgs) -> Config:
     if opts.paths == ("-",):
         start = Path(opts.stdin_filename or ".").resolve()
     else:
@@ -268,6 +303,65 @@ def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
     return EXIT_CLEAN
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def run_fix(opts: FixCommandOptions) -> int:
+    """Run `fix` as asked and return the exit code: 0 everything found was fixed (or nothing
+    was found), 1 findings remain without an automatic fix (or, with --diff, fixes are
+    pending), 2 errors."""
+    from .fixes.apply import FixError, FixOptions
+    from .fixes.apply import run_fix as run_fixes
+    from .fixes.naming import is_valid_name
+    from .fixes.render import render_diff, render_fix
+
+    if "-" in opts.paths:
+        _fail("fix edits files in place: it cannot read standard input")
+    # NOTE: a CI workspace is thrown away: keys moved into its .env would be lost, and an
+    # autofix bot would commit the sources without them. Only an explicit --env-file (the
+    # user says where keys go) or --diff (nothing written) runs there.
+    if _in_ci() and not opts.diff and opts.env_file is None:
+        _fail(
+            "CI is set: keys moved into this workspace's .env would be lost with it. Run"
+            " `autype-guard fix` locally, use --diff here, or pass --env-file to choose where"
+            " the keys go."
+        )
+    try:
+        config = _build_config(opts)
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    if opts.env_var is not None:
+        if not is_valid_name(opts.env_var):
+            _fail(f"--env-var {opts.env_var!r} is not an environment variable name")
+        config = replace(config, env_var=opts.env_var)
+    options = FixOptions(
+        diff=opts.diff,
+        env_file=Path(opts.env_file) if opts.env_file else None,
+        respect_gitignore=not opts.no_ignore,
+    )
+    try:
+        report = run_fixes([Path(p) for p in opts.paths], config, options)
+    except FixError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    plan = report.plan
+    if opts.diff:
+        if opts.show_secrets and plan.pending:
+            click.echo(
+                "autype-guard: warning: --show-secrets: this diff holds full API keys", err=True
+            )
+        click.echo(render_diff(plan, opts.show_secrets, config.key_pattern), nl=False)
+    color = _use_color(opts.color, False)
+    click.echo(render_fix(report, ReportOptions(color=color), diff=opts.diff), nl=False)
+    if plan.errors or report.write_errors:
+        return EXIT_ERROR
+    if plan.unfixed or (opts.diff and plan.pending):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="autype-guard")
 def cli() -> None:
@@ -375,6 +469,52 @@ def scan(
         baseline=baseline,
     )
     sys.exit(run_scan(opts))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--diff", is_flag=True, help="Show the changes as a unified diff; write nothing.")
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False),
+    help="Where moved keys go (default: .env at the repository root).",
+)
+@click.option("--env-var", help="Variable name for keys without a name of their own.")
+@click.option("--show-secrets", is_flag=True, help="Show keys in full in the --diff output.")
+@click.option("--select", multiple=True, help="Only these rule codes (comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rule codes (comma-separated).")
+@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
+@click.option("--no-ignore", is_flag=True, help="Also fix files ignored by git.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--color/--no-color", default=None, help="Force colour on or off.")
+def fix(
+    paths: tuple[str, ...],
+    diff: bool,
+    env_file: Optional[str],
+    env_var: Optional[str],
+    show_secrets: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    no_ignore: bool,
+    config_file: Optional[str],
+    color: Optional[bool],
+) -> None:
+    """Move keys in PATHS (default: the current directory) into a git-ignored env file."""
+    opts = FixCommandOptions(
+        paths=paths or (".",),
+        diff=diff,
+        env_file=env_file,
+        env_var=env_var,
+        show_secrets=show_secrets,
+        select=_split_codes(select),
+        ignore=_split_codes(ignore),
+        exclude=exclude,
+        no_ignore=no_ignore,
+        config_file=config_file,
+        color=color,
+    )
+    sys.exit(run_fix(opts))
 
 
 @cli.command("baseline")

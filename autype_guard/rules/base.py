@@ -7,8 +7,9 @@ from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 from ..context import FileContext
+from ..fixes.strategy import applicability_for
 from ..keys import DEFAULT_ENV_VAR, PREFILTER_MARKERS, placeholder_reason
-from ..model import Applicability, Finding, Fix, Place, Severity
+from ..model import Finding, Fix, Place, Severity
 from ..suggest import key_suggestion
 from ..testing import Invalid, Valid
 
@@ -75,6 +76,9 @@ class KeyLiteralRule(Rule):
     def check(cls, ctx: FileContext) -> Iterator[Finding]:
         if not ctx.may_hold(cls.PLACE):
             return
+        # Whether `autype-guard fix` can edit this file (see fixes/strategy.py); the edits
+        # themselves are computed by the fixer, which also chooses the variable name.
+        applicability = applicability_for(ctx.path, ctx.kind, ctx.place)
         for occ in ctx.key_occurrences:
             if ctx.place_at(occ.hit.start) is not cls.PLACE:
                 continue
@@ -95,7 +99,7 @@ class KeyLiteralRule(Rule):
                 message,
                 key=occ.hit.key,
                 suggestion=suggestion,
-                fix=Fix(cls.FIX_TITLE, Applicability.DISPLAY_ONLY, replacement=None),
+                fix=Fix(cls.FIX_TITLE, applicability, replacement=None),
                 encoding=occ.hit.encoding,
                 placeholder=reason is not None,
                 related=occ.related,
