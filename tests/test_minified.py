@@ -53,5 +53,6 @@ def test_50mb_hostile_line_scans_in_linear_time_with_exact_column() -> None:
     # A short window around the key, never the 50 MB line.
     assert len(finding.snippet) <= 2 * SNIPPET_CONTEXT + 20
     assert key not in finding.snippet
-    # Ten times the input: about ten times the time when linear, a hundred when quadratic.
-    assert t_big < 30 * t_small, (t_small, t_big)
+    # Ten times the input: about ten times the time when linear, a hundred when quadratic
+    # (the margin absorbs load on a shared machine).
+    assert t_big < 40 * t_small, (t_small, t_big)
