@@ -11,27 +11,50 @@ import os
 import stat
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from .config import Config
 from .context import FileContext, ScanSettings
 from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relative_to_root
 from .exposure import place_of
 from .keys import DEFAULT_KEY_PATTERN, KeyMatcher
-from .model import FileKind, FileResult, Finding, Place
+from .model import (
+    VERIFICATION,
+    VERIFICATION_DETAIL,
+    FileKind,
+    FileResult,
+    Finding,
+    Place,
+    Severity,
+    UnusedSuppression,
+)
 from .prefilter import Prefilter
 from .rules import RULES, Rule, precedence
-from .suppress import is_config_ignored, is_inline_ignored
+from .suppress import (
+    SUPPRESSION_MARKER,
+    is_config_ignored,
+    is_inline_ignored,
+    unused_suppressions,
+)
 from .textio import decode, looks_binary
+from .unpack import packing_of
+
+if TYPE_CHECKING:
+    from .verify import KeyCollector, VerifyResult
 
 
 @dataclass(frozen=True)
 class ScanOptions:
-    """Per-run choices that are not repository configuration."""
+    """Per-run choices that are not repository configuration.
+
+    `key_collector` is set only when the user asked for the live check (`scan --verify`):
+    the scan then hands the raw keys behind its findings to it, in memory. It cannot be
+    pickled, so a scan that sets it must run its files in this process.
+    """
 
     show_secrets: bool = False
     show_placeholders: bool = False
@@ -45,6 +68,7 @@ class ScanOptions:
     # by `chunk_overlap` bytes on each side (see `chunks.py`), so memory stays bounded.
     chunk_size: int = 8 << 20
     chunk_overlap: int = 256 << 10
+    key_collector: Optional[KeyCollector] = field(default=None, repr=False, compare=False)
 
     @property
     def settings(self) -> ScanSettings:
@@ -108,6 +132,10 @@ class ScanReport:
     def suppressed(self) -> int:
         return sum(r.suppressed for r in self.files)
 
+    @property
+    def baselined(self) -> int:
+        return sum(r.baselined for r in self.files)
+
 
 def is_clean(result: FileResult) -> bool:
     """True for a file scanned (or skipped as binary) with nothing to report."""
@@ -116,6 +144,8 @@ def is_clean(result: FileResult) -> bool:
         and not result.notes
         and result.error is None
         and not result.suppressed
+        and not result.baselined
+        and not result.unused_suppressions
         and result.skipped in (None, "binary")
     )
 
@@ -132,9 +162,12 @@ def active_rules(config: Config) -> tuple[type[Rule], ...]:
 
 
 @lru_cache(maxsize=8)
-def _prefilter(rules: tuple[type[Rule], ...], engine: str) -> Prefilter:
+def _prefilter(rules: tuple[type[Rule], ...], engine: str, suppressions: bool) -> Prefilter:
     # One per process and rule set: `auto` counts the bytes it has seen across files.
-    return Prefilter((m for rule in rules for m in rule.MARKERS), engine)
+    markers = [m for rule in rules for m in rule.MARKERS]
+    if suppressions:
+        markers.append(_SUPPRESSION_BYTES)
+    return Prefilter(markers, engine)
 
 
 def scan_bytes(
@@ -145,29 +178,55 @@ def scan_bytes(
     *,
     relpath: Optional[str] = None,
 ) -> FileResult:
-    """Scan one file's content as if it lived at `display`. Never raises."""
+    """Scan one file's content as if it lived at `display`. Never raises.
+
+    Compressed assets and archives are scanned inside (see `unpack`), before any binary check.
+    """
+    rel = relpath if relpath is not None else display
+    packing = packing_of(display, data)
+    if packing is not None:
+        from .unpack import scan_packed
+
+        return scan_packed(
+            packing,
+            data,
+            display,
+            rel,
+            lambda blob, name, path: _scan_plain(blob, name, config, options, path),
+        )
+    return _scan_plain(data, display, config, options, rel)
+
+
+def _scan_plain(
+    data: bytes, display: str, config: Config, options: ScanOptions, rel: str
+) -> FileResult:
     kind = classify(display, data[:256])
     result = FileResult(display, kind, size=len(data))
     if looks_binary(data):
         result.kind = FileKind.BINARY
         result.skipped = "binary"
         return result
-    # NOTE: UTF-16 text (PowerShell writes .env files so) holds no marker as bytes: it skips
-    # the prefilter rather than being missed.
-    present: Optional[frozenset[bytes]] = None
-    if not data.startswith(_UTF16_BOMS):
-        prefilter = prefilter_for(config, options)
-        if not prefilter(data):
-            return result
-        present = prefilter.present(data)
-        if nothing_to_find(data, kind, present, config):
-            return result
-    decoded = decode(data)
+    decoded = None
+    if data.startswith(_UTF16_BOMS):
+        # The byte prefilter only understands ASCII-compatible encodings.
+        decoded = decode(data)
+        data = decoded.text.encode("utf-8", "surrogatepass")
+    prefilter = prefilter_for(config, options)
+    if not prefilter(data):
+        return result
+    present = prefilter.present(data)
+    # A suppression comment is reported when it suppresses nothing: such files are checked.
+    if _SUPPRESSION_BYTES not in present and nothing_to_find(data, kind, present, config):
+        return result
+    if decoded is None:
+        decoded = decode(data)
     result.notes.extend(decoded.notes)
     place = place_of(display, kind, decoded.text, config)
     checked = check_text(decoded.text, display, kind, place, config, options, present=present)
     result.notes.extend(checked.notes)
-    finish(result, checked.findings, relpath if relpath is not None else display, config)
+    used = finish(result, checked.findings, rel, config)
+    if options.inline_ignore:
+        result.unused_suppressions = _unused(decoded.text, used, config)
     return result
 
 
@@ -175,8 +234,9 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def prefilter_for(config: Config, options: ScanOptions) -> Prefilter:
-    """The marker prefilter of the active rules (one per process, rule set and engine)."""
-    return _prefilter(active_rules(config), options.prefilter)
+    """The marker prefilter of the active rules, plus the suppression comment's marker when
+    inline comments count (one per process, rule set and engine)."""
+    return _prefilter(active_rules(config), options.prefilter, options.inline_ignore)
 
 
 def nothing_to_find(data: bytes, kind: FileKind, present: frozenset[bytes], config: Config) -> bool:
@@ -190,13 +250,18 @@ def nothing_to_find(data: bytes, kind: FileKind, present: frozenset[bytes], conf
     for rule in active_rules(config):
         if not rule.NEEDS_KEY and not present.isdisjoint(rule.MARKERS):
             return False
-    if config.key_pattern != DEFAULT_KEY_PATTERN:
+    # A source map's scanner reads its JSON strings decoded; keep to the plain case.
+    if config.key_pattern != DEFAULT_KEY_PATTERN or kind is FileKind.SOURCE_MAP:
         return False
     text = data.decode("latin-1")
     matcher = _matcher(config.key_pattern)
     if next(matcher.find(text, present), None) is not None:
         return False
-    return not (kind is FileKind.PYTHON and matcher.has_open_key_start(text))
+    if kind is FileKind.PYTHON:
+        return not matcher.has_open_key_start(text)
+    from .scanners.script import may_join
+
+    return not may_join(text)
 
 
 @dataclass
@@ -234,6 +299,7 @@ def check_text(
         matcher=matcher if present is None else matcher.restricted_to(text, present),
         settings=options.settings,
         whole_file=whole_file,
+        key_collector=options.key_collector,
     )
     findings: list[tuple[Finding, bool]] = []
     for rule in active_rules(config):
@@ -250,14 +316,30 @@ def check_text(
 
 def finish(
     result: FileResult, findings: list[tuple[Finding, bool]], relpath: str, config: Config
-) -> None:
-    """Keep one finding per line, then drop (and count) the suppressed ones into `result`."""
+) -> dict[int, frozenset[str]]:
+    """Keep one finding per line, then drop (and count) the suppressed ones into `result`.
+
+    Returns the codes each line's inline comment suppressed (line -> codes).
+    """
     ignored = {id(f): flag for f, flag in findings}
+    used: dict[int, frozenset[str]] = {}
     for finding in _one_per_line([f for f, _ in findings]):
-        if ignored[id(finding)] or is_config_ignored(finding, relpath, config):
+        inline = ignored[id(finding)]
+        if inline:
+            used[finding.line] = used.get(finding.line, frozenset()) | {finding.code}
+        if inline or is_config_ignored(finding, relpath, config):
             result.suppressed += 1
         else:
             result.findings.append(finding)
+    return used
+
+
+_SUPPRESSION_BYTES = SUPPRESSION_MARKER.encode("ascii")
+
+
+def _unused(text: str, used: dict[int, frozenset[str]], config: Config) -> list[UnusedSuppression]:
+    known = frozenset(rule.CODE for rule in RULES)
+    return unused_suppressions(text, used, config.is_enabled, known)
 
 
 def _one_per_line(findings: list[Finding]) -> list[Finding]:
@@ -355,7 +437,8 @@ def _scan_candidate(
     try:
         if relpath is None:
             relpath = relative_to_root(Path(candidate.path), config.root)
-        if size > options.chunk_size:
+        # Compressed files and archives are read whole (`unpack` bounds what they expand to).
+        if size > options.chunk_size and packing_of(candidate.display, _pread2(fd)) is None:
             from .chunks import scan_chunked
 
             result = scan_chunked(fd, size, candidate.display, relpath, config, options)
@@ -363,7 +446,7 @@ def _scan_candidate(
                 return BINARY if result.skipped == "binary" else CLEAN
             return result
         data = read_fd(fd, size)
-        if quick:
+        if quick and packing_of(candidate.display, data) is None:
             # The common case, without building a FileResult or classifying the file.
             if looks_binary(data):
                 return BINARY
@@ -381,6 +464,13 @@ def _scan_candidate(
         )
     finally:
         os.close(fd)
+
+
+def _pread2(fd: int) -> bytes:
+    """The first two bytes of an open file (gzip's magic number), leaving its offset at 0."""
+    head = os.read(fd, 2)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return head
 
 
 def _read_error(candidate: Candidate, exc: OSError) -> FileResult:
@@ -424,7 +514,8 @@ def scan_paths(
             else:
                 yield item
 
-    jobs = effective_jobs(options.jobs)
+    # The live check's key collector stays in this process (it must not be pickled).
+    jobs = 1 if options.key_collector is not None else effective_jobs(options.jobs)
     todo: Iterator[Candidate] = candidates()
     if jobs > 1:
         head = list(islice(todo, SMALL_RUN))
@@ -439,3 +530,49 @@ def scan_paths(
         report.add(scan_candidate(candidate, config, options))
     report.elapsed = time.perf_counter() - started
     return report
+
+
+def verify_findings(
+    report: ScanReport,
+    collector: KeyCollector,
+    api_url: str,
+    *,
+    timeout: float = 5.0,
+    max_workers: int = 4,
+) -> dict[str, VerifyResult]:
+    """Run the live check for a scan made with `ScanOptions(key_collector=collector)`.
+
+    Sends each distinct real key behind `report`'s findings once (see `verify.verify_keys`):
+    keys of suppressed findings and placeholders are never sent. Annotates the findings in
+    place with the `VERIFICATION` and `VERIFICATION_DETAIL` properties; a live key's
+    findings become critical. Returns fingerprint -> result. Never raises for network
+    trouble; raises `verify.ApiUrlError` for an unacceptable `api_url` before any request.
+    """
+    from .verify import Outcome, verify_keys
+
+    wanted = [f.fingerprint for f in report.findings if not f.placeholder]
+    keys = collector.keys_for(wanted)
+    checked = verify_keys(keys.values(), api_url, timeout=timeout, max_workers=max_workers)
+    by_fingerprint = {fp: checked[key] for fp, key in keys.items()}
+    for result in report.files:
+        annotated = []
+        for finding in result.findings:
+            outcome = by_fingerprint.get(finding.fingerprint)
+            if outcome is not None and not finding.placeholder:
+                finding = replace(
+                    finding,
+                    severity=Severity.CRITICAL
+                    if outcome.outcome is Outcome.LIVE
+                    else finding.severity,
+                    properties=(
+                        *(p for p in finding.properties if p[0] not in _VERIFY_PROPERTIES),
+                        (VERIFICATION, outcome.outcome.value),
+                        (VERIFICATION_DETAIL, outcome.detail),
+                    ),
+                )
+            annotated.append(finding)
+        result.findings = annotated
+    return by_fingerprint
+
+
+_VERIFY_PROPERTIES = frozenset((VERIFICATION, VERIFICATION_DETAIL))

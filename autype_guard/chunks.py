@@ -16,7 +16,8 @@ since the last one, which are counted while moving from window to window.
 Differences from reading the whole file (only for files over the size threshold):
 - the place (server, browser, ...) is decided from the first 256 KiB;
 - Python is scanned as text (libcst needs the whole module), with a note;
-- an inline ignore comment counts when it is on the finding's line within the window;
+- an inline ignore comment counts when it is on the finding's line within the window, and
+  suppression comments that suppress nothing are not reported;
 - UTF-16 files (with a BOM) are read whole.
 """
 

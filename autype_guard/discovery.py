@@ -98,6 +98,21 @@ def glob_match(relpath: str, pattern: str) -> bool:
     return _glob_regex(pattern).fullmatch(relpath) is not None
 
 
+# Control characters would break one-line output formats and terminals.
+_CONTROL_ESCAPES = {c: f"\\x{c:02x}" for c in range(32)} | {
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+    0x7F: "\\x7f",
+}
+
+
+def printable_path(text: str) -> str:
+    """A path safe to print: undecodable bytes as \\xNN, control characters escaped."""
+    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return shown.translate(_CONTROL_ESCAPES)
+
+
 def relative_to_root(path: Path, root: Path) -> str:
     """The path relative to `root` with `/` separators, or the absolute path outside it."""
     try:
@@ -220,10 +235,45 @@ _BUNDLE_NAME = re.compile(
 )
 
 
+# Archives whose members are scanned; a member is labelled `archive!member`.
+ARCHIVE_SUFFIXES = (
+    ".zip",
+    ".whl",
+    ".egg",
+    ".jar",
+    ".war",
+    ".ear",
+    ".xpi",
+    ".crx",
+    ".vsix",
+    ".nupkg",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tar.xz",
+    ".txz",
+)
+
+
+def member_path(label: str) -> str:
+    """The innermost member path of an archive label (`a.zip!b.jar!c/d.js` -> `c/d.js`),
+    or the label itself when it names no archive member."""
+    i = label.rfind("!")
+    while i > 0:
+        if label[:i].lower().endswith(ARCHIVE_SUFFIXES):
+            return label[i + 1 :]
+        i = label.rfind("!", 0, i)
+    return label
+
+
 def classify(name: str, head: bytes = b"") -> FileKind:
-    """The kind of a file from its name and (optionally) its first bytes; never raises."""
-    lower = name.rsplit("/", 1)[-1].lower()
-    if lower.endswith(".gz"):
+    """The kind of a file from its name and (optionally) its first bytes; never raises.
+
+    A precompressed asset (`app.js.gz`, `app.js.br`) has the kind of the file inside it."""
+    lower = member_path(name).rsplit("/", 1)[-1].lower()
+    if lower.endswith((".gz", ".br")) and not lower.endswith((".tar.gz", ".tgz")):
         lower = lower[:-3]
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
         return FileKind.ENV
@@ -298,12 +348,22 @@ class Walker:
 
     def display(self, path: Path) -> str:
         try:
-            return PurePosixPath(Path(os.path.abspath(path)).relative_to(self.cwd)).as_posix()
+            shown = PurePosixPath(Path(os.path.abspath(path)).relative_to(self.cwd)).as_posix()
         except ValueError:
-            return path.as_posix()
+            shown = path.as_posix()
+        return printable_path(shown)
 
     def _visible(self, directory: Path) -> Optional[frozenset[str]]:
-        return _git_visible_files(str(directory)) if self.respect_gitignore else None
+        if not self.respect_gitignore:
+            return None
+        import shutil  # start-up time: runs that name files (pre-commit) never walk a dir
+
+        if shutil.which("git") is None:
+            note = "git not found: files ignored by git are scanned too"
+            if note not in self.stats.notes:
+                self.stats.notes.append(note)
+            return None
+        return _git_visible_files(str(directory))
 
     def walk(self, paths: Iterable[Path]) -> Iterator[Union[Candidate, Skip]]:
         """Yield a Candidate per file to scan and a Skip per path that could not be."""
@@ -338,26 +398,28 @@ class Walker:
         self, top: Path, top_display: str, top_rel: str, visible: Optional[frozenset[str]]
     ) -> Iterator[Union[Candidate, Skip]]:
         # Each directory on the stack is (path on disk, path below `top` with "/" and a
-        # trailing "/", or "" for top itself); the part below `top` is how `git ls-files`
-        # names files, and display and root-relative paths are the top's plus that part.
+        # trailing "/", or "" for top itself, and the same made printable); the part below
+        # `top` is how `git ls-files` names files, and display and root-relative paths are
+        # the top's plus that part.
         display_prefix = "" if top_display in ("", ".") else top_display.rstrip("/") + "/"
         rel_prefix = "" if top_rel in ("", ".") else top_rel.rstrip("/") + "/"
         excludes = self.excludes
         stats = self.stats
-        stack: list[tuple[str, str]] = [(str(top), "")]
+        stack: list[tuple[str, str, str]] = [(str(top), "", display_prefix)]
         while stack:
-            directory, below = stack.pop()
+            directory, below, shown_below = stack.pop()
             try:
                 with os.scandir(directory) as it:
-                    entries = sorted(it, key=lambda e: e.name)
+                    entries = sorted(it, key=_entry_name)
             except OSError as exc:
-                shown = (display_prefix + below).rstrip("/") or top_display
-                yield Skip(shown, _os_reason(exc), error=True)
+                yield Skip(shown_below.rstrip("/") or top_display, _os_reason(exc), error=True)
                 continue
             subdirs = []
             for entry in entries:
                 name = entry.name
                 sub = below + name
+                # Names with control characters or undecodable bytes are shown escaped.
+                shown = shown_below + (name if name.isprintable() else printable_path(name))
                 try:
                     if entry.is_symlink():
                         stats.symlinks += 1
@@ -365,13 +427,13 @@ class Walker:
                     is_dir = entry.is_dir(follow_symlinks=False)
                     is_file = not is_dir and entry.is_file(follow_symlinks=False)
                 except OSError as exc:
-                    yield Skip(display_prefix + sub, _os_reason(exc), error=True)
+                    yield Skip(shown, _os_reason(exc), error=True)
                     continue
                 if is_dir:
                     if name == ".git" or excludes.match_name(rel_prefix + sub, name):
                         stats.excluded += 1
                         continue
-                    subdirs.append((entry.path, sub + "/"))
+                    subdirs.append((entry.path, sub + "/", shown + "/"))
                 elif is_file:
                     if excludes.match_name(rel_prefix + sub, name):
                         stats.excluded += 1
@@ -379,11 +441,15 @@ class Walker:
                     if visible is not None and sub not in visible:
                         stats.git_ignored += 1
                         continue
-                    yield Candidate(entry.path, display_prefix + sub, relpath=rel_prefix + sub)
+                    yield Candidate(entry.path, shown, relpath=rel_prefix + sub)
                 else:
                     stats.special += 1
-                    yield Skip(display_prefix + sub, "not a regular file (FIFO, socket or device)")
+                    yield Skip(shown, "not a regular file (FIFO, socket or device)")
             stack.extend(reversed(subdirs))
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _os_reason(exc: OSError) -> str:

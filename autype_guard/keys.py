@@ -23,17 +23,23 @@ DOCS_PLACEHOLDER = "ak_your_api_key_here"
 ROTATE_HINT = "rotate it in the Autype dashboard (Settings -> API Keys)"
 
 # Bytes of which at least one must appear in a file for it to possibly hold a key in any
-# spelling the scanner decodes (a cheap prefilter run before decoding a file):
+# spelling the scanners decode (a cheap prefilter run before decoding a file):
 # - the prefix written plainly, "ak_";
+# - "ak" closing a literal, for keys joined from literals (`['ak', '...'].join('_')`; in a
+#   source map's JSON strings a double quote is written `\"`);
 # - the prefix with at least one of its characters escaped: then that character's escape
 #   (%XX, \u00XX or \xXX, hex digits in either case) occurs;
 # - the three base64 alignments of "ak_": "YWtf" (at a multiple of 3 bytes), "FrX" (one
 #   byte after) and "ha18"/"ha19" (two bytes after: the last sextet also holds the top two
 #   bits of the first body character, 00 or 01 for every character a key may contain).
-# NOTE: keep this in step with `KeyMatcher.find`: a spelling it decodes whose bytes hold
-# none of these markers would never be scanned.
+# NOTE: keep this in step with the scanners: a spelling they decode whose bytes hold none of
+# these markers would never be scanned.
 PREFILTER_MARKERS: tuple[bytes, ...] = (
     b"ak_",
+    b"ak'",
+    b'ak"',
+    b"ak`",
+    b'ak\\"',
     *(
         esc + code
         for esc in (b"%", b"\\u00", b"\\x")
