@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 import time
 from collections.abc import Iterator, Sequence
@@ -250,18 +251,42 @@ def nothing_to_find(data: bytes, kind: FileKind, present: frozenset[bytes], conf
     for rule in active_rules(config):
         if not rule.NEEDS_KEY and not present.isdisjoint(rule.MARKERS):
             return False
-    # A source map's scanner reads its JSON strings decoded; keep to the plain case.
-    if config.key_pattern != DEFAULT_KEY_PATTERN or kind is FileKind.SOURCE_MAP:
+    if config.key_pattern != DEFAULT_KEY_PATTERN:
         return False
     text = data.decode("latin-1")
+    hints: Optional[frozenset[bytes]] = present
+    if kind is FileKind.SOURCE_MAP:
+        # Its scanner reads the JSON strings of `sourcesContent` decoded: undo every JSON
+        # escape here too (outside strings JSON has none), and search for every spelling,
+        # as the markers were counted before unescaping.
+        text = _JSON_ESCAPE.sub(_json_unescape, text)
+        hints = None
     matcher = _matcher(config.key_pattern)
-    if next(matcher.find(text, present), None) is not None:
+    if next(matcher.find(text, hints), None) is not None:
         return False
     if kind is FileKind.PYTHON:
         return not matcher.has_open_key_start(text)
     from .scanners.script import may_join
 
     return not may_join(text)
+
+
+# A JSON string escape: \uXXXX or a backslash and one character.
+_JSON_ESCAPE = re.compile(r"""\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))""")
+_JSON_SIMPLE = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+
+
+def _json_unescape(m: re.Match[str]) -> str:
+    return chr(int(m.group(1), 16)) if m.group(1) else _JSON_SIMPLE[m.group(2)]
 
 
 @dataclass

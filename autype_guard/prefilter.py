@@ -108,12 +108,11 @@ class _Group(NamedTuple):
 
 
 class _HyperscanEngine:
-    """All markers in one Hyperscan pass; stops at the first match."""
+    """All markers in one Hyperscan pass."""
 
     def __init__(self, markers: tuple[bytes, ...]) -> None:
         import hyperscan
 
-        self._terminated: type[BaseException] = hyperscan.ScanTerminated
         database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         # Every byte written as \xHH: literal markers need no PCRE escaping rules.
         expressions = [b"".join(b"\\x%02x" % byte for byte in marker) for marker in markers]
@@ -126,30 +125,39 @@ class _HyperscanEngine:
         self._database: Any = database
         self._scratch: Any = hyperscan.Scratch(database)
         self._markers = markers
+        self._last: Optional[tuple[bytes, frozenset[bytes]]] = None
 
     def __call__(self, data: bytes) -> bool:
-        if not data:
-            return False
-        try:
-            self._database.scan(data, match_event_handler=_stop_on_match, scratch=self._scratch)
-        except self._terminated:
+        # One pass reporting every marker once (HS_FLAG_SINGLEMATCH): a file without markers
+        # is searched to its end either way, and for one with markers `present`, which
+        # usually follows, is answered from this pass instead of a second one.
+        last = self._last
+        if last is not None and last[0] is data:
             return True
-        return False
+        found = self._scan(data)
+        self._last = (data, found) if found else None
+        return bool(found)
 
     def present(self, data: bytes) -> frozenset[bytes]:
+        last = self._last
+        self._last = None
+        if last is not None and last[0] is data:
+            return last[1]
+        return self._scan(data)
+
+    def _scan(self, data: bytes) -> frozenset[bytes]:
+        if not data:
+            return frozenset()
         found: set[int] = set()
-
-        def collect(marker_id: int, *_: object) -> bool:
-            found.add(marker_id)
-            return False  # go on: every marker is reported once (HS_FLAG_SINGLEMATCH)
-
-        if data:
-            self._database.scan(data, match_event_handler=collect, scratch=self._scratch)
+        self._database.scan(
+            data, match_event_handler=_collect, scratch=self._scratch, context=found
+        )
         return frozenset(self._markers[i] for i in found)
 
 
-def _stop_on_match(*_: object) -> bool:
-    return True  # a true return tells Hyperscan to stop scanning
+def _collect(marker_id: int, start: int, end: int, flags: int, found: set[int]) -> bool:
+    found.add(marker_id)
+    return False  # go on
 
 
 def hyperscan_available() -> bool:

@@ -238,3 +238,33 @@ def test_open_key_start_quick_check_changes_no_answer(text: str) -> None:
         for s in keys._prefix_starts(text)
     )
     assert KeyMatcher().has_open_key_start(text) is expected
+
+
+_GAPS = ["", " ", "\n  ", "\u00a0", "\u2028", "/* é */", "// c é\n", " /* c */ "]
+_QUOTES = ["'", '"', "`"]
+
+
+@st.composite
+def joined_sources(draw: st.DrawFn) -> str:
+    key = "ak_3hQ9xLr2Vt8mW1pZq7"  # autype-guard: ignore
+    gap = lambda: draw(st.sampled_from(_GAPS))  # noqa: E731
+    q = draw(st.sampled_from(_QUOTES))
+    cut = draw(st.integers(min_value=2, max_value=10))
+    before = draw(st.sampled_from(["x = ", "é", "(", "[1, ", ""]))
+    shape = draw(st.sampled_from(["concat", "array", "template"]))
+    if shape == "concat":
+        op = draw(st.sampled_from(["+", "."]))
+        return f"{before}{q}{key[:cut]}{q}{gap()}{op}{gap()}{q}{key[cut:]}{q};"
+    if shape == "array":
+        return f"{before}[{gap()}{q}ak{q}{gap()},{gap()}{q}{key[3:]}{q}{gap()}].join('_');"
+    return f"{before}`{key[:cut]}${{'{key[cut:]}'}}`;"
+
+
+@settings(max_examples=300, deadline=None)
+@given(joined_sources())
+def test_may_join_holds_wherever_the_joiner_finds_a_key(text: str) -> None:
+    from autype_guard.scanners.script import find_joined, may_join
+
+    if list(find_joined(text, KeyMatcher())):
+        assert may_join(text)
+        assert may_join(text.encode("utf-8").decode("latin-1"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autype_guard.api import SMALL_RUN, ScanOptions, scan_paths
+from autype_guard.api import SMALL_RUN, ScanOptions, scan_paths, scan_text
 from autype_guard.config import Config
 from autype_guard.model import Finding
 
@@ -204,3 +204,44 @@ def test_utf16_files_are_not_skipped_by_the_prefilter(tmp_path: Path) -> None:
     (tmp_path / ".env").write_bytes(f"AUTYPE_API_KEY={key}\r\n".encode("utf-16"))
     findings = scan_paths([tmp_path], Config(root=tmp_path)).findings
     assert [(f.code, f.line, f.column) for f in findings] == [("AG103", 1, 16)]
+
+
+# --- files with markers but no key: skipped before decoding, never wrongly --------------
+
+
+def _map(contents: list[str]) -> str:
+    doc = {"version": 3, "sources": ["src/a.js"], "sourcesContent": contents, "mappings": ""}
+    return json.dumps(doc, ensure_ascii=True) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("app.js", 'const k = "{a}" + // rest\n  "{b}";\n'),
+        ("app.js", "const k = ['ak', '{tail}'].join('_');\n"),
+        ("app.js", "const k = `{a}${{'{b}'}}`;\n"),
+        ("app.js.map", _map(['const k = "{a}" + // rest\n  "{b}";\n'])),
+        ("app.js.map", _map(["const k = ['ak', '{tail}'].join('_');\n"])),
+        ("app.js.map", _map(["const k = '{key}';\n"]).replace("ak_", "\\u0061k_")),
+        ("app.js.map", _map(["const k = '{key}';\n"]).replace("ak_", "a\\u006b_")),
+        ("app.py", 'K = ("{a}"  # rest\n     "{b}")\n'),
+    ],
+)
+def test_keys_assembled_or_escaped_are_still_found(name: str, source: str) -> None:
+    key = fake_key()
+    text = source.replace("{a}", key[:9]).replace("{b}", key[9:]).replace("{tail}", key[3:])
+    text = text.replace("{key}", key).replace("{{", "{").replace("}}", "}")
+    result = scan_text(text, name)
+    assert len(result.findings) == 1, (text, result.notes)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'const langs = ["af", "ak", "am"]; case "break": peak_load(weak_ref);\n',
+        "s = '\\x5F'; t = 'FrXha19YWtf' + other;\n",
+        _map(['x = "ak" + y; z = "break";\n']),
+    ],
+)
+def test_marker_lookalikes_are_clean(source: str) -> None:
+    assert scan_text(source, "dist/app.min.js").findings == []

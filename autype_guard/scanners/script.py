@@ -130,16 +130,26 @@ def _template_parts(m: re.Match[str]) -> tuple[int, str]:
     return first_end, m.string[m.start() : first_end] + "".join(a + b for _, a, b in holes)
 
 
-# What every joined key starts with: `_HEAD`, then a closing quote or a template hole.
-_MAY_JOIN = re.compile(_HEAD + r"""(?:['"`]|\$\{)""")
+# How each joined shape begins, loosened so that reading a file's bytes as Latin-1 can only
+# find more than its UTF-8 text does: a gap may also hold any non-ASCII character (the
+# UTF-8 text may have Unicode whitespace there) and comments may be four times as long.
+_LOOSE_GAP = r"(?:\s|[^\x00-\x7f]|/\*[^*]{0,800}\*/|//[^\n]{0,800}\n)*"
+_MAY_JOIN = re.compile(
+    _HEAD + r"""(?:['"`]""" + _LOOSE_GAP + r"[+.]|\$\{)"  # `_CONCAT`, `_TEMPLATE`
+)
+_MAY_JOIN_ARRAY = re.compile(  # `_JOIN`
+    r"\[" + _LOOSE_GAP + r"""(?P<q>['"`])ak(?:_[A-Za-z0-9_-]*)?(?P=q)""" + _LOOSE_GAP + ","
+)
 
 
 def may_join(text: str) -> bool:
-    """False when `find_joined` certainly finds nothing in `text`: no literal ends in `ak`
-    (optionally `_` and key characters) and no template hole follows one. One regex pass;
-    reading a file's bytes as Latin-1 gives the same answer as its UTF-8 text (every piece
-    of the pattern is ASCII)."""
-    return "ak" in text and _MAY_JOIN.search(text) is not None
+    """False when `find_joined` certainly finds nothing in `text` (read as UTF-8 or as
+    Latin-1): no literal ending in `ak` (optionally `_` and key characters) is followed by
+    `+`, `.` or a template hole, nor opens an array followed by more elements. Two regex
+    passes, far cheaper than `find_joined`."""
+    if "ak" not in text:
+        return False
+    return _MAY_JOIN.search(text) is not None or _MAY_JOIN_ARRAY.search(text) is not None
 
 
 def find_joined(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
