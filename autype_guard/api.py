@@ -22,7 +22,7 @@ from .config import Config
 from .context import FileContext, ScanSettings
 from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relative_to_root
 from .exposure import place_of
-from .keys import DEFAULT_KEY_PATTERN, KeyMatcher
+from .keys import DEFAULT_KEY_PATTERN, PREFILTER_MARKERS, KeyMatcher
 from .model import (
     VERIFICATION,
     VERIFICATION_DETAIL,
@@ -253,16 +253,17 @@ def nothing_to_find(data: bytes, kind: FileKind, present: frozenset[bytes], conf
             return False
     if config.key_pattern != DEFAULT_KEY_PATTERN:
         return False
+    if present <= _JOIN_MARKERS:
+        # Only literals closing on "ak" (mostly `"break"`, `'weak'`): a joined key needs one
+        # not glued to an identifier; one bytes pass, without decoding, usually says none.
+        heads = _MAP_JOIN_HEAD_BYTES if kind is FileKind.SOURCE_MAP else _JOIN_HEAD_BYTES
+        if heads.search(data) is None:
+            return True
     text = data.decode("latin-1")
-    hints: Optional[frozenset[bytes]] = present
-    if kind is FileKind.SOURCE_MAP:
-        # Its scanner reads the JSON strings of `sourcesContent` decoded: undo every JSON
-        # escape here too (outside strings JSON has none), and search for every spelling,
-        # as the markers were counted before unescaping.
-        text = _JSON_ESCAPE.sub(_json_unescape, text)
-        hints = None
+    if kind is FileKind.SOURCE_MAP and _map_may_hide_key(text, present):
+        return False
     matcher = _matcher(config.key_pattern)
-    if next(matcher.find(text, hints), None) is not None:
+    if next(matcher.find(text, present), None) is not None:
         return False
     if kind is FileKind.PYTHON:
         return not matcher.has_open_key_start(text)
@@ -271,22 +272,36 @@ def nothing_to_find(data: bytes, kind: FileKind, present: frozenset[bytes], conf
     return not may_join(text)
 
 
-# A JSON string escape: \uXXXX or a backslash and one character.
-_JSON_ESCAPE = re.compile(r"""\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))""")
-_JSON_SIMPLE = {
-    '"': '"',
-    "\\": "\\",
-    "/": "/",
-    "b": "\b",
-    "f": "\f",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-}
+# A source map's scanner reads the JSON strings of `sourcesContent` decoded. On its raw
+# text the key matcher finds at least what it finds there (\uXXXX and a backslash before a
+# character are escapes it knows; an escaped quote or backslash before a key leaves it
+# standing apart), with two exceptions, checked here so that such maps are read in full:
+# - a prefix character written as a JSON \u escape, and a base64 run holding "\/";
+# - a literal that closes on "ak" or "ak_..." (a joined key), its quote written `\"` or
+#   \u00XX and "ak" maybe following a JSON escape such as `\n`.
+_MAP_UNICODE_PREFIX = frozenset(m for m in PREFILTER_MARKERS if m.startswith(b"\\u"))
+_MAP_BASE64 = frozenset((b"YWtf", b"FrX", b"ha18", b"ha19"))
+_MAP_JOIN_HEAD = re.compile(
+    r"ak(?:(?<![A-Za-z0-9_$-]ak)|(?<=\\[nrtbf]ak)|(?<=\\u[0-9a-fA-F]{4}ak))"
+    r"(?:_(?:[A-Za-z0-9_-]|\\u00[0-7][0-9a-fA-F])*)?"
+    r"""(?:['"`$]|\\["u])"""
+)
 
 
-def _json_unescape(m: re.Match[str]) -> str:
-    return chr(int(m.group(1), 16)) if m.group(1) else _JSON_SIMPLE[m.group(2)]
+# The markers of literals closing on "ak" (see `keys.PREFILTER_MARKERS`), and where such a
+# literal may start a joined key (`scanners.script._HEAD`, then its quote or hole): in a
+# script, and in a source map's raw JSON text.
+_JOIN_MARKERS = frozenset(m for m in PREFILTER_MARKERS if m.startswith(b"ak") and m != b"ak_")
+_JOIN_HEAD_BYTES = re.compile(rb"""ak(?<![A-Za-z0-9_$-]ak)(?:['"`]|\$\{)""")
+_MAP_JOIN_HEAD_BYTES = re.compile(_MAP_JOIN_HEAD.pattern.encode("ascii"))
+
+
+def _map_may_hide_key(text: str, present: frozenset[bytes]) -> bool:
+    if not present.isdisjoint(_MAP_UNICODE_PREFIX):
+        return True
+    if not present.isdisjoint(_MAP_BASE64) and "\\/" in text:
+        return True
+    return "ak" in text and _MAP_JOIN_HEAD.search(text) is not None
 
 
 @dataclass

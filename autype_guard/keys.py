@@ -25,8 +25,9 @@ ROTATE_HINT = "rotate it in the Autype dashboard (Settings -> API Keys)"
 # Bytes of which at least one must appear in a file for it to possibly hold a key in any
 # spelling the scanners decode (a cheap prefilter run before decoding a file):
 # - the prefix written plainly, "ak_";
-# - "ak" closing a literal, for keys joined from literals (`['ak', '...'].join('_')`; in a
-#   source map's JSON strings a double quote is written `\"`);
+# - "ak" closing a literal or opening a template hole, for keys joined from literals
+#   (`['ak', '...'].join('_')`, `` `ak${'_...'}` ``; in a source map's JSON strings a double
+#   quote is written `\"`);
 # - the prefix with at least one of its characters escaped: then that character's escape
 #   (%XX, \u00XX or \xXX, hex digits in either case) occurs;
 # - the three base64 alignments of "ak_": "YWtf" (at a multiple of 3 bytes), "FrX" (one
@@ -40,6 +41,7 @@ PREFILTER_MARKERS: tuple[bytes, ...] = (
     b'ak"',
     b"ak`",
     b'ak\\"',
+    b"ak${",
     *(
         esc + code
         for esc in (b"%", b"\\u00", b"\\x")

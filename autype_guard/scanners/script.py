@@ -137,19 +137,33 @@ _LOOSE_GAP = r"(?:\s|[^\x00-\x7f]|/\*[^*]{0,800}\*/|//[^\n]{0,800}\n)*"
 _MAY_JOIN = re.compile(
     _HEAD + r"""(?:['"`]""" + _LOOSE_GAP + r"[+.]|\$\{)"  # `_CONCAT`, `_TEMPLATE`
 )
-_MAY_JOIN_ARRAY = re.compile(  # `_JOIN`
-    r"\[" + _LOOSE_GAP + r"""(?P<q>['"`])ak(?:_[A-Za-z0-9_-]*)?(?P=q)""" + _LOOSE_GAP + ","
-)
+# `_JOIN`'s first element and comma, found from its `ak` (a search led by `[` would try
+# every bracket of a minified bundle); the `[` before it is checked by `_opens_array`.
+_MAY_JOIN_ARRAY = re.compile(r"""ak(?<=['"`]ak)(?:_[A-Za-z0-9_-]*)?['"`]""" + _LOOSE_GAP + ",")
+
+
+def _opens_array(text: str, quote: int) -> bool:
+    """Whether only a gap may stand between a `[` and the quote at `quote`: spaces and
+    non-ASCII characters are skipped; a `/` (the end of a block comment) or a line break
+    (a line comment may end there) count as yes."""
+    i = quote - 1
+    while i >= 0 and (text[i].isspace() or text[i] >= "\x80"):
+        if text[i] == "\n":
+            return True
+        i -= 1
+    return i >= 0 and text[i] in "[/"
 
 
 def may_join(text: str) -> bool:
     """False when `find_joined` certainly finds nothing in `text` (read as UTF-8 or as
     Latin-1): no literal ending in `ak` (optionally `_` and key characters) is followed by
-    `+`, `.` or a template hole, nor opens an array followed by more elements. Two regex
+    `+`, `.` or a template hole, nor opens an array followed by more elements. A few regex
     passes, far cheaper than `find_joined`."""
     if "ak" not in text:
         return False
-    return _MAY_JOIN.search(text) is not None or _MAY_JOIN_ARRAY.search(text) is not None
+    if _MAY_JOIN.search(text) is not None:
+        return True
+    return any(_opens_array(text, m.start() - 1) for m in _MAY_JOIN_ARRAY.finditer(text))
 
 
 def find_joined(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
