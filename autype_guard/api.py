@@ -33,7 +33,7 @@ from .model import (
     Severity,
     UnusedSuppression,
 )
-from .prefilter import Prefilter
+from .prefilter import BytesSearch, Prefilter
 from .rules import RULES, Rule, precedence
 from .suppress import (
     SUPPRESSION_MARKER,
@@ -217,7 +217,9 @@ def _scan_plain(
         return result
     present = prefilter.present(data)
     # A suppression comment is reported when it suppresses nothing: such files are checked.
-    if _SUPPRESSION_BYTES not in present and nothing_to_find(data, kind, present, config):
+    if _SUPPRESSION_BYTES not in present and nothing_to_find(
+        data, kind, present, config, prefilter.engine
+    ):
         return result
     if decoded is None:
         decoded = decode(data)
@@ -240,7 +242,9 @@ def prefilter_for(config: Config, options: ScanOptions) -> Prefilter:
     return _prefilter(active_rules(config), options.prefilter, options.inline_ignore)
 
 
-def nothing_to_find(data: bytes, kind: FileKind, present: frozenset[bytes], config: Config) -> bool:
+def nothing_to_find(
+    data: bytes, kind: FileKind, present: frozenset[bytes], config: Config, engine: str = "python"
+) -> bool:
     """True when no active rule can fire on `data`, whose prefilter markers are `present`:
     every rule with a marker present only reports keys (`Rule.NEEDS_KEY`), and the key
     matcher finds none. Checked on the bytes read as Latin-1, which is much cheaper than
@@ -257,7 +261,7 @@ def nothing_to_find(data: bytes, kind: FileKind, present: frozenset[bytes], conf
         # Only literals closing on "ak" (mostly `"break"`, `'weak'`): a joined key needs one
         # not glued to an identifier; one bytes pass, without decoding, usually says none.
         heads = _MAP_JOIN_HEAD_BYTES if kind is FileKind.SOURCE_MAP else _JOIN_HEAD_BYTES
-        if heads.search(data) is None:
+        if not heads(data, engine):
             return True
     text = data.decode("latin-1")
     if kind is FileKind.SOURCE_MAP and _map_may_hide_key(text, present):
@@ -292,8 +296,16 @@ _MAP_JOIN_HEAD = re.compile(
 # literal may start a joined key (`scanners.script._HEAD`, then its quote or hole): in a
 # script, and in a source map's raw JSON text.
 _JOIN_MARKERS = frozenset(m for m in PREFILTER_MARKERS if m.startswith(b"ak") and m != b"ak_")
-_JOIN_HEAD_BYTES = re.compile(rb"""ak(?<![A-Za-z0-9_$-]ak)(?:['"`]|\$\{)""")
-_MAP_JOIN_HEAD_BYTES = re.compile(_MAP_JOIN_HEAD.pattern.encode("ascii"))
+_JOIN_HEAD_BYTES = BytesSearch(
+    rb"""ak(?<![A-Za-z0-9_$-]ak)(?:['"`]|\$\{)""",
+    rb"""(?:^|[^A-Za-z0-9_$\-])ak(?:['"`]|\$\{)""",
+)
+_MAP_JOIN_HEAD_BYTES = BytesSearch(
+    _MAP_JOIN_HEAD.pattern.encode("ascii"),
+    rb"(?:^|[^A-Za-z0-9_$\-]|\\[nrtbf]|\\u[0-9a-fA-F]{4})ak"
+    rb"(?:_(?:[A-Za-z0-9_\-]|\\u00[0-7][0-9a-fA-F])*)?"
+    rb"""(?:['"`$]|\\["u])""",
+)
 
 
 def _map_may_hide_key(text: str, present: frozenset[bytes]) -> bool:

@@ -98,7 +98,9 @@ def scan_chunked(
         window = buf[lo - base : hi - base]
         first = lo == 0
         present = prefilter.present(window) if prefilter(window) else None
-        if present is not None and not nothing_to_find(window, kind, present, config):
+        if present is not None and not nothing_to_find(
+            window, kind, present, config, prefilter.engine
+        ):
             decoded = _decode(window, first)
             if place is None:
                 place = _place(fd, size, display, kind, config)

@@ -61,7 +61,7 @@ class _BatchSize:
     file), large ones (bundles, source maps) in small batches that spread over the workers.
     Sizes are not looked up: that would cost the parent a stat per file."""
 
-    FIRST, SMALLEST, LARGEST = 16, 1, 256
+    FIRST, SMALLEST, LARGEST = 16, 1, 128
     TARGET_SECONDS = 0.04
 
     def __init__(self) -> None:
@@ -71,7 +71,10 @@ class _BatchSize:
         if files <= 0:
             return
         wanted = files * self.TARGET_SECONDS / max(seconds, 1e-4)
-        self.files = max(self.SMALLEST, min(self.LARGEST, round((self.files + wanted) / 2)))
+        # At most double or halve per batch: a run of tiny files must not make the next
+        # batch a hundred bundles.
+        wanted = max(self.files / 2, min(self.files * 2, wanted))
+        self.files = max(self.SMALLEST, min(self.LARGEST, round(wanted)))
 
 
 def _context() -> Any:

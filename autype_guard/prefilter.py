@@ -155,9 +155,41 @@ class _HyperscanEngine:
         return frozenset(self._markers[i] for i in found)
 
 
-def _collect(marker_id: int, start: int, end: int, flags: int, found: set[int]) -> bool:
+def _collect(marker_id: int, start: int, end: int, flags: int, found: object) -> bool:
+    assert isinstance(found, set)
     found.add(marker_id)
     return False  # go on
+
+
+class BytesSearch:
+    """One pattern searched in bytes, with Hyperscan or with Python's `re`.
+
+    The two spellings must match the same inputs: `re_pattern` may use look-behind (which
+    lets `re` skip ahead on a literal), `hs_pattern` may not (Hyperscan has none). Used for
+    the second look at the few files the prefilter lets through.
+    """
+
+    def __init__(self, re_pattern: bytes, hs_pattern: bytes) -> None:
+        self._re = re.compile(re_pattern)
+        self._hs_pattern = hs_pattern
+        self._hs: Optional[tuple[Any, Any]] = None
+
+    def __call__(self, data: bytes, engine: str = "python") -> bool:
+        if engine != "hyperscan":
+            return self._re.search(data) is not None
+        if self._hs is None:
+            import hyperscan
+
+            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            database.compile(
+                expressions=[self._hs_pattern], ids=[0], flags=[hyperscan.HS_FLAG_SINGLEMATCH]
+            )
+            self._hs = (database, hyperscan.Scratch(database))
+        found: set[int] = set()
+        database, scratch = self._hs
+        if data:
+            database.scan(data, match_event_handler=_collect, scratch=scratch, context=found)
+        return bool(found)
 
 
 def hyperscan_available() -> bool:
@@ -226,4 +258,4 @@ def _never(data: bytes) -> bool:
     return False
 
 
-__all__ = ["ENGINES", "Prefilter", "hyperscan_available"]
+__all__ = ["ENGINES", "BytesSearch", "Prefilter", "hyperscan_available"]

@@ -268,3 +268,34 @@ def test_may_join_holds_wherever_the_joiner_finds_a_key(text: str) -> None:
     if list(find_joined(text, KeyMatcher())):
         assert may_join(text)
         assert may_join(text.encode("utf-8").decode("latin-1"))
+
+
+_HEAD_PIECES = [
+    "ak",
+    "_",
+    "x",
+    "9",
+    "$",
+    "{",
+    "-",
+    "'",
+    '"',
+    "`",
+    "\\",
+    "n",
+    "u00e9",
+    "\\u0041",
+    " ",
+]
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="hyperscan is not installed")
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_HEAD_PIECES), max_size=12).map("".join))
+def test_join_head_searches_agree_on_both_engines(text: str) -> None:
+    from autype_guard.api import _JOIN_HEAD_BYTES, _MAP_JOIN_HEAD_BYTES
+
+    data = text.encode("latin-1") + b"\xe9"
+    for search in (_JOIN_HEAD_BYTES, _MAP_JOIN_HEAD_BYTES):
+        assert search(data, "python") is search(data, "hyperscan")
+        assert search(data[:-1], "python") is search(data[:-1], "hyperscan")
