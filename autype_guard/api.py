@@ -106,8 +106,12 @@ def scan_bytes(
         result.kind = FileKind.BINARY
         result.skipped = "binary"
         return result
-    rules = active_rules(config)
-    if not any(marker in data for marker in _markers(rules)):
+    # Cheap prefilter: a rule runs only on files holding one of its markers, so a file that
+    # merely mentions Autype is not parsed for keys, and one without any marker is not decoded.
+    enabled = active_rules(config)
+    present = {marker for marker in _markers(enabled) if marker in data}
+    rules = tuple(rule for rule in enabled if any(m in present for m in rule.MARKERS))
+    if not rules:
         return result
     decoded = decode(data)
     result.notes.extend(decoded.notes)

@@ -68,8 +68,9 @@ _SERVER_PATH = re.compile(
     r"""|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?$|__tests__/|tests?/|e2e/|cypress/"""
     r""")"""
 )
-# `api/` at a project root (Vercel functions): the first or second path segment.
-_ROOT_API = re.compile(r"^(?:[^/]+/)?api/")
+# `api/` at a project root (Vercel functions): the first or second path segment, but not
+# `src/api/`, where client apps keep their API wrappers.
+_ROOT_API = re.compile(r"^(?:(?!src/)[^/]+/)?api/")
 _BUNDLE_KINDS = (FileKind.BUNDLE, FileKind.SOURCE_MAP)
 
 
@@ -117,3 +118,18 @@ def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
     ):
         return Place.BROWSER
     return Place.SERVER
+
+
+def browser_code_start(path: str, text: str) -> int:
+    """The offset where browser code starts in a browser-placed file; 0 for most files.
+
+    An Astro component's frontmatter (between the leading `---` fences) runs only on the
+    server; what follows it (markup, `<script>`) reaches the browser.
+    """
+    if not path.lower().endswith(".astro"):
+        return 0
+    head = len(text) - len(text.lstrip())
+    if not text.startswith("---", head):
+        return 0
+    close = text.find("\n---", head + 3)
+    return 0 if close == -1 else close + 4
