@@ -11,8 +11,15 @@ from .hardcoded_key import HardcodedKey
 from .key_in_browser_code import KeyInBrowserCode
 from .key_in_config import KeyInConfig
 from .key_in_docs import KeyInDocs
+from .public_env_var import PublicEnvVar
 
-RULES: tuple[type[Rule], ...] = (HardcodedKey, KeyInBrowserCode, KeyInConfig, KeyInDocs)
+RULES: tuple[type[Rule], ...] = (
+    HardcodedKey,
+    KeyInBrowserCode,
+    KeyInConfig,
+    KeyInDocs,
+    PublicEnvVar,
+)
 
 
 def rule_by_code(code: str) -> type[Rule] | None:

@@ -1,0 +1,283 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from autype_guard import scan_text
+from autype_guard.api import ScanOptions, scan_bytes
+from autype_guard.autype_context import (
+    is_autype_secret_name,
+    names_other_service,
+    nearest_url_host,
+    path_names_autype,
+)
+from autype_guard.config import Config, parse_config
+from autype_guard.rules import RULES
+
+from .conftest import fake_key
+
+EXPOSURE_CODES = ("AG201",)
+
+
+def flagged(code: str, path: str, config: Config | None = None) -> list[tuple[str, int]]:
+    result = scan_text(code, path, config, ScanOptions(inline_ignore=False))
+    return [(f.code, f.line) for f in result.findings]
+
+
+def lines_of(code: str, path: str, rule: str) -> list[int]:
+    return [line for c, line in flagged(code, path) if c == rule]
+
+
+# --- shared helpers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "NEXT_PUBLIC_AUTYPE_API_KEY",
+        "AUTYPE_TOKEN",
+        "autypeApiKey",
+        "AutypeAPIKey",
+        "services.autype.key",
+        "Autype:ApiKey",
+        "AUTYPE_SECRET",
+        "AUTYPE_API_KEY_PROD",
+        "AUTYPEKEY",
+    ],
+)
+def test_names_of_autype_keys(name: str) -> None:
+    assert is_autype_secret_name(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "NEXT_PUBLIC_AUTYPE_API_URL",
+        "AUTYPE_TEMPLATE_ID",
+        "AUTYPE_API_KEY_FILE",
+        "autype_keys_path",
+        "STRIPE_SECRET_KEY",
+        "aUTYPE_KEY",
+    ],
+)
+def test_names_that_are_not_autype_keys(name: str) -> None:
+    assert not is_autype_secret_name(name)
+
+
+def test_other_service_credentials_are_told_apart() -> None:
+    assert names_other_service("process.env.LLM_API_KEY")
+    assert names_other_service("req.session.accessToken")
+    assert not names_other_service("c.Key")
+    assert not names_other_service("this.apiKey")
+    assert not names_other_service("settings.AUTYPE_API_KEY")
+
+
+def test_nearest_url_prefers_the_line_then_looks_back() -> None:
+    text = "const a = 'https://api.autype.com/v1';\n\nfetch('https://x.example/y', {\n  h: 1\n"
+    assert nearest_url_host(text, text.index("h: 1")) == "x.example"
+    assert nearest_url_host("curl -H 'A: b' https://API.autype.com/v1", 5) == "api.autype.com"
+    far = "u = 'https://api.autype.com'\n" + "\n" * 30 + "x"
+    assert nearest_url_host(far, len(far) - 1) is None
+
+
+def test_only_file_and_directory_names_put_a_path_in_autype_context() -> None:
+    assert path_names_autype("app/services/autype_client.rb")
+    assert path_names_autype("internal/autype/client.go")
+    assert not path_names_autype("autype-integration/src/lib/other.ts")
+
+
+# --- prefilter ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.CODE in EXPOSURE_CODES])
+def test_every_invalid_example_holds_a_marker_of_its_rule(rule: type) -> None:
+    for example in rule.INVALID:
+        data = example.code.encode()
+        assert any(marker in data for marker in rule.MARKERS), example
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "rule"),
+    [
+        ("const k = process.env.NEXT_PUBLIC_AuType_KEY;\n", "src/a.ts", "AG201"),
+    ],
+)
+def test_case_variants_pass_the_prefilter_and_are_flagged(code: str, path: str, rule: str) -> None:
+    result = scan_bytes(code.encode(), path, Config())
+    assert [f.code for f in result.findings] == [rule]
+
+
+# --- AG201 public-env-var -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "NEXT_PUBLIC_",
+        "VITE_",
+        "REACT_APP_",
+        "NUXT_PUBLIC_",
+        "EXPO_PUBLIC_",
+        "GATSBY_",
+        "PUBLIC_",
+        "VUE_APP_",
+        "NG_APP_",
+        "STORYBOOK_",
+    ],
+)
+def test_every_default_prefix_exposes_an_env_file_key(prefix: str) -> None:
+    key = fake_key()
+    text = f"{prefix}SITE_URL=https://example.org\n{prefix}AUTYPE_API_KEY={key}\n"
+    assert flagged(text, ".env.production") == [("AG201", 2)]
+
+
+def test_env_file_values_decide_whether_a_definition_exposes_a_key() -> None:
+    key = fake_key()
+    text = (
+        f'export VITE_AUTYPE_API_KEY="{key}"  # local\n'
+        "VITE_AUTYPE_TOKEN=${AUTYPE_API_KEY}\n"
+        "VITE_AUTYPE_SECRET=\n"
+        "VITE_AUTYPE_KEY=ak_your_api_key_here\n"
+        "NEXT_PUBLIC_AUTYPE_KEY=changeme\n"
+        "NEXT_PUBLIC_AUTYPE_API_KEY=<your key>\n"
+        "NEXT_PUBLIC_AUTYPE_API_URL=https://api.autype.com/api/v1/dev\n"
+        "# VITE_AUTYPE_API_KEY=\n"
+    )
+    assert flagged(text, ".env") == [("AG201", 1), ("AG201", 2)]
+
+
+def test_env_file_finding_wins_over_the_key_literal_on_the_line() -> None:
+    key = fake_key()
+    result = scan_text(f"REACT_APP_AUTYPE_KEY={key}\n", ".env")
+    (finding,) = result.findings
+    assert finding.code == "AG201"
+    assert (finding.span.start.column, finding.span.end.column) == (1, 21)
+    assert key not in json.dumps([finding.message, finding.snippet, finding.suggestion])
+    assert "AUTYPE_KEY" in finding.suggestion
+    assert "Settings -> API Keys" in finding.suggestion
+
+
+def test_keyless_fingerprint_is_rule_path_and_name() -> None:
+    (finding,) = scan_text("const k = import.meta.env.VITE_AUTYPE_KEY;\n", "src/a.ts").findings
+    expected = hashlib.sha256(b"AG201\0src/a.ts\0VITE_AUTYPE_KEY").hexdigest()
+    assert finding.fingerprint == expected
+    assert finding.preview == ""
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "lines"),
+    [
+        ("const k = process.env['NEXT_PUBLIC_AUTYPE_API_KEY'];\n", "app/page.tsx", [1]),
+        ("const k = import.meta.env?.VITE_AUTYPE_TOKEN;\n", "src/a.js", [1]),
+        ("const { VITE_AUTYPE_API_KEY: key, VITE_X } = import.meta.env;\n", "src/a.ts", [1]),
+        (
+            "import { env } from '$env/dynamic/public';\nconst k = env.PUBLIC_AUTYPE_API_KEY;\n",
+            "src/routes/+page.svelte",
+            [2],
+        ),
+        (
+            "<script>\n"
+            "  import { PUBLIC_AUTYPE_KEY as key, PUBLIC_SITE } from '$env/static/public';\n"
+            "  // key is used below\n"
+            "  const h = { auth: key };\n"
+            "</script>\n",
+            "src/routes/+page.svelte",
+            [2, 4],
+        ),
+        (
+            "<script>\n  const k = process.env.VUE_APP_AUTYPE_KEY;\n</script>\n",
+            "src/components/A.vue",
+            [2],
+        ),
+        ("const k = process.env.NEXT_PUBLIC_AUTYPE_API_KEY;\n", "app/api/x/route.ts", []),
+        (
+            "---\nconst k = import.meta.env.PUBLIC_AUTYPE_KEY;\n---\n"
+            "<script>const c = import.meta.env.PUBLIC_AUTYPE_KEY;</script>\n",
+            "src/pages/index.astro",
+            [4],
+        ),
+        ('<link href="%PUBLIC_URL%/favicon.ico" />\n', "public/index.html", []),
+        ("throw new Error('set VITE_AUTYPE_API_KEY');\n", "src/a.ts", []),
+    ],
+)
+def test_client_code_reads(code: str, path: str, lines: list[int]) -> None:
+    assert lines_of(code, path, "AG201") == lines
+    assert [c for c, _ in flagged(code, path) if c != "AG201"] == []
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "lines"),
+    [
+        (
+            "module.exports = {\n  env: {\n    AUTYPE_API_KEY: process.env.AUTYPE_API_KEY,\n"
+            "    AUTYPE_API_URL: process.env.AUTYPE_API_URL,\n  },\n};\n",
+            "next.config.js",
+            [3],
+        ),
+        (
+            "export default defineConfig({\n  define: {\n"
+            "    'import.meta.env.AUTYPE_KEY': JSON.stringify(process.env.AUTYPE_API_KEY),\n"
+            "  },\n  envPrefix: ['VITE_', 'AUTYPE_'],\n});\n",
+            "vite.config.ts",
+            [3, 5],
+        ),
+        (
+            "new webpack.DefinePlugin({ __KEY__: JSON.stringify(process.env.AUTYPE_API_KEY) });\n"
+            "new webpack.EnvironmentPlugin(['NODE_ENV', 'AUTYPE_API_KEY']);\n",
+            "webpack.config.js",
+            [1, 2],
+        ),
+        (
+            "export default defineNuxtConfig({\n  runtimeConfig: {\n    autypeApiKey: '',\n"
+            "    public: { autypeApiKey: process.env.AUTYPE_API_KEY },\n  },\n});\n",
+            "nuxt.config.ts",
+            [4],
+        ),
+        (
+            "export default { expo: { extra: { autypeKey: process.env.AUTYPE_API_KEY } } };\n",
+            "app.config.js",
+            [1],
+        ),
+        (
+            "export default defineConfig({ test: { env: { AUTYPE_API_KEY: 'x' } } });\n",
+            "vitest.config.ts",
+            [],
+        ),
+    ],
+)
+def test_framework_configs_that_inline_the_key(code: str, path: str, lines: list[int]) -> None:
+    assert lines_of(code, path, "AG201") == lines
+
+
+def test_public_env_prefixes_are_configurable() -> None:
+    config = parse_config({"public-env-prefixes": ["MYAPP_PUBLIC_"]}, root=Path("."))
+    key = fake_key()
+    text = f"MYAPP_PUBLIC_AUTYPE_KEY={key}\nVITE_AUTYPE_KEY={key}\n"
+    assert flagged(text, ".env", config) == [("AG201", 1), ("AG103", 2)]
+
+
+# --- whole scans ----------------------------------------------------------------------------
+
+
+def test_rule_docs_name_the_fix_and_options() -> None:
+    for rule in RULES:
+        if rule.CODE in EXPOSURE_CODES:
+            docs = rule.docs()
+            assert "## Fix safety" in docs and "## Options" in docs
+
+
+def test_large_one_line_bundle_is_scanned_without_blowup() -> None:
+    # Pathological shapes for the exposure regexes: long runs with no closing delimiter.
+    body = (
+        "{{ " * 20_000
+        + "{" * 20_000
+        + "'x-api-key'" * 5_000
+        + "Bearer " * 20_000
+        + "process.env." * 20_000
+    )
+    code = "fetch('https://api.autype.com/v1');" + body + "\n"
+    result = scan_text(code, "dist/app.min.js")
+    assert result.findings is not None
