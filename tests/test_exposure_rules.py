@@ -19,7 +19,7 @@ from autype_guard.rules import RULES
 
 from .conftest import fake_key
 
-EXPOSURE_CODES = ("AG201",)
+EXPOSURE_CODES = ("AG201", "AG202")
 
 
 def flagged(code: str, path: str, config: Config | None = None) -> list[tuple[str, int]]:
@@ -102,6 +102,7 @@ def test_every_invalid_example_holds_a_marker_of_its_rule(rule: type) -> None:
 @pytest.mark.parametrize(
     ("code", "path", "rule"),
     [
+        ("{{ AutypeKey }}\n", "templates/a.html", "AG202"),
         ("const k = process.env.NEXT_PUBLIC_AuType_KEY;\n", "src/a.ts", "AG201"),
     ],
 )
@@ -257,6 +258,64 @@ def test_public_env_prefixes_are_configurable() -> None:
     key = fake_key()
     text = f"MYAPP_PUBLIC_AUTYPE_KEY={key}\nVITE_AUTYPE_KEY={key}\n"
     assert flagged(text, ".env", config) == [("AG201", 1), ("AG103", 2)]
+
+
+# --- AG202 key-rendered-into-template -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "path"),
+    [
+        ("{{ autype_api_key|escapejs }}\n", "templates/a.html"),
+        ("{{ settings.AUTYPE_API_KEY }}\n", "app/templates/a.jinja2"),
+        ("{{{autypeApiKey}}}\n", "views/a.hbs"),
+        ("{{ app.request.server.get('AUTYPE_API_KEY') }}\n", "templates/a.html.twig"),
+        ("{{ site.autype_key }}\n", "_layouts/a.liquid"),
+        ("{{ env.AUTYPE_API_KEY }}\n", "views/a.njk"),
+        ("{{- .AutypeKey -}}\n", "web/a.gohtml"),
+        ("<%== ENV.fetch('AUTYPE_API_KEY') %>\n", "app/views/a.html.erb"),
+        ("<%= Rails.application.credentials.autype[:api_key] %>\n", "app/views/a.html.erb"),
+        ("<%- process.env.AUTYPE_API_KEY %>\n", "views/a.ejs"),
+        ("{!! config('services.autype.api_key') !!}\n", "resources/views/a.blade.php"),
+        ("{{ env('AUTYPE_API_KEY') }}\n", "resources/views/a.blade.php"),
+        ("<?php echo $autypeKey; ?>\n", "templates/a.php"),
+        ("<?= $_ENV['AUTYPE_API_KEY'] ?>\n", "a.phtml"),
+        ('<div data-k="@Configuration["Autype:ApiKey"]"></div>\n', "Views/Home/a.cshtml"),
+        ("p= autypeApiKey\n", "views/a.pug"),
+        ("var k = [[${autypeApiKey}]];\n", "src/main/resources/templates/a.html"),
+        ('<div data-k="${initParam.autypeKey}"></div>\n', "WEB-INF/a.jsp"),
+        ("---\n---\n<div data-k={import.meta.env.AUTYPE_API_KEY}></div>\n", "src/a.astro"),
+        ("{{ config.AUTYPE_API_KEY if enabled else '' }}\n", "templates/a.html"),
+    ],
+)
+def test_template_outputs_that_render_the_key(code: str, path: str) -> None:
+    assert [c for c, _ in flagged(code, path)] == ["AG202"]
+
+
+@pytest.mark.parametrize(
+    ("code", "path"),
+    [
+        ("{% if autype_api_key %}on{% endif %}\n", "templates/a.html"),
+        ("{{ 'on' if config.AUTYPE_API_KEY else 'off' }}\n", "templates/a.html"),
+        ("{{ autype_api_key is defined }}\n", "templates/a.html"),
+        ("{{ autype_api_key|length }}\n", "templates/a.html"),
+        ("{# {{ autype_api_key }} #}\n", "templates/a.html"),
+        ("{% comment %}\n{{ autype_api_key }}\n{% endcomment %}\n", "templates/a.html"),
+        ("<%# <%= ENV['AUTYPE_API_KEY'] %>\n", "app/views/a.html.erb"),
+        ("<% if ENV['AUTYPE_API_KEY'].present? %>on<% end %>\n", "app/views/a.html.erb"),
+        ("<%= ENV['AUTYPE_API_KEY'].present? ? 'on' : 'off' %>\n", "app/views/a.html.erb"),
+        ("{{!-- {{autypeKey}} --}}\n{{#if autypeKey}}on{{/if}}\n", "views/a.hbs"),
+        ("{{/* {{ .AutypeKey }} */}}\n{{ if .AutypeKey }}on{{ end }}\n", "web/a.tmpl"),
+        ("{{-- {{ config('services.autype.key') }} --}}\n", "resources/views/a.blade.php"),
+        ("@if(config('services.autype.key')) on @endif\n", "resources/views/a.blade.php"),
+        ("{{ config('services.autype.url') }}\n", "resources/views/a.blade.php"),
+        ("<span>{{ autypeKey }}</span>\n", "src/components/A.vue"),
+        ('<?php $key = getenv("AUTYPE_API_KEY"); ?>\n', "app/Services/Pdf.php"),
+        ("return render(request, 'a.html', {'autype_api_key': key})\n", "app/views.py"),
+    ],
+)
+def test_template_lines_that_do_not_render_the_key(code: str, path: str) -> None:
+    assert flagged(code, path) == []
 
 
 # --- whole scans ----------------------------------------------------------------------------

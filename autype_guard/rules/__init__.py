@@ -11,6 +11,7 @@ from .hardcoded_key import HardcodedKey
 from .key_in_browser_code import KeyInBrowserCode
 from .key_in_config import KeyInConfig
 from .key_in_docs import KeyInDocs
+from .key_rendered_into_template import KeyRenderedIntoTemplate
 from .public_env_var import PublicEnvVar
 
 RULES: tuple[type[Rule], ...] = (
@@ -19,6 +20,7 @@ RULES: tuple[type[Rule], ...] = (
     KeyInConfig,
     KeyInDocs,
     PublicEnvVar,
+    KeyRenderedIntoTemplate,
 )
 
 
