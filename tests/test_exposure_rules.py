@@ -19,7 +19,7 @@ from autype_guard.rules import RULES
 
 from .conftest import fake_key
 
-EXPOSURE_CODES = ("AG201", "AG202")
+EXPOSURE_CODES = ("AG201", "AG202", "AG203")
 
 
 def flagged(code: str, path: str, config: Config | None = None) -> list[tuple[str, int]]:
@@ -102,6 +102,8 @@ def test_every_invalid_example_holds_a_marker_of_its_rule(rule: type) -> None:
 @pytest.mark.parametrize(
     ("code", "path", "rule"),
     [
+        ("fetch('https://API.AUTYPE.COM/v1', {headers: {'X-API-KEY': k}});\n", "src/a.js", "AG203"),
+        ("fetch('https://api.Autype.com/v1', {headers: {'x-api-key': k}});\n", "src/a.js", "AG203"),
         ("{{ AutypeKey }}\n", "templates/a.html", "AG202"),
         ("const k = process.env.NEXT_PUBLIC_AuType_KEY;\n", "src/a.ts", "AG201"),
     ],
@@ -318,7 +320,83 @@ def test_template_lines_that_do_not_render_the_key(code: str, path: str) -> None
     assert flagged(code, path) == []
 
 
+# --- AG203 browser-calls-autype -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "lines"),
+    [
+        (
+            "const api = ky.create({ prefixUrl: 'https://api.autype.com/api/v1/dev' });\n"
+            "const h = new Headers();\nh.append('X-API-Key', key);\n",
+            "src/lib/client.ts",
+            [3],
+        ),
+        (
+            "$.ajax({ url: 'https://api.autype.com/api/v1/dev/render',\n"
+            '  beforeSend: (x) => x.setRequestHeader("X-Api-Key", k) });\n',
+            "static/js/app.js",
+            [2],
+        ),
+        (
+            "<script>\nfetch('https://api.autype.com/v1', {headers: {'X-API-Key': k}});\n"
+            "</script>\n",
+            "src/App.vue",
+            [2],
+        ),
+        (
+            "this.http.post('https://api.autype.com/api/v1/dev/render', b,\n"
+            "  { headers: new HttpHeaders().set('X-API-Key', environment.autypeKey) });\n",
+            "src/app/pdf.service.ts",
+            [2],
+        ),
+        (
+            '!function(){fetch("https://api.autype.com/v1",{headers:{"X-API-Key":t}})}();\n',
+            "dist/assets/index-3fa9c2d1.js",
+            [1],
+        ),
+        (
+            "---\nconst r = await fetch('https://api.autype.com/v1/x',\n"
+            "  { headers: { 'X-API-Key': import.meta.env.AUTYPE_API_KEY } });\n---\n<p/>\n",
+            "src/pages/index.astro",
+            [],
+        ),
+        (
+            "import 'server-only';\n"
+            "fetch('https://api.autype.com/v1', {headers: {'X-API-Key': process.env.K}});\n",
+            "lib/autype.ts",
+            [],
+        ),
+        ("// fetch('https://api.autype.com/v1', {headers: {'X-API-Key': k}})\n", "src/a.js", []),
+        (
+            "const AUTYPE = 'https://api.autype.com/v1';\n"
+            "fetch('https://api.weather.example/v2', { headers: { 'X-API-Key': WEATHER_KEY } });\n",
+            "src/widgets/mixed.js",
+            [],
+        ),
+    ],
+)
+def test_browser_calls(code: str, path: str, lines: list[int]) -> None:
+    assert lines_of(code, path, "AG203") == lines
+
+
+def test_browser_call_with_a_literal_key_is_reported_as_the_literal() -> None:
+    key = fake_key()
+    code = f"fetch('https://api.autype.com/v1', {{headers: {{'X-API-Key': '{key}'}}}});\n"
+    assert flagged(code, "src/a.js") == [("AG102", 1)]
+
+
 # --- whole scans ----------------------------------------------------------------------------
+
+
+def test_one_finding_per_line_follows_the_precedence() -> None:
+    code = (
+        "<script>\n  import { PUBLIC_AUTYPE_API_KEY } from '$env/static/public';\n"
+        "  fetch('https://api.autype.com/v1',\n"
+        "    { headers: { 'x-api-key': PUBLIC_AUTYPE_API_KEY } });\n"
+        "</script>\n"
+    )
+    assert flagged(code, "src/routes/+page.svelte") == [("AG201", 2), ("AG203", 4)]
 
 
 def test_rule_docs_name_the_fix_and_options() -> None:

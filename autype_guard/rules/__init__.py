@@ -7,6 +7,7 @@ AG2xx: exposure without a literal. AG3xx: misuse.
 from __future__ import annotations
 
 from .base import KeyLiteralRule, Rule
+from .browser_calls_autype import BrowserCallsAutype
 from .hardcoded_key import HardcodedKey
 from .key_in_browser_code import KeyInBrowserCode
 from .key_in_config import KeyInConfig
@@ -21,6 +22,7 @@ RULES: tuple[type[Rule], ...] = (
     KeyInDocs,
     PublicEnvVar,
     KeyRenderedIntoTemplate,
+    BrowserCallsAutype,
 )
 
 

@@ -1,0 +1,162 @@
+"""AG203 browser-calls-autype."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..autype_context import (
+    AUTYPE_MARKERS,
+    OnePerLine,
+    calls_autype,
+    header_audience,
+    is_comment_line,
+)
+from ..context import FileContext
+from ..exposure import browser_code_start
+from ..keys import ROTATE_HINT
+from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
+from ..testing import Invalid, Valid
+from .base import Rule
+
+# Code that sets the X-API-Key header (any case): an object entry `'X-API-Key': v`, a call
+# argument `.set("X-API-Key", v)` / `setRequestHeader('x-api-key', v)`, an array pair
+# `['X-API-Key', v]` or an index assignment `headers["X-API-Key"] = v`. The quote must close
+# the header name; the separator says a value follows.
+_HEADER = re.compile(
+    r"""\\?(["'`])(x-api-key)\\?\1[ \t]*(?::|,|\][ \t]*=(?!=))[ \t]*""", re.IGNORECASE
+)
+# The value expression after the separator: up to the end of the entry or call argument.
+_VALUE = re.compile(r"[^,;)}\n]{0,200}")
+
+_SUGGESTION = (
+    "Never call Autype from the browser: call your own backend endpoint (a Next.js route"
+    " handler, a SvelteKit +server.ts, a Flask or Django view) that adds the X-API-Key"
+    " header from AUTYPE_API_KEY on the server, and " + ROTATE_HINT + "."
+)
+
+
+class BrowserCallsAutype(Rule):
+    """
+    ## What it does
+    Flags browser-shipped code (client JS/TS, single-file components, HTML, bundles) that
+    calls the Autype API (`api.autype.com`, any path) with an `X-API-Key` header. It reports
+    every line that sets the header, whether the key is a literal or a variable. The host
+    may sit anywhere in the file: a base-URL constant or an `axios.create({ baseURL })`
+    instance on another line counts.
+
+    ## Why is this bad?
+    A request made by the browser carries the key in the clear: anyone can read it in the
+    network tab, whatever variable or env var it came from. Autype keys must only be used
+    server-side; a leaked key spends your organization's credits.
+
+    ## Example
+    ```ts
+    // src/lib/autype.ts (client)
+    fetch("https://api.autype.com/api/v1/dev/render", {
+      headers: { "X-API-Key": apiKey },
+    });
+    ```
+
+    ## Use instead
+    ```ts
+    // client: call your own endpoint
+    fetch("/api/render", { method: "POST", body });
+    // app/api/render/route.ts (server): adds the key
+    fetch(AUTYPE_URL, { headers: { "X-API-Key": process.env.AUTYPE_API_KEY! } });
+    ```
+    Rotate any key that was used from the browser in the Autype dashboard under
+    Settings -> API Keys.
+
+    ## Fix safety
+    Display only: moving the call behind a backend endpoint cannot be done automatically.
+
+    ## Options
+    `browser-paths` decides which files are browser-shipped (see AG102). Server-side code
+    sending `X-API-Key` from an environment variable is the correct use and is never
+    flagged, nor is an `X-API-Key` header sent to another service.
+    """
+
+    CODE = "AG203"
+    NAME = "browser-calls-autype"
+    SEVERITY = Severity.CRITICAL
+    MARKERS = AUTYPE_MARKERS
+    VALID = (
+        Valid(
+            "fetch('https://api.autype.com/api/v1/dev/images', {\n"
+            "  headers: { 'X-API-Key': process.env.AUTYPE_API_KEY },\n"
+            "});\n",
+            path="app/api/images/route.ts",
+        ),
+        Valid(
+            "fetch('https://api.autype.com/api/v1/dev/status').then((r) => r.ok);\n",
+            path="src/widgets/StatusDot.jsx",
+        ),
+        Valid(
+            "fetch(`https://api.weather.example/v2?q=${city}`, { headers: { 'X-API-Key': W } });\n"
+            "// Autype: https://api.autype.com is only called from the server\n",
+            path="src/widgets/Weather.jsx",
+        ),
+        Valid(
+            "// the X-API-Key header for https://api.autype.com is added by the server\n"
+            "fetch('/api/render');\n",
+            path="src/components/Export.tsx",
+        ),
+        Valid('const h = { "X-API-Key": "ak_your_api_key_here" };\n', path="server/jobs/a.ts"),
+    )
+    INVALID = (
+        Invalid(
+            "const BASE = 'https://api.autype.com/api/v1/dev';\n"
+            "export const render = (key, body) =>\n"
+            "  fetch(`${BASE}/render`, { method: 'POST', body,\n"
+            "    headers: { 'Content-Type': 'application/json', 'X-API-Key': key } });\n",
+            span=Span.of((4, 53), (4, 62)),
+            path="src/lib/autype.ts",
+        ),
+        Invalid(
+            "const autype = axios.create({ baseURL: 'https://api.autype.com/api/v1/dev' });\n"
+            "autype.interceptors.request.use((c) => {\n"
+            "  c.headers['X-API-Key'] = window.AUTYPE_KEY;\n"
+            "  return c;\n"
+            "});\n",
+            span=Span.of((3, 14), (3, 23)),
+            path="src/api/autype.js",
+        ),
+        Invalid(
+            "<script>\n"
+            "  const xhr = new XMLHttpRequest();\n"
+            "  xhr.open('POST', 'https://api.autype.com/api/v1/dev/render');\n"
+            "  xhr.setRequestHeader('x-api-key', window.k);\n"
+            "</script>\n",
+            span=Span.of((4, 25), (4, 34)),
+            path="public/editor.html",
+        ),
+    )
+
+    @classmethod
+    def check(cls, ctx: FileContext) -> Iterator[Finding]:
+        if ctx.place is not Place.BROWSER or ctx.kind is FileKind.SOURCE_MAP:
+            return  # a source map's original files are scanned themselves
+        text = ctx.text
+        if not calls_autype(text):
+            return
+        lines = OnePerLine(text)
+        for m in _HEADER.finditer(text, browser_code_start(ctx.path, text)):
+            if is_comment_line(text, m.start()):
+                continue
+            value_match = _VALUE.match(text, m.end())
+            value = value_match.group().strip() if value_match else ""
+            if header_audience(text, m.start(), value) is False:
+                continue  # the header goes to another service
+            if not lines.admit(m.start()):
+                continue
+            yield ctx.finding(
+                cls,
+                m.start(2),
+                m.end(2),
+                "Browser code calls the Autype API with an X-API-Key header: the key is"
+                " exposed to every visitor",
+                identity=f"{m.group(2)}: {value}",
+                suggestion=_SUGGESTION,
+                fix=Fix("Call your own backend endpoint instead", Applicability.DISPLAY_ONLY),
+            )
