@@ -19,7 +19,7 @@ from autype_guard.rules import RULES
 
 from .conftest import fake_key
 
-EXPOSURE_CODES = ("AG201", "AG202", "AG203")
+EXPOSURE_CODES = ("AG201", "AG202", "AG203", "AG301")
 
 
 def flagged(code: str, path: str, config: Config | None = None) -> list[tuple[str, int]]:
@@ -104,6 +104,8 @@ def test_every_invalid_example_holds_a_marker_of_its_rule(rule: type) -> None:
     [
         ("fetch('https://API.AUTYPE.COM/v1', {headers: {'X-API-KEY': k}});\n", "src/a.js", "AG203"),
         ("fetch('https://api.Autype.com/v1', {headers: {'x-api-key': k}});\n", "src/a.js", "AG203"),
+        ("h = {'Authorization': 'BEARER ' + autype_key}\n", "app/x.py", "AG301"),
+        ("h = {'Authorization': 'bearer ' + autypeKey}\n", "app/x.py", "AG301"),
         ("{{ AutypeKey }}\n", "templates/a.html", "AG202"),
         ("const k = process.env.NEXT_PUBLIC_AuType_KEY;\n", "src/a.ts", "AG201"),
     ],
@@ -384,6 +386,70 @@ def test_browser_call_with_a_literal_key_is_reported_as_the_literal() -> None:
     key = fake_key()
     code = f"fetch('https://api.autype.com/v1', {{headers: {{'X-API-Key': '{key}'}}}});\n"
     assert flagged(code, "src/a.js") == [("AG102", 1)]
+
+
+# --- AG301 bearer-auth ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "path"),
+    [
+        ('h = {"Authorization": "Bearer " + os.environ["AUTYPE_API_KEY"]}\n', "app/pdf.py"),
+        ('h = {"Authorization": "Bearer %s" % key}\n', "app/autype_client.py"),
+        ('h = {"Authorization": "Bearer {}".format(self.api_key)}\n', "app/autype_client.py"),
+        ('conn.setRequestProperty("Authorization", "Bearer " + apiKey);\n', "x/AutypeClient.java"),
+        ("headers.setBearerAuth(autypeApiKey);\n", "src/main/java/x/Pdf.java"),
+        ("let r = client.post(u).bearer_auth(&self.autype_key).send()?;\n", "src/render.rs"),
+        ('.header("Authorization", "Bearer $apiKey")\n', "src/main/kotlin/AutypeService.kt"),
+        ("Http::withHeaders(['Authorization' => 'Bearer ' . $this->key]);\n", "app/Autype.php"),
+        ("Authorization: Bearer {{autypeKey}}\n", "requests/render.http"),
+        ('  "headers": {"Authorization": "Bearer <AUTYPE_API_KEY>"}\n', "docs/api.rst"),
+        (
+            "curl https://api.autype.com/api/v1/dev/images"
+            " -H 'Authorization: Bearer YOUR_API_KEY'\n",
+            "docs/quickstart.txt",
+        ),
+        (
+            '{"cells": [{"source": ["h = {\\"Authorization\\": f\\"Bearer {AUTYPE_KEY}\\"}"]}]}\n',
+            "notebooks/render.ipynb",
+        ),
+    ],
+)
+def test_bearer_sent_with_an_autype_key(code: str, path: str) -> None:
+    assert [c for c, _ in flagged(code, path)] == ["AG301"]
+
+
+def test_bearer_with_a_literal_key_is_reported_as_the_literal() -> None:
+    key = fake_key()
+    assert flagged(f'h = {{"Authorization": "Bearer {key}"}}\n', "app/x.py") == [("AG101", 1)]
+
+
+@pytest.mark.parametrize(
+    ("code", "path"),
+    [
+        ('curl -H "Authorization: Bearer $GITHUB_TOKEN" https://api.github.com\n', "autype.sh"),
+        ("securitySchemes:\n  bearerAuth:\n    type: http\n    scheme: bearer\n", "autype.yaml"),
+        ('const t = header.slice("Bearer ".length);\n', "lib/autype/hook.ts"),
+        ('if auth != f"Bearer {settings.INTERNAL_TOKEN}":\n', "app/autype_views.py"),
+        ("Bearer authentication is not supported by Autype.\n", "docs/autype.rst"),
+        ("Sending `Authorization: Bearer $AUTYPE_API_KEY` fails with 401.\n", "docs/autype.rst"),
+        ("Use `Authorization: Bearer $AUTYPE_API_KEY`? No.\n```\nX-API-Key: k\n```\n", "a.md"),
+        ("class BearerAuth(requests.auth.AuthBase):\n", "autype/http.py"),
+        ("# headers['Authorization'] = f'Bearer {autype_key}'\n", "app/pdf.py"),
+        ('h = {"Authorization": f"Bearer {token}"}\n', "app/weather.py"),
+        ('return {"Authorization": "Bearer " + jwt}\n', "app/autype_client.py"),
+    ],
+)
+def test_bearer_that_is_not_an_autype_key(code: str, path: str) -> None:
+    assert flagged(code, path) == []
+
+
+def test_markdown_code_blocks_are_read_and_prose_is_not() -> None:
+    text = (
+        "# Guide\n\nAutype rejects `Authorization: Bearer $AUTYPE_API_KEY`.\n\n"
+        '```bash\ncurl -H "Authorization: Bearer $AUTYPE_API_KEY" $URL\n```\n'
+    )
+    assert flagged(text, "README.md") == [("AG301", 6)]
 
 
 # --- whole scans ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ AG2xx: exposure without a literal. AG3xx: misuse.
 from __future__ import annotations
 
 from .base import KeyLiteralRule, Rule
+from .bearer_auth import BearerAuth
 from .browser_calls_autype import BrowserCallsAutype
 from .hardcoded_key import HardcodedKey
 from .key_in_browser_code import KeyInBrowserCode
@@ -23,6 +24,7 @@ RULES: tuple[type[Rule], ...] = (
     PublicEnvVar,
     KeyRenderedIntoTemplate,
     BrowserCallsAutype,
+    BearerAuth,
 )
 
 
