@@ -6,13 +6,16 @@ Scanner work is done lazily and at most once per file, however many rules ask.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Protocol
+from typing import TYPE_CHECKING, Optional, Protocol
 
 from .config import Config
 from .keys import KeyMatcher, fingerprint, redact
 from .model import FileKind, Finding, Fix, Place, RelatedLocation, Severity, Span
 from .scanners import KeyOccurrence
 from .textio import LineIndex
+
+if TYPE_CHECKING:
+    from .verify import KeyCollector
 
 # How much of a line a snippet shows on each side of a finding: enough to recognise the code,
 # never a whole minified bundle.
@@ -39,6 +42,8 @@ class FileContext:
     matcher: KeyMatcher
     settings: ScanSettings = field(default_factory=ScanSettings)
     notes: list[str] = field(default_factory=list)
+    # Set only for `scan --verify`: receives the raw keys behind findings (see `finding`).
+    key_collector: Optional[KeyCollector] = field(default=None, repr=False)
     _occurrences: Optional[list[KeyOccurrence]] = None
     _lines: Optional[LineIndex] = None
 
@@ -116,10 +121,14 @@ class FileContext:
         related: tuple[RelatedLocation, ...] = (),
         severity: Optional[Severity] = None,
     ) -> Finding:
-        """Build a Finding for `rule` at [start, end). A key is hashed, never stored."""
+        """Build a Finding for `rule` at [start, end). A key is hashed, never stored on the
+        Finding; with a `key_collector` (live check requested) a real key is also handed to
+        it, in memory, so that it can be checked once per run."""
         if key is not None:
             print_fp = fingerprint(key)
             shown = self.shown_key(key)
+            if self.key_collector is not None and not placeholder:
+                self.key_collector.add(key)
         else:
             print_fp = fingerprint(f"{rule.CODE}\0{self.path}\0{identity or ''}")
             shown = self.text[start:end]

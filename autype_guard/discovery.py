@@ -95,6 +95,21 @@ def glob_match(relpath: str, pattern: str) -> bool:
     return _glob_regex(pattern).fullmatch(relpath) is not None
 
 
+# Control characters would break one-line output formats and terminals.
+_CONTROL_ESCAPES = {c: f"\\x{c:02x}" for c in range(32)} | {
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+    0x7F: "\\x7f",
+}
+
+
+def printable_path(text: str) -> str:
+    """A path safe to print: undecodable bytes as \\xNN, control characters escaped."""
+    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return shown.translate(_CONTROL_ESCAPES)
+
+
 def relative_to_root(path: Path, root: Path) -> str:
     """The path relative to `root` with `/` separators, or the absolute path outside it."""
     try:
@@ -230,12 +245,20 @@ class Walker:
 
     def display(self, path: Path) -> str:
         try:
-            return PurePosixPath(Path(os.path.abspath(path)).relative_to(self.cwd)).as_posix()
+            shown = PurePosixPath(Path(os.path.abspath(path)).relative_to(self.cwd)).as_posix()
         except ValueError:
-            return path.as_posix()
+            shown = path.as_posix()
+        return printable_path(shown)
 
     def _visible(self, directory: Path) -> Optional[frozenset[str]]:
-        return _git_visible_files(str(directory)) if self.respect_gitignore else None
+        if not self.respect_gitignore:
+            return None
+        if shutil.which("git") is None:
+            note = "git not found: files ignored by git are scanned too"
+            if note not in self.stats.notes:
+                self.stats.notes.append(note)
+            return None
+        return _git_visible_files(str(directory))
 
     def walk(self, paths: Iterable[Path]) -> Iterator[Union[Candidate, Skip]]:
         """Yield a Candidate per file to scan and a Skip per path that could not be."""

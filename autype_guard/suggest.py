@@ -33,6 +33,19 @@ _LOOKUP_BY_SUFFIX: dict[str, str] = {
 }
 
 
+def is_github_workflow(path: str) -> bool:
+    """True for a GitHub Actions workflow file (`.github/workflows/*.yml`), where
+    `${{ secrets.NAME }}` is available."""
+    lower = path.lower()
+    return "/.github/workflows/" in f"/{lower}" and lower.endswith((".yml", ".yaml"))
+
+
+def is_compose_file(path: str) -> bool:
+    """True for a docker-compose file (`docker-compose*.yml`, `compose.yaml`, ...)."""
+    base = path.lower().rsplit("/", 1)[-1]
+    return base.startswith(("docker-compose", "compose.")) and base.endswith((".yml", ".yaml"))
+
+
 def env_lookup(path: str, kind: FileKind, name: str) -> str:
     """The code or config that reads `name` from the environment in a file like `path`."""
     lower = path.lower()
@@ -41,11 +54,11 @@ def env_lookup(path: str, kind: FileKind, name: str) -> str:
         return f'os.environ["{name}"]'
     if kind is FileKind.SCRIPT:
         return f"process.env.{name}"
-    if "/.github/workflows/" in f"/{lower}" or base == "action.yml":
+    if is_github_workflow(path) or base == "action.yml":
         return f"${{{{ secrets.{name} }}}}"
     if base == ".gitlab-ci.yml":
         return f"a masked CI/CD variable {name}, used as ${name}"
-    if base.startswith(("docker-compose", "compose.")):
+    if is_compose_file(path):
         return f"${{{name}}}"
     if kind is FileKind.ENV:
         return f"the deployment's secret store for {name} (keep .env files out of git)"

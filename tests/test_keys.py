@@ -13,21 +13,21 @@ from .conftest import fake_key
 @pytest.mark.parametrize(
     "key",
     [
-        "ak_your_api_key_here",  # autype-guard: ignore
-        "ak_xxxxxxxxxxxxxxxxxxxx",  # autype-guard: ignore
-        "ak_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",  # autype-guard: ignore
-        "ak_0000000000000000",  # autype-guard: ignore
-        "ak_xxxx-xxxx-xxxx-xxxx",  # autype-guard: ignore
-        "ak_1234567890abcdef1234567890abcdef",  # autype-guard: ignore
-        "ak_abcdefghijklmnopqrstu",  # autype-guard: ignore
-        "ak_example_key_for_docs",  # autype-guard: ignore
-        "ak_model_checkpoint_path",  # autype-guard: ignore
-        "ak_model_checkpoint_path_v2",  # autype-guard: ignore
-        "ak_button_primary_large",  # autype-guard: ignore
-        "ak_normalizeUnicodeWhitespace",  # autype-guard: ignore
-        "ak_REPLACE_ME_WITH_YOUR_KEY",  # autype-guard: ignore
-        "ak_changeme_changeme_changeme",  # autype-guard: ignore
-        "ak_sample0000000000000000",  # autype-guard: ignore
+        "ak_your_api_key_here",
+        "ak_xxxxxxxxxxxxxxxxxxxx",
+        "ak_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+        "ak_0000000000000000",
+        "ak_xxxx-xxxx-xxxx-xxxx",
+        "ak_1234567890abcdef1234567890abcdef",
+        "ak_abcdefghijklmnopqrstu",
+        "ak_example_key_for_docs",
+        "ak_model_checkpoint_path",
+        "ak_model_checkpoint_path_v2",
+        "ak_button_primary_large",
+        "ak_normalizeUnicodeWhitespace",
+        "ak_REPLACE_ME_WITH_YOUR_KEY",
+        "ak_changeme_changeme_changeme",
+        "ak_sample0000000000000000",
         "ak_${AUTYPE_API_KEY_FROM_ENV}",
         "ak_<your-key-goes-in-here>",
         "ak_{{ autype_api_key_value }}",

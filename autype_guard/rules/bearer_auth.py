@@ -61,10 +61,10 @@ _SUGGESTION = (
 class BearerAuth(Rule):
     """
     ## What it does
-    Flags an Autype API key sent as `Authorization: Bearer ...`: a literal key, a variable
-    or field named for Autype (`AUTYPE_API_KEY`, `settings.autype_api_key`), or any Bearer
-    header in a file whose context is Autype (it calls `api.autype.com`, or its file or
-    directory name mentions Autype). Any file kind counts, code blocks in docs included.
+    Flags Autype API keys sent as Bearer tokens: `Authorization: Bearer ...` with a literal
+    key, a variable or field named for Autype (`AUTYPE_API_KEY`, `settings.autype_api_key`),
+    or any Bearer header in a file whose context is Autype (it calls `api.autype.com`, or
+    its file or directory name mentions Autype). Any file kind counts, code blocks in docs included.
 
     ## Why is this bad?
     Autype's Developer API does not support Bearer authentication or JWTs: every such request

@@ -39,11 +39,11 @@ _SUGGESTION = (
 class BrowserCallsAutype(Rule):
     """
     ## What it does
-    Flags browser-shipped code (client JS/TS, single-file components, HTML, bundles) that
-    calls the Autype API (`api.autype.com`, any path) with an `X-API-Key` header. It reports
-    every line that sets the header, whether the key is a literal or a variable. The host
-    may sit anywhere in the file: a base-URL constant or an `axios.create({ baseURL })`
-    instance on another line counts.
+    Flags Autype API keys sent to the Autype API from browser code: browser-shipped code
+    (client JS/TS, single-file components, HTML, bundles) that calls `api.autype.com` (any
+    path) with an `X-API-Key` header. It reports every line that sets the header, whether
+    the key is a literal or a variable. The host may sit anywhere in the file: a base-URL
+    constant or an `axios.create({ baseURL })` instance on another line counts.
 
     ## Why is this bad?
     A request made by the browser carries the key in the clear: anyone can read it in the

@@ -35,6 +35,10 @@ class HardcodedKey(KeyLiteralRule):
     ## Fix safety
     Unsafe: after the fix the program needs `AUTYPE_API_KEY` set to run, so only
     `autype-guard fix` applies it, and it moves the key into a git-ignored `.env` file.
+    Python literals become `os.environ["AUTYPE_API_KEY"]` (adding `import os`), a literal
+    fallback in `os.environ.get("NAME", "ak_...")` is dropped, a parameter default becomes
+    `None` plus a lookup in the body; server-side JavaScript/TypeScript string literals
+    become `process.env.AUTYPE_API_KEY`. Other languages get the suggestion only.
 
     ## Options
     `key-pattern` (what a key looks like), `env-var` (the suggested variable name).
@@ -58,14 +62,28 @@ class HardcodedKey(KeyLiteralRule):
         Invalid(
             'key = "ak_3hQ9xLr2Vt8mW1pZ"\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 8), (1, 27)),
+            fixed='import os\n\nkey = os.environ["AUTYPE_API_KEY"]\n',
         ),
         Invalid(
             'client = Autype(api_key="ak_3hQ9xLr2Vt8mW1pZ")\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 26), (1, 45)),
+            fixed='import os\n\nclient = Autype(api_key=os.environ["AUTYPE_API_KEY"])\n',
         ),
         Invalid(
             'KEY = ("ak_3hQ9xLr2"\n       "Vt8mW1pZ")\n',
             span=Span.of((1, 9), (1, 20)),
+            fixed='import os\n\nKEY = os.environ["AUTYPE_API_KEY"]\n',
+        ),
+        Invalid(
+            'import os\nSTAGING_KEY = os.getenv("AUTYPE_STAGING_KEY", "ak_3hQ9xLr2Vt8mW1pZ")\n',
+            span=Span.of((2, 48), (2, 67)),
+            fixed='import os\nSTAGING_KEY = os.getenv("AUTYPE_STAGING_KEY")\n',
+        ),
+        Invalid(
+            'import express from "express";\nconst key = "ak_3hQ9xLr2Vt8mW1pZ";\n',
+            span=Span.of((2, 14), (2, 33)),
+            path="server/autype.ts",
+            fixed='import express from "express";\nconst key = process.env.AUTYPE_API_KEY;\n',
         ),
         Invalid(
             '    apiKey := "ak_3hQ9xLr2Vt8mW1pZ"\n',  # autype-guard: ignore[AG101]

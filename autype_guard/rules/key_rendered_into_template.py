@@ -91,9 +91,10 @@ _SUGGESTION = (
 class KeyRenderedIntoTemplate(Rule):
     """
     ## What it does
-    Flags a server-side template that prints an Autype key variable into the page:
-    `{{ settings.AUTYPE_API_KEY }}`, `{{ config['AUTYPE_API_KEY'] }}`, `{{ autype_api_key }}`
-    (Jinja, Django, Twig, Nunjucks, Liquid, Handlebars), `<%= ENV["AUTYPE_API_KEY"] %>`
+    Flags Autype API keys rendered into pages by server-side templates: an output tag that
+    prints a key variable into the HTML, such as `{{ settings.AUTYPE_API_KEY }}`,
+    `{{ config['AUTYPE_API_KEY'] }}`, `{{ autype_api_key }}` (Jinja, Django, Twig, Nunjucks,
+    Liquid, Handlebars), `<%= ENV["AUTYPE_API_KEY"] %>`
     (ERB, EJS), Blade `{{ config('services.autype.key') }}` and `@json(...)`, Go
     `{{ .AutypeKey }}`, PHP `<?= getenv('AUTYPE_API_KEY') ?>` and `<?php echo ... ?>`,
     Razor `@Configuration["Autype:ApiKey"]`, Pug/Slim/Haml `#{...}` and `= ...`, Astro

@@ -74,7 +74,7 @@ _SUGGESTION = (
 class PublicEnvVar(Rule):
     """
     ## What it does
-    Flags an Autype API key exposed through a browser-public environment variable: a name
+    Flags Autype API keys exposed through browser-public environment variables: a name
     that mentions AUTYPE and KEY/TOKEN/SECRET behind a prefix that frameworks inline into the
     client bundle (`NEXT_PUBLIC_`, `VITE_`, `REACT_APP_`, `NUXT_PUBLIC_`, `EXPO_PUBLIC_`,
     `GATSBY_`, `PUBLIC_`, `VUE_APP_`, `NG_APP_`, `STORYBOOK_`). It reports every env-file

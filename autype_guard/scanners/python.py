@@ -47,9 +47,35 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
+# libcst's native parser overflows the C stack (a segfault, not an exception) on brackets
+# nested some thousands deep; real code stays far below this, so deeper files are scanned
+# as text instead. Brackets inside strings count too, which only errs towards the fallback.
+MAX_PARSE_DEPTH = 500
+_BRACKET = re.compile(r"[()\[\]{}]")
+
+
+def _max_bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for bracket in _BRACKET.finditer(text):
+        if bracket.group() in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif depth:
+            depth -= 1
+    return deepest
+
+
 def scan_python(text: str, matcher: KeyMatcher) -> tuple[list[KeyOccurrence], list[str]]:
     """Keys in Python source with their context, and notes (e.g. parse fallback). Never raises."""
     plain = list(scan_text(text, matcher))
+    if not plain and "ak_" not in text:
+        # The byte prefilter also admits escape and base64 spellings, which are common in
+        # Python; with no hit and no fragment to join, parsing cannot find anything more.
+        return plain, []
+    if _max_bracket_depth(text) > MAX_PARSE_DEPTH:
+        return plain, [
+            f"brackets nest deeper than {MAX_PARSE_DEPTH}: not parsed with libcst, scanned as text"
+        ]
     try:
         exprs = _collect_strings(text)
     except RecursionError:
