@@ -58,6 +58,8 @@ _QUALIFIERS = frozenset(
         "value",
     }
 )
+# First words of a name that holds a flag about the key, not the key: `HAS_AUTYPE_KEY`.
+_FLAG_WORDS = frozenset({"has", "is", "use", "uses", "enable", "enabled", "show", "missing", "no"})
 # Words that say nothing about which service a credential belongs to. A key or token name
 # made only of these (plus the Autype word) is assumed to be Autype's in an Autype context.
 _GENERIC_WORDS = (
@@ -106,6 +108,18 @@ _FOREIGN_WORDS = frozenset(
 )
 # Object paths whose last segment is the name that matters: `process.env.X`, `import.meta.env.X`.
 _PATH_SEPARATORS = re.compile(r"\.|::|:|->|\[|\]|\(|\)|['\"`$]")
+# An environment read as a whole expression: `process.env.X`, `process.env["X"]`,
+# `import.meta.env.X`, `Deno.env.get("X")`, `Bun.env.X`.
+_ENV_EXPRESSION = re.compile(
+    r"(?:process\.env|import\.meta\.env|Bun\.env)(?:\.|\?\.|\[\s*[\"'`])([A-Za-z_][A-Za-z0-9_]*)"
+    r"|Deno\.env\.get\(\s*[\"'`]([A-Za-z_][A-Za-z0-9_]*)"
+)
+# An identifier naming an Autype base URL: the Autype word, then (within the same name)
+# URL, BASE, HOST or ENDPOINT in any common case.
+_AUTYPE_ENDPOINT_NAME = re.compile(
+    r"(?:autype|Autype|AUTYPE|AuType)[A-Za-z0-9_]{0,40}?"
+    r"(?:URL|Url|url|BASE|Base|base|HOST|Host|host|ENDPOINT|Endpoint|endpoint)"
+)
 # How far back to look for the URL a header is sent to.
 _URL_LOOKBACK_LINES = 10
 # How far (in characters) any helper looks around an offset: keeps per-match work bounded
@@ -133,12 +147,13 @@ def is_autype_secret_name(name: str) -> bool:
     """True when `name` names an Autype key: it mentions Autype and ends in KEY/TOKEN/SECRET.
 
     `NEXT_PUBLIC_AUTYPE_API_KEY`, `autypeApiKey`, `services.autype.key`, `AUTYPE_TOKEN_PROD`
-    are; `NEXT_PUBLIC_AUTYPE_API_URL`, `AUTYPE_TEMPLATE_ID` and `AUTYPE_API_KEY_FILE` are not.
+    are; `NEXT_PUBLIC_AUTYPE_API_URL`, `AUTYPE_TEMPLATE_ID`, `AUTYPE_API_KEY_FILE` and
+    `has_autype_key` are not.
     """
     if not mentions_autype(name):
         return False
     parts = words(name)
-    if "autype" not in parts:
+    if "autype" not in parts or (parts and parts[0] in _FLAG_WORDS):
         return False
     for i in range(len(parts) - 1, -1, -1):
         if parts[i] in _SECRET_WORDS:
@@ -155,9 +170,29 @@ def public_prefix(name: str, prefixes: Iterable[str]) -> Optional[str]:
     return best
 
 
+def server_env_read(expression: str, public_prefixes: Iterable[str]) -> bool:
+    """True when `expression` reads a non-public environment variable
+    (`process.env.AUTYPE_API_KEY`, `import.meta.env.AUTYPE_API_KEY`, `Deno.env.get(...)`).
+
+    Bundlers never inline such variables into client code, so code that sends one is
+    server code (a Remix action, a Next.js server component), not a browser call.
+    """
+    m = _ENV_EXPRESSION.match(expression.strip())
+    if m is None:
+        return False
+    name = m.group(1) or m.group(2)
+    return public_prefix(name, public_prefixes) is None
+
+
 def calls_autype(text: str) -> bool:
     """True when `text` holds the Autype API host (a base URL or a request to it)."""
     return AUTYPE_HOST.search(text) is not None
+
+
+def names_autype_endpoint(text: str) -> bool:
+    """True when `text` names an Autype base URL without spelling the host:
+    `import.meta.env.VITE_AUTYPE_API_URL`, `autypeBaseUrl`, `AUTYPE_ENDPOINT`."""
+    return _AUTYPE_ENDPOINT_NAME.search(text) is not None
 
 
 def path_names_autype(path: str) -> bool:
@@ -303,9 +338,11 @@ __all__ = [
     "is_autype_secret_name",
     "is_comment_line",
     "mentions_autype",
+    "names_autype_endpoint",
     "names_other_service",
     "nearest_url_host",
     "path_names_autype",
     "public_prefix",
+    "server_env_read",
     "words",
 ]

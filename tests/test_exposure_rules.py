@@ -59,6 +59,7 @@ def test_names_of_autype_keys(name: str) -> None:
         "AUTYPE_TEMPLATE_ID",
         "AUTYPE_API_KEY_FILE",
         "autype_keys_path",
+        "HAS_AUTYPE_KEY",
         "STRIPE_SECRET_KEY",
         "aUTYPE_KEY",
     ],
@@ -314,6 +315,7 @@ def test_template_outputs_that_render_the_key(code: str, path: str) -> None:
         ("@if(config('services.autype.key')) on @endif\n", "resources/views/a.blade.php"),
         ("{{ config('services.autype.url') }}\n", "resources/views/a.blade.php"),
         ("<span>{{ autypeKey }}</span>\n", "src/components/A.vue"),
+        ("{{ _('autype.api_key') }} {{ has_autype_key }}\n", "templates/a.html"),
         ('<?php $key = getenv("AUTYPE_API_KEY"); ?>\n', "app/Services/Pdf.php"),
         ("return render(request, 'a.html', {'autype_api_key': key})\n", "app/views.py"),
     ],
@@ -371,6 +373,27 @@ def test_template_lines_that_do_not_render_the_key(code: str, path: str) -> None
         ),
         ("// fetch('https://api.autype.com/v1', {headers: {'X-API-Key': k}})\n", "src/a.js", []),
         (
+            "export async function loader() {\n"
+            "  return fetch('https://api.autype.com/v1',\n"
+            "    { headers: { 'X-API-Key': process.env.AUTYPE_API_KEY } });\n}\n",
+            "app/routes/agenda.tsx",
+            [],
+        ),
+        (
+            "fetch('https://api.autype.com/v1',\n"
+            "  { headers: { 'X-API-Key': import.meta.env.VITE_AUTYPE_API_KEY } });\n",
+            "src/a.ts",
+            [2],
+        ),
+        (
+            "const base = import.meta.env.VITE_AUTYPE_API_URL;\n"
+            "fetch(`${base}/render`, { headers: { ['X-API-Key']: key } });\n",
+            "src/b.ts",
+            [2],
+        ),
+        ("fetch('/api/own', { headers: { 'X-API-Key': autypeKey } });\n", "src/c.ts", [1]),
+        ("fetch('/api/own', { headers: { 'X-API-Key': key } });\n", "src/d.ts", []),
+        (
             "const AUTYPE = 'https://api.autype.com/v1';\n"
             "fetch('https://api.weather.example/v2', { headers: { 'X-API-Key': WEATHER_KEY } });\n",
             "src/widgets/mixed.js",
@@ -403,6 +426,10 @@ def test_browser_call_with_a_literal_key_is_reported_as_the_literal() -> None:
         ('.header("Authorization", "Bearer $apiKey")\n', "src/main/kotlin/AutypeService.kt"),
         ("Http::withHeaders(['Authorization' => 'Bearer ' . $this->key]);\n", "app/Autype.php"),
         ("Authorization: Bearer {{autypeKey}}\n", "requests/render.http"),
+        (
+            'auth = new AuthenticationHeaderValue("Bearer", _key);\n',
+            "Services/AutypeClient.cs",
+        ),
         ('  "headers": {"Authorization": "Bearer <AUTYPE_API_KEY>"}\n', "docs/api.rst"),
         (
             "curl https://api.autype.com/api/v1/dev/images"
@@ -438,6 +465,8 @@ def test_bearer_with_a_literal_key_is_reported_as_the_literal() -> None:
         ("# headers['Authorization'] = f'Bearer {autype_key}'\n", "app/pdf.py"),
         ('h = {"Authorization": f"Bearer {token}"}\n', "app/weather.py"),
         ('return {"Authorization": "Bearer " + jwt}\n', "app/autype_client.py"),
+        ('if (scheme == "Bearer") { return; }\n', "Services/AutypeClient.cs"),
+        ("parts = header.split('Bearer', 1)\n", "app/autype_client.py"),
     ],
 )
 def test_bearer_that_is_not_an_autype_key(code: str, path: str) -> None:

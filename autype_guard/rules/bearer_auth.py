@@ -32,7 +32,8 @@ _BEARER = re.compile(
 # What follows the scheme when a credential is attached, one alternative per language:
 # interpolation `${x}`, `#{x}`, `{x}`, `{{x}}`, `$(cmd)`, `$X`, `$env:X`, `<your-key>`,
 # a format slot `%s`/`%v`/`{}`/`{0}`; or the string closes and is joined: `" + x`, `' . $x`,
-# `" % x`; or a literal token.
+# `" % x`; or a literal token; or the scheme is its own argument, as in .NET's
+# `new AuthenticationHeaderValue("Bearer", key)`.
 _VALUE = re.compile(
     r"[ \t]+(?P<interp>\$\{[^}\n]{1,200}\}|#\{[^}\n]{1,200}\}|\{\{[^}\n]{1,200}\}\}"
     r"|\{[^}\n]{1,200}\}|\$\([^)\n]{1,200}\)|\$[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z_][A-Za-z0-9_]*)?"
@@ -40,10 +41,17 @@ _VALUE = re.compile(
     r"|[ \t]+(?P<slot>%[sv]|\{[0-9]*\})"
     r"|[ \t]*\\?[\"'`][ \t]*(?P<join>\+|\.(?=\$|[ \t]+[$A-Za-z_(])|%)[ \t]*(?P<joined>[^\n]{1,200})"
     r"|[ \t]+(?P<literal>[A-Za-z0-9._~+/=-]{2,})"
+    r"|\\?[\"'](?P<scheme_arg>[ \t]*,[ \t]*[^\n]{1,200})"
 )
 # The arguments of a format call after the format string: `", c.Key)` in
 # `fmt.Sprintf("Bearer %s", c.Key)`, `".format(key)` in Python.
 _FORMAT_ARGS = re.compile(r"[^\"'`\n]{0,100}\\?[\"'`][ \t]*(?:,|\.format\(|%)[ \t]*([^\n]{1,200})")
+# The call whose first argument is the scheme: `new AuthenticationHeaderValue("`,
+# `Authorization.of('`; the name must say auth, header or credentials.
+# (Searched in an 80-character window only.)
+_AUTH_CALLEE = re.compile(
+    r"(?<![A-Za-z0-9_])[A-Za-z0-9_]*(?i:auth|header|credential)[A-Za-z0-9_]*\(\s*\\?[\"']$"
+)
 # A literal that stands for a variable: `YOUR_API_KEY`, `AUTYPE_API_KEY`.
 _CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 # Markdown: fenced code blocks (``` or ~~~); prose outside them only mentions Bearer.
@@ -204,6 +212,11 @@ def _credential(text: str, m: re.Match[str]) -> Optional[str]:
         return v.group("interp")
     if v.group("joined"):
         return _until_statement_end(v.group("joined"))
+    if v.group("scheme_arg"):
+        # Only as the scheme argument of an auth-header constructor, not `split("Bearer", 1)`.
+        if not _AUTH_CALLEE.search(text, max(0, m.start() - 80), m.start()):
+            return None
+        return _until_statement_end(v.group("scheme_arg").lstrip(" \t,"))
     if v.group("slot"):
         call = _FORMAT_ARGS.match(text, v.end())
         return _until_statement_end(call.group(1)) if call else v.group("slot")

@@ -11,6 +11,8 @@ from ..autype_context import (
     calls_autype,
     header_audience,
     is_comment_line,
+    names_autype_endpoint,
+    server_env_read,
 )
 from ..context import FileContext
 from ..exposure import browser_code_start
@@ -19,12 +21,12 @@ from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
 from ..testing import Invalid, Valid
 from .base import Rule
 
-# Code that sets the X-API-Key header (any case): an object entry `'X-API-Key': v`, a call
-# argument `.set("X-API-Key", v)` / `setRequestHeader('x-api-key', v)`, an array pair
-# `['X-API-Key', v]` or an index assignment `headers["X-API-Key"] = v`. The quote must close
-# the header name; the separator says a value follows.
+# Code that sets the X-API-Key header (any case): an object entry `'X-API-Key': v` or
+# `['X-API-Key']: v`, a call argument `.set("X-API-Key", v)` / `setRequestHeader('x-api-key',
+# v)`, an array pair `['X-API-Key', v]` or an index assignment `headers["X-API-Key"] = v`.
+# The quote must close the header name; the separator says a value follows.
 _HEADER = re.compile(
-    r"""\\?(["'`])(x-api-key)\\?\1[ \t]*(?::|,|\][ \t]*=(?!=))[ \t]*""", re.IGNORECASE
+    r"""\\?(["'`])(x-api-key)\\?\1[ \t]*(?::|,|\][ \t]*(?::|=(?!=)))[ \t]*""", re.IGNORECASE
 )
 # The value expression after the separator: up to the end of the entry or call argument.
 _VALUE = re.compile(r"[^,;)}\n]{0,200}")
@@ -72,9 +74,12 @@ class BrowserCallsAutype(Rule):
     Display only: moving the call behind a backend endpoint cannot be done automatically.
 
     ## Options
-    `browser-paths` decides which files are browser-shipped (see AG102). Server-side code
-    sending `X-API-Key` from an environment variable is the correct use and is never
-    flagged, nor is an `X-API-Key` header sent to another service.
+    `browser-paths` decides which files are browser-shipped (see AG102); `public-env-prefixes`
+    which environment variables reach the browser. Server-side code sending `X-API-Key`
+    from an environment variable is the correct use and is never flagged, even inside a
+    module that also holds client code (a Remix route, a Next.js server component): a
+    non-public `process.env.X` read is never inlined into a bundle. Nor is an `X-API-Key`
+    header sent to another service flagged.
     """
 
     CODE = "AG203"
@@ -103,6 +108,12 @@ class BrowserCallsAutype(Rule):
             path="src/components/Export.tsx",
         ),
         Valid('const h = { "X-API-Key": "ak_your_api_key_here" };\n', path="server/jobs/a.ts"),
+        Valid(
+            "export async function action() {\n"
+            "  await fetch('https://api.autype.com/api/v1/dev/render', {\n"
+            "    headers: { 'X-API-Key': process.env.AUTYPE_API_KEY! } });\n}\n",
+            path="app/routes/render.tsx",
+        ),
     )
     INVALID = (
         Invalid(
@@ -138,16 +149,21 @@ class BrowserCallsAutype(Rule):
         if ctx.place is not Place.BROWSER or ctx.kind is FileKind.SOURCE_MAP:
             return  # a source map's original files are scanned themselves
         text = ctx.text
-        if not calls_autype(text):
-            return
+        # The file talks to Autype: the host, or a base URL named for Autype
+        # (`import.meta.env.VITE_AUTYPE_API_URL`). A header whose value names Autype counts
+        # on its own.
+        file_calls_autype = calls_autype(text) or names_autype_endpoint(text)
         lines = OnePerLine(text)
         for m in _HEADER.finditer(text, browser_code_start(ctx.path, text)):
             if is_comment_line(text, m.start()):
                 continue
             value_match = _VALUE.match(text, m.end())
             value = value_match.group().strip() if value_match else ""
-            if header_audience(text, m.start(), value) is False:
-                continue  # the header goes to another service
+            audience = header_audience(text, m.start(), value)
+            if audience is False or (audience is None and not file_calls_autype):
+                continue  # the header goes to another service, or nothing says it is Autype's
+            if server_env_read(value, ctx.config.public_env_prefixes):
+                continue  # server code in a mixed module: bundlers never inline this variable
             if not lines.admit(m.start()):
                 continue
             yield ctx.finding(

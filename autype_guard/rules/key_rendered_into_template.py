@@ -63,6 +63,8 @@ _THYMELEAF = re.compile(
 _BRACE_EXPRESSION = re.compile(r"\{([^{}\n]{1,300})\}")
 # A quoted string inside an expression: `config('services.autype.key')`, `ENV["X"]`.
 _STRING = re.compile(r"\"([^\"\n]{1,200})\"|'([^'\n]{1,200})'")
+# A translation call right before a string: `_(`, `__(`, `t(`, `trans(`, `gettext(`, `@lang(`.
+_TRANSLATION = re.compile(r"(?:\b_|\b__|\bt|\btrans|\bgettext|\blang|\btr)\(\s*$")
 # Expressions that only test the key and print something else: `{{ key is defined }}`,
 # `<%= ENV["X"].present? %>`, `{{ key|length }}`, `{{ "on" if key else "off" }}`.
 _TEST_ONLY = re.compile(
@@ -302,8 +304,12 @@ def _secret_name_in(text: str, start: int, end: int) -> Optional[tuple[int, int]
         return None  # `{{ if .AutypeKey }}`, `{{#if autypeKey}}`: a condition, not output
     # In `a if cond else b` and `cond ? a : b` only the branches are printed.
     rendered = _CONDITION.sub(lambda m: " " * len(m.group()), expression)
-    for s in _STRING.finditer(rendered):
+    for s in list(_STRING.finditer(rendered)):
         group = 1 if s.group(1) is not None else 2
+        if _TRANSLATION.search(rendered, 0, s.start()):
+            # `{{ _('autype.api_key') }}`: a message id, not the key
+            rendered = rendered[: s.start()] + " " * len(s.group()) + rendered[s.end() :]
+            continue
         if mentions_autype(s.group(group)) and is_autype_secret_name(s.group(group)):
             return start + s.start(group), start + s.end(group)
     for n in NAME.finditer(rendered):
