@@ -274,6 +274,7 @@ def test_public_env_prefixes_are_configurable() -> None:
         ("{{ autype_api_key|escapejs }}\n", "templates/a.html"),
         ("{{ settings.AUTYPE_API_KEY }}\n", "app/templates/a.jinja2"),
         ("{{{autypeApiKey}}}\n", "views/a.hbs"),
+        ("{{#each xs}}{{x}}{{/each}} {{autypeKey}} <p>#}</p>\n", "views/b.hbs"),
         ("{{ app.request.server.get('AUTYPE_API_KEY') }}\n", "templates/a.html.twig"),
         ("{{ site.autype_key }}\n", "_layouts/a.liquid"),
         ("{{ env.AUTYPE_API_KEY }}\n", "views/a.njk"),
@@ -471,6 +472,17 @@ def test_bearer_with_a_literal_key_is_reported_as_the_literal() -> None:
 )
 def test_bearer_that_is_not_an_autype_key(code: str, path: str) -> None:
     assert flagged(code, path) == []
+
+
+def test_removed_lines_of_a_diff_show_the_fix_not_the_bug() -> None:
+    text = (
+        "## 2.9.0\n```diff\n"
+        '- headers = {"Authorization": f"Bearer {AUTYPE_API_KEY}"}\n'
+        '+ headers = {"X-API-Key": AUTYPE_API_KEY}\n'
+        "```\n"
+    )
+    assert flagged(text, "CHANGELOG.md") == []
+    assert flagged(text.replace("- headers", "+ headers", 1), "CHANGELOG.md") == [("AG301", 3)]
 
 
 def test_markdown_code_blocks_are_read_and_prose_is_not() -> None:

@@ -55,7 +55,9 @@ _AUTH_CALLEE = re.compile(
 # A literal that stands for a variable: `YOUR_API_KEY`, `AUTYPE_API_KEY`.
 _CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 # Markdown: fenced code blocks (``` or ~~~); prose outside them only mentions Bearer.
-_FENCE = re.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
+_FENCE = re.compile(r"^[ \t]*(```|~~~)[ \t]*([A-Za-z0-9_+-]*)", re.MULTILINE)
+# Diffs: a removed line (`- headers = ...Bearer...`) shows what was fixed, not what is sent.
+_DIFF_SUFFIXES = (".diff", ".patch")
 _MARKDOWN = (".md", ".markdown", ".mdx")
 
 _SUGGESTION = (
@@ -163,12 +165,17 @@ class BearerAuth(Rule):
         in_context: Optional[bool] = None  # computed on first need
         lines = OnePerLine(text)
         code_ranges = _markdown_code(text) if ctx.path.lower().endswith(_MARKDOWN) else None
+        whole_diff = ctx.path.lower().endswith(_DIFF_SUFFIXES)
         prose = ctx.kind in (FileKind.DOCS, FileKind.NOTEBOOK)
         for m in _BEARER.finditer(text):
+            in_diff = whole_diff
             if code_ranges is not None:
-                i = bisect_right(code_ranges, (m.start(), len(text))) - 1
+                i = bisect_right(code_ranges, (m.start(), len(text), True)) - 1
                 if i < 0 or m.start() >= code_ranges[i][1]:
                     continue  # Markdown prose
+                in_diff = code_ranges[i][2]
+            if in_diff and _is_removed_line(text, m.start()):
+                continue
             elif prose and _in_inline_code(text, m.start()):
                 continue  # a sentence quoting the header: `Authorization: Bearer $KEY`
             if not prose and is_comment_line(text, m.start()):
@@ -261,17 +268,28 @@ def _in_inline_code(text: str, offset: int) -> bool:
     return len(re.findall(r"[A-Za-z]{2,}", outside)) >= 3
 
 
-def _markdown_code(text: str) -> list[tuple[int, int]]:
-    """Offsets of the fenced code blocks of a Markdown file."""
-    ranges: list[tuple[int, int]] = []
+def _is_removed_line(text: str, offset: int) -> bool:
+    floor = max(0, offset - 1000)
+    newline = text.rfind("\n", floor, offset)
+    if newline == -1 and floor > 0:
+        return False
+    start = newline + 1
+    return text.startswith("-", start) and not text.startswith("---", start)
+
+
+def _markdown_code(text: str) -> list[tuple[int, int, bool]]:
+    """Offsets of the fenced code blocks of a Markdown file, and whether each is a diff."""
+    ranges: list[tuple[int, int, bool]] = []
     opened: Optional[int] = None
     fence = ""
+    is_diff = False
     for m in _FENCE.finditer(text):
         if opened is None:
             opened, fence = m.end(), m.group(1)
+            is_diff = m.group(2).lower() in ("diff", "patch")
         elif m.group(1) == fence:
-            ranges.append((opened, m.start()))
+            ranges.append((opened, m.start(), is_diff))
             opened = None
     if opened is not None:
-        ranges.append((opened, len(text)))
+        ranges.append((opened, len(text), is_diff))
     return ranges

@@ -222,6 +222,9 @@ def _blank_comments(text: str, comments: tuple[tuple[str, str], ...]) -> str:
     for opener, closer in comments:
         pos = text.find(opener)
         while pos != -1:
+            if opener == "{#" and pos > 0 and text[pos - 1] == "{":
+                pos = text.find(opener, pos + 2)  # `{{#if x}}` opens a Handlebars section
+                continue
             end = text.find(closer, pos + len(opener))
             if end == -1:
                 break
