@@ -395,6 +395,11 @@ def test_template_lines_that_do_not_render_the_key(code: str, path: str) -> None
         ("fetch('/api/own', { headers: { 'X-API-Key': autypeKey } });\n", "src/c.ts", [1]),
         ("fetch('/api/own', { headers: { 'X-API-Key': key } });\n", "src/d.ts", []),
         (
+            "api.defaults.headers.common['X-API-Key'] = el.dataset.key;\n",
+            "static/js/autype.js",
+            [1],
+        ),
+        (
             "const AUTYPE = 'https://api.autype.com/v1';\n"
             "fetch('https://api.weather.example/v2', { headers: { 'X-API-Key': WEATHER_KEY } });\n",
             "src/widgets/mixed.js",

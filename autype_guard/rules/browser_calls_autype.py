@@ -6,10 +6,9 @@ import re
 from collections.abc import Iterator
 
 from ..autype_context import (
-    AUTYPE_MARKERS,
     OnePerLine,
-    calls_autype,
     header_audience,
+    is_autype_context,
     is_comment_line,
     names_autype_endpoint,
     server_env_read,
@@ -25,8 +24,11 @@ from .base import Rule
 # `['X-API-Key']: v`, a call argument `.set("X-API-Key", v)` / `setRequestHeader('x-api-key',
 # v)`, an array pair `['X-API-Key', v]` or an index assignment `headers["X-API-Key"] = v`.
 # The quote must close the header name; the separator says a value follows.
+# The header name is matched in the casings MARKERS admits (`X-API-Key`, `x-api-key`,
+# `X-Api-Key`, `X-API-KEY`, ...): every one holds `-api-`, `-API-` or `-Api-`.
 _HEADER = re.compile(
-    r"""\\?(["'`])(x-api-key)\\?\1[ \t]*(?::|,|\][ \t]*(?::|=(?!=)))[ \t]*""", re.IGNORECASE
+    r"""\\?(["'`])([xX]-(?:api|API|Api)-(?:key|Key|KEY))\\?\1"""
+    r"""[ \t]*(?::|,|\][ \t]*(?::|=(?!=)))[ \t]*"""
 )
 # The value expression after the separator: up to the end of the entry or call argument.
 _VALUE = re.compile(r"[^,;)}\n]{0,200}")
@@ -85,7 +87,8 @@ class BrowserCallsAutype(Rule):
     CODE = "AG203"
     NAME = "browser-calls-autype"
     SEVERITY = Severity.CRITICAL
-    MARKERS = AUTYPE_MARKERS
+    # Every finding sets the header, so its spellings are the markers.
+    MARKERS = (b"-api-", b"-API-", b"-Api-")
     VALID = (
         Valid(
             "fetch('https://api.autype.com/api/v1/dev/images', {\n"
@@ -149,10 +152,10 @@ class BrowserCallsAutype(Rule):
         if ctx.place is not Place.BROWSER or ctx.kind is FileKind.SOURCE_MAP:
             return  # a source map's original files are scanned themselves
         text = ctx.text
-        # The file talks to Autype: the host, or a base URL named for Autype
-        # (`import.meta.env.VITE_AUTYPE_API_URL`). A header whose value names Autype counts
-        # on its own.
-        file_calls_autype = calls_autype(text) or names_autype_endpoint(text)
+        # The file talks to Autype: the host, a base URL named for Autype
+        # (`import.meta.env.VITE_AUTYPE_API_URL`), or a file or directory named for Autype
+        # (`src/lib/autype.js`). A header whose value names Autype counts on its own.
+        file_calls_autype = is_autype_context(ctx.path, text) or names_autype_endpoint(text)
         lines = OnePerLine(text)
         for m in _HEADER.finditer(text, browser_code_start(ctx.path, text)):
             if is_comment_line(text, m.start()):
