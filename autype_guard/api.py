@@ -38,6 +38,7 @@ from .suppress import (
     unused_suppressions,
 )
 from .textio import decode, looks_binary
+from .unpack import packing_of
 
 if TYPE_CHECKING:
     from .verify import KeyCollector, VerifyResult
@@ -126,7 +127,28 @@ def scan_bytes(
     *,
     relpath: Optional[str] = None,
 ) -> FileResult:
-    """Scan one file's content as if it lived at `display`. Never raises."""
+    """Scan one file's content as if it lived at `display`. Never raises.
+
+    Compressed assets and archives are scanned inside (see `unpack`), before any binary check.
+    """
+    rel = relpath if relpath is not None else display
+    packing = packing_of(display, data)
+    if packing is not None:
+        from .unpack import scan_packed
+
+        return scan_packed(
+            packing,
+            data,
+            display,
+            rel,
+            lambda blob, name, path: _scan_plain(blob, name, config, options, path),
+        )
+    return _scan_plain(data, display, config, options, rel)
+
+
+def _scan_plain(
+    data: bytes, display: str, config: Config, options: ScanOptions, rel: str
+) -> FileResult:
     kind = classify(display, data[:256])
     result = FileResult(display, kind, size=len(data))
     if looks_binary(data):
@@ -165,7 +187,6 @@ def scan_bytes(
     for rule in rules:
         findings.extend(rule.check(ctx))
     result.notes.extend(ctx.notes)
-    rel = relpath if relpath is not None else display
     kept = []
     used: dict[int, frozenset[str]] = {}
     for finding in _one_per_line(findings):

@@ -176,10 +176,45 @@ _BUNDLE_NAME = re.compile(
 )
 
 
+# Archives whose members are scanned; a member is labelled `archive!member`.
+ARCHIVE_SUFFIXES = (
+    ".zip",
+    ".whl",
+    ".egg",
+    ".jar",
+    ".war",
+    ".ear",
+    ".xpi",
+    ".crx",
+    ".vsix",
+    ".nupkg",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tar.xz",
+    ".txz",
+)
+
+
+def member_path(label: str) -> str:
+    """The innermost member path of an archive label (`a.zip!b.jar!c/d.js` -> `c/d.js`),
+    or the label itself when it names no archive member."""
+    i = label.rfind("!")
+    while i > 0:
+        if label[:i].lower().endswith(ARCHIVE_SUFFIXES):
+            return label[i + 1 :]
+        i = label.rfind("!", 0, i)
+    return label
+
+
 def classify(name: str, head: bytes = b"") -> FileKind:
-    """The kind of a file from its name and (optionally) its first bytes; never raises."""
-    lower = name.rsplit("/", 1)[-1].lower()
-    if lower.endswith(".gz"):
+    """The kind of a file from its name and (optionally) its first bytes; never raises.
+
+    A precompressed asset (`app.js.gz`, `app.js.br`) has the kind of the file inside it."""
+    lower = member_path(name).rsplit("/", 1)[-1].lower()
+    if lower.endswith((".gz", ".br")) and not lower.endswith((".tar.gz", ".tgz")):
         lower = lower[:-3]
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
         return FileKind.ENV

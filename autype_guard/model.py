@@ -67,6 +67,7 @@ class FileKind(str, Enum):
     NOTEBOOK = "notebook"  # Jupyter .ipynb
     TEXT = "text"  # text of unknown kind
     BINARY = "binary"
+    ARCHIVE = "archive"  # zip/jar/wheel/tarball: its members are scanned as files
 
 
 class Place(str, Enum):

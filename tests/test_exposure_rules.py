@@ -400,6 +400,13 @@ def test_template_lines_that_do_not_render_the_key(code: str, path: str) -> None
             [1],
         ),
         (
+            "<?php $opts = ['headers' => ['X-API-Key', getenv('AUTYPE_API_KEY')]]; ?>\n"
+            "<script>fetch('https://api.autype.com/v1', {headers: {'X-API-Key': window.K}});\n"
+            "</script>\n",
+            "public/legacy/render.php",
+            [2],
+        ),
+        (
             "const AUTYPE = 'https://api.autype.com/v1';\n"
             "fetch('https://api.weather.example/v2', { headers: { 'X-API-Key': WEATHER_KEY } });\n",
             "src/widgets/mixed.js",

@@ -112,12 +112,17 @@ def test_matching_is_linear_on_a_pathological_line() -> None:
     import time
 
     matcher = KeyMatcher()
-    small = "ak_" + "a-" * 50_000 + "!"
-    big = "ak_" + "a-" * 400_000 + "!"
-    t0 = time.perf_counter()
-    list(matcher.find(small * 4))
-    t1 = time.perf_counter()
-    list(matcher.find(big * 4))
-    t2 = time.perf_counter()
+    small = ("ak_" + "a-" * 50_000 + "!") * 4
+    big = ("ak_" + "a-" * 400_000 + "!") * 4
+
+    def best_of(text: str) -> float:
+        # The fastest of several runs: robust against a busy machine, unlike one sample.
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            list(matcher.find(text))
+            times.append(time.perf_counter() - start)
+        return min(times)
+
     # 8x the input may cost at most ~40x the time (linear with generous noise), never quadratic.
-    assert (t2 - t1) < 40 * max(t1 - t0, 1e-4)
+    assert best_of(big) < 40 * max(best_of(small), 1e-4)

@@ -74,12 +74,14 @@ class KeyLiteralRule(Rule):
 
     @classmethod
     def check(cls, ctx: FileContext) -> Iterator[Finding]:
-        if ctx.place is not cls.PLACE:
+        if not ctx.may_hold(cls.PLACE):
             return
         # Whether `autype-guard fix` can edit this file (see fixes/strategy.py); the edits
         # themselves are computed by the fixer, which also chooses the variable name.
         applicability = applicability_for(ctx.path, ctx.kind, ctx.place)
         for occ in ctx.key_occurrences:
+            if ctx.place_at(occ.hit.start) is not cls.PLACE:
+                continue
             reason = placeholder_reason(occ.hit.key)
             if reason is not None and not ctx.settings.show_placeholders:
                 continue

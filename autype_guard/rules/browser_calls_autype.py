@@ -14,7 +14,6 @@ from ..autype_context import (
     server_env_read,
 )
 from ..context import FileContext
-from ..exposure import browser_code_start
 from ..keys import ROTATE_HINT
 from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
 from ..testing import Invalid, Valid
@@ -149,7 +148,7 @@ class BrowserCallsAutype(Rule):
 
     @classmethod
     def check(cls, ctx: FileContext) -> Iterator[Finding]:
-        if ctx.place is not Place.BROWSER or ctx.kind is FileKind.SOURCE_MAP:
+        if ctx.kind is FileKind.SOURCE_MAP or not ctx.may_hold(Place.BROWSER):
             return  # a source map's original files are scanned themselves
         text = ctx.text
         # The file talks to Autype: the host, a base URL named for Autype
@@ -157,8 +156,10 @@ class BrowserCallsAutype(Rule):
         # (`src/lib/autype.js`). A header whose value names Autype counts on its own.
         file_calls_autype = is_autype_context(ctx.path, text) or names_autype_endpoint(text)
         lines = OnePerLine(text)
-        for m in _HEADER.finditer(text, browser_code_start(ctx.path, text)):
-            if is_comment_line(text, m.start()):
+        for m in _HEADER.finditer(text):
+            # Only browser regions count: not Astro frontmatter or PHP code, but the page of a
+            # PHP file does.
+            if ctx.place_at(m.start()) is not Place.BROWSER or is_comment_line(text, m.start()):
                 continue
             value_match = _VALUE.match(text, m.end())
             value = value_match.group().strip() if value_match else ""

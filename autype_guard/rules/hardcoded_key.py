@@ -95,4 +95,26 @@ class HardcodedKey(KeyLiteralRule):
             span=Span.of((1, 24), (1, 43)),
             path="smoke.sh",
         ),
+        # Server-side parts of templates: Astro frontmatter, PHP code, ERB scriptlets.
+        Invalid(
+            '---\nconst key = "ak_3hQ9xLr2Vt8mW1pZ";\n---\n<p>hi</p>\n',
+            span=Span.of((2, 14), (2, 33)),
+            path="src/pages/index.astro",
+        ),
+        Invalid(
+            '<?php\n$key = "ak_3hQ9xLr2Vt8mW1pZ";\n?>\n<p>hi</p>\n',
+            span=Span.of((2, 9), (2, 28)),
+            path="views/page.php",
+        ),
+        Invalid(
+            '<% key = "ak_3hQ9xLr2Vt8mW1pZ" %>\n<p>hi</p>\n',
+            span=Span.of((1, 11), (1, 30)),
+            path="app/views/page.html.erb",
+        ),
+        # Server-side JavaScript, with the key split across literals.
+        Invalid(
+            "const express = require('express');\nconst key = 'ak_3hQ9' + 'xLr2Vt8mW1pZ';\n",
+            span=Span.of((2, 14), (2, 38)),
+            path="server.js",
+        ),
     )

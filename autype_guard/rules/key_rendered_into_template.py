@@ -14,9 +14,8 @@ from ..autype_context import (
     mentions_autype,
 )
 from ..context import FileContext
-from ..exposure import browser_code_start
 from ..keys import ROTATE_HINT
-from ..model import Applicability, FileKind, Finding, Fix, Severity, Span
+from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
 from ..testing import Invalid, Valid
 from .base import Rule
 
@@ -193,7 +192,14 @@ class KeyRenderedIntoTemplate(Rule):
         comments = _COMMENTS + ((_RAZOR_COMMENT,) if lower.endswith((".cshtml", ".razor")) else ())
         text = _blank_comments(ctx.text, comments)
         found: dict[int, tuple[int, str]] = {}
-        for start, end in _expressions(text, lower, is_php):
+        # Astro's frontmatter is server code: its `{...}` are object literals, not output.
+        body = 0
+        if lower.endswith(".astro"):
+            body = max(
+                (r.end for r in ctx.regions.regions if r.start == 0 and r.place is Place.SERVER),
+                default=0,
+            )
+        for start, end in _expressions(text, lower, is_php, body):
             hit = _secret_name_in(text, start, end)
             if hit is not None:
                 found.setdefault(hit[0], (hit[1], text[hit[0] : hit[1]]))
@@ -246,8 +252,8 @@ def _blank_comments(text: str, comments: tuple[tuple[str, str], ...]) -> str:
     return "".join(pieces)
 
 
-def _expressions(text: str, lower: str, is_php: bool) -> Iterator[tuple[int, int]]:
-    """The (start, end) offsets of every expression the template prints."""
+def _expressions(text: str, lower: str, is_php: bool, body: int) -> Iterator[tuple[int, int]]:
+    """The (start, end) offsets of every expression the template prints (Astro: from `body`)."""
     tags = _OUTPUT_TAGS + ((_EJS_RAW,) if lower.endswith(".ejs") else ())
     for opener, closer in tags:
         pos = text.find(opener)
@@ -281,7 +287,7 @@ def _expressions(text: str, lower: str, is_php: bool) -> Iterator[tuple[int, int
             group = next(i for i in (1, 2, 3) if m.group(i) is not None)
             yield m.start(group), m.end(group)
     if lower.endswith(".astro"):
-        for m in _BRACE_EXPRESSION.finditer(text, browser_code_start(lower, text)):
+        for m in _BRACE_EXPRESSION.finditer(text, body):
             yield m.start(1), m.end(1)
 
 

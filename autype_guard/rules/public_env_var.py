@@ -16,7 +16,6 @@ from ..autype_context import (
     words,
 )
 from ..context import FileContext
-from ..exposure import browser_code_start
 from ..keys import DEFAULT_ENV_VAR, ROTATE_HINT, placeholder_reason
 from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
 from ..testing import Invalid, Valid
@@ -256,10 +255,10 @@ class PublicEnvVar(Rule):
     def _client_code(cls, ctx: FileContext, prefixes: tuple[str, ...]) -> Iterator[Finding]:
         text = ctx.text
         hits: dict[int, tuple[int, str]] = {}  # start -> (end, the exposed variable's name)
-        first = browser_code_start(ctx.path, text)  # Astro frontmatter runs on the server
 
         def add(start: int, end: int, name: str) -> None:
-            if start < first or is_comment_line(text, start):
+            # Server regions of a browser file (Astro frontmatter) never reach the bundle.
+            if ctx.place_at(start) is not Place.BROWSER or is_comment_line(text, start):
                 return
             if cls._exposed(name, prefixes) is not None:
                 hits.setdefault(start, (end, name))
