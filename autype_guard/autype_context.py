@@ -9,6 +9,7 @@ single character classes, no nested quantifiers.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Optional
@@ -23,7 +24,7 @@ AUTYPE_WORD = re.compile(r"autype|Autype|AUTYPE|AuType")
 # parts that are not the marker word). Any path counts.
 AUTYPE_HOST = re.compile(r"(?i:api)\.(?:autype|Autype|AUTYPE|AuType)\.(?i:com)\b")
 # An absolute http(s) URL's host: `https://api.example.com/...`.
-_URL_HOST = re.compile(r"\bhttps?://([A-Za-z0-9.-]{1,253})", re.IGNORECASE)
+_URL_HOST = re.compile(r"(?i:https?)://([A-Za-z0-9.-]{1,253})")
 # Words of an identifier: camelCase parts, ACRONYMS and digit runs (after splitting on
 # anything that is not a letter or digit).
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -229,37 +230,59 @@ def is_comment_line(text: str, offset: int) -> bool:
     return start is not None and _COMMENT_LINE.match(text, start) is not None
 
 
-def nearest_url_host(text: str, offset: int) -> Optional[str]:
-    """The host of the absolute URL a request at `offset` most likely goes to, or None.
+class UrlIndex:
+    """Every absolute URL of one text, found once; `nearest_host` answers in O(log n).
 
-    The line itself wins (the URL nearest to the offset on it); otherwise the nearest URL in
-    the preceding lines, looking back a few lines only. A base URL set far away returns None
-    and leaves the decision to the file as a whole. Looks at a bounded window only.
+    Built per file by the rules that ask many times (one header per line of a bundle), so
+    the text is searched for URLs once, not once per header.
     """
-    line_start = _line_start(text, offset)
-    window_left = offset - _MAX_LINE_LOOKBACK if line_start is None else line_start
-    line_end = text.find("\n", offset, offset + _MAX_LINE_LOOKBACK)
-    line_end = min(len(text), offset + _MAX_LINE_LOOKBACK) if line_end == -1 else line_end
-    on_line = [
-        (abs(m.start() - offset), m.group(1))
-        for m in _URL_HOST.finditer(text, window_left, line_end)
-    ]
-    if on_line:
-        return min(on_line)[1].lower()
-    if line_start is None:
-        return None
-    window_start = line_start
-    floor = max(0, line_start - _MAX_LINE_LOOKBACK)
-    for _ in range(_URL_LOOKBACK_LINES):
-        if window_start <= floor:
-            break
-        window_start = text.rfind("\n", floor, window_start - 1) + 1
-        if window_start == 0:
-            window_start = floor
-    last: Optional[str] = None
-    for m in _URL_HOST.finditer(text, window_start, line_start):
-        last = m.group(1)
-    return last.lower() if last is not None else None
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] = []
+        self._hosts: list[str] = []
+        for m in _URL_HOST.finditer(text):
+            self._starts.append(m.start())
+            self._hosts.append(m.group(1).lower())
+
+    def nearest_host(self, offset: int) -> Optional[str]:
+        """The host of the absolute URL a request at `offset` most likely goes to, or None.
+
+        The line itself wins (the URL nearest to the offset on it, either side); otherwise
+        the nearest URL in the preceding lines, looking back a few lines only. A base URL
+        set far away returns None and leaves the decision to the file as a whole.
+        """
+        if not self._starts:
+            return None
+        text = self.text
+        line_start = _line_start(text, offset)
+        left = offset - _MAX_LINE_LOOKBACK if line_start is None else line_start
+        line_end = text.find("\n", offset, offset + _MAX_LINE_LOOKBACK)
+        right = min(len(text), offset + _MAX_LINE_LOOKBACK) if line_end == -1 else line_end
+        i = bisect_right(self._starts, offset)
+        candidates = []
+        if i > 0 and self._starts[i - 1] >= left:
+            candidates.append((offset - self._starts[i - 1], self._hosts[i - 1]))
+        if i < len(self._starts) and self._starts[i] < right:
+            candidates.append((self._starts[i] - offset, self._hosts[i]))
+        if candidates:
+            return min(candidates)[1]
+        if line_start is None or i == 0:
+            return None
+        window_start = line_start
+        floor = max(0, line_start - _MAX_LINE_LOOKBACK)
+        for _ in range(_URL_LOOKBACK_LINES):
+            if window_start <= floor:
+                break
+            window_start = text.rfind("\n", floor, window_start - 1) + 1
+            if window_start == 0:
+                window_start = floor
+        return self._hosts[i - 1] if self._starts[i - 1] >= window_start else None
+
+
+def nearest_url_host(text: str, offset: int) -> Optional[str]:
+    """`UrlIndex(text).nearest_host(offset)` for a single question."""
+    return UrlIndex(text).nearest_host(offset)
 
 
 class OnePerLine:
@@ -272,6 +295,10 @@ class OnePerLine:
     def __init__(self, text: str) -> None:
         self.text = text
         self._line_end = -1
+
+    def taken(self, offset: int) -> bool:
+        """True when an offset on the same line was admitted already (nothing to do)."""
+        return offset <= self._line_end
 
     def admit(self, offset: int) -> bool:
         if offset <= self._line_end:
@@ -309,7 +336,7 @@ def names_other_service(expression: str) -> bool:
     return False
 
 
-def header_audience(text: str, offset: int, value: str) -> Optional[bool]:
+def header_audience(urls: UrlIndex, offset: int, value: str) -> Optional[bool]:
     """Whom a credential header at `offset` with `value` is for.
 
     True: Autype (the value names Autype); False: another service (the value is named for
@@ -319,7 +346,7 @@ def header_audience(text: str, offset: int, value: str) -> Optional[bool]:
         return True
     if names_other_service(value):
         return False
-    host = nearest_url_host(text, offset)
+    host = urls.nearest_host(offset)
     if host is not None:
         return is_autype_host(host)
     return None
@@ -331,6 +358,7 @@ __all__ = [
     "AUTYPE_WORD",
     "NAME",
     "OnePerLine",
+    "UrlIndex",
     "calls_autype",
     "header_audience",
     "is_autype_context",

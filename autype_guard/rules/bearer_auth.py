@@ -9,6 +9,7 @@ from typing import Optional
 
 from ..autype_context import (
     OnePerLine,
+    UrlIndex,
     header_audience,
     is_autype_context,
     is_comment_line,
@@ -167,7 +168,10 @@ class BearerAuth(Rule):
         code_ranges = _markdown_code(text) if ctx.path.lower().endswith(_MARKDOWN) else None
         whole_diff = ctx.path.lower().endswith(_DIFF_SUFFIXES)
         prose = ctx.kind in (FileKind.DOCS, FileKind.NOTEBOOK)
+        urls: Optional[UrlIndex] = None
         for m in _BEARER.finditer(text):
+            if lines.taken(m.start()):
+                continue  # this line is reported already
             in_diff = whole_diff
             if code_ranges is not None:
                 i = bisect_right(code_ranges, (m.start(), len(text), True)) - 1
@@ -185,7 +189,9 @@ class BearerAuth(Rule):
                 continue
             autype: Optional[bool] = True
             if not any(True for _ in ctx.matcher.find(value)):
-                autype = header_audience(text, m.start(), value)
+                if urls is None:
+                    urls = UrlIndex(text)
+                autype = header_audience(urls, m.start(), value)
             if autype is None:
                 if in_context is None:
                     in_context = is_autype_context(ctx.path, text)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ..autype_context import (
     OnePerLine,
+    UrlIndex,
     header_audience,
     is_autype_context,
     is_comment_line,
@@ -156,14 +157,17 @@ class BrowserCallsAutype(Rule):
         # (`src/lib/autype.js`). A header whose value names Autype counts on its own.
         file_calls_autype = is_autype_context(ctx.path, text) or names_autype_endpoint(text)
         lines = OnePerLine(text)
+        urls = UrlIndex(text)
         for m in _HEADER.finditer(text):
+            if lines.taken(m.start()):
+                continue  # this line is reported already
             # Only browser regions count: not Astro frontmatter or PHP code, but the page of a
             # PHP file does.
             if ctx.place_at(m.start()) is not Place.BROWSER or is_comment_line(text, m.start()):
                 continue
             value_match = _VALUE.match(text, m.end())
             value = value_match.group().strip() if value_match else ""
-            audience = header_audience(text, m.start(), value)
+            audience = header_audience(urls, m.start(), value)
             if audience is False or (audience is None and not file_calls_autype):
                 continue  # the header goes to another service, or nothing says it is Autype's
             if server_env_read(value, ctx.config.public_env_prefixes):
