@@ -342,6 +342,11 @@ def check_text(
     skips the spellings that cannot be there.
     """
     matcher = _matcher(config.key_pattern)
+    # A rule runs only on text holding one of its markers (all of them when not known), so
+    # a file that merely mentions Autype is not searched for keys, and the other way round.
+    rules = active_rules(config)
+    if present is not None:
+        rules = tuple(rule for rule in rules if not present.isdisjoint(rule.MARKERS))
     ctx = FileContext(
         path=display,
         kind=kind,
@@ -354,7 +359,7 @@ def check_text(
         key_collector=options.key_collector,
     )
     findings: list[tuple[Finding, bool]] = []
-    for rule in active_rules(config):
+    for rule in rules:
         for finding in rule.check(ctx):
             ignored = False
             if options.inline_ignore:
