@@ -216,16 +216,17 @@ def _scan_plain(
     if not prefilter(data):
         return result
     present = prefilter.present(data)
+    rules = rules_to_run(data, kind, present, config, prefilter.engine)
     # A suppression comment is reported when it suppresses nothing: such files are checked.
-    if _SUPPRESSION_BYTES not in present and nothing_to_find(
-        data, kind, present, config, prefilter.engine
-    ):
+    if not rules and _SUPPRESSION_BYTES not in present:
         return result
     if decoded is None:
         decoded = decode(data)
     result.notes.extend(decoded.notes)
     place = place_of(display, kind, decoded.text, config)
-    checked = check_text(decoded.text, display, kind, place, config, options, present=present)
+    checked = check_text(
+        decoded.text, display, kind, place, config, options, present=present, rules=rules
+    )
     result.notes.extend(checked.notes)
     used = finish(result, checked.findings, rel, config)
     if options.inline_ignore:
@@ -242,38 +243,56 @@ def prefilter_for(config: Config, options: ScanOptions) -> Prefilter:
     return _prefilter(active_rules(config), options.prefilter, options.inline_ignore)
 
 
+def rules_to_run(
+    data: bytes, kind: FileKind, present: frozenset[bytes], config: Config, engine: str = "python"
+) -> tuple[type[Rule], ...]:
+    """The active rules that may fire on `data`, whose prefilter markers are `present`:
+    those with a marker present, less the rules that only report keys (`Rule.NEEDS_KEY`)
+    when no key can be there. That is checked on the bytes read as Latin-1, much cheaper
+    than decoding UTF-8, which finds a key exactly where the UTF-8 text has one (the default
+    key pattern, escapes, base64 and the joiners' heads are ASCII; any other byte is a
+    non-key character either way); with a custom key pattern key rules always stay.
+    """
+    rules = tuple(rule for rule in active_rules(config) if not present.isdisjoint(rule.MARKERS))
+    if any(rule.NEEDS_KEY for rule in rules) and not _may_hold_key(
+        data, kind, present & _KEY_MARKERS, config, engine
+    ):
+        rules = tuple(rule for rule in rules if not rule.NEEDS_KEY)
+    return rules
+
+
 def nothing_to_find(
     data: bytes, kind: FileKind, present: frozenset[bytes], config: Config, engine: str = "python"
 ) -> bool:
-    """True when no active rule can fire on `data`, whose prefilter markers are `present`:
-    every rule with a marker present only reports keys (`Rule.NEEDS_KEY`), and the key
-    matcher finds none. Checked on the bytes read as Latin-1, which is much cheaper than
-    decoding UTF-8 and finds a key exactly where the UTF-8 text has one (the default key
-    pattern, escapes and base64 are ASCII; any other byte is a non-key character either
-    way); with a custom key pattern the answer is always False.
-    """
-    for rule in active_rules(config):
-        if not rule.NEEDS_KEY and not present.isdisjoint(rule.MARKERS):
-            return False
+    """True when no active rule can fire on `data` (see `rules_to_run`)."""
+    return not rules_to_run(data, kind, present, config, engine)
+
+
+_KEY_MARKERS = frozenset(PREFILTER_MARKERS)
+
+
+def _may_hold_key(
+    data: bytes, kind: FileKind, present: frozenset[bytes], config: Config, engine: str
+) -> bool:
     if config.key_pattern != DEFAULT_KEY_PATTERN:
-        return False
+        return True
     if present <= _JOIN_MARKERS:
         # Only literals closing on "ak" (mostly `"break"`, `'weak'`): a joined key needs one
         # not glued to an identifier; one bytes pass, without decoding, usually says none.
         heads = _MAP_JOIN_HEAD_BYTES if kind is FileKind.SOURCE_MAP else _JOIN_HEAD_BYTES
         if not heads(data, engine):
-            return True
+            return False
     text = data.decode("latin-1")
     if kind is FileKind.SOURCE_MAP and _map_may_hide_key(text, present):
-        return False
+        return True
     matcher = _matcher(config.key_pattern)
     if next(matcher.find(text, present), None) is not None:
-        return False
+        return True
     if kind is FileKind.PYTHON:
-        return not matcher.has_open_key_start(text)
+        return matcher.has_open_key_start(text)
     from .scanners.script import may_join
 
-    return not may_join(text)
+    return may_join(text)
 
 
 # A source map's scanner reads the JSON strings of `sourcesContent` decoded. On its raw
@@ -335,18 +354,21 @@ def check_text(
     *,
     whole_file: bool = True,
     present: Optional[frozenset[bytes]] = None,
+    rules: Optional[tuple[type[Rule], ...]] = None,
 ) -> Checked:
     """Run the active rules over `text`, a whole file or (not `whole_file`) a window of it.
 
     `present`: the prefilter markers that occur in `text`, if known; the key matcher then
-    skips the spellings that cannot be there.
+    skips the spellings that cannot be there. `rules`: the rules to run (see `rules_to_run`;
+    default: the active rules with a marker present).
     """
     matcher = _matcher(config.key_pattern)
     # A rule runs only on text holding one of its markers (all of them when not known), so
     # a file that merely mentions Autype is not searched for keys, and the other way round.
-    rules = active_rules(config)
-    if present is not None:
-        rules = tuple(rule for rule in rules if not present.isdisjoint(rule.MARKERS))
+    if rules is None:
+        rules = active_rules(config)
+        if present is not None:
+            rules = tuple(rule for rule in rules if not present.isdisjoint(rule.MARKERS))
     ctx = FileContext(
         path=display,
         kind=kind,

@@ -32,9 +32,9 @@ from .api import (
     ScanOptions,
     check_text,
     finish,
-    nothing_to_find,
     prefilter_for,
     read_fd,
+    rules_to_run,
     scan_bytes,
 )
 from .config import Config
@@ -98,9 +98,12 @@ def scan_chunked(
         window = buf[lo - base : hi - base]
         first = lo == 0
         present = prefilter.present(window) if prefilter(window) else None
-        if present is not None and not nothing_to_find(
-            window, kind, present, config, prefilter.engine
-        ):
+        rules = (
+            rules_to_run(window, kind, present, config, prefilter.engine)
+            if present is not None
+            else ()
+        )
+        if rules:
             decoded = _decode(window, first)
             if place is None:
                 place = _place(fd, size, display, kind, config)
@@ -113,6 +116,7 @@ def scan_chunked(
                 options,
                 whole_file=False,
                 present=present,
+                rules=rules,
             )
             for note in [*decoded.notes, *checked.notes]:
                 if note not in notes:
