@@ -19,8 +19,8 @@ rebuilt only when its inputs change (or with --force). Corpora are built in
 NAME.partial and renamed into place, so an interrupted run never leaves a
 half-built corpus that looks finished.
 
-  python3 bench/build_corpora.py                   # full build (~20 min)
-  python3 bench/build_corpora.py --small --data /tmp/bench-small   # CI smoke (<1 min)
+  python3 bench/build_corpora.py                   # full build (2-6 min, ~4 GB on disk)
+  python3 bench/build_corpora.py --small --data /tmp/bench-small   # CI smoke (~5 s)
   python3 bench/build_corpora.py --only tree,bundles                 # some corpora
 """
 
@@ -216,8 +216,23 @@ class Stamps:
     def set(self, name, sig, **extra):
         with open(self._p(name), "w") as f:
             json.dump(
-                {"sig": sig, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}, f, indent=1
+                {
+                    "sig": sig,
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "built_ts": time.time(),
+                    **extra,
+                },
+                f,
+                indent=1,
             )
+
+    def add_seconds(self, name, since):
+        """Record how long the build took, if the step really built something."""
+        st = self.get(name)
+        if st and st.get("built_ts", 0) >= since:
+            st["build_seconds"] = round(time.time() - since, 1)
+            with open(self._p(name), "w") as f:
+                json.dump(st, f, indent=1)
 
 
 def is_text(data: bytes) -> bool:
@@ -1394,6 +1409,7 @@ def main(argv=None):
         t = time.time()
         r = fn(*args)
         times[name] = round(time.time() - t, 1)
+        stamps.add_seconds(name, t)
         return r
 
     got = timed("downloads", step_downloads, cfg, data)
@@ -1425,6 +1441,10 @@ def main(argv=None):
             "npm": [f"{n}@{v}" for n, v, *_ in cfg["npm"]],
         },
         "build_seconds_this_run": times,
+        "build_seconds_last_build": {
+            n: (stamps.get(n) or {}).get("build_seconds")
+            for n in ("tree", "bundles", "scale", "precommit", "history")
+        },
         "corpora": {},
     }
     C = man["corpora"]
