@@ -398,6 +398,10 @@ class Bench:
         else:
             row.skipped = "detect-secrets-hook not installed"
 
+    def precommit_pair(self, corpora: dict[str, dict[str, str]]) -> None:
+        self.precommit("precommit", corpora["precommit"]["path"], expect=0)
+        self.precommit("precommit-key", corpora["precommit-key"]["path"], expect=1)
+
     def scale(self, paths: list[tuple[str, str]]) -> None:
         for label, path in paths:
             size = corpus_bytes(path)
@@ -415,7 +419,7 @@ class Bench:
     def history(self, repo: str, planted: int) -> None:
         size = _blob_bytes(repo)
         floor = (
-            f"git -C {repo} rev-list --objects --all"
+            f"git -C {repo} rev-list --objects --all | cut -d' ' -f1"
             f" | git -C {repo} cat-file --batch-check='%(objecttype) %(objectname)'"
             " | awk '$1 == \"blob\" {print $2}'"
             f" | git -C {repo} cat-file --batch > /dev/null"
@@ -431,13 +435,14 @@ class Bench:
 
 def _blob_bytes(repo: str) -> int:
     out = subprocess.run(
-        f"git -C {repo} rev-list --objects --all"
+        f"git -C {repo} rev-list --objects --all | cut -d' ' -f1"
         f" | git -C {repo} cat-file --batch-check='%(objecttype) %(objectsize)'",
         shell=True,
         capture_output=True,
         text=True,
     ).stdout
-    return sum(int(s) for t, s in (line.split() for line in out.splitlines()) if t == "blob")
+    fields = (line.split() for line in out.splitlines())
+    return sum(int(f[1]) for f in fields if len(f) == 2 and f[0] == "blob")
 
 
 # --- report --------------------------------------------------------------------------------
@@ -465,6 +470,7 @@ def render(
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in bench.rows:
+        row.command = row.command.replace("|", "\\|")  # a pipe inside a Markdown table cell
         if row.skipped:
             lines.append(f"| {row.case} | `{row.command}` | — | — | 0 | | | | | {row.skipped} |")
             continue
@@ -702,23 +708,37 @@ def main(argv: Optional[list[str]] = None) -> int:
         ag = [args.ag] if args.ag else install_autype_guard(args.data)
         bench = Bench(args.data, args.runs, ag, rg, ds, ds_hook, args.skip_detect_secrets)
         only = set(args.only.split(",")) if args.only else set(CASES)
-        if "precommit" in only:
-            bench.precommit("precommit", corpora["precommit"]["path"], expect=0)
-            bench.precommit("precommit-key", corpora["precommit-key"]["path"], expect=1)
-        if "tree" in only:
-            bench.tree_audit("tree", corpora["tree"]["path"], True, python_prefilter=True)
-        if "bundles" in only:
-            bench.tree_audit("bundles", corpora["bundles"]["path"], False, python_prefilter=False)
-        if "scale" in only:
-            bench.scale(
-                [
-                    (k.split("/")[1], corpora[k]["path"])
-                    for k in ("scale/1x", "scale/2x", "scale/4x")
-                ]
-            )
-        if "history" in only:
-            planted = len(corpora["history"].get("planted") or [])
-            bench.history(corpora["history"]["path"], planted)
+        cases: list[tuple[str, Callable[[], None]]] = [
+            ("precommit", lambda: bench.precommit_pair(corpora)),
+            ("tree", lambda: bench.tree_audit("tree", corpora["tree"]["path"], True, True)),
+            (
+                "bundles",
+                lambda: bench.tree_audit("bundles", corpora["bundles"]["path"], False, False),
+            ),
+            (
+                "scale",
+                lambda: bench.scale(
+                    [
+                        (k.split("/")[1], corpora[k]["path"])
+                        for k in ("scale/1x", "scale/2x", "scale/4x")
+                    ]
+                ),
+            ),
+            (
+                "history",
+                lambda: bench.history(
+                    corpora["history"]["path"], len(corpora["history"].get("planted") or [])
+                ),
+            ),
+        ]
+        for name, run_case in cases:
+            if name not in only:
+                continue
+            try:
+                run_case()
+            except Exception as exc:  # one broken case must not lose the others' figures
+                log(f"{name}: failed: {type(exc).__name__}: {exc}")
+                bench.row(name, "runner", f"case {name}").skipped = f"runner error: {exc}"
         versions = tool_versions(ag, rg, ds)
         load = (load_start, f"{os.getloadavg()[0]:.1f}")
         text = render(bench, versions, started, load, smoke=False)
