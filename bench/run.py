@@ -365,11 +365,15 @@ class Bench:
         else:
             row.skipped = "rg not installed"
         if detect_secrets:
-            row = self.row(case, "detect-secrets", f"detect-secrets scan --all-files {name}", size)
+            row = self.row(
+                case, "detect-secrets", f"(cd {name} && detect-secrets scan --all-files .)", size
+            )
             if self.ds and not self.skip_ds:
-                cmd = [self.ds, "scan", "--all-files", path]
+                # Run inside the tree: from within another git work tree, detect-secrets
+                # silently skips paths outside it.
+                cmd = [self.ds, "scan", "--all-files", "."]
                 log(f"{case}: detect-secrets (once, takes minutes on a large tree)")
-                run = run_once(cmd, capture=True)
+                run = run_once(cmd, cwd=path, capture=True)
                 if run.code == 0:
                     row.runs.append(run)
                     row.findings, row.findings_note = ds_results(run.stdout), "results"
