@@ -6,10 +6,11 @@ for a bad file: problems come back as `FileResult.error` (could not scan) or not
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relati
 from .exposure import place_of
 from .keys import KeyMatcher
 from .model import FileKind, FileResult, Finding
+from .progress import ProgressCallback
 from .rules import RULES, Rule, precedence
 from .suppress import is_config_ignored, is_inline_ignored
 from .textio import decode, looks_binary
@@ -207,9 +209,16 @@ def scan_file(candidate: Candidate, config: Config, options: ScanOptions) -> Fil
 
 
 def scan_paths(
-    paths: Sequence[Path], config: Config, options: ScanOptions = ScanOptions()
+    paths: Sequence[Path],
+    config: Config,
+    options: ScanOptions = ScanOptions(),
+    *,
+    progress: Optional[ProgressCallback] = None,
 ) -> ScanReport:
-    """Discover and scan everything under `paths`. Never raises for file-system trouble."""
+    """Discover and scan everything under `paths`. Never raises for file-system trouble.
+
+    `progress`, when given, is called after each file with the files and bytes done so far.
+    """
     started = time.perf_counter()
     walker = Walker(config, respect_gitignore=options.respect_gitignore)
     report = ScanReport(stats=walker.stats)
@@ -219,7 +228,10 @@ def scan_paths(
             report.skipped.append(item)
         else:
             candidates.append(item)
-    report.files.extend(_scan_all(candidates, config, options))
+    results = _scan_all(candidates, config, options)
+    if progress is not None:
+        results = _reporting(results, candidates, progress)
+    report.files.extend(results)
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -227,4 +239,19 @@ def scan_paths(
 def _scan_all(
     candidates: list[Candidate], config: Config, options: ScanOptions
 ) -> Iterable[FileResult]:
-    return [scan_file(c, config, options) for c in candidates]
+    return (scan_file(c, config, options) for c in candidates)
+
+
+def _reporting(
+    results: Iterable[FileResult], candidates: list[Candidate], progress: ProgressCallback
+) -> Iterator[FileResult]:
+    """Pass `results` through, telling `progress` how far the run has got."""
+    total_bytes = 0
+    for candidate in candidates:
+        with contextlib.suppress(OSError):
+            total_bytes += candidate.path.stat().st_size
+    nbytes = 0
+    for files, result in enumerate(results, 1):
+        nbytes += result.size
+        progress(files, nbytes, len(candidates), total_bytes)
+        yield result

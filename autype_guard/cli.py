@@ -19,6 +19,7 @@ from .api import ScanOptions, ScanReport, scan_bytes, scan_paths
 from .config import Config, ConfigError, check_rule_codes, load_config
 from .discovery import is_excluded
 from .model import Severity
+from .progress import ProgressBar, wants_progress
 from .report import FORMATS, ReportOptions, get_reporter
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -44,6 +45,7 @@ class Options:
     config_file: Optional[str]
     color: Optional[bool]
     allow_unreadable: bool
+    no_progress: bool = False
 
 
 def _fail(message: str) -> None:
@@ -121,7 +123,13 @@ def run_scan(opts: Options) -> int:
             data = sys.stdin.buffer.read()
             report.files.append(scan_bytes(data, display, config, options))
     else:
-        report = scan_paths([Path(p) for p in opts.paths], config, options)
+        paths = [Path(p) for p in opts.paths]
+        bar = _progress_bar(opts, "files") if any(p.is_dir() for p in paths) else None
+        try:
+            report = scan_paths(paths, config, options, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
     if opts.show_secrets:
         click.echo(
             "autype-guard: warning: --show-secrets: this output holds full API keys", err=True
@@ -144,6 +152,13 @@ def run_scan(opts: Options) -> int:
     if any(f.severity >= opts.fail_on for f in report.findings):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
+    """A progress bar on stderr when it is a terminal (never in CI, hooks or pipes)."""
+    if not wants_progress(sys.stderr, disabled=opts.no_progress):
+        return None
+    return ProgressBar(lambda text: click.echo(text, err=True, nl=False), unit=unit)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -178,6 +193,7 @@ def cli() -> None:
 @click.option(
     "--allow-unreadable", is_flag=True, help="Do not exit 2 for files that could not be read."
 )
+@click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
 def scan(
     paths: tuple[str, ...],
     output_format: str,
@@ -194,6 +210,7 @@ def scan(
     config_file: Optional[str],
     color: Optional[bool],
     allow_unreadable: bool,
+    no_progress: bool,
 ) -> None:
     """Scan PATHS (default: the current directory; '-' for stdin) for Autype keys."""
     opts = Options(
@@ -212,6 +229,7 @@ def scan(
         config_file=config_file,
         color=color,
         allow_unreadable=allow_unreadable,
+        no_progress=no_progress,
     )
     sys.exit(run_scan(opts))
 
