@@ -21,7 +21,7 @@ from .context import FileContext, ScanSettings
 from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relative_to_root
 from .exposure import place_of
 from .keys import KeyMatcher
-from .model import FileKind, FileResult, Finding
+from .model import FileKind, FileResult, Finding, GitSource
 from .progress import ProgressCallback
 from .rules import RULES, Rule, precedence
 from .suppress import is_config_ignored, is_inline_ignored
@@ -51,6 +51,11 @@ class ScanReport:
     skipped: list[Skip] = field(default_factory=list)
     stats: DiscoveryStats = field(default_factory=DiscoveryStats)
     elapsed: float = 0.0
+    # Files scanned clean (or skipped as binary) whose FileResult was not kept, so that a
+    # history scan of 100,000 blobs keeps memory flat.
+    clean_uncounted: int = 0
+    binary_uncounted: int = 0
+    git: Optional[GitSource] = None  # set by git-aware scans (--staged, --since, --history)
 
     @property
     def findings(self) -> list[Finding]:
@@ -67,11 +72,12 @@ class ScanReport:
 
     @property
     def scanned(self) -> int:
-        return sum(1 for r in self.files if r.error is None and r.skipped is None)
+        kept = sum(1 for r in self.files if r.error is None and r.skipped is None)
+        return kept + self.clean_uncounted
 
     @property
     def binary(self) -> int:
-        return sum(1 for r in self.files if r.skipped == "binary")
+        return sum(1 for r in self.files if r.skipped == "binary") + self.binary_uncounted
 
     @property
     def suppressed(self) -> int:
@@ -93,6 +99,11 @@ def _markers(rules: tuple[type[Rule], ...]) -> tuple[bytes, ...]:
     return tuple(sorted({m for rule in rules for m in rule.MARKERS}))
 
 
+def may_have_findings(data: bytes, config: Config) -> bool:
+    """The cheap bytes prefilter: False means no enabled rule can fire on `data`."""
+    return any(marker in data for marker in _markers(active_rules(config)))
+
+
 def scan_bytes(
     data: bytes,
     display: str,
@@ -108,9 +119,9 @@ def scan_bytes(
         result.kind = FileKind.BINARY
         result.skipped = "binary"
         return result
-    rules = active_rules(config)
-    if not any(marker in data for marker in _markers(rules)):
+    if not may_have_findings(data, config):
         return result
+    rules = active_rules(config)
     decoded = decode(data)
     result.notes.extend(decoded.notes)
     ctx = FileContext(

@@ -45,7 +45,12 @@ class Options:
     config_file: Optional[str]
     color: Optional[bool]
     allow_unreadable: bool
+    # Git-aware scans (see gitscan.py) and the progress bar.
+    staged: bool = False
+    since: Optional[str] = None
+    history: bool = False
     no_progress: bool = False
+    pathspecs: tuple[str, ...] = ()  # PATHS exactly as given (empty: the whole repository)
 
 
 def _fail(message: str) -> None:
@@ -114,7 +119,10 @@ def run_scan(opts: Options) -> int:
         respect_gitignore=not opts.no_ignore,
         inline_ignore=not opts.no_inline_ignore,
     )
-    if opts.paths == ("-",):
+    git_scan = opts.staged or opts.since is not None or opts.history
+    if git_scan:
+        report = _git_scan(opts, config, options)
+    elif opts.paths == ("-",):
         report = ScanReport()
         display = opts.stdin_filename or "<stdin>"
         if opts.stdin_filename and is_excluded(Path(opts.stdin_filename), config):
@@ -161,6 +169,36 @@ def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
     return ProgressBar(lambda text: click.echo(text, err=True, nl=False), unit=unit)
 
 
+def _git_scan(opts: Options, config: Config, options: ScanOptions) -> ScanReport:
+    """--staged, --since and --history; git trouble ends the run with one line and exit 2."""
+    from . import gitscan
+
+    if opts.staged and (opts.since is not None or opts.history):
+        _fail("--staged cannot be combined with --since or --history")
+    if opts.paths == ("-",):
+        _fail("--staged, --since and --history scan a git repository, not standard input")
+    bar: Optional[ProgressBar] = None
+    try:
+        repo = gitscan.open_repository(Path(opts.pathspecs[0] if opts.pathspecs else "."))
+        specs = gitscan.pathspecs(repo, opts.pathspecs)
+        if opts.staged:
+            return gitscan.scan_staged(repo, config, options, specs)
+        if opts.history:
+            bar = _progress_bar(opts, "blobs")
+            return gitscan.scan_history(
+                repo, config, options, since=opts.since, specs=specs, progress=bar
+            )
+        assert opts.since is not None
+        bar = _progress_bar(opts, "files")
+        return gitscan.scan_changed(repo, opts.since, config, options, specs, progress=bar)
+    except gitscan.GitError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="autype-guard")
 def cli() -> None:
@@ -193,6 +231,15 @@ def cli() -> None:
 @click.option(
     "--allow-unreadable", is_flag=True, help="Do not exit 2 for files that could not be read."
 )
+@click.option("--staged", is_flag=True, help="Scan what is staged in the git index (git hooks).")
+@click.option(
+    "--since",
+    metavar="REV",
+    help="Only files changed since REV; with --history, only commits after REV.",
+)
+@click.option(
+    "--history", is_flag=True, help="Scan every blob in the history of all refs (audits)."
+)
 @click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
 def scan(
     paths: tuple[str, ...],
@@ -210,9 +257,15 @@ def scan(
     config_file: Optional[str],
     color: Optional[bool],
     allow_unreadable: bool,
+    staged: bool,
+    since: Optional[str],
+    history: bool,
     no_progress: bool,
 ) -> None:
-    """Scan PATHS (default: the current directory; '-' for stdin) for Autype keys."""
+    """Scan PATHS (default: the current directory; '-' for stdin) for Autype keys.
+
+    With --staged, --since or --history, PATHS limit the scan to those parts of the git
+    repository that holds them (default: the whole repository)."""
     opts = Options(
         paths=paths or (".",),
         output_format=output_format,
@@ -229,7 +282,11 @@ def scan(
         config_file=config_file,
         color=color,
         allow_unreadable=allow_unreadable,
+        staged=staged,
+        since=since,
+        history=history,
         no_progress=no_progress,
+        pathspecs=paths,
     )
     sys.exit(run_scan(opts))
 

@@ -178,3 +178,17 @@ class FileResult:
     skipped: Optional[str] = None  # why the file was skipped by design (binary, ...)
     size: int = 0
     suppressed: int = 0
+
+
+@dataclass(frozen=True)
+class GitSource:
+    """Where a git-aware scan read from, for reports. Never holds credentials."""
+
+    mode: str  # "staged", "since" or "history"
+    root: str  # the work tree (or the git directory of a bare repository)
+    head: Optional[str] = None  # commit HEAD points at; None in an empty repository
+    branch: Optional[str] = None
+    remote: Optional[str] = None  # origin's URL with any user name or password removed
+    since: Optional[str] = None  # the commit --since resolved to
+    commits: int = 0  # history: commits walked
+    shallow: tuple[str, ...] = ()  # history: boundary commits of a shallow clone

@@ -131,6 +131,9 @@ def test_progress_on_a_terminal_and_its_off_switches(repo: Path) -> None:
     code, screen = _on_pty(["scan", "."], repo)
     assert code == 1
     assert "/4 files" in screen and "\x1b[K" in screen
+    code, screen = _on_pty(["scan", "--history"], repo)
+    assert code == 1
+    assert "blobs" in screen and "\x1b[K" in screen
     for args, env in ((["scan", "--no-progress", "."], {}), (["scan", "."], {"CI": "true"})):
         code, screen = _on_pty(args, repo, **env)
         assert code == 1

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import __version__
 from ..api import ScanReport
-from ..model import Finding
+from ..model import Finding, GitSource
 from . import ReportOptions
 
 SCHEMA_VERSION = "1.0"
@@ -53,7 +53,8 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         "tool": {"name": "autype-guard", "version": __version__},
         "findings": [finding_to_dict(f) for f in findings],
         "errors": [{"path": p, "message": m} for p, m in report.errors],
-        "notes": [{"path": r.path, "message": n} for r in report.files for n in r.notes],
+        "notes": [{"path": None, "message": n} for n in report.stats.notes]
+        + [{"path": r.path, "message": n} for r in report.files for n in r.notes],
         "summary": {
             "findings": len(findings),
             "by_rule": dict(sorted(Counter(f.code for f in findings).items())),
@@ -68,4 +69,20 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             "elapsed_seconds": round(report.elapsed, 3),
         },
     }
+    if report.git is not None:
+        doc["git"] = git_to_dict(report.git)
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def git_to_dict(git: GitSource) -> dict[str, Any]:
+    """What a git-aware scan read: mode, repository, HEAD and (history) commits walked."""
+    return {
+        "mode": git.mode,
+        "root": git.root,
+        "head": git.head,
+        "branch": git.branch,
+        "remote": git.remote,
+        "since": git.since,
+        "commits": git.commits if git.mode == "history" else None,
+        "shallow_boundary": list(git.shallow),
+    }

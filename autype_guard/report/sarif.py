@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 from .. import __version__
 from ..api import ScanReport
-from ..model import Finding, Severity
+from ..model import Finding, GitSource, Severity
 from ..rules import RULES
 from . import ReportOptions
 
@@ -97,6 +97,20 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
+def _provenance(git: Optional[GitSource]) -> list[dict[str, Any]]:
+    """The repository a git-aware scan read (SARIF needs its URI: only when it has a remote).
+
+    History findings name their own introducing commit in `properties.commit`."""
+    if git is None or git.remote is None:
+        return []
+    details: dict[str, Any] = {"repositoryUri": git.remote}
+    if git.head:
+        details["revisionId"] = git.head
+    if git.branch:
+        details["branch"] = git.branch
+    return [details]
+
+
 def render(report: ScanReport, options: ReportOptions) -> str:
     rules = [_rule_descriptor(rule) for rule in RULES]
     rule_index = {rule.CODE: i for i, rule in enumerate(RULES)}
@@ -108,6 +122,9 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         }
         for path, reason in report.errors
     ]
+    notifications.extend(
+        {"level": "note", "message": {"text": note}} for note in report.stats.notes
+    )
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -127,5 +144,8 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             }
         ],
     }
+    provenance = _provenance(report.git)
+    if provenance:
+        run["versionControlProvenance"] = provenance
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -37,6 +37,10 @@ def render_finding(finding: Finding, options: ReportOptions) -> str:
         lines.append(f"{pad} | {_paint(caret, _SEVERITY_COLOR[finding.severity], c)}")
     for related in finding.related:
         lines.append(f"  = note: {related.message} ({related.path}:{related.line})")
+    props = dict(finding.properties)
+    if "commit" in props:
+        when = f" ({props['author_date']})" if props.get("author_date") else ""
+        lines.append(f"  = commit: {props['commit'][:12]}{when}")
     if finding.suggestion:
         lines.append(f"  = help: {finding.suggestion}")
     return "\n".join(lines)
@@ -49,6 +53,8 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     for finding in findings:
         out.append(render_finding(finding, options))
         out.append("")
+    for note in report.stats.notes:
+        out.append(f"note: {note}")
     for result in report.files:
         for note in result.notes:
             out.append(f"note: {result.path}: {note}")
@@ -61,7 +67,11 @@ def render(report: ScanReport, options: ReportOptions) -> str:
 def _summary(report: ScanReport, findings: list[Finding]) -> str:
     by_rule = Counter(f.code for f in findings)
     rules = ", ".join(f"{code}: {n}" for code, n in sorted(by_rule.items()))
-    parts = [f"{report.scanned} files scanned"]
+    git = report.git
+    if git is not None and git.mode == "history":
+        parts = [f"{report.scanned} blobs scanned from {git.commits} commits"]
+    else:
+        parts = [f"{report.scanned} files scanned"]
     if report.binary:
         parts.append(f"{report.binary} binary skipped")
     if report.stats.excluded:
