@@ -316,6 +316,14 @@ def test_staged_as_a_plain_git_pre_commit_hook(in_repo: Path) -> None:
     assert "bad.py:1:6: AG101" in blocked.value.stderr
     assert "\r" not in blocked.value.stderr  # no progress bar in a hook
     assert git(in_repo, "log", "--format=%s").split() == ["change"]
+    # `commit -a` and `commit PATH` stage into a temporary index (GIT_INDEX_FILE): same verdict.
+    git(in_repo, "reset", "-q")
+    (in_repo / "bad.py").unlink()
+    (in_repo / "ok.py").write_text(f'K = "{fake_key()}"\n')
+    for args in (["-a"], ["ok.py"]):
+        with pytest.raises(subprocess.CalledProcessError):
+            git(in_repo, "commit", "-q", "-m", "leak", *args)
+    assert git(in_repo, "log", "--format=%s").split() == ["change"]
 
 
 # --- --since (work-tree files) -------------------------------------------------------------
