@@ -1,24 +1,27 @@
-"""The command line: `autype-guard scan | rules | rule CODE`.
+"""The command line: `autype-guard scan | fix | baseline | rules | rule CODE`.
 
 The only module that prints or exits. Exit codes: 0 clean, 1 findings at or above
-`--fail-on`, 2 usage, config, read or internal errors (2 wins over 1). Never a traceback.
+`--fail-on` (with `--verify --fail-on-live-only`: only keys the live check found live),
+2 usage, config, read or internal errors (2 wins over 1). Never a traceback.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Protocol
 
 import click
 
 from . import __version__
-from .api import ScanOptions, ScanReport, scan_bytes, scan_paths
+from . import baseline as baseline_file
+from .api import ScanOptions, ScanReport, scan_bytes, scan_paths, verify_findings
 from .config import Config, ConfigError, check_rule_codes, load_config
 from .discovery import is_excluded
-from .model import Severity
+from .model import VERIFICATION, Severity
 from .progress import ProgressBar, wants_progress
 from .report import FORMATS, ReportOptions, get_reporter
 
@@ -45,12 +48,58 @@ class Options:
     config_file: Optional[str]
     color: Optional[bool]
     allow_unreadable: bool
+    # The opt-in live check (`--verify` and the options that only make sense with it).
+    verify: bool = False
+    api_url: Optional[str] = None
+    verify_timeout: Optional[float] = None
+    fail_on_live_only: bool = False
+    baseline: Optional[str] = None
     # Git-aware scans (see gitscan.py) and the progress bar.
     staged: bool = False
     since: Optional[str] = None
     history: bool = False
     no_progress: bool = False
     pathspecs: tuple[str, ...] = ()  # PATHS exactly as given (empty: the whole repository)
+
+
+# Per-request timeout of the live check, in seconds, and how many requests run at once.
+VERIFY_TIMEOUT = 5.0
+VERIFY_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class FixCommandOptions:
+    """Everything `fix` was asked to do, parsed from the command line."""
+
+    paths: tuple[str, ...]
+    diff: bool
+    env_file: Optional[str]
+    env_var: Optional[str]
+    show_secrets: bool
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    exclude: tuple[str, ...]
+    no_ignore: bool
+    config_file: Optional[str]
+    color: Optional[bool]
+    stdin_filename: Optional[str] = None
+
+
+class _ConfigArgs(Protocol):
+    """The options that shape the Config, shared by `scan` and `fix`."""
+
+    @property
+    def paths(self) -> tuple[str, ...]: ...
+    @property
+    def stdin_filename(self) -> Optional[str]: ...
+    @property
+    def config_file(self) -> Optional[str]: ...
+    @property
+    def select(self) -> tuple[str, ...]: ...
+    @property
+    def ignore(self) -> tuple[str, ...]: ...
+    @property
+    def exclude(self) -> tuple[str, ...]: ...
 
 
 def _fail(message: str) -> None:
@@ -66,7 +115,7 @@ def _use_color(flag: Optional[bool], to_file: bool) -> bool:
     return sys.stdout.isatty()
 
 
-def _build_config(opts: Options) -> Config:
+def _build_config(opts: _ConfigArgs) -> Config:
     if opts.paths == ("-",):
         start = Path(opts.stdin_filename or ".").resolve()
     else:
@@ -106,21 +155,107 @@ def write_output(text: str, output: Optional[str], secret: bool) -> None:
         handle.write(text)
 
 
+def _verify_api_url(opts: Options) -> Optional[str]:
+    """The validated API URL when `--verify` was given, else None; exits 2 on misuse."""
+    if not opts.verify:
+        # NOTE: nothing but --verify turns the live check on; its companions alone are errors
+        # rather than silently ignored (or silently enabling it).
+        for flag, value in (
+            ("--fail-on-live-only", opts.fail_on_live_only),
+            ("--api-url", opts.api_url is not None),
+            ("--verify-timeout", opts.verify_timeout is not None),
+        ):
+            if value:
+                _fail(f"{flag} only works together with --verify")
+        return None
+    from .verify import ApiUrlError, resolve_api_url
+
+    try:
+        # NOTE: only the command line and the environment choose where keys are sent,
+        # never the scanned repository's config.
+        return resolve_api_url(opts.api_url, os.environ)
+    except ApiUrlError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
+def _verify_summary(outcomes: list[str], api_url: str) -> str:
+    if not outcomes:
+        return "autype-guard: live check: no real keys to check"
+    counts = ", ".join(f"{outcomes.count(o)} {o}" for o in ("live", "revoked", "unknown"))
+    noun = "key" if len(outcomes) == 1 else "keys"
+    return f"autype-guard: live check: {len(outcomes)} {noun} checked at {api_url}: {counts}"
+
+
+def _git_output(*args: str) -> Optional[str]:
+    """The stripped stdout of a git command run in the current directory, None on failure."""
+    try:
+        proc = subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    out = proc.stdout.strip()
+    return out if proc.returncode == 0 and out else None
+
+
+def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions:
+    """What reporters need to know about the run: locations in machine-readable formats are
+    relative to the git work tree's top level (where GitHub and GitLab resolve them)."""
+    root = commit = None
+    if opts.output_format in ("sarif", "github", "gitlab"):
+        root = _git_output("rev-parse", "--show-toplevel")
+    if opts.output_format == "gitlab":
+        commit = os.environ.get("CI_COMMIT_SHA") or _git_output("rev-parse", "--verify", "HEAD")
+    return ReportOptions(
+        color=color,
+        show_secrets=opts.show_secrets,
+        root=root,
+        commit=commit,
+        rule_severity=config.severity,
+    )
+
+
+def _load_baseline(path: str) -> baseline_file.Baseline:
+    try:
+        return baseline_file.load(Path(path))
+    except baseline_file.BaselineError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
 def run_scan(opts: Options) -> int:
     """Run a scan as asked and return the exit code."""
+    accepted = _load_baseline(opts.baseline) if opts.baseline else None
+    config, report = collect(opts, accepted)
+    return finish_scan(opts, config, report)
+
+
+def collect(
+    opts: Options, accepted: Optional[baseline_file.Baseline] = None
+) -> tuple[Config, ScanReport]:
+    """Build the config, scan what `opts` names, drop what the baseline `accepted` (before
+    any live check, so accepted keys are not sent again) and run the live check if asked.
+    Exits 2 on a config error."""
     try:
         config = _build_config(opts)
     except ConfigError as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits
+    api_url = _verify_api_url(opts)
+    collector = None
+    if api_url is not None:
+        from .verify import KeyCollector
+
+        collector = KeyCollector()
     options = ScanOptions(
         show_secrets=opts.show_secrets,
         show_placeholders=opts.show_placeholders,
         respect_gitignore=not opts.no_ignore,
         inline_ignore=not opts.no_inline_ignore,
+        key_collector=collector,
     )
-    git_scan = opts.staged or opts.since is not None or opts.history
-    if git_scan:
+    if opts.staged or opts.since is not None or opts.history:
         report = _git_scan(opts, config, options)
     elif opts.paths == ("-",):
         report = ScanReport()
@@ -138,28 +273,21 @@ def run_scan(opts: Options) -> int:
         finally:
             if bar is not None:
                 bar.close()
-    if opts.show_secrets:
-        click.echo(
-            "autype-guard: warning: --show-secrets: this output holds full API keys", err=True
-        )
-    to_file = opts.output is not None and opts.output != "-"
-    render = get_reporter(opts.output_format)
-    text = render(report, ReportOptions(_use_color(opts.color, to_file), opts.show_secrets))
-    try:
-        write_output(text, opts.output, opts.show_secrets)
-    except OSError as exc:
-        _fail(f"cannot write {opts.output}: {exc.strerror or exc}")
-    if to_file and opts.output_format != "text":
-        summary = get_reporter("text")(ScanReport(stats=report.stats), ReportOptions())
-        del summary  # the file holds the report; say where it went and what it found
-        click.echo(
-            f"autype-guard: {len(report.findings)} findings written to {opts.output}", err=True
-        )
-    if report.errors and not opts.allow_unreadable:
-        return EXIT_ERROR
-    if any(f.severity >= opts.fail_on for f in report.findings):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    if accepted is not None and opts.baseline:
+        baseline_file.apply(report.files, accepted, Path(opts.baseline).resolve().parent)
+    if collector is not None and api_url is not None:
+        try:
+            checked = verify_findings(
+                report,
+                collector,
+                api_url,
+                timeout=opts.verify_timeout or VERIFY_TIMEOUT,
+                max_workers=VERIFY_CONCURRENCY,
+            )
+        finally:
+            collector.clear()
+        click.echo(_verify_summary([r.outcome.value for r in checked.values()], api_url), err=True)
+    return config, report
 
 
 def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
@@ -199,6 +327,93 @@ def _git_scan(opts: Options, config: Config, options: ScanOptions) -> ScanReport
             bar.close()
 
 
+def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
+    """Render and write the report; return the exit code."""
+    if opts.show_secrets:
+        click.echo(
+            "autype-guard: warning: --show-secrets: this output holds full API keys", err=True
+        )
+    to_file = opts.output is not None and opts.output != "-"
+    render = get_reporter(opts.output_format)
+    text = render(report, _report_options(opts, config, _use_color(opts.color, to_file)))
+    try:
+        write_output(text, opts.output, opts.show_secrets)
+    except OSError as exc:
+        _fail(f"cannot write {opts.output}: {exc.strerror or exc}")
+    if to_file and opts.output_format != "text":
+        click.echo(
+            f"autype-guard: {len(report.findings)} findings written to {opts.output}", err=True
+        )
+    if report.errors and not opts.allow_unreadable:
+        return EXIT_ERROR
+    if opts.fail_on_live_only:
+        if any(dict(f.properties).get(VERIFICATION) == "live" for f in report.findings):
+            return EXIT_FINDINGS
+        return EXIT_CLEAN
+    if any(f.severity >= opts.fail_on for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def run_fix(opts: FixCommandOptions) -> int:
+    """Run `fix` as asked and return the exit code: 0 everything found was fixed (or nothing
+    was found), 1 findings remain without an automatic fix (or, with --diff, fixes are
+    pending), 2 errors."""
+    from .fixes.apply import FixError, FixOptions
+    from .fixes.apply import run_fix as run_fixes
+    from .fixes.naming import is_valid_name
+    from .fixes.render import render_diff, render_fix
+
+    if "-" in opts.paths:
+        _fail("fix edits files in place: it cannot read standard input")
+    # NOTE: a CI workspace is thrown away: keys moved into its .env would be lost, and an
+    # autofix bot would commit the sources without them. Only an explicit --env-file (the
+    # user says where keys go) or --diff (nothing written) runs there.
+    if _in_ci() and not opts.diff and opts.env_file is None:
+        _fail(
+            "CI is set: keys moved into this workspace's .env would be lost with it. Run"
+            " `autype-guard fix` locally, use --diff here, or pass --env-file to choose where"
+            " the keys go."
+        )
+    try:
+        config = _build_config(opts)
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    if opts.env_var is not None:
+        if not is_valid_name(opts.env_var):
+            _fail(f"--env-var {opts.env_var!r} is not an environment variable name")
+        config = replace(config, env_var=opts.env_var)
+    options = FixOptions(
+        diff=opts.diff,
+        env_file=Path(opts.env_file) if opts.env_file else None,
+        respect_gitignore=not opts.no_ignore,
+    )
+    try:
+        report = run_fixes([Path(p) for p in opts.paths], config, options)
+    except FixError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    plan = report.plan
+    if opts.diff:
+        if opts.show_secrets and plan.pending:
+            click.echo(
+                "autype-guard: warning: --show-secrets: this diff holds full API keys", err=True
+            )
+        click.echo(render_diff(plan, opts.show_secrets, config.key_pattern), nl=False)
+    color = _use_color(opts.color, False)
+    click.echo(render_fix(report, ReportOptions(color=color), diff=opts.diff), nl=False)
+    if plan.errors or report.write_errors:
+        return EXIT_ERROR
+    if plan.unfixed or (opts.diff and plan.pending):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="autype-guard")
 def cli() -> None:
@@ -231,6 +446,35 @@ def cli() -> None:
 @click.option(
     "--allow-unreadable", is_flag=True, help="Do not exit 2 for files that could not be read."
 )
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Live check: send each distinct real key once to the Autype API (X-API-Key header)"
+    " to learn whether it is live, revoked or unknown. Off unless given.",
+)
+@click.option(
+    "--api-url",
+    metavar="URL",
+    help="With --verify: the Autype API base URL (default: $AUTYPE_GUARD_API_URL, else"
+    " Autype's public API). https:// only, except loopback hosts.",
+)
+@click.option(
+    "--verify-timeout",
+    type=click.FloatRange(0, 60, min_open=True),
+    metavar="SECONDS",
+    help=f"With --verify: per-request timeout [default: {VERIFY_TIMEOUT:g}].",
+)
+@click.option(
+    "--fail-on-live-only",
+    is_flag=True,
+    help="With --verify: exit 1 only for keys found live (revoked or unknown keys pass).",
+)
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(dir_okay=False),
+    help="Report only findings not accepted in this baseline file.",
+)
 @click.option("--staged", is_flag=True, help="Scan what is staged in the git index (git hooks).")
 @click.option(
     "--since",
@@ -257,6 +501,11 @@ def scan(
     config_file: Optional[str],
     color: Optional[bool],
     allow_unreadable: bool,
+    verify: bool,
+    api_url: Optional[str],
+    verify_timeout: Optional[float],
+    fail_on_live_only: bool,
+    baseline: Optional[str],
     staged: bool,
     since: Optional[str],
     history: bool,
@@ -282,6 +531,11 @@ def scan(
         config_file=config_file,
         color=color,
         allow_unreadable=allow_unreadable,
+        verify=verify,
+        api_url=api_url,
+        verify_timeout=verify_timeout,
+        fail_on_live_only=fail_on_live_only,
+        baseline=baseline,
         staged=staged,
         since=since,
         history=history,
@@ -289,6 +543,129 @@ def scan(
         pathspecs=paths,
     )
     sys.exit(run_scan(opts))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--diff", is_flag=True, help="Show the changes as a unified diff; write nothing.")
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False),
+    help="Where moved keys go (default: .env at the repository root).",
+)
+@click.option("--env-var", help="Variable name for keys without a name of their own.")
+@click.option("--show-secrets", is_flag=True, help="Show keys in full in the --diff output.")
+@click.option("--select", multiple=True, help="Only these rule codes (comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rule codes (comma-separated).")
+@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
+@click.option("--no-ignore", is_flag=True, help="Also fix files ignored by git.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--color/--no-color", default=None, help="Force colour on or off.")
+def fix(
+    paths: tuple[str, ...],
+    diff: bool,
+    env_file: Optional[str],
+    env_var: Optional[str],
+    show_secrets: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    no_ignore: bool,
+    config_file: Optional[str],
+    color: Optional[bool],
+) -> None:
+    """Move keys in PATHS (default: the current directory) into a git-ignored env file."""
+    opts = FixCommandOptions(
+        paths=paths or (".",),
+        diff=diff,
+        env_file=env_file,
+        env_var=env_var,
+        show_secrets=show_secrets,
+        select=_split_codes(select),
+        ignore=_split_codes(ignore),
+        exclude=exclude,
+        no_ignore=no_ignore,
+        config_file=config_file,
+        color=color,
+    )
+    sys.exit(run_fix(opts))
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=baseline_file.DEFAULT_BASELINE,
+    show_default=True,
+    help="The baseline file to write.",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Only prune entries whose findings are gone; accept no new findings.",
+)
+@click.option("--select", multiple=True, help="Only these rule codes (comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rule codes (comma-separated).")
+@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
+@click.option("--no-ignore", is_flag=True, help="Also scan files ignored by git.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+def baseline_command(
+    paths: tuple[str, ...],
+    output: str,
+    update: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    no_ignore: bool,
+    config_file: Optional[str],
+) -> None:
+    """Record the current findings in PATHS as accepted, so `scan --baseline` reports only
+    new ones. The file holds rule, path and key fingerprint, never a key."""
+    old = _load_baseline(output) if update else None
+    opts = Options(
+        paths=paths or (".",),
+        output_format="text",
+        output=None,
+        fail_on=Severity.INFO,
+        show_secrets=False,
+        show_placeholders=False,
+        select=_split_codes(select),
+        ignore=_split_codes(ignore),
+        exclude=exclude,
+        no_ignore=no_ignore,
+        no_inline_ignore=False,
+        stdin_filename=None,
+        config_file=config_file,
+        color=False,
+        allow_unreadable=False,
+    )
+    _config, report = collect(opts)
+    base_dir = Path(output).resolve().parent
+    findings = report.findings
+    if old is None:
+        accepted = baseline_file.build(findings, base_dir)
+        summary = f"recorded {accepted.total} findings in {output}"
+    else:
+        accepted, new = baseline_file.update(old, findings, base_dir)
+        summary = f"kept {accepted.total} of {old.total} findings in {output}"
+        if new:
+            summary += f"; {new} new findings were not added (run without --update to accept them)"
+    try:
+        write_output(baseline_file.dumps(accepted), output, secret=False)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(f"autype-guard: {summary}", err=True)
+    for path, reason in report.errors:
+        click.echo(f"autype-guard: error: {path}: could not be scanned: {reason}", err=True)
+    if findings:
+        click.echo(
+            "autype-guard: keys in a baseline are still exposed: rotate them in the Autype"
+            " dashboard (Settings -> API Keys)",
+            err=True,
+        )
+    sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
 
 
 @cli.command("rules")

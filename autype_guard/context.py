@@ -6,13 +6,17 @@ Scanner work is done lazily and at most once per file, however many rules ask.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Protocol
+from typing import TYPE_CHECKING, Optional, Protocol
 
 from .config import Config
+from .exposure import Regions, regions_of
 from .keys import KeyMatcher, fingerprint, redact
 from .model import FileKind, Finding, Fix, Place, RelatedLocation, Severity, Span
 from .scanners import KeyOccurrence
 from .textio import LineIndex
+
+if TYPE_CHECKING:
+    from .verify import KeyCollector
 
 # How much of a line a snippet shows on each side of a finding: enough to recognise the code,
 # never a whole minified bundle.
@@ -39,14 +43,32 @@ class FileContext:
     matcher: KeyMatcher
     settings: ScanSettings = field(default_factory=ScanSettings)
     notes: list[str] = field(default_factory=list)
+    # Set only for `scan --verify`: receives the raw keys behind findings (see `finding`).
+    key_collector: Optional[KeyCollector] = field(default=None, repr=False)
     _occurrences: Optional[list[KeyOccurrence]] = None
     _lines: Optional[LineIndex] = None
+    _regions: Optional[Regions] = None
 
     @property
     def lines(self) -> LineIndex:
         if self._lines is None:
             self._lines = LineIndex(self.text)
         return self._lines
+
+    @property
+    def regions(self) -> Regions:
+        """Where parts of the file have another place than the file (computed once)."""
+        if self._regions is None:
+            self._regions = regions_of(self.path, self.kind, self.text, self.place)
+        return self._regions
+
+    def place_at(self, offset: int) -> Place:
+        """The place of the code at `offset`: Astro frontmatter or PHP code is server-side."""
+        return self.regions.at(offset)
+
+    def may_hold(self, place: Place) -> bool:
+        """True when some part of the file is in `place`."""
+        return place is self.place or place in self.regions.places
 
     @property
     def key_occurrences(self) -> list[KeyOccurrence]:
@@ -57,10 +79,18 @@ class FileContext:
 
                 occurrences, notes = scan_python(self.text, self.matcher)
                 self.notes.extend(notes)
+            elif self.kind is FileKind.SOURCE_MAP:
+                from .scanners.sourcemap import scan_source_map
+
+                occurrences, notes = scan_source_map(self.text, self.matcher, self.path)
+                self.notes.extend(notes)
             else:
+                from .scanners.script import with_joined
                 from .scanners.text import scan_text
 
-                occurrences = list(scan_text(self.text, self.matcher))
+                occurrences = with_joined(
+                    self.text, self.matcher, scan_text(self.text, self.matcher)
+                )
             self._occurrences = occurrences
         return self._occurrences
 
@@ -73,17 +103,28 @@ class FileContext:
 
     def snippet(self, start: int, end: int, shown: str) -> tuple[str, int]:
         """The line around [start, end) clipped to a window, with `shown` in place of the
-        matched text and every other key on it redacted; returns (snippet, caret column)."""
-        line_start, line_end = self.lines.line_bounds(start)
-        end = min(end, line_end)
-        left = max(line_start, start - SNIPPET_CONTEXT)
-        right = min(line_end, end + SNIPPET_CONTEXT)
-        before = self._redact_window(self.text[left:start])
-        after = self._redact_window(self.text[end:right])
-        prefix = "…" if left > line_start else ""
-        suffix = "…" if right < line_end else ""
-        text = f"{prefix}{before}{shown}{after}{suffix}".replace("\t", " ").rstrip("\r")
-        return text, len(prefix) + len(before)
+        matched text and every other key on it redacted; returns (snippet, caret column).
+
+        Looks only at the window, never at the whole line: cheap on a 50 MB bundle line."""
+        text = self.text
+        newline = text.find("\n", start, end)
+        if newline != -1:
+            end = newline
+        left = max(0, start - SNIPPET_CONTEXT)
+        newline = text.rfind("\n", left, start)
+        line_start = newline + 1 if newline != -1 else 0 if left == 0 else -1
+        left = max(left, line_start)
+        right = min(len(text), end + SNIPPET_CONTEXT)
+        newline = text.find("\n", end, right)
+        line_end = newline if newline != -1 else len(text) if right == len(text) else -1
+        if line_end != -1:
+            right = line_end
+        before = self._redact_window(text[left:start])
+        after = self._redact_window(text[end:right])
+        prefix = "…" if left != line_start else ""
+        suffix = "…" if right != line_end else ""
+        line = f"{prefix}{before}{shown}{after}".replace("\t", " ").rstrip("\r") + suffix
+        return line, len(prefix) + len(before)
 
     def _redact_window(self, text: str) -> str:
         if self.settings.show_secrets:
@@ -116,10 +157,14 @@ class FileContext:
         related: tuple[RelatedLocation, ...] = (),
         severity: Optional[Severity] = None,
     ) -> Finding:
-        """Build a Finding for `rule` at [start, end). A key is hashed, never stored."""
+        """Build a Finding for `rule` at [start, end). A key is hashed, never stored on the
+        Finding; with a `key_collector` (live check requested) a real key is also handed to
+        it, in memory, so that it can be checked once per run."""
         if key is not None:
             print_fp = fingerprint(key)
             shown = self.shown_key(key)
+            if self.key_collector is not None and not placeholder:
+                self.key_collector.add(key)
         else:
             print_fp = fingerprint(f"{rule.CODE}\0{self.path}\0{identity or ''}")
             shown = self.text[start:end]

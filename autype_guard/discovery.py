@@ -95,6 +95,21 @@ def glob_match(relpath: str, pattern: str) -> bool:
     return _glob_regex(pattern).fullmatch(relpath) is not None
 
 
+# Control characters would break one-line output formats and terminals.
+_CONTROL_ESCAPES = {c: f"\\x{c:02x}" for c in range(32)} | {
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+    0x7F: "\\x7f",
+}
+
+
+def printable_path(text: str) -> str:
+    """A path safe to print: undecodable bytes as \\xNN, control characters escaped."""
+    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return shown.translate(_CONTROL_ESCAPES)
+
+
 def relative_to_root(path: Path, root: Path) -> str:
     """The path relative to `root` with `/` separators, or the absolute path outside it."""
     try:
@@ -161,10 +176,45 @@ _BUNDLE_NAME = re.compile(
 )
 
 
+# Archives whose members are scanned; a member is labelled `archive!member`.
+ARCHIVE_SUFFIXES = (
+    ".zip",
+    ".whl",
+    ".egg",
+    ".jar",
+    ".war",
+    ".ear",
+    ".xpi",
+    ".crx",
+    ".vsix",
+    ".nupkg",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tar.xz",
+    ".txz",
+)
+
+
+def member_path(label: str) -> str:
+    """The innermost member path of an archive label (`a.zip!b.jar!c/d.js` -> `c/d.js`),
+    or the label itself when it names no archive member."""
+    i = label.rfind("!")
+    while i > 0:
+        if label[:i].lower().endswith(ARCHIVE_SUFFIXES):
+            return label[i + 1 :]
+        i = label.rfind("!", 0, i)
+    return label
+
+
 def classify(name: str, head: bytes = b"") -> FileKind:
-    """The kind of a file from its name and (optionally) its first bytes; never raises."""
-    lower = name.rsplit("/", 1)[-1].lower()
-    if lower.endswith(".gz"):
+    """The kind of a file from its name and (optionally) its first bytes; never raises.
+
+    A precompressed asset (`app.js.gz`, `app.js.br`) has the kind of the file inside it."""
+    lower = member_path(name).rsplit("/", 1)[-1].lower()
+    if lower.endswith((".gz", ".br")) and not lower.endswith((".tar.gz", ".tgz")):
         lower = lower[:-3]
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
         return FileKind.ENV
@@ -230,12 +280,20 @@ class Walker:
 
     def display(self, path: Path) -> str:
         try:
-            return PurePosixPath(Path(os.path.abspath(path)).relative_to(self.cwd)).as_posix()
+            shown = PurePosixPath(Path(os.path.abspath(path)).relative_to(self.cwd)).as_posix()
         except ValueError:
-            return path.as_posix()
+            shown = path.as_posix()
+        return printable_path(shown)
 
     def _visible(self, directory: Path) -> Optional[frozenset[str]]:
-        return _git_visible_files(str(directory)) if self.respect_gitignore else None
+        if not self.respect_gitignore:
+            return None
+        if shutil.which("git") is None:
+            note = "git not found: files ignored by git are scanned too"
+            if note not in self.stats.notes:
+                self.stats.notes.append(note)
+            return None
+        return _git_visible_files(str(directory))
 
     def walk(self, paths: Iterable[Path]) -> Iterator[Union[Candidate, Skip]]:
         """Yield a Candidate per file to scan and a Skip per path that could not be."""

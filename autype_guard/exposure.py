@@ -1,29 +1,71 @@
-"""Where a file's content ends up: server, browser, config or docs.
+"""Where a file's content ends up: server, browser, config or docs, per file and per region.
 
 The place decides which AG1xx rule a key literal falls under and how severe it is.
-Autype keys must never reach a browser, so the browser rules lean towards "browser" for
-JS/TS: a script is client code unless something clearly marks it as server-side.
+Autype keys must never reach a browser, so the rules lean towards "browser" for JS/TS:
+a script is client code unless something clearly marks it as server-side.
+
+## Per file (`place_of`)
 
 Browser-shipped:
-- built output: minified or content-hashed bundles, source maps, and web files (JS/TS, HTML,
-  CSS, maps, their `.gz`) under a `browser-paths` glob (`dist/`, `build/`, `out/`,
-  `.next/static/`, `public/`, `static/`, `assets/`, `wwwroot/` by default);
+- built output: minified or content-hashed bundles (`*.min.js`, `main.3f2a9c.js`), source
+  maps, and web files (JS/TS, HTML, CSS, maps, and their `.gz`/`.br`) under a `browser-paths`
+  glob (`dist/`, `build/`, `out/`, `.next/static/`, `public/`, `static/`, `assets/`,
+  `wwwroot/`, ... by default). A script there is server code only when its content says so
+  (`"use server"`, `import 'server-only'`, or it imports a server framework such as express).
 - client JS/TS: any script not marked as server-side (see `is_server_script`), and every
   `"use client"` file;
+- stylesheets (`.css .scss .sass .less .styl`) wherever they sit;
 - single-file components and templates: `.vue .svelte .astro`, HTML, Jinja/Django,
-  Nunjucks, Handlebars, Mustache, EJS, ERB, Liquid, Twig, Go templates, Blade, PHP views.
+  Nunjucks, Handlebars, Mustache, EJS, ERB, Liquid, Twig, Go templates, Blade, JSP, and the
+  HTML parts of PHP files (see "Per region").
 
 Server-side: Python, Go, Ruby, Java, PHP code and other languages (a `.py` under
-`build/lib/` or a `.php` under Laravel's `public/` stays server code), and scripts marked as
-server-side. Config and env files are "config"; Markdown, text and notebooks are "docs".
+`build/lib/` or a `.php` under Laravel's `public/` stays server code), scripts marked as
+server-side, and server build output even under a browser path: `.next/server/`,
+`.output/server/`, `.svelte-kit/output/server/`, `.nuxt/dist/server/`,
+`.vercel/output/functions/`, `.netlify/functions*/`, `dist|build|out/server/`.
+
+A template for a non-web file takes the place of the file it renders: `nginx.conf.j2` and
+`.env.erb` are config, `settings.py.j2` is server code, `index.html.erb` is browser.
+Config and env files are "config"; Markdown, text and notebooks are "docs".
+
+Inside an archive (`app.zip!static/js/app.js`) the member's own path decides.
+
+## Per region (`regions_of`)
+
+Some files mix code that runs on the server with text that is sent to the browser. A key
+literal in a server-side region is AG101 (hardcoded), not AG102:
+- Astro: the frontmatter between the leading `---` fences runs on the server; the template
+  and its `<script>` and `<style>` blocks reach the browser.
+- PHP (`.php`, `.phtml`): code inside `<?php ... ?>` (or to the end of the file) is server
+  code; the text outside the tags is the page, and so are `<?= ... ?>` and `echo`/`print`
+  statements, which echo into it. Blade templates work the same way, with `@php ... @endphp`
+  and `{{-- --}}` comments on the server side.
+- ERB, EJS and JSP: `<% ... %>` scriptlets and `<%# %>` / `<%-- --%>` comments are server-side;
+  `<%= %>` (and EJS `<%- %>`) echo into the page.
+- Jinja, Django, Nunjucks, Twig, Liquid (and any HTML using their tags): `{% ... %}` tags,
+  `{% comment %}` blocks and `{# #}` comments are server-side; `{{ ... }}` is output.
+- Handlebars and Mustache: `{{! }}` and `{{!-- --}}` comments are server-side.
+- Go templates: comments `{{/* */}}`, control actions (`if`, `range`, `with`, `define`,
+  `template`, `block`, `end`, ...) and variable assignments are server-side; other actions
+  print into the page.
+- Framework configs (`next.config.*`, `vite.config.*`, `nuxt.config.*`, `astro.config.*`,
+  `svelte.config.*`, `webpack.config.*`) run in Node, but the values in their `env: {}` and
+  `publicRuntimeConfig: {}` (Next.js), `define: {}` (Vite), `public: {}` (Nuxt
+  `runtimeConfig.public`) and `new DefinePlugin({})` (webpack) blocks are inlined into the
+  browser bundle.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Callable, Optional, Union
 
 from .config import Config
-from .discovery import glob_match
+from .discovery import classify, glob_match, member_path
 from .model import FileKind, Place
 
 # Web file suffixes that count as shipped when they sit under a browser path.
@@ -46,10 +88,25 @@ _SERVER_MARKER = re.compile(
     r"""^\s*(?:["']use server["']|import\s+["']server-only["'])""", re.MULTILINE
 )
 _CLIENT_MARKER = re.compile(r"""^\s*["']use client["']""", re.MULTILINE)
-# Node entry points: importing the file system, an HTTP server or a server framework.
+# Imports of a server framework: enough to call a built file server code even under `dist/`.
+_SERVER_FRAMEWORK_IMPORT = re.compile(
+    r"""(?:from\s+|require\(\s*|import\s+)["'](?:express|fastify|koa|@nestjs/[a-z-]+|"""
+    r"""@hapi/hapi|hono/node-server|next/server|next/headers)["']"""
+)
+# Node entry points: importing the file system, an HTTP server, a server framework, a
+# database driver or dotenv; `node:` builtins; Deno and Bun servers; Nuxt/h3 handlers.
 _NODE_SERVER_IMPORT = re.compile(
-    r"""(?:from\s+|require\(\s*|import\s+)["'](?:node:)?(?:fs|fs/promises|http|https|net|"""
-    r"""child_process|express|fastify|koa|@nestjs/[a-z-]+|@hapi/hapi|hono/node-server)["']"""
+    r"""(?:from\s+|require\(\s*|import\s+)["'](?:node:[a-z_/]+|fs|fs/promises|http|https|"""
+    r"""http2|net|tls|os|child_process|worker_threads|cluster|express|fastify|koa|"""
+    r"""@nestjs/[a-z-]+|@hapi/hapi|hono/node-server|next/server|next/headers|dotenv|"""
+    r"""dotenv/config|@prisma/client|firebase-admin|mongoose|pg|mysql2|ioredis)["']"""
+    r"""|\bDeno\.(?:serve|env)\b|\bBun\.serve\b|\bdefineEventHandler\("""
+    # HTTP handlers: route-handler exports (Next.js, SvelteKit, Astro), serverless
+    # `handler` exports, and Express-style `(req, res)` callbacks.
+    r"""|\bexport\s+(?:async\s+)?function\s+(?:GET|POST|PUT|PATCH|DELETE)\b"""
+    r"""|\bexport\s+const\s+(?:GET|POST|PUT|PATCH|DELETE)\s*[:=]"""
+    r"""|\bexports\.handler\s*=|\bexport\s+(?:const|(?:async\s+)?function)\s+handler\b"""
+    r"""|\(\s*req\s*(?::\s*[\w.]+\s*)?,\s*res\s*(?::\s*[\w.]+\s*)?(?:,\s*next\b[^)]*)?\)"""
 )
 # Path shapes of server-side scripts in the common frameworks and serverless platforms.
 _SERVER_PATH = re.compile(
@@ -64,12 +121,40 @@ _SERVER_PATH = re.compile(
     r"""|supabase/functions/|netlify/functions/|functions/src/"""
     r"""|middleware\.[jt]s$"""
     r"""|scripts/|bin/|migrations/|seeds?/"""
-    r"""|[^/]*\.config\.[cm]?[jt]s$|[^/]*rc\.[cm]?js$"""  # build-time config runs in Node
+    # Build-time config runs in Node (not Angular's src/app/app.config.ts: client providers).
+    r"""|(?<!src/app/)[^/]*\.config(?:\.[a-z]+)?\.[cm]?[jt]s$|[^/]*rc\.[cm]?js$"""
     r"""|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?$|__tests__/|tests?/|e2e/|cypress/"""
     r""")"""
 )
-# `api/` at a project root (Vercel functions): the first or second path segment.
-_ROOT_API = re.compile(r"^(?:[^/]+/)?api/")
+# `api/` (Vercel) or `functions/` (Cloudflare Pages, Firebase) at a project root: the first
+# path segment, or the second when the first names a project rather than a source folder
+# (`src/api/` is a client-side API module).
+_ROOT_API = re.compile(
+    r"^(?:(?!(?:src|lib|app|components|utils|services|hooks|store|client)/)[^/]+/)?"
+    r"(?:api|functions)/"
+)
+# Server build output that may sit under a browser path (SSR bundles, serverless functions).
+_SERVER_BUILD = re.compile(
+    r"(?:^|/)(?:\.next/server|\.output/server|\.svelte-kit/output/server|\.nuxt/dist/server"
+    r"|\.vercel/output/functions|\.netlify/functions(?:-internal|-serve)?"
+    r"|(?:dist|build|out)/server)/"
+)
+# Template suffixes that may wrap a non-web file: `nginx.conf.j2`, `.env.erb`.
+_TEMPLATE_SUFFIXES = (
+    ".j2",
+    ".jinja2",
+    ".jinja",
+    ".erb",
+    ".tmpl",
+    ".tpl",
+    ".gotmpl",
+    ".njk",
+    ".mustache",
+    ".hbs",
+    ".ejs",
+    ".liquid",
+    ".twig",
+)
 _BUNDLE_KINDS = (FileKind.BUNDLE, FileKind.SOURCE_MAP)
 
 
@@ -80,40 +165,404 @@ def is_server_script(path: str, text: str) -> bool:
         return False
     if _SERVER_MARKER.search(head):
         return True
-    lower = path.lower()
+    lower = member_path(path).lower()
     if _SERVER_PATH.search(lower) or _ROOT_API.match(lower):
         return True
     return _NODE_SERVER_IMPORT.search(text[:65536]) is not None
 
 
+def _is_server_build_output(text: str) -> bool:
+    """A script under a browser path is server code only when its content says so."""
+    head = text[:4096]
+    if _CLIENT_MARKER.search(head):
+        return False
+    if _SERVER_MARKER.search(head):
+        return True
+    return _SERVER_FRAMEWORK_IMPORT.search(text[:65536]) is not None
+
+
 def is_browser_path(path: str, config: Config) -> bool:
     """True when `path` sits under one of the configured browser-shipped globs."""
-    lower = path.lower()
-    if lower.endswith(".gz"):
-        lower = lower[:-3]
-    if not lower.endswith(_WEB_SUFFIXES):
+    path = member_path(path)
+    if not _strip_compression(path.lower()).endswith(_WEB_SUFFIXES):
         return False
     return any(glob_match(path, pattern) for pattern in config.browser_paths)
 
 
+def is_server_build_path(path: str) -> bool:
+    """True for server-side build output (SSR bundles, serverless functions)."""
+    return _SERVER_BUILD.search(member_path(path).lower()) is not None
+
+
+def _rendered_kind(path: str) -> Optional[tuple[str, FileKind]]:
+    """For a template of a non-web file (`nginx.conf.j2`), the rendered path and its kind."""
+    lower = member_path(path).lower()
+    for suffix in _TEMPLATE_SUFFIXES:
+        if lower.endswith(suffix):
+            inner = path[: -len(suffix)]
+            kind = classify(inner)
+            if kind in (FileKind.MARKUP, FileKind.TEXT, FileKind.BINARY):
+                return None
+            return inner, kind
+    return None
+
+
 def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
     """The place of a file from its display path, kind and text; never raises."""
-    if kind in _BUNDLE_KINDS:
-        return Place.BROWSER
-    if kind is FileKind.MARKUP:
-        return Place.BROWSER
-    if kind is FileKind.SCRIPT:
-        if is_browser_path(path, config):
-            return Place.BROWSER
-        return Place.SERVER if is_server_script(path, text) else Place.BROWSER
     if kind in (FileKind.CONFIG, FileKind.ENV):
         return Place.CONFIG
     if kind in (FileKind.DOCS, FileKind.NOTEBOOK):
         return Place.DOCS
-    if (
-        kind is FileKind.SOURCE
-        and is_browser_path(path, config)
-        and path.lower().endswith((".css", ".css.gz"))
+    if is_server_build_path(path):
+        return Place.SERVER
+    if kind is FileKind.MARKUP:
+        rendered = _rendered_kind(path)
+        if rendered is not None:
+            return place_of(rendered[0], rendered[1], text, config)
+        return Place.BROWSER
+    if kind in _BUNDLE_KINDS:
+        return Place.BROWSER
+    if kind is FileKind.SCRIPT:
+        if is_browser_path(path, config):
+            return Place.SERVER if _is_server_build_output(text) else Place.BROWSER
+        return Place.SERVER if is_server_script(path, text) else Place.BROWSER
+    if kind is FileKind.SOURCE and _strip_compression(member_path(path).lower()).endswith(
+        _STYLESHEETS
     ):
         return Place.BROWSER
     return Place.SERVER
+
+
+# Stylesheets only ever run in a browser, wherever they sit (Sass and Less compile to CSS).
+_STYLESHEETS = (".css", ".scss", ".sass", ".less", ".styl")
+
+
+def _strip_compression(lower: str) -> str:
+    for suffix in (".gz", ".br"):
+        if lower.endswith(suffix):
+            return lower[: -len(suffix)]
+    return lower
+
+
+# --- regions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Region:
+    """Character offsets [start, end) of a file whose place differs from the file's."""
+
+    start: int
+    end: int
+    place: Place
+
+
+class Regions:
+    """The places inside one file: `at(offset)` answers in O(log n)."""
+
+    def __init__(self, default: Place, regions: Sequence[Region] = ()) -> None:
+        self.default = default
+        self.regions = tuple(r for r in sorted(regions, key=lambda r: r.start) if r.end > r.start)
+        self._starts = [r.start for r in self.regions]
+
+    def at(self, offset: int) -> Place:
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i >= 0 and offset < self.regions[i].end:
+            return self.regions[i].place
+        return self.default
+
+    @property
+    def places(self) -> frozenset[Place]:
+        return frozenset({self.default, *(r.place for r in self.regions)})
+
+
+def regions_of(path: str, kind: FileKind, text: str, place: Place) -> Regions:
+    """Where parts of a file have another place than `place` (see the module docs).
+
+    Only files that mix server code with page output have regions; never raises.
+    """
+    lower = _strip_compression(member_path(path).lower())
+    if place is Place.BROWSER and kind is FileKind.MARKUP:
+        return Regions(place, _template_regions(lower, text))
+    if place is Place.SERVER and lower.endswith((".php", ".phtml")):
+        return Regions(place, [r for r in _php_regions(text) if r.place is Place.BROWSER])
+    if place is Place.SERVER and _FRAMEWORK_CONFIG.search(lower):
+        return Regions(place, _inlined_blocks(text))
+    return Regions(place)
+
+
+# Framework configs run in Node, but some of their blocks are inlined into the bundle.
+_FRAMEWORK_CONFIG = re.compile(
+    r"(?:^|/)(?:next|vite|nuxt|astro|svelte|webpack)\.config(?:\.[a-z]+)?\.[cm]?[jt]s$"
+)
+# `env: {` and `publicRuntimeConfig: {` (Next.js), `define: {` (Vite), `public: {` (Nuxt
+# runtimeConfig.public), `new DefinePlugin({` (webpack).
+_INLINED_BLOCK = re.compile(
+    r"\b(?:(?:env|define|public|publicRuntimeConfig)\s*:|DefinePlugin\s*\()\s*\{"
+)
+# Inside a block: strings and comments are skipped whole, braces are counted.
+_BLOCK_TOKEN = re.compile(
+    r"""'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?|`(?:[^`\\]|\\.)*`?"""
+    r"""|/\*.*?(?:\*/|\Z)|//[^\n]*|[{}]|[^'"`/{}]+|/""",
+    re.DOTALL,
+)
+
+
+def _inlined_blocks(text: str) -> list[Region]:
+    """The `env`/`define`/`public` blocks of a framework config: their values reach the
+    browser bundle, so a key literal in them is browser-shipped."""
+    out: list[Region] = []
+    pos = 0
+    while True:
+        m = _INLINED_BLOCK.search(text, pos)
+        if m is None:
+            return out
+        depth = 1
+        i = m.end()
+        while i < len(text) and depth:
+            t = _BLOCK_TOKEN.match(text, i)
+            assert t is not None  # the last alternatives match any character
+            token = t.group()
+            depth += 1 if token == "{" else -1 if token == "}" else 0
+            i = t.end()
+        out.append(Region(m.start(), i, Place.BROWSER))
+        pos = i
+
+
+def _template_regions(lower: str, text: str) -> list[Region]:
+    """Server-side regions inside a template whose default place is the browser."""
+    if lower.endswith(".astro"):
+        return _astro_regions(text)
+    if lower.endswith(".blade.php"):
+        return [r for r in _blade_regions(text) if r.place is Place.SERVER]
+    if lower.endswith((".erb", ".rhtml")):
+        return _scan_tags(text, _ERB_OPEN, _erb_tag)
+    if lower.endswith(".ejs"):
+        return _scan_tags(text, _ERB_OPEN, _ejs_tag)
+    if lower.endswith((".jsp", ".jspx", ".jspf")):
+        return _scan_tags(text, _ERB_OPEN, _jsp_tag)
+    if lower.endswith((".tmpl", ".gohtml", ".gotmpl")):
+        return _scan_tags(text, _GO_OPEN, _go_tag)
+    if lower.endswith((".hbs", ".handlebars", ".mustache")):
+        return _scan_tags(text, _HBS_COMMENT_OPEN, _hbs_tag)
+    if lower.endswith(_JINJA_SUFFIXES) and ("{%" in text or "{#" in text):
+        return _scan_tags(text, _JINJA_OPEN, _jinja_tag)
+    return []
+
+
+# Files that may use Jinja-family tags. Not `.svelte`: its `{#if}` blocks are page output.
+_JINJA_SUFFIXES = (
+    ".html",
+    ".htm",
+    ".xhtml",
+    ".djhtml",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".njk",
+    ".nunjucks",
+    ".twig",
+    ".liquid",
+)
+
+
+# Astro frontmatter: a `---` fence on the first line, closed by the next `---` line.
+_ASTRO_FENCE_OPEN = re.compile(r"\A(?:\ufeff)?\s*---[ \t]*\r?\n")
+_ASTRO_FENCE_CLOSE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+
+
+def _astro_regions(text: str) -> list[Region]:
+    m = _ASTRO_FENCE_OPEN.match(text)
+    if m is None:
+        return []
+    close = _ASTRO_FENCE_CLOSE.search(text, m.end())
+    end = len(text) if close is None else close.end()
+    return [Region(0, end, Place.SERVER)]
+
+
+_Closer = Union[str, "re.Pattern[str]"]
+_TagRule = Callable[["re.Match[str]"], Optional[tuple[_Closer, Place]]]
+
+
+def _scan_tags(text: str, opener: re.Pattern[str], rule: _TagRule) -> list[Region]:
+    """Regions of tags found by `opener`, each closed by what `rule` says; linear."""
+    out: list[Region] = []
+    pos = 0
+    while True:
+        m = opener.search(text, pos)
+        if m is None:
+            return out
+        spec = rule(m)
+        if spec is None:
+            pos = m.end()
+            continue
+        closer, place = spec
+        if isinstance(closer, str):
+            found = text.find(closer, m.end())
+            end = len(text) if found == -1 else found + len(closer)
+        else:
+            close = closer.search(text, m.end())
+            end = len(text) if close is None else close.end()
+        out.append(Region(m.start(), end, place))
+        pos = end
+
+
+# ERB, EJS and JSP tags: `<%`, then the character that says what kind of tag it is.
+_ERB_OPEN = re.compile(r"<%(--|[=#%_!@-]=?)?")
+
+
+def _erb_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
+    flavour = m.group(1) or ""
+    if flavour == "%":  # `<%%` is a literal `<%`
+        return None
+    return "%>", Place.BROWSER if flavour.startswith("=") else Place.SERVER
+
+
+def _ejs_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
+    flavour = m.group(1) or ""
+    if flavour == "%":
+        return None
+    # NOTE: in EJS `<%-` prints unescaped output; in ERB it is a whitespace-trimming scriptlet.
+    return "%>", Place.BROWSER if flavour[:1] in ("=", "-") and flavour != "--" else Place.SERVER
+
+
+def _jsp_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
+    flavour = m.group(1) or ""
+    if flavour == "--":
+        return "--%>", Place.SERVER
+    return "%>", Place.BROWSER if flavour.startswith("=") else Place.SERVER
+
+
+# Jinja-family tags: a comment block, a statement tag or a comment.
+_JINJA_OPEN = re.compile(r"\{%-?\s*comment\b[^%]{0,200}%\}|\{%|\{#")
+_JINJA_ENDCOMMENT = re.compile(r"\{%-?\s*endcomment\s*-?%\}")
+
+
+def _jinja_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
+    token = m.group()
+    if token == "{%":
+        return "%}", Place.SERVER
+    if token == "{#":
+        return "#}", Place.SERVER
+    return _JINJA_ENDCOMMENT, Place.SERVER
+
+
+# Go template actions, with optional whitespace trimming: `{{- /* comment */ -}}`.
+_GO_OPEN = re.compile(r"\{\{-?\s*")
+# Actions that control rendering or assign a variable rather than print a value.
+_GO_SILENT = re.compile(
+    r"(?:/\*|(?:if|else|range|with|define|template|block|end|break|continue)\b"
+    r"|\$[A-Za-z0-9_]*\s*:?=)"
+)
+
+
+def _go_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
+    text = m.string
+    if _GO_SILENT.match(text, m.end()):
+        return "}}", Place.SERVER
+    return "}}", Place.BROWSER
+
+
+_HBS_COMMENT_OPEN = re.compile(r"\{\{!(--)?")
+
+
+def _hbs_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
+    return ("--}}" if m.group(1) else "}}"), Place.SERVER
+
+
+# --- PHP ---------------------------------------------------------------------------------
+
+# `<?php`, `<?=` and the short `<?` open tag (but not `<?xml`).
+_PHP_OPEN = re.compile(r"<\?(?:php\b|=|(?![A-Za-z]))", re.IGNORECASE)
+# One token of PHP code. Every alternative consumes at least one character and unterminated
+# strings or comments run to the end, so scanning is linear and never fails.
+_PHP_TOKEN = re.compile(
+    r"""'(?:[^'\\]|\\.)*'?"""  # single-quoted string
+    r"""|"(?:[^"\\]|\\.)*"?"""  # double-quoted string
+    r"""|/\*.*?(?:\*/|\Z)"""  # block comment
+    r"""|(?://|\#(?!\[))(?:[^\n?]|\?(?!>))*"""  # line comment: ends at a newline or `?>`
+    r"""|\?>"""  # back to the page
+    r"""|;"""
+    r"""|[A-Za-z_][A-Za-z0-9_]*"""  # a word: echo/print start page output
+    r"""|[^'"/#?;A-Za-z_]+|.""",
+    re.DOTALL,
+)
+_PHP_ECHO_WORDS = frozenset({"echo", "print", "printf", "vprintf", "print_r", "var_dump"})
+
+
+def _php_regions(text: str) -> list[Region]:
+    """A partition of a PHP file into page output (browser) and PHP code (server)."""
+    out: list[Region] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _PHP_OPEN.search(text, pos)
+        if m is None:
+            out.append(Region(pos, n, Place.BROWSER))
+            break
+        out.append(Region(pos, m.start(), Place.BROWSER))
+        echo_tag = m.group() == "<?="
+        code_place = Place.BROWSER if echo_tag else Place.SERVER
+        start = m.start()
+        echo_start = -1
+        i = m.end()
+        end = n
+        while i < n:
+            t = _PHP_TOKEN.match(text, i)
+            assert t is not None  # the last alternative matches any character
+            token = t.group()
+            if token == "?>":
+                end = t.end()
+                break
+            if not echo_tag:
+                if echo_start < 0 and token.lower() in _PHP_ECHO_WORDS:
+                    out.append(Region(start, t.start(), code_place))
+                    echo_start = t.start()
+                elif echo_start >= 0 and token == ";":
+                    out.append(Region(echo_start, t.end(), Place.BROWSER))
+                    echo_start = -1
+                    start = t.end()
+            i = t.end()
+        if echo_start >= 0:
+            out.append(Region(echo_start, end, Place.BROWSER))
+        else:
+            out.append(Region(start, end, code_place))
+        pos = end
+    return out
+
+
+# Blade: `@php ... @endphp` blocks and `{{-- --}}` comments run on the server.
+_BLADE_OPEN = re.compile(r"\{\{--|@php\b(?!\s*\()")
+_BLADE_ENDPHP = re.compile(r"@endphp\b")
+
+
+def _blade_regions(text: str) -> list[Region]:
+    out = [r for r in _php_regions(text) if r.place is Place.SERVER]
+
+    def rule(m: re.Match[str]) -> tuple[_Closer, Place]:
+        return ("--}}" if m.group() == "{{--" else _BLADE_ENDPHP), Place.SERVER
+
+    out.extend(_scan_tags(text, _BLADE_OPEN, rule))
+    return _merge(out)
+
+
+def _merge(regions: list[Region]) -> list[Region]:
+    """Sorted, non-overlapping regions (overlaps keep the earlier region's place)."""
+    out: list[Region] = []
+    for r in sorted(regions, key=lambda r: (r.start, -r.end)):
+        if out and r.start < out[-1].end:
+            if r.end > out[-1].end:
+                out.append(Region(out[-1].end, r.end, r.place))
+            continue
+        out.append(r)
+    return out
+
+
+__all__ = [
+    "Region",
+    "Regions",
+    "is_browser_path",
+    "is_server_build_path",
+    "is_server_script",
+    "place_of",
+    "regions_of",
+]

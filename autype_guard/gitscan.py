@@ -38,6 +38,7 @@ from .discovery import Candidate, _glob_regex, classify
 from .model import FileResult, Finding, GitSource
 from .progress import ProgressCallback
 from .textio import looks_binary
+from .unpack import packing_of
 
 _ZERO_OID = re.compile(r"0+")
 # Object ids requested per write to `git cat-file`: big enough to keep it busy, small
@@ -224,8 +225,12 @@ def _need_work_tree(repo: Repository, what: str) -> None:
 # --- which paths count ---------------------------------------------------------------------
 
 
-class _PathFilter:
-    """Config excludes for repository paths, one combined regex, answers cached per path."""
+class _Paths:
+    """Repository paths (relative to the root, `/`-separated) as config and reports see them.
+
+    Config excludes are one combined regex, answers cached per path. Findings name a path
+    relative to the current directory, like a work-tree scan does (the reporters resolve
+    paths from there), so run from the root they carry the path in the repository."""
 
     def __init__(self, repo: Repository, config: Config) -> None:
         self.config = config
@@ -233,6 +238,10 @@ class _PathFilter:
         self._regex = re.compile(pattern) if pattern else None
         self._cache: dict[str, bool] = {}
         root = Path(os.path.realpath(repo.root))
+        cwd = os.path.realpath(os.getcwd())
+        self._root = str(root)
+        self._cwd = None if repo.bare or cwd == self._root else cwd
+        self._shown: dict[str, str] = {}
         try:
             prefix = PurePosixPath(Path(os.path.realpath(config.root)).relative_to(root)).as_posix()
         except ValueError:
@@ -251,6 +260,17 @@ class _PathFilter:
             hit = self._regex is not None and self._regex.fullmatch(self.relpath(path)) is not None
             self._cache[path] = hit
         return hit
+
+    def display(self, path: str) -> str:
+        """How findings name `path`: relative to the current directory."""
+        if self._cwd is None:
+            return path
+        shown = self._shown.get(path)
+        if shown is None:
+            full = os.path.join(self._root, *path.split("/"))
+            shown = PurePosixPath(Path(os.path.relpath(full, self._cwd))).as_posix()
+            self._shown[path] = shown
+        return shown
 
 
 def _is_file_mode(mode: str) -> bool:
@@ -492,7 +512,7 @@ def scan_staged(
         "--",
         *specs,
     )
-    paths = _PathFilter(repo, config)
+    paths = _Paths(repo, config)
     blobs = []
     for mode, oid, path in _raw_records(out):
         if not _is_file_mode(mode):
@@ -514,22 +534,23 @@ def _oid(blob: _Blob) -> str:
 
 
 def _scan_blob(
-    blob: _Blob, data: Optional[bytes], paths: _PathFilter, config: Config, options: ScanOptions
+    blob: _Blob, data: Optional[bytes], paths: _Paths, config: Config, options: ScanOptions
 ) -> FileResult:
     """Scan one blob as the file at its path; never raises."""
+    display = paths.display(blob.path)
     if data is None:
         where = f" (commit {blob.commit[:12]})" if blob.commit else ""
         return FileResult(
-            blob.path,
-            classify(blob.path),
+            display,
+            classify(display),
             error=f"object {blob.oid[:12]}{where} is missing from the repository",
         )
     try:
-        return scan_bytes(data, blob.path, config, options, relpath=paths.relpath(blob.path))
+        return scan_bytes(data, display, config, options, relpath=paths.relpath(blob.path))
     except Exception as exc:
         return FileResult(
-            blob.path,
-            classify(blob.path),
+            display,
+            classify(display),
             error=f"internal error while scanning: {type(exc).__name__}: {exc}",
         )
 
@@ -571,7 +592,7 @@ def scan_changed(
     if options.respect_gitignore:
         untracked_args.append("--exclude-standard")
     _, untracked = _run(repo.root, *untracked_args, "--", *specs)
-    paths = _PathFilter(repo, config)
+    paths = _Paths(repo, config)
     candidates = []
     for path in sorted(set(_nul_paths(changed)) | set(_nul_paths(untracked))):
         if paths.excluded(path):
@@ -581,7 +602,7 @@ def scan_changed(
         if full.is_symlink():
             report.stats.symlinks += 1
         elif full.is_file():
-            candidates.append(Candidate(full, path))
+            candidates.append(Candidate(full, paths.display(path)))
     total = sum(_size(c.path) for c in candidates) if progress else 0
     done = 0
     for candidate in candidates:
@@ -630,9 +651,7 @@ def _log_tokens(stream: IO[bytes]) -> Iterator[bytes]:
         yield rest
 
 
-def _history_requests(
-    log: IO[bytes], paths: _PathFilter, walk: _Walk
-) -> Iterator[Union[_Blob, _Sync]]:
+def _history_requests(log: IO[bytes], paths: _Paths, walk: _Walk) -> Iterator[Union[_Blob, _Sync]]:
     """The blobs to scan, in the order their commits were made (oldest first): each distinct
     blob once at the path where it first appeared; then, after a SYNC, the same blobs again at
     any other path they appeared at, but only those that passed the prefilter."""
@@ -726,7 +745,7 @@ def scan_history(
         "--",
         *specs,
     ]
-    paths = _PathFilter(repo, config)
+    paths = _Paths(repo, config)
     walk = _Walk()
     with tempfile.TemporaryFile() as log_err:
         try:
@@ -764,7 +783,7 @@ def _collect_history(
     stream: BlobStream[_Blob],
     report: ScanReport,
     walk: _Walk,
-    paths: _PathFilter,
+    paths: _Paths,
     config: Config,
     options: ScanOptions,
     progress: Optional[ProgressCallback],
@@ -778,13 +797,16 @@ def _collect_history(
         nbytes += len(data) if data else 0
         if progress is not None:
             progress(done, nbytes, walk.total, None)
-        if data is not None:
+        # The cheap checks of scan_bytes, without building a FileResult for the many blobs
+        # that fail them. Compressed and archived blobs always go to scan_bytes.
+        if data is not None and packing_of(blob.path, data) is None:
             if looks_binary(data):
                 report.binary_uncounted += 1
                 continue
             if not may_have_findings(data, config):
                 report.clean_uncounted += 1
                 continue
+        if data is not None:
             walk.with_markers.add(blob.oid)
         result = _scan_blob(blob, data, paths, config, options)
         history = (("commit", blob.commit), ("author_date", blob.date))

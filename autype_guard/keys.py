@@ -26,9 +26,13 @@ ROTATE_HINT = "rotate it in the Autype dashboard (Settings -> API Keys)"
 
 # Bytes that must appear in a file for it to possibly hold a key in any spelling the
 # scanner decodes: plain, URL-encoded, JSON/JS escapes and the three base64 alignments
-# of "ak_". Used as a cheap prefilter before decoding a file.
+# of "ak_", and "ak" closing a literal (`['ak', '...'].join('_')`). Used as a cheap
+# prefilter before decoding a file.
 PREFILTER_MARKERS: tuple[bytes, ...] = (
     b"ak_",
+    b"ak'",
+    b'ak"',
+    b"ak`",
     b"ak%5",
     b"\\u00",
     b"\\x",

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
+# Finding.properties keys set by the opt-in live check (`scan --verify`).
+VERIFICATION = "verification"  # "live", "revoked" or "unknown"
+VERIFICATION_DETAIL = "verification_detail"  # a short reason such as "HTTP 200"; never the key
+
 
 class Severity(str, Enum):
     """How bad a finding is; ordered from least to most severe."""
@@ -63,6 +67,7 @@ class FileKind(str, Enum):
     NOTEBOOK = "notebook"  # Jupyter .ipynb
     TEXT = "text"  # text of unknown kind
     BINARY = "binary"
+    ARCHIVE = "archive"  # zip/jar/wheel/tarball: its members are scanned as files
 
 
 class Place(str, Enum):
@@ -166,6 +171,26 @@ class Finding:
         return (self.code, self.path, self.fingerprint)
 
 
+@dataclass(frozen=True)
+class UnusedSuppression:
+    """An inline `autype-guard: ignore` comment that suppressed nothing on its line."""
+
+    line: int
+    column: int
+    codes: tuple[str, ...] = ()  # the codes that matched nothing; () for a blanket ignore
+    unknown: tuple[str, ...] = ()  # listed codes that name no rule at all
+
+    @property
+    def message(self) -> str:
+        if self.unknown:
+            names = ", ".join(self.unknown)
+            return f"suppression comment names unknown rule code {names}: it matches nothing"
+        if self.codes:
+            names = ", ".join(self.codes)
+            return f"unused suppression comment: no {names} finding on this line"
+        return "unused suppression comment: no finding on this line"
+
+
 @dataclass
 class FileResult:
     """Everything learned about one file; `error` set means it could not be scanned."""
@@ -178,6 +203,8 @@ class FileResult:
     skipped: Optional[str] = None  # why the file was skipped by design (binary, ...)
     size: int = 0
     suppressed: int = 0
+    baselined: int = 0  # findings dropped because the baseline accepts them
+    unused_suppressions: list[UnusedSuppression] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ committed stays in git history after it is removed.
 
 from __future__ import annotations
 
+import re
+
 from .keys import DOCS_PLACEHOLDER, ROTATE_HINT
 from .model import FileKind
 
@@ -30,7 +32,25 @@ _LOOKUP_BY_SUFFIX: dict[str, str] = {
     ".exs": 'System.fetch_env!("{name}")',
     ".dart": "Platform.environment['{name}']",
     ".pl": "$ENV{{{name}}}",
+    # Server-side parts of templates (Astro frontmatter, ERB/EJS/JSP scriptlets).
+    ".erb": 'ENV.fetch("{name}")',
+    ".astro": "import.meta.env.{name}",
+    ".ejs": "process.env.{name}",
+    ".jsp": 'System.getenv("{name}")',
 }
+
+
+def is_github_workflow(path: str) -> bool:
+    """True for a GitHub Actions workflow file (`.github/workflows/*.yml`), where
+    `${{ secrets.NAME }}` is available."""
+    lower = path.lower()
+    return "/.github/workflows/" in f"/{lower}" and lower.endswith((".yml", ".yaml"))
+
+
+def is_compose_file(path: str) -> bool:
+    """True for a docker-compose file (`docker-compose*.yml`, `compose.yaml`, ...)."""
+    base = path.lower().rsplit("/", 1)[-1]
+    return base.startswith(("docker-compose", "compose.")) and base.endswith((".yml", ".yaml"))
 
 
 def env_lookup(path: str, kind: FileKind, name: str) -> str:
@@ -41,11 +61,11 @@ def env_lookup(path: str, kind: FileKind, name: str) -> str:
         return f'os.environ["{name}"]'
     if kind is FileKind.SCRIPT:
         return f"process.env.{name}"
-    if "/.github/workflows/" in f"/{lower}" or base == "action.yml":
+    if is_github_workflow(path) or base == "action.yml":
         return f"${{{{ secrets.{name} }}}}"
     if base == ".gitlab-ci.yml":
         return f"a masked CI/CD variable {name}, used as ${name}"
-    if base.startswith(("docker-compose", "compose.")):
+    if is_compose_file(path):
         return f"${{{name}}}"
     if kind is FileKind.ENV:
         return f"the deployment's secret store for {name} (keep .env files out of git)"
@@ -68,3 +88,57 @@ def env_lookup(path: str, kind: FileKind, name: str) -> str:
 def key_suggestion(path: str, kind: FileKind, name: str) -> str:
     """The full advice for a key found in a file: what to use instead, then rotate."""
     return f"Use {env_lookup(path, kind, name)} instead, and {ROTATE_HINT}."
+
+
+# Signs of a framework in a browser-shipped file, most specific first, and the server-side
+# place that framework offers for a call that needs a secret. Each pattern is searched in
+# "path\ntext-head" and says what it matches.
+_BACKENDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Expo / React Native: Expo Router API routes run on the server.
+    (
+        re.compile(r"""["'](?:react-native|expo-router|expo-[a-z-]+)["']"""),
+        "an Expo Router API route (app/api/autype+api.ts) or your own backend",
+    ),
+    # Next.js: the build output, `next/*` imports or a `"use client"` component under app/.
+    (
+        re.compile(
+            r"""(?:^|/)\.next/|["']next/[a-z/]+["']|webpackChunk_N_E"""
+            r"""|\A(?:[^\n]*/)?(?:app|pages)/[^\n]*\.[jt]sx\n"""
+        ),
+        "a Next.js route handler (app/api/autype/route.ts)",
+    ),
+    # SvelteKit: components, routes, `$lib` and `$app` imports, its build output.
+    (
+        re.compile(r"""\.svelte\n|\.svelte-kit/|["']\$(?:lib|app)/|["']@sveltejs/kit["']"""),
+        "a SvelteKit endpoint (src/routes/api/autype/+server.ts)",
+    ),
+    # Nuxt: its auto-imports, `#app`/`#imports`, its build output.
+    (
+        re.compile(
+            r"""(?:^|/)\.(?:nuxt|output)/|["']#(?:app|imports)["']"""
+            r"""|\b(?:definePageMeta|useFetch|useRuntimeConfig|useAsyncData)\("""
+        ),
+        "a Nuxt server route (server/api/autype.post.ts)",
+    ),
+    (re.compile(r"\.astro\n"), "an Astro API endpoint (src/pages/api/autype.ts)"),
+    (re.compile(r"\.blade\.php\n"), "a Laravel controller or route (routes/api.php)"),
+    (re.compile(r"\.(?:php|phtml)\n"), "a PHP endpoint that calls Autype server-side"),
+    (re.compile(r"\.erb\n|(?:^|/)app/(?:views|javascript|assets)/"), "a Rails controller"),
+    # Django templates load tags and use `{% url %}`; Flask's Jinja uses `url_for`.
+    (re.compile(r"\{%\s*(?:load|url|csrf_token)\b"), "a Django view"),
+    (re.compile(r"\burl_for\("), "a Flask view"),
+    (re.compile(r"\.(?:j2|jinja2?)\n|(?:^|/)templates/[^\n]*\.html?\n"), "a Flask or Django view"),
+    (re.compile(r"\.(?:tmpl|gohtml|gotmpl)\n"), "a Go HTTP handler"),
+    (re.compile(r"""\.ejs\n|["']express["']"""), "an Express route (app.post('/api/autype'))"),
+    (re.compile(r"""["']@angular/"""), "an endpoint of your own backend (Angular calls it)"),
+)
+
+
+def backend_endpoint(path: str, text: str) -> str:
+    """The server-side place to move an Autype call to, named for the framework the file
+    belongs to when its path or text tells, else "your own backend endpoint"."""
+    probe = f"{path.lower()}\n{text[:16384]}"
+    for pattern, place in _BACKENDS:
+        if pattern.search(probe):
+            return place
+    return "your own backend endpoint"

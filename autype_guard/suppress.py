@@ -4,11 +4,15 @@ the fingerprint allowlist."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Optional
 
 from .config import Config
 from .discovery import glob_match
-from .model import Finding
+from .model import Finding, UnusedSuppression
+
+# Text that every inline suppression contains: files without it need no unused-comment check.
+SUPPRESSION_MARKER = "autype-guard:"
 
 # `autype-guard: ignore` or `autype-guard: ignore[AG101, AG103]` anywhere on the line, so it
 # works in every comment syntax (#, //, /* */, <!-- -->, {# #}, ;, --).
@@ -39,3 +43,39 @@ def is_config_ignored(finding: Finding, relpath: str, config: Config) -> bool:
         finding.code in codes and glob_match(relpath, glob)
         for glob, codes in config.per_file_ignores
     )
+
+
+def unused_suppressions(
+    text: str,
+    used: Mapping[int, frozenset[str]],
+    is_enabled: Callable[[str], bool],
+    known: frozenset[str],
+) -> list[UnusedSuppression]:
+    """The inline suppression comments in `text` that suppressed nothing.
+
+    `used` maps a 1-based line to the codes its comment suppressed. Codes of rules that are
+    not enabled in this run are not reported (nothing could have matched them); codes that
+    name no rule are. A mention in inline code (`` `autype-guard: ignore` `` in Markdown or
+    a docstring) is documentation, not a directive, and is not reported.
+    """
+    if SUPPRESSION_MARKER not in text:
+        return []
+    out: list[UnusedSuppression] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if SUPPRESSION_MARKER not in line:
+            continue
+        m = _INLINE_IGNORE.search(line)
+        if m is None or (m.start() > 0 and line[m.start() - 1] == "`"):
+            continue
+        codes = inline_ignore_codes(line) or frozenset()
+        hit = used.get(number, frozenset())
+        column = m.start() + 1
+        if not codes:
+            if not hit:
+                out.append(UnusedSuppression(number, column))
+            continue
+        unknown = tuple(sorted(c for c in codes if c not in known))
+        idle = tuple(sorted(c for c in codes if c in known and c not in hit and is_enabled(c)))
+        if unknown or idle:
+            out.append(UnusedSuppression(number, column, idle, unknown))
+    return out

@@ -21,19 +21,24 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timezone
 from enum import Enum
+from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
+
+from .keys import fingerprint, is_real_key
 
 __all__ = [
     "API_URL_ENV",
     "DEFAULT_API_URL",
     "USER_AGENT",
     "ApiUrlError",
+    "KeyCollector",
     "Outcome",
     "VerifyResult",
     "resolve_api_url",
@@ -67,6 +72,52 @@ class VerifyResult:
     outcome: Outcome
     status: int | None
     detail: str
+
+
+class KeyCollector:
+    """The keys a ``scan --verify`` run found, by fingerprint, for the live check only.
+
+    Findings carry only a key's fingerprint; this is the one place a run keeps raw keys,
+    in memory, between scanning and verifying. It is never serialised: its repr shows
+    only a count, and pickling or copying it raises ``TypeError`` (so it cannot cross
+    into a worker process or a cache by accident). Placeholders are refused on entry,
+    so they can never be sent. Thread-safe.
+    """
+
+    __slots__ = ("_keys", "_lock")
+
+    def __init__(self) -> None:
+        self._keys: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: str) -> bool:
+        """Remember ``key`` under its fingerprint; False (not kept) for placeholders."""
+        if not is_real_key(key):
+            return False
+        with self._lock:
+            self._keys.setdefault(fingerprint(key), key)
+        return True
+
+    def keys_for(self, fingerprints: Iterable[str]) -> dict[str, str]:
+        """fingerprint -> key for those of ``fingerprints`` that were collected."""
+        with self._lock:
+            return {fp: self._keys[fp] for fp in dict.fromkeys(fingerprints) if fp in self._keys}
+
+    def clear(self) -> None:
+        """Forget every key."""
+        with self._lock:
+            self._keys.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._keys)
+
+    def __repr__(self) -> str:
+        return f"<KeyCollector: {len(self)} keys>"
+
+    def __reduce__(self) -> NoReturn:
+        # NOTE: pickle, copy and deepcopy all go through here: raw keys never leave memory.
+        raise TypeError("KeyCollector holds raw keys and is never serialised or copied")
 
 
 @dataclass(frozen=True)
@@ -188,24 +239,23 @@ def _request_once(
         connection.close()
 
 
+# Details are short and parenthesis-free: reports show them as "live (HTTP 200)".
 def _classify(status: int) -> VerifyResult:
     if 200 <= status < 300:
-        return VerifyResult(Outcome.LIVE, status, f"key accepted (HTTP {status})")
+        return VerifyResult(Outcome.LIVE, status, f"HTTP {status}")
     if status == 403:
         return VerifyResult(
-            Outcome.LIVE, status, "key authenticated but lacks permission (HTTP 403)"
+            Outcome.LIVE, status, "HTTP 403, key authenticated but lacks permission"
         )
     if status == 401:
-        return VerifyResult(
-            Outcome.REVOKED, status, "key rejected as invalid or expired (HTTP 401)"
-        )
+        return VerifyResult(Outcome.REVOKED, status, "HTTP 401, invalid or expired key")
     if 300 <= status < 400:
         return VerifyResult(Outcome.UNKNOWN, status, _REDIRECT_DETAIL)
     if status == 429:
-        return VerifyResult(Outcome.UNKNOWN, status, "rate limited (HTTP 429)")
+        return VerifyResult(Outcome.UNKNOWN, status, "HTTP 429, rate limited")
     if status >= 500:
-        return VerifyResult(Outcome.UNKNOWN, status, f"server error (HTTP {status})")
-    return VerifyResult(Outcome.UNKNOWN, status, f"unexpected response (HTTP {status})")
+        return VerifyResult(Outcome.UNKNOWN, status, f"HTTP {status}, server error")
+    return VerifyResult(Outcome.UNKNOWN, status, f"HTTP {status}, unexpected response")
 
 
 def _check_key(
@@ -227,13 +277,13 @@ def _check_key(
             delay = _retry_after_seconds(retry_after)
             if delay is None:
                 return VerifyResult(
-                    Outcome.UNKNOWN, status, "rate limited (HTTP 429) without usable Retry-After"
+                    Outcome.UNKNOWN, status, "HTTP 429, rate limited without usable Retry-After"
                 )
             if delay > max_retry_after:
                 return VerifyResult(
                     Outcome.UNKNOWN,
                     status,
-                    f"rate limited (HTTP 429); Retry-After {delay:g}s exceeds "
+                    f"HTTP 429, rate limited; Retry-After {delay:g}s exceeds "
                     f"the {max_retry_after:g}s limit",
                 )
             time.sleep(delay)
@@ -241,13 +291,13 @@ def _check_key(
     except (socket.timeout, TimeoutError):
         return VerifyResult(Outcome.UNKNOWN, None, f"timed out after {timeout:g}s")
     except ssl.SSLError as exc:
-        return VerifyResult(Outcome.UNKNOWN, None, f"TLS error ({type(exc).__name__})")
+        return VerifyResult(Outcome.UNKNOWN, None, f"TLS error: {type(exc).__name__}")
     except OSError as exc:
-        return VerifyResult(Outcome.UNKNOWN, None, f"connection failed ({type(exc).__name__})")
+        return VerifyResult(Outcome.UNKNOWN, None, f"connection failed: {type(exc).__name__}")
     except http.client.HTTPException as exc:
-        return VerifyResult(Outcome.UNKNOWN, None, f"bad HTTP response ({type(exc).__name__})")
+        return VerifyResult(Outcome.UNKNOWN, None, f"bad HTTP response: {type(exc).__name__}")
     except Exception as exc:  # the contract is "never raises"; keep the type name only
-        return VerifyResult(Outcome.UNKNOWN, None, f"check failed ({type(exc).__name__})")
+        return VerifyResult(Outcome.UNKNOWN, None, f"check failed: {type(exc).__name__}")
     return _classify(status)
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
+import jsonschema
 import pytest
 
 from autype_guard.config import Config
@@ -217,11 +218,13 @@ def test_history_of_a_bare_mirror(repo: Path, tmp_path: Path) -> None:
     assert [(f.path, dict(f.properties)["commit"]) for f in report.findings] == [("a.py", first)]
 
 
-def test_history_in_sarif_and_text(in_repo: Path) -> None:
+def test_history_sarif_is_valid_and_carries_commits_without_credentials(in_repo: Path) -> None:
     git(in_repo, "remote", "add", "origin", "https://ci-bot:s3cret-token@example.com/org/app.git")
     sha = commit(in_repo, {"a.py": f'K = "{fake_key()}"\n'})
     code, out, _ = run("scan", "--history", "--format", "sarif")
     doc = json.loads(out)
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(doc)
     (result,) = doc["runs"][0]["results"]
     assert code == 1
     assert result["properties"]["commit"] == sha
@@ -289,7 +292,7 @@ def test_staged_in_a_new_repository_without_commits(in_repo: Path) -> None:
     assert scan_json("--staged")[0] == 1
 
 
-def test_staged_from_a_subdirectory_uses_repository_paths(
+def test_staged_from_a_subdirectory_scans_the_repository_and_names_paths_from_here(
     in_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     commit(in_repo, {"pkg/mod.py": "x = 1\n", "top.py": "y = 1\n"})
@@ -298,9 +301,16 @@ def test_staged_from_a_subdirectory_uses_repository_paths(
     git(in_repo, "add", ".")
     monkeypatch.chdir(in_repo / "pkg")
     _, doc, _ = scan_json("--staged")
-    assert sorted(f["path"] for f in doc["findings"]) == ["pkg/mod.py", "top.py"]
+    assert sorted(f["path"] for f in doc["findings"]) == ["../top.py", "mod.py"]
     _, doc, _ = scan_json("--staged", ".")
-    assert [f["path"] for f in doc["findings"]] == ["pkg/mod.py"]
+    assert [f["path"] for f in doc["findings"]] == ["mod.py"]
+    # SARIF locations are relative to the repository root wherever the scan ran.
+    _, out, _ = run("scan", "--staged", "--format", "sarif")
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(out)["runs"][0]["results"]
+    }
+    assert uris == {"pkg/mod.py", "top.py"}
 
 
 def test_staged_as_a_plain_git_pre_commit_hook(in_repo: Path) -> None:

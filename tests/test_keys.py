@@ -13,21 +13,21 @@ from .conftest import fake_key
 @pytest.mark.parametrize(
     "key",
     [
-        "ak_your_api_key_here",  # autype-guard: ignore
-        "ak_xxxxxxxxxxxxxxxxxxxx",  # autype-guard: ignore
-        "ak_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",  # autype-guard: ignore
-        "ak_0000000000000000",  # autype-guard: ignore
-        "ak_xxxx-xxxx-xxxx-xxxx",  # autype-guard: ignore
-        "ak_1234567890abcdef1234567890abcdef",  # autype-guard: ignore
-        "ak_abcdefghijklmnopqrstu",  # autype-guard: ignore
-        "ak_example_key_for_docs",  # autype-guard: ignore
-        "ak_model_checkpoint_path",  # autype-guard: ignore
-        "ak_model_checkpoint_path_v2",  # autype-guard: ignore
-        "ak_button_primary_large",  # autype-guard: ignore
-        "ak_normalizeUnicodeWhitespace",  # autype-guard: ignore
-        "ak_REPLACE_ME_WITH_YOUR_KEY",  # autype-guard: ignore
-        "ak_changeme_changeme_changeme",  # autype-guard: ignore
-        "ak_sample0000000000000000",  # autype-guard: ignore
+        "ak_your_api_key_here",
+        "ak_xxxxxxxxxxxxxxxxxxxx",
+        "ak_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+        "ak_0000000000000000",
+        "ak_xxxx-xxxx-xxxx-xxxx",
+        "ak_1234567890abcdef1234567890abcdef",
+        "ak_abcdefghijklmnopqrstu",
+        "ak_example_key_for_docs",
+        "ak_model_checkpoint_path",
+        "ak_model_checkpoint_path_v2",
+        "ak_button_primary_large",
+        "ak_normalizeUnicodeWhitespace",
+        "ak_REPLACE_ME_WITH_YOUR_KEY",
+        "ak_changeme_changeme_changeme",
+        "ak_sample0000000000000000",
         "ak_${AUTYPE_API_KEY_FROM_ENV}",
         "ak_<your-key-goes-in-here>",
         "ak_{{ autype_api_key_value }}",
@@ -112,12 +112,17 @@ def test_matching_is_linear_on_a_pathological_line() -> None:
     import time
 
     matcher = KeyMatcher()
-    small = "ak_" + "a-" * 50_000 + "!"
-    big = "ak_" + "a-" * 400_000 + "!"
-    t0 = time.perf_counter()
-    list(matcher.find(small * 4))
-    t1 = time.perf_counter()
-    list(matcher.find(big * 4))
-    t2 = time.perf_counter()
+    small = ("ak_" + "a-" * 50_000 + "!") * 4
+    big = ("ak_" + "a-" * 400_000 + "!") * 4
+
+    def best_of(text: str) -> float:
+        # The fastest of several runs: robust against a busy machine, unlike one sample.
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            list(matcher.find(text))
+            times.append(time.perf_counter() - start)
+        return min(times)
+
     # 8x the input may cost at most ~40x the time (linear with generous noise), never quadratic.
-    assert (t2 - t1) < 40 * max(t1 - t0, 1e-4)
+    assert best_of(big) < 40 * max(best_of(small), 1e-4)

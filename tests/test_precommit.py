@@ -41,10 +41,14 @@ def hook_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return snapshot
 
 
-def _try_repo(repo: Path, hook_source: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def _try_repo(
+    repo: Path, hook_source: Path, home: Path, *hooks: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the hooks of .pre-commit-hooks.yaml (all of them, in order, unless named)."""
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    env.pop("CI", None)  # autype-guard-fix refuses to write in CI
     return subprocess.run(
-        [*_pre_commit(), "try-repo", str(hook_source), "autype-guard", "--verbose"],
+        [*_pre_commit(), "try-repo", str(hook_source), *hooks, "--verbose"],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -56,6 +60,8 @@ def _try_repo(repo: Path, hook_source: Path, home: Path) -> subprocess.Completed
 def test_hook_blocks_a_real_key_and_passes_the_placeholder(
     repo: Path, hook_source: Path, tmp_path: Path
 ) -> None:
+    # One try-repo run per step (each builds the hook environment): every hook runs, the
+    # check (autype-guard) first, then the fixer (autype-guard-fix).
     home = tmp_path / "pre-commit-home"
     key = fake_key()
     (repo / "settings.py").write_text(f'AUTYPE_API_KEY = "{key}"\n')
@@ -65,6 +71,13 @@ def test_hook_blocks_a_real_key_and_passes_the_placeholder(
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert "settings.py:1:19: AG101" in blocked.stdout
     assert key not in blocked.stdout + blocked.stderr
+    # autype-guard-fix moved the key to the git-ignored .env and stopped the commit.
+    assert "files were modified by this hook" in blocked.stdout
+    assert (repo / "settings.py").read_text() == (
+        'import os\n\nAUTYPE_API_KEY = os.environ["AUTYPE_API_KEY"]\n'
+    )
+    assert (repo / ".env").read_text() == f"AUTYPE_API_KEY={key}\n"
+    assert (repo / ".gitignore").read_text() == "/.env\n"
 
     (repo / "settings.py").write_text('AUTYPE_API_KEY = "ak_your_api_key_here"\n')
     git(repo, "add", ".")

@@ -76,3 +76,10 @@ def test_crlf_and_unicode_columns_count_code_points() -> None:
 def test_one_finding_per_line() -> None:
     a, b = fake_key(), fake_key()
     assert len(scan_text(f'x = ["{a}", "{b}"]\n', "app.py").findings) == 1
+
+
+def test_key_split_on_one_line_is_redacted_as_a_whole() -> None:
+    key = fake_key()
+    (finding,) = scan_text(f'k = "{key[:11]}" + "{key[11:]}"\n', "app.py").findings
+    assert key[11:] not in finding.snippet
+    assert finding.span.start.column == 6

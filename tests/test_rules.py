@@ -6,6 +6,8 @@ import pytest
 
 from autype_guard import scan_text
 from autype_guard.api import ScanOptions
+from autype_guard.fixes.apply import fix_source
+from autype_guard.model import Applicability
 from autype_guard.rules import RULES
 from autype_guard.testing import Invalid, Valid
 
@@ -31,6 +33,33 @@ def test_valid_example_has_no_finding(rule: type, example: Valid) -> None:
 def test_invalid_example_is_flagged_at_its_span(rule: type, example: Invalid) -> None:
     result = scan_text(example.code, example.path, options=ScanOptions(inline_ignore=False))
     assert [(f.code, f.span) for f in result.findings] == [(rule.CODE, example.span)]
+
+
+FIXED = [
+    pytest.param(rule, example, id=f"{rule.CODE}-fixed-{i}")
+    for rule in RULES
+    for i, example in enumerate(rule.INVALID)
+    if example.fixed is not None
+]
+
+
+@pytest.mark.parametrize(("rule", "example"), FIXED)
+def test_pinned_fix_is_applied_and_idempotent(rule: type, example: Invalid) -> None:
+    assert example.fixed is not None
+    assert fix_source(example.code, example.path) == example.fixed
+    assert fix_source(example.fixed, example.path) == example.fixed
+    assert scan_text(example.fixed, example.path).findings == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.CODE)
+def test_every_fixable_rule_pins_a_fixed_example(rule: type) -> None:
+    fixable = False
+    for example in rule.INVALID:
+        for finding in scan_text(example.code, example.path).findings:
+            assert finding.fix is not None
+            fixable = fixable or finding.fix.applicability is not Applicability.DISPLAY_ONLY
+    if fixable:
+        assert any(example.fixed is not None for example in rule.INVALID), rule.CODE
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.CODE)

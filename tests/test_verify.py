@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import copy
 import http.client
+import pickle
 import secrets
 import socket
 import time
@@ -9,11 +11,13 @@ from dataclasses import dataclass
 
 import pytest
 
+from autype_guard.keys import DOCS_PLACEHOLDER, fingerprint
 from autype_guard.verify import (
     API_URL_ENV,
     DEFAULT_API_URL,
     USER_AGENT,
     ApiUrlError,
+    KeyCollector,
     Outcome,
     VerifyResult,
     resolve_api_url,
@@ -21,6 +25,7 @@ from autype_guard.verify import (
 )
 
 from .autype_stand_in import IMAGES_PATH, AutypeStandIn
+from .conftest import fake_key as real_looking_key
 
 
 def fake_key() -> str:
@@ -106,6 +111,7 @@ def test_accepted_key_is_live(api: AutypeStandIn, keys: Keys) -> None:
     result = verify_one(keys.live, api.api_url)
     assert result.outcome is Outcome.LIVE
     assert result.status == 200
+    assert result.detail == "HTTP 200"
 
 
 def test_forbidden_key_is_live_because_it_authenticated(api: AutypeStandIn, keys: Keys) -> None:
@@ -383,3 +389,33 @@ def test_resolve_api_url_strips_trailing_slash() -> None:
 
 def test_api_url_error_is_a_value_error() -> None:
     assert issubclass(ApiUrlError, ValueError)
+
+
+# -- KeyCollector ------------------------------------------------------------------
+
+
+def test_key_collector_maps_fingerprints_to_real_keys_only() -> None:
+    collector = KeyCollector()
+    first, second = real_looking_key(), real_looking_key()
+    assert collector.add(first)
+    assert collector.add(first)
+    assert collector.add(second)
+    assert not collector.add(DOCS_PLACEHOLDER)
+    assert not collector.add("ak_xxxxxxxxxxxxxxxxxxxx")
+    assert len(collector) == 2
+    wanted = [fingerprint(second), fingerprint(DOCS_PLACEHOLDER), "0" * 64, fingerprint(second)]
+    assert collector.keys_for(wanted) == {fingerprint(second): second}
+    collector.clear()
+    assert len(collector) == 0
+    assert collector.keys_for([fingerprint(first)]) == {}
+
+
+def test_key_collector_is_never_shown_pickled_or_copied() -> None:
+    collector = KeyCollector()
+    key = real_looking_key()
+    collector.add(key)
+    assert key not in repr(collector)
+    assert key[-4:] not in repr(collector)
+    for serialise in (pickle.dumps, copy.copy, copy.deepcopy):
+        with pytest.raises(TypeError):
+            serialise(collector)

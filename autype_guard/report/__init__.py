@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Optional
+from urllib.parse import quote
 
 from ..api import ScanReport
+from ..model import Finding, Severity
+from ..rules import Rule
+
+HELP_URI = "https://github.com/autype-guard/autype-guard"
+CWE_HARDCODED_CREDENTIALS = "798"
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """How to render: colour for terminals, and whether keys are shown in full."""
+    """How to render. Reporters never look at the environment themselves: the CLI fills in
+    what it knows (the repository root, the commit being scanned, config severities)."""
 
     color: bool = False
     show_secrets: bool = False
+    # Directory that machine-readable locations (SARIF, GitHub, GitLab) are relative to;
+    # None means the current directory. The CLI passes the git work tree's top level.
+    root: Optional[str] = None
+    # The commit the scanned files belong to (GitLab's report requires one).
+    commit: Optional[str] = None
+    # Rule severities as configured (`severity = {...}`), for SARIF's rule default levels.
+    rule_severity: tuple[tuple[str, Severity], ...] = ()
 
 
 Reporter = Callable[[ScanReport, ReportOptions], str]
@@ -27,11 +45,78 @@ def get_reporter(name: str) -> Reporter:
         from .json import render
     elif name == "sarif":
         from .sarif import render
+    elif name == "github":
+        from .github import render
+    elif name == "gitlab":
+        from .gitlab import render
+    elif name == "html":
+        from .html import render
     else:
         raise KeyError(name)
     return render
 
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "github", "gitlab", "html")
 
-__all__ = ["FORMATS", "ReportOptions", "Reporter", "get_reporter"]
+
+def repo_path(path: str, root: Optional[str]) -> Optional[str]:
+    """`path` (as findings name it: relative to the working directory, or absolute) relative
+    to `root` with `/` separators; None when it lies outside `root`."""
+    base = os.path.abspath(root or os.curdir)
+    full = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(full, base)
+    except ValueError:  # another drive on Windows
+        return None
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return None
+    return PurePosixPath(Path(rel)).as_posix()
+
+
+def artifact_uri(path: str, root: Optional[str]) -> tuple[str, bool]:
+    """A URI for `path`: (percent-encoded path relative to `root`, True), or an absolute
+    `file:` URI and False for a file outside `root`."""
+    rel = repo_path(path, root)
+    if rel is not None:
+        return quote(rel, safe="/"), True
+    return Path(os.path.abspath(path)).as_uri(), False
+
+
+def occurrences(findings: Iterable[Finding]) -> Iterator[tuple[Finding, int]]:
+    """Each finding with its ordinal among findings of the same identity (rule, path, key),
+    in report order: what tells two copies of one key in one file apart without line numbers.
+    """
+    seen: dict[tuple[str, str, str], int] = {}
+    for finding in findings:
+        n = seen.get(finding.identity, 0)
+        seen[finding.identity] = n + 1
+        yield finding, n
+
+
+def rule_title(rule: type[Rule]) -> str:
+    """A short title for a rule, from its docs: "Flags Autype API keys in documentation:
+    Markdown, ..." becomes "Autype API keys in documentation"."""
+    text = rule.summary().rstrip(".")
+    text = re.sub(r"\s*\([^)]*\)", "", text.split(": ", 1)[0]).strip()
+    if text.startswith("Flags "):
+        text = text[len("Flags ") :]
+    return (text[:1].upper() + text[1:]) if text else rule.NAME
+
+
+def configured_severity(rule_code: str, default: Severity, options: ReportOptions) -> Severity:
+    for code, level in options.rule_severity:
+        if code == rule_code:
+            return level
+    return default
+
+
+__all__ = [
+    "FORMATS",
+    "ReportOptions",
+    "Reporter",
+    "artifact_uri",
+    "get_reporter",
+    "occurrences",
+    "repo_path",
+    "rule_title",
+]

@@ -11,7 +11,7 @@ from ..api import ScanReport
 from ..model import Finding, GitSource
 from . import ReportOptions
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
@@ -53,8 +53,20 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         "tool": {"name": "autype-guard", "version": __version__},
         "findings": [finding_to_dict(f) for f in findings],
         "errors": [{"path": p, "message": m} for p, m in report.errors],
-        "notes": [{"path": None, "message": n} for n in report.stats.notes]
-        + [{"path": r.path, "message": n} for r in report.files for n in r.notes],
+        "notes": [{"path": r.path, "message": n} for r in report.files for n in r.notes]
+        + [{"path": None, "message": n} for n in report.stats.notes],
+        "unused_suppressions": [
+            {
+                "path": r.path,
+                "line": u.line,
+                "column": u.column,
+                "codes": list(u.codes),
+                "unknown_codes": list(u.unknown),
+                "message": u.message,
+            }
+            for r in report.files
+            for u in r.unused_suppressions
+        ],
         "summary": {
             "findings": len(findings),
             "by_rule": dict(sorted(Counter(f.code for f in findings).items())),
@@ -65,6 +77,8 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             "git_ignored": report.stats.git_ignored,
             "symlinks_skipped": report.stats.symlinks,
             "suppressed": report.suppressed,
+            "baselined": report.baselined,
+            "unused_suppressions": sum(len(r.unused_suppressions) for r in report.files),
             "unreadable": len(report.errors),
             "elapsed_seconds": round(report.elapsed, 3),
         },

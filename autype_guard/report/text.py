@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..api import ScanReport
-from ..model import Finding, Severity
+from ..model import VERIFICATION, VERIFICATION_DETAIL, Finding, Severity
 from . import ReportOptions
 
 _SEVERITY_COLOR = {
@@ -37,10 +37,14 @@ def render_finding(finding: Finding, options: ReportOptions) -> str:
         lines.append(f"{pad} | {_paint(caret, _SEVERITY_COLOR[finding.severity], c)}")
     for related in finding.related:
         lines.append(f"  = note: {related.message} ({related.path}:{related.line})")
-    props = dict(finding.properties)
-    if "commit" in props:
-        when = f" ({props['author_date']})" if props.get("author_date") else ""
-        lines.append(f"  = commit: {props['commit'][:12]}{when}")
+    properties = dict(finding.properties)
+    if "commit" in properties:
+        when = f" ({properties['author_date']})" if properties.get("author_date") else ""
+        lines.append(f"  = commit: {properties['commit'][:12]}{when}")
+    if VERIFICATION in properties:
+        detail = properties.get(VERIFICATION_DETAIL)
+        verified = f"  = verified: {properties[VERIFICATION]}" + (f" ({detail})" if detail else "")
+        lines.append(_paint(verified, _SEVERITY_COLOR[finding.severity], c))
     if finding.suggestion:
         lines.append(f"  = help: {finding.suggestion}")
     return "\n".join(lines)
@@ -53,11 +57,14 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     for finding in findings:
         out.append(render_finding(finding, options))
         out.append("")
-    for note in report.stats.notes:
-        out.append(f"note: {note}")
     for result in report.files:
         for note in result.notes:
             out.append(f"note: {result.path}: {note}")
+        for unused in result.unused_suppressions:
+            where = f"{result.path}:{unused.line}:{unused.column}:"
+            out.append(f"{_paint(where, '1', options.color)} note: {unused.message}")
+    for note in report.stats.notes:
+        out.append(f"note: {note}")
     for path, reason in report.errors:
         out.append(_paint(f"error: {path}: could not be scanned: {reason}", "31", options.color))
     out.append(_summary(report, findings))
@@ -85,6 +92,8 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
         parts.append(f"{report.stats.symlinks} symlinks not followed")
     if report.suppressed:
         parts.append(f"{report.suppressed} suppressed")
+    if report.baselined:
+        parts.append(f"{report.baselined} in the baseline")
     errors = report.errors
     if errors:
         parts.append(f"{len(errors)} could not be read")

@@ -7,12 +7,25 @@ AG2xx: exposure without a literal. AG3xx: misuse.
 from __future__ import annotations
 
 from .base import KeyLiteralRule, Rule
+from .bearer_auth import BearerAuth
+from .browser_calls_autype import BrowserCallsAutype
 from .hardcoded_key import HardcodedKey
 from .key_in_browser_code import KeyInBrowserCode
 from .key_in_config import KeyInConfig
 from .key_in_docs import KeyInDocs
+from .key_rendered_into_template import KeyRenderedIntoTemplate
+from .public_env_var import PublicEnvVar
 
-RULES: tuple[type[Rule], ...] = (HardcodedKey, KeyInBrowserCode, KeyInConfig, KeyInDocs)
+RULES: tuple[type[Rule], ...] = (
+    HardcodedKey,
+    KeyInBrowserCode,
+    KeyInConfig,
+    KeyInDocs,
+    PublicEnvVar,
+    KeyRenderedIntoTemplate,
+    BrowserCallsAutype,
+    BearerAuth,
+)
 
 
 def rule_by_code(code: str) -> type[Rule] | None:

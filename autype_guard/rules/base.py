@@ -7,8 +7,9 @@ from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 from ..context import FileContext
+from ..fixes.strategy import applicability_for
 from ..keys import DEFAULT_ENV_VAR, PREFILTER_MARKERS, placeholder_reason
-from ..model import Applicability, Finding, Fix, Place, Severity
+from ..model import Finding, Fix, Place, Severity
 from ..suggest import key_suggestion
 from ..testing import Invalid, Valid
 
@@ -37,10 +38,26 @@ class Rule:
         return inspect.cleandoc(cls.__doc__ or "")
 
     @classmethod
+    def section(cls, title: str) -> str:
+        """The text of one "## title" section of the docs, without its heading; "" if absent."""
+        out: list[str] = []
+        inside = False
+        for line in cls.docs().splitlines():
+            if line.startswith("## "):
+                inside = line[3:].strip() == title
+                continue
+            if inside:
+                out.append(line)
+        return "\n".join(out).strip()
+
+    @classmethod
     def summary(cls) -> str:
-        """The first sentence of the "What it does" section."""
-        lines = [line for line in cls.docs().splitlines() if line and not line.startswith("#")]
-        return lines[0] if lines else cls.NAME
+        """The first sentence of the "What it does" section, on one line."""
+        text = " ".join(cls.section("What it does").split())
+        if not text:
+            return cls.NAME
+        end = text.find(". ")
+        return text if end == -1 else text[: end + 1]
 
     @classmethod
     def check(cls, ctx: FileContext) -> Iterator[Finding]:
@@ -57,9 +74,14 @@ class KeyLiteralRule(Rule):
 
     @classmethod
     def check(cls, ctx: FileContext) -> Iterator[Finding]:
-        if ctx.place is not cls.PLACE:
+        if not ctx.may_hold(cls.PLACE):
             return
+        # Whether `autype-guard fix` can edit this file (see fixes/strategy.py); the edits
+        # themselves are computed by the fixer, which also chooses the variable name.
+        applicability = applicability_for(ctx.path, ctx.kind, ctx.place)
         for occ in ctx.key_occurrences:
+            if ctx.place_at(occ.hit.start) is not cls.PLACE:
+                continue
             reason = placeholder_reason(occ.hit.key)
             if reason is not None and not ctx.settings.show_placeholders:
                 continue
@@ -77,7 +99,7 @@ class KeyLiteralRule(Rule):
                 message,
                 key=occ.hit.key,
                 suggestion=suggestion,
-                fix=Fix(cls.FIX_TITLE, Applicability.DISPLAY_ONLY, replacement=None),
+                fix=Fix(cls.FIX_TITLE, applicability, replacement=None),
                 encoding=occ.hit.encoding,
                 placeholder=reason is not None,
                 related=occ.related,

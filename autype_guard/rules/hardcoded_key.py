@@ -35,6 +35,10 @@ class HardcodedKey(KeyLiteralRule):
     ## Fix safety
     Unsafe: after the fix the program needs `AUTYPE_API_KEY` set to run, so only
     `autype-guard fix` applies it, and it moves the key into a git-ignored `.env` file.
+    Python literals become `os.environ["AUTYPE_API_KEY"]` (adding `import os`), a literal
+    fallback in `os.environ.get("NAME", "ak_...")` is dropped, a parameter default becomes
+    `None` plus a lookup in the body; server-side JavaScript/TypeScript string literals
+    become `process.env.AUTYPE_API_KEY`. Other languages get the suggestion only.
 
     ## Options
     `key-pattern` (what a key looks like), `env-var` (the suggested variable name).
@@ -58,14 +62,28 @@ class HardcodedKey(KeyLiteralRule):
         Invalid(
             'key = "ak_3hQ9xLr2Vt8mW1pZ"\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 8), (1, 27)),
+            fixed='import os\n\nkey = os.environ["AUTYPE_API_KEY"]\n',
         ),
         Invalid(
             'client = Autype(api_key="ak_3hQ9xLr2Vt8mW1pZ")\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 26), (1, 45)),
+            fixed='import os\n\nclient = Autype(api_key=os.environ["AUTYPE_API_KEY"])\n',
         ),
         Invalid(
             'KEY = ("ak_3hQ9xLr2"\n       "Vt8mW1pZ")\n',
             span=Span.of((1, 9), (1, 20)),
+            fixed='import os\n\nKEY = os.environ["AUTYPE_API_KEY"]\n',
+        ),
+        Invalid(
+            'import os\nSTAGING_KEY = os.getenv("AUTYPE_STAGING_KEY", "ak_3hQ9xLr2Vt8mW1pZ")\n',
+            span=Span.of((2, 48), (2, 67)),
+            fixed='import os\nSTAGING_KEY = os.getenv("AUTYPE_STAGING_KEY")\n',
+        ),
+        Invalid(
+            'import express from "express";\nconst key = "ak_3hQ9xLr2Vt8mW1pZ";\n',
+            span=Span.of((2, 14), (2, 33)),
+            path="server/autype.ts",
+            fixed='import express from "express";\nconst key = process.env.AUTYPE_API_KEY;\n',
         ),
         Invalid(
             '    apiKey := "ak_3hQ9xLr2Vt8mW1pZ"\n',  # autype-guard: ignore[AG101]
@@ -76,5 +94,27 @@ class HardcodedKey(KeyLiteralRule):
             'KEY="${AUTYPE_API_KEY:-ak_3hQ9xLr2Vt8mW1pZ}"\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 24), (1, 43)),
             path="smoke.sh",
+        ),
+        # Server-side parts of templates: Astro frontmatter, PHP code, ERB scriptlets.
+        Invalid(
+            '---\nconst key = "ak_3hQ9xLr2Vt8mW1pZ";\n---\n<p>hi</p>\n',
+            span=Span.of((2, 14), (2, 33)),
+            path="src/pages/index.astro",
+        ),
+        Invalid(
+            '<?php\n$key = "ak_3hQ9xLr2Vt8mW1pZ";\n?>\n<p>hi</p>\n',
+            span=Span.of((2, 9), (2, 28)),
+            path="views/page.php",
+        ),
+        Invalid(
+            '<% key = "ak_3hQ9xLr2Vt8mW1pZ" %>\n<p>hi</p>\n',
+            span=Span.of((1, 11), (1, 30)),
+            path="app/views/page.html.erb",
+        ),
+        # Server-side JavaScript, with the key split across literals.
+        Invalid(
+            "const express = require('express');\nconst key = 'ak_3hQ9' + 'xLr2Vt8mW1pZ';\n",
+            span=Span.of((2, 14), (2, 38)),
+            path="server.js",
         ),
     )

@@ -34,7 +34,11 @@ class KeyInConfig(KeyLiteralRule):
     rotate the exposed key in the Autype dashboard under Settings -> API Keys.
 
     ## Fix safety
-    Display only: the right secret mechanism depends on your deployment.
+    Unsafe for GitHub workflow files (the key becomes `${{ secrets.AUTYPE_API_KEY }}`) and
+    docker-compose files (`${AUTYPE_API_KEY}`): the workflow then needs the repository
+    secret, the deployment the variable. `autype-guard fix` moves the key into a git-ignored
+    `.env` file. Display only elsewhere: the right secret mechanism depends on your
+    deployment.
     """
 
     CODE = "AG103"
@@ -52,12 +56,24 @@ class KeyInConfig(KeyLiteralRule):
     )
     INVALID = (
         Invalid(
-            "AUTYPE_API_KEY=ak_3hQ9xLr2Vt8mW1pZ\n",  # autype-guard: ignore[AG103]
+            "AUTYPE_API_KEY=ak_3hQ9xLr2Vt8mW1pZ\n",  # autype-guard: ignore[AG101]
             span=Span.of((1, 16), (1, 35)),
             path=".env",
         ),
         Invalid(
-            'autype:\n  api_key: "ak_3hQ9xLr2Vt8mW1pZ"\n',  # autype-guard: ignore[AG103]
+            "env:\n  AUTYPE_API_KEY: ak_3hQ9xLr2Vt8mW1pZ\n",  # autype-guard: ignore[AG101]
+            span=Span.of((2, 19), (2, 38)),
+            path=".github/workflows/render.yml",
+            fixed="env:\n  AUTYPE_API_KEY: ${{ secrets.AUTYPE_API_KEY }}\n",
+        ),
+        Invalid(
+            "services:\n  api:\n    environment:\n      - AUTYPE_API_KEY=ak_3hQ9xLr2Vt8mW1pZ\n",
+            span=Span.of((4, 24), (4, 43)),
+            path="docker-compose.yml",
+            fixed="services:\n  api:\n    environment:\n      - AUTYPE_API_KEY=${AUTYPE_API_KEY}\n",
+        ),
+        Invalid(
+            'autype:\n  api_key: "ak_3hQ9xLr2Vt8mW1pZ"\n',  # autype-guard: ignore[AG101]
             span=Span.of((2, 13), (2, 32)),
             path="config.yaml",
         ),
@@ -67,7 +83,7 @@ class KeyInConfig(KeyLiteralRule):
             path="k8s/secret.yaml",
         ),
         Invalid(
-            '{"key": "\\u0061k_3hQ9xLr2Vt8mW1pZ"}\n',  # autype-guard: ignore[AG103]
+            '{"key": "\\u0061k_3hQ9xLr2Vt8mW1pZ"}\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 10), (1, 34)),
             path="fixture.json",
         ),

@@ -30,7 +30,9 @@ class KeyInDocs(KeyLiteralRule):
     the Autype dashboard under Settings -> API Keys.
 
     ## Fix safety
-    Safe for prose: the fix replaces the key with the placeholder `ak_your_api_key_here`.
+    Safe for prose: `autype-guard fix` replaces the key with the placeholder
+    `ak_your_api_key_here` (in notebooks, in the raw JSON) and keeps the key itself in the
+    git-ignored `.env` file, so nothing is lost. A base64-encoded key is left for you.
     """
 
     CODE = "AG104"
@@ -47,13 +49,15 @@ class KeyInDocs(KeyLiteralRule):
     )
     INVALID = (
         Invalid(
-            'curl -H "X-API-Key: ak_3hQ9xLr2Vt8mW1pZ" $URL\n',  # autype-guard: ignore[AG104]
+            'curl -H "X-API-Key: ak_3hQ9xLr2Vt8mW1pZ" $URL\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 21), (1, 40)),
             path="README.md",
+            fixed='curl -H "X-API-Key: ak_your_api_key_here" $URL\n',
         ),
         Invalid(
-            '{"source": ["k = \\"ak_3hQ9xLr2Vt8mW1pZ\\""]}\n',  # autype-guard: ignore[AG104]
+            '{"source": ["k = \\"ak_3hQ9xLr2Vt8mW1pZ\\""]}\n',  # autype-guard: ignore[AG101]
             span=Span.of((1, 20), (1, 39)),
             path="notebook.ipynb",
+            fixed='{"source": ["k = \\"ak_your_api_key_here\\""]}\n',
         ),
     )

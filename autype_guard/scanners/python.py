@@ -47,9 +47,35 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
+# libcst's native parser overflows the C stack (a segfault, not an exception) on brackets
+# nested some thousands deep; real code stays far below this, so deeper files are scanned
+# as text instead. Brackets inside strings count too, which only errs towards the fallback.
+MAX_PARSE_DEPTH = 500
+_BRACKET = re.compile(r"[()\[\]{}]")
+
+
+def _max_bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for bracket in _BRACKET.finditer(text):
+        if bracket.group() in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif depth:
+            depth -= 1
+    return deepest
+
+
 def scan_python(text: str, matcher: KeyMatcher) -> tuple[list[KeyOccurrence], list[str]]:
     """Keys in Python source with their context, and notes (e.g. parse fallback). Never raises."""
     plain = list(scan_text(text, matcher))
+    if not plain and "ak_" not in text:
+        # The byte prefilter also admits escape and base64 spellings, which are common in
+        # Python; with no hit and no fragment to join, parsing cannot find anything more.
+        return plain, []
+    if _max_bracket_depth(text) > MAX_PARSE_DEPTH:
+        return plain, [
+            f"brackets nest deeper than {MAX_PARSE_DEPTH}: not parsed with libcst, scanned as text"
+        ]
     try:
         exprs = _collect_strings(text)
     except RecursionError:
@@ -57,11 +83,11 @@ def scan_python(text: str, matcher: KeyMatcher) -> tuple[list[KeyOccurrence], li
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return plain, [f"libcst could not parse this file ({reason[:120]}): scanned as text"]
-    return _attach(plain, exprs, matcher), []
+    return _attach(text, plain, exprs, matcher), []
 
 
 def _attach(
-    plain: list[KeyOccurrence], exprs: Sequence[_StringExpr], matcher: KeyMatcher
+    text: str, plain: list[KeyOccurrence], exprs: Sequence[_StringExpr], matcher: KeyMatcher
 ) -> list[KeyOccurrence]:
     starts = [e.start for e in exprs]
     out: list[KeyOccurrence] = []
@@ -76,12 +102,14 @@ def _attach(
     for expr in exprs:
         if len(expr.parts) < 2:
             continue
-        out.extend(_joined_keys(expr, matcher, seen))
+        out.extend(_joined_keys(text, expr, matcher, seen))
     out.sort(key=lambda o: o.hit.start)
     return out
 
 
-def _joined_keys(expr: _StringExpr, matcher: KeyMatcher, seen: set[int]) -> list[KeyOccurrence]:
+def _joined_keys(
+    text: str, expr: _StringExpr, matcher: KeyMatcher, seen: set[int]
+) -> list[KeyOccurrence]:
     """Keys that only appear once the literal parts of `expr` are joined."""
     joined = []
     owners: list[tuple[int, int, int, str]] = []  # (start in joined, part offset, len, raw)
@@ -91,10 +119,10 @@ def _joined_keys(expr: _StringExpr, matcher: KeyMatcher, seen: set[int]) -> list
         owners.append((pos, offset, len(piece), raw))
         joined.append(piece)
         pos += len(piece)
-    text = "".join(joined)
+    value = "".join(joined)
     found = []
     owner_starts = [o[0] for o in owners]
-    for hit in matcher.find(text):
+    for hit in matcher.find(value):
         first = bisect.bisect_right(owner_starts, hit.start) - 1
         last = bisect.bisect_right(owner_starts, hit.end - 1) - 1
         if first == last:
@@ -105,7 +133,13 @@ def _joined_keys(expr: _StringExpr, matcher: KeyMatcher, seen: set[int]) -> list
         if start in seen:
             continue
         seen.add(start)
-        end = offset + len(raw.rstrip("'\""))
+        # The span runs to the end of the last literal on the first line, so a key split on
+        # one line is redacted as a whole in snippets, never shown in part.
+        end = start
+        for _, part_offset, _, part_raw in owners[first : last + 1]:
+            if "\n" in text[start:part_offset]:
+                break
+            end = part_offset + len(part_raw.rstrip("'\""))
         found.append(
             KeyOccurrence(
                 KeyHit(start, max(end, start + 3), hit.key, "joined"),

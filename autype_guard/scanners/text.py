@@ -16,9 +16,11 @@ from . import KeyOccurrence
 # `  "AUTYPE_API_KEY": "` or `export AUTYPE_API_KEY=`, short enough to stay cheap in bundles.
 _CONTEXT_WINDOW = 120
 # The name being assigned just before a key: `NAME=`, `NAME: `, `"NAME": "`, `NAME = '`,
-# `--NAME ` is not matched. Anchored at the end of the window.
-_ASSIGNED_NAME = re.compile(
-    r"""([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?::=|=>|[:=])\s*(?:["'`]|\$\{[A-Za-z_]+:?-)?$"""
+# `--NAME ` is not matched. Matched on the reversed window, anchored at its start (the end of
+# the text before the key): one attempt per key, so a long identifier run costs O(window),
+# not O(window^2) as a `$`-anchored search would (minified bundles are full of such runs).
+_ASSIGNED_NAME_REVERSED = re.compile(
+    r"""(?:["'`]|-:?[A-Za-z_]+\{\$)?\s*(?:=:|>=|[:=])\s*["']?([A-Za-z0-9_.-]*[A-Za-z_])"""
 )
 # An HTTP header line or header entry naming the Autype header.
 _X_API_KEY = re.compile(r"x-api-key", re.IGNORECASE)
@@ -30,9 +32,9 @@ def describe_context(before: str) -> tuple[str, Optional[str]]:
     window = before[-_CONTEXT_WINDOW:]
     if _X_API_KEY.search(window):
         return "in the X-API-Key header", None
-    m = _ASSIGNED_NAME.search(window)
+    m = _ASSIGNED_NAME_REVERSED.match(window[::-1])
     if m:
-        name = m.group(1)
+        name = m.group(1)[::-1]
         env = name if _ENV_NAME.fullmatch(name) else None
         return f"assigned to {name}", env
     return "", None

@@ -1,0 +1,376 @@
+"""What ties text to Autype without a key literal: names, the API host, and whom a header is for.
+
+The exposure and misuse rules (AG2xx, AG3xx) share these helpers so that "does this file talk
+to Autype", "does this name hold an Autype key" and "is this header meant for another service"
+are decided the same way everywhere. Every regex here is linear: alternations of literals and
+single character classes, no nested quantifiers.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Optional
+
+# The spellings of "autype" that rules accept, as bytes for the prefilter. A rule that matches
+# Autype names uses `AUTYPE_WORD`, which accepts exactly these, so the prefilter never drops
+# a file the rule would flag.
+AUTYPE_MARKERS: tuple[bytes, ...] = (b"autype", b"Autype", b"AUTYPE", b"AuType")
+# The same spellings as text.
+AUTYPE_WORD = re.compile(r"autype|Autype|AUTYPE|AuType")
+# The Autype API host inside a URL or a base-URL string: `api.autype.com` (any case for the
+# parts that are not the marker word). Any path counts.
+AUTYPE_HOST = re.compile(r"(?i:api)\.(?:autype|Autype|AUTYPE|AuType)\.(?i:com)\b")
+# An absolute http(s) URL's host: `https://api.example.com/...`.
+_URL_HOST = re.compile(r"(?i:https?)://([A-Za-z0-9.-]{1,253})")
+# Words of an identifier: camelCase parts, ACRONYMS and digit runs (after splitting on
+# anything that is not a letter or digit).
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+# Identifier-like names in an expression, dotted paths included: `settings.AUTYPE_API_KEY`,
+# `process.env.X`, `$config`, `Autype:ApiKey`.
+NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:(?:\.|::|:|-)[A-Za-z_$][A-Za-z0-9_$]*)*")
+# A line that is only a comment in JS/TS, C-like languages, HTML, Python, shell or YAML.
+_COMMENT_LINE = re.compile(r"\s*(?://|/\*|\*|<!--|#(?![{!]))")
+
+# Words that make a name hold a secret.
+_SECRET_WORDS = frozenset({"key", "keys", "apikey", "token", "secret", "secretkey"})
+# Words that may follow the secret word and still name the key itself: `AUTYPE_API_KEY_PROD`.
+_QUALIFIERS = frozenset(
+    {
+        "prod",
+        "production",
+        "staging",
+        "stage",
+        "dev",
+        "development",
+        "test",
+        "testing",
+        "live",
+        "local",
+        "sandbox",
+        "preview",
+        "primary",
+        "secondary",
+        "new",
+        "old",
+        "value",
+    }
+)
+# First words of a name that holds a flag about the key, not the key: `HAS_AUTYPE_KEY`.
+_FLAG_WORDS = frozenset({"has", "is", "use", "uses", "enable", "enabled", "show", "missing", "no"})
+# Words that say nothing about which service a credential belongs to. A key or token name
+# made only of these (plus the Autype word) is assumed to be Autype's in an Autype context.
+_GENERIC_WORDS = (
+    _SECRET_WORDS
+    | _QUALIFIERS
+    | frozenset(
+        {
+            "api",
+            "auth",
+            "authorization",
+            "bearer",
+            "header",
+            "headers",
+            "x",
+            "my",
+            "our",
+            "your",
+            "the",
+            "default",
+            "current",
+            "get",
+            "read",
+            "load",
+            "env",
+            "config",
+            "cfg",
+            "conf",
+            "settings",
+            "options",
+            "opts",
+            "client",
+            "service",
+            "server",
+            "private",
+            "shared",
+            "raw",
+            "credentials",
+            "creds",
+            "credential",
+        }
+    )
+)
+# Words that mark a credential as a user's or another protocol's, never an Autype key.
+_FOREIGN_WORDS = frozenset(
+    {"session", "user", "oauth", "jwt", "refresh", "access", "id", "identity"}
+)
+# Object paths whose last segment is the name that matters: `process.env.X`, `import.meta.env.X`.
+_PATH_SEPARATORS = re.compile(r"\.|::|:|->|\[|\]|\(|\)|['\"`$]")
+# An environment read as a whole expression: `process.env.X`, `process.env["X"]`,
+# `import.meta.env.X`, `Deno.env.get("X")`, `Bun.env.X`.
+_ENV_EXPRESSION = re.compile(
+    r"(?:process\.env|import\.meta\.env|Bun\.env)(?:\.|\?\.|\[\s*[\"'`])([A-Za-z_][A-Za-z0-9_]*)"
+    r"|Deno\.env\.get\(\s*[\"'`]([A-Za-z_][A-Za-z0-9_]*)"
+)
+# An identifier naming an Autype base URL: the Autype word, then (within the same name)
+# URL, BASE, HOST or ENDPOINT in any common case.
+_AUTYPE_ENDPOINT_NAME = re.compile(
+    r"(?:autype|Autype|AUTYPE|AuType)[A-Za-z0-9_]{0,40}?"
+    r"(?:URL|Url|url|BASE|Base|base|HOST|Host|host|ENDPOINT|Endpoint|endpoint)"
+)
+# How far back to look for the URL a header is sent to.
+_URL_LOOKBACK_LINES = 10
+# How far (in characters) any helper looks around an offset: keeps per-match work bounded
+# on multi-megabyte minified lines.
+_MAX_LINE_LOOKBACK = 4096
+
+
+def words(name: str) -> list[str]:
+    """The lower-case words of a name in any case style: `AutypeAPIKey` -> autype, api, key."""
+    out: list[str] = []
+    # The Autype word is one word however it is cased or glued: `AuTypeKey`, `AUTYPEKEY`.
+    name = AUTYPE_WORD.sub("_autype_", name)
+    for chunk in _NON_ALNUM.split(name):
+        out.extend(w.lower() for w in _WORD.findall(chunk))
+    return out
+
+
+def mentions_autype(text: str) -> bool:
+    """True when `text` names Autype in one of the spellings the prefilter admits."""
+    return AUTYPE_WORD.search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def is_autype_secret_name(name: str) -> bool:
+    """True when `name` names an Autype key: it mentions Autype and ends in KEY/TOKEN/SECRET.
+
+    `NEXT_PUBLIC_AUTYPE_API_KEY`, `autypeApiKey`, `services.autype.key`, `AUTYPE_TOKEN_PROD`
+    are; `NEXT_PUBLIC_AUTYPE_API_URL`, `AUTYPE_TEMPLATE_ID`, `AUTYPE_API_KEY_FILE` and
+    `has_autype_key` are not.
+    """
+    if not mentions_autype(name):
+        return False
+    parts = words(name)
+    if "autype" not in parts or (parts and parts[0] in _FLAG_WORDS):
+        return False
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in _SECRET_WORDS:
+            return all(w in _QUALIFIERS or w.isdigit() for w in parts[i + 1 :])
+    return False
+
+
+def public_prefix(name: str, prefixes: Iterable[str]) -> Optional[str]:
+    """The browser-exposed prefix `name` starts with (longest first), or None."""
+    best: Optional[str] = None
+    for prefix in prefixes:
+        if name.startswith(prefix) and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return best
+
+
+def server_env_read(expression: str, public_prefixes: Iterable[str]) -> bool:
+    """True when `expression` reads a non-public environment variable
+    (`process.env.AUTYPE_API_KEY`, `import.meta.env.AUTYPE_API_KEY`, `Deno.env.get(...)`).
+
+    Bundlers never inline such variables into client code, so code that sends one is
+    server code (a Remix action, a Next.js server component), not a browser call.
+    """
+    m = _ENV_EXPRESSION.match(expression.strip())
+    if m is None:
+        return False
+    name = m.group(1) or m.group(2)
+    return public_prefix(name, public_prefixes) is None
+
+
+def calls_autype(text: str) -> bool:
+    """True when `text` holds the Autype API host (a base URL or a request to it)."""
+    return AUTYPE_HOST.search(text) is not None
+
+
+def names_autype_endpoint(text: str) -> bool:
+    """True when `text` names an Autype base URL without spelling the host:
+    `import.meta.env.VITE_AUTYPE_API_URL`, `autypeBaseUrl`, `AUTYPE_ENDPOINT`."""
+    return _AUTYPE_ENDPOINT_NAME.search(text) is not None
+
+
+def path_names_autype(path: str) -> bool:
+    """True when the file's name or its directory's name mentions Autype.
+
+    Only the last two path segments count, so a repository or package called `autype-...`
+    does not put every file in it into an Autype context.
+    """
+    return mentions_autype("/".join(path.replace("\\", "/").split("/")[-2:]))
+
+
+def is_autype_context(path: str, text: str) -> bool:
+    """True when a file is about Autype: it calls the Autype host or its path names Autype."""
+    return path_names_autype(path) or calls_autype(text)
+
+
+def _line_start(text: str, offset: int) -> Optional[int]:
+    """The start of the line holding `offset`, or None when it lies further back than
+    `_MAX_LINE_LOOKBACK` (a minified line: searching back from every match would be
+    quadratic)."""
+    floor = max(0, offset - _MAX_LINE_LOOKBACK)
+    newline = text.rfind("\n", floor, offset)
+    if newline == -1:
+        return 0 if floor == 0 else None
+    return newline + 1
+
+
+def is_comment_line(text: str, offset: int) -> bool:
+    """True when the line holding `offset` starts with a comment marker.
+
+    Bounded: on a line longer than a few KB (a bundle) nothing counts as a comment line.
+    """
+    start = _line_start(text, offset)
+    return start is not None and _COMMENT_LINE.match(text, start) is not None
+
+
+class UrlIndex:
+    """Every absolute URL of one text, found once; `nearest_host` answers in O(log n).
+
+    Built per file by the rules that ask many times (one header per line of a bundle), so
+    the text is searched for URLs once, not once per header.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] = []
+        self._hosts: list[str] = []
+        for m in _URL_HOST.finditer(text):
+            self._starts.append(m.start())
+            self._hosts.append(m.group(1).lower())
+
+    def nearest_host(self, offset: int) -> Optional[str]:
+        """The host of the absolute URL a request at `offset` most likely goes to, or None.
+
+        The line itself wins (the URL nearest to the offset on it, either side); otherwise
+        the nearest URL in the preceding lines, looking back a few lines only. A base URL
+        set far away returns None and leaves the decision to the file as a whole.
+        """
+        if not self._starts:
+            return None
+        text = self.text
+        line_start = _line_start(text, offset)
+        left = offset - _MAX_LINE_LOOKBACK if line_start is None else line_start
+        line_end = text.find("\n", offset, offset + _MAX_LINE_LOOKBACK)
+        right = min(len(text), offset + _MAX_LINE_LOOKBACK) if line_end == -1 else line_end
+        i = bisect_right(self._starts, offset)
+        candidates = []
+        if i > 0 and self._starts[i - 1] >= left:
+            candidates.append((offset - self._starts[i - 1], self._hosts[i - 1]))
+        if i < len(self._starts) and self._starts[i] < right:
+            candidates.append((self._starts[i] - offset, self._hosts[i]))
+        if candidates:
+            return min(candidates)[1]
+        if line_start is None or i == 0:
+            return None
+        window_start = line_start
+        floor = max(0, line_start - _MAX_LINE_LOOKBACK)
+        for _ in range(_URL_LOOKBACK_LINES):
+            if window_start <= floor:
+                break
+            window_start = text.rfind("\n", floor, window_start - 1) + 1
+            if window_start == 0:
+                window_start = floor
+        return self._hosts[i - 1] if self._starts[i - 1] >= window_start else None
+
+
+def nearest_url_host(text: str, offset: int) -> Optional[str]:
+    """`UrlIndex(text).nearest_host(offset)` for a single question."""
+    return UrlIndex(text).nearest_host(offset)
+
+
+class OnePerLine:
+    """Admits the first of increasing offsets on each line, in linear time overall.
+
+    Only one finding per line survives (`rules.precedence`), so a rule that would report
+    many on one minified line keeps the first and skips the rest cheaply.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._line_end = -1
+
+    def taken(self, offset: int) -> bool:
+        """True when an offset on the same line was admitted already (nothing to do)."""
+        return offset <= self._line_end
+
+    def admit(self, offset: int) -> bool:
+        if offset <= self._line_end:
+            return False
+        end = self.text.find("\n", offset)
+        self._line_end = len(self.text) if end == -1 else end
+        return True
+
+
+def is_autype_host(host: str) -> bool:
+    """True for `api.autype.com` and any other host under `autype.com`."""
+    return host == "autype.com" or host.endswith(".autype.com")
+
+
+def names_other_service(expression: str) -> bool:
+    """True when a credential expression is named for something other than Autype.
+
+    Judged by the last segment of each name (`process.env.LLM_API_KEY` -> `LLM_API_KEY`):
+    words beyond the generic ones (api, key, token, env, config...) name another service,
+    as do words such as session, user or oauth anywhere in the path.
+    """
+    if mentions_autype(expression):
+        return False
+    for m in NAME.finditer(expression):
+        segments = [s for s in _PATH_SEPARATORS.split(m.group()) if s]
+        if not segments:
+            continue
+        if any(w in _FOREIGN_WORDS for s in segments for w in words(s)):
+            return True
+        leaf = words(segments[-1])
+        if any(w in _SECRET_WORDS for w in leaf) and any(
+            w not in _GENERIC_WORDS and not w.isdigit() for w in leaf
+        ):
+            return True
+    return False
+
+
+def header_audience(urls: UrlIndex, offset: int, value: str) -> Optional[bool]:
+    """Whom a credential header at `offset` with `value` is for.
+
+    True: Autype (the value names Autype); False: another service (the value is named for
+    one, or the request's URL is another host); None: cannot tell from the header alone.
+    """
+    if mentions_autype(value):
+        return True
+    if names_other_service(value):
+        return False
+    host = urls.nearest_host(offset)
+    if host is not None:
+        return is_autype_host(host)
+    return None
+
+
+__all__ = [
+    "AUTYPE_HOST",
+    "AUTYPE_MARKERS",
+    "AUTYPE_WORD",
+    "NAME",
+    "OnePerLine",
+    "UrlIndex",
+    "calls_autype",
+    "header_audience",
+    "is_autype_context",
+    "is_autype_host",
+    "is_autype_secret_name",
+    "is_comment_line",
+    "mentions_autype",
+    "names_autype_endpoint",
+    "names_other_service",
+    "nearest_url_host",
+    "path_names_autype",
+    "public_prefix",
+    "server_env_read",
+    "words",
+]

@@ -1,0 +1,761 @@
+"""Plan and apply `autype-guard fix`: move every fixable key into the env file, atomically.
+
+Planning (`plan_fixes`) writes nothing. It scans (the scanner and the rules decide what is a
+finding; `strategy.py` decides which files can be fixed), reads each fixable file again,
+finds the keys on the findings' lines with the same scanners, asks the fixer for the file's
+kind what it can do, picks variable names for the whole run (`naming.py`), computes every
+new file in memory and checks each: it decodes, parses (Python) and a rescan finds exactly
+the fixed keys gone.
+
+Applying (`apply_plan`) keeps one invariant: **a key is never in neither place**. Order:
+
+1. Every new file is written to a temporary file in its own directory (same file system,
+   so the final rename is atomic), with the original's mode, and fsynced. The sources are
+   checked to be unchanged since planning. Any failure here: temporary files are removed,
+   nothing was changed, each key is still only in its source file.
+2. `.gitignore` (when the env file was not ignored) is replaced first, and git is asked
+   again: if the env file is still not ignored, `.gitignore` is restored and the run stops.
+3. The env file is replaced: from now on each key is in the env file (and still in its
+   source). If this fails, the run stops: no key was moved (an added `.gitignore` line
+   stays; it is harmless).
+4. Each source file is checked once more and replaced. A source that cannot be replaced
+   keeps its key, which is then in both places, and is reported; never in neither.
+
+A crash between 3 and 4 leaves keys in both places; the next run finds the env file's line
+already there and only edits the sources. The remaining window is a source edited by
+someone else between the last check and its rename (4): not detectable without locks.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import contextlib
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ..api import ScanOptions, ScanReport, read_file, scan_paths, scan_text
+from ..config import Config
+from ..context import FileContext
+from ..discovery import classify
+from ..exposure import place_of
+from ..keys import KeyMatcher, fingerprint, is_real_key, redact
+from ..model import Applicability, FileKind, Finding
+from ..rules import RULES, KeyLiteralRule
+from ..scanners import KeyOccurrence
+from .envfile import (
+    EnvFile,
+    FixError,
+    TextFile,
+    format_entry,
+    git_toplevel,
+    gitignore_pattern,
+    gitignore_with,
+    is_ignored,
+    is_tracked,
+    read_text_file,
+)
+from .naming import NameBook, NameRequest, is_env_like
+from .strategy import Strategy, strategy_for
+from .target import FileFix, Outcome, Target
+
+# The rules whose findings are key literals, which the fixers can move.
+_LITERAL_CODES = frozenset(rule.CODE for rule in RULES if issubclass(rule, KeyLiteralRule))
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    """Per-run choices of `fix`."""
+
+    diff: bool = False
+    env_file: Optional[Path] = None  # default: `.env` at the repository root
+    respect_gitignore: bool = True
+
+
+@dataclass(frozen=True)
+class FixedKey:
+    """One key moved out of one place."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    preview: str
+    replacement: str
+    name: str
+    docs: bool = False  # replaced by the docs placeholder
+
+
+@dataclass(frozen=True)
+class Unfixed:
+    """A finding that stays, and why."""
+
+    finding: Finding
+    reason: str
+
+
+@dataclass(frozen=True)
+class SavedKey:
+    """An env-file entry the run adds (or found already there)."""
+
+    name: str
+    preview: str
+    added: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Exposed:
+    """A key that was found in the files: it must be rotated whatever the fix did."""
+
+    preview: str
+    fingerprint: str
+    paths: tuple[str, ...]
+
+
+@dataclass
+class FileChange:
+    """One file's old and new bytes; `old` None: the file does not exist yet."""
+
+    path: Path
+    display: str
+    # NOTE: the bytes hold keys (the env file's always): kept out of repr, never printed.
+    old: Optional[bytes] = field(repr=False)
+    new: bytes = field(repr=False)
+    mode: int = 0o644
+    encoding: str = "utf-8"
+
+
+@dataclass
+class FixPlan:
+    """Everything a fix run would do; nothing has been written."""
+
+    env_path: Path
+    env_display: str
+    repo: Optional[Path]
+    scan: ScanReport
+    sources: list[FileChange] = field(default_factory=list)
+    env: Optional[FileChange] = None
+    gitignore: Optional[FileChange] = None
+    fixed: list[FixedKey] = field(default_factory=list)
+    unfixed: list[Unfixed] = field(default_factory=list)
+    saved: list[SavedKey] = field(default_factory=list)
+    exposed: list[Exposed] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        return self.scan.errors
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.sources or self.env or self.gitignore)
+
+    @property
+    def changes(self) -> list[FileChange]:
+        """In write order: .gitignore, env file, sources (see the module docstring)."""
+        out = [c for c in (self.gitignore, self.env) if c is not None]
+        return out + self.sources
+
+
+@dataclass
+class FixReport:
+    """The outcome of a run: the plan, and what was written or failed to be."""
+
+    plan: FixPlan
+    applied: bool = False
+    written: list[str] = field(default_factory=list)
+    write_errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+# --- reading files exactly -----------------------------------------------------------------
+
+
+def _decode_exact(data: bytes, kind: FileKind) -> Optional[tuple[str, str]]:
+    """(text, encoding) such that text.encode(encoding) == data, or None."""
+    try:
+        if kind is FileKind.PYTHON:
+            encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        else:
+            encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        text = data.decode(encoding)
+        if text.encode(encoding) != data:
+            return None
+    except (SyntaxError, LookupError, UnicodeError):
+        return None
+    return text, encoding
+
+
+def default_env_file(paths: Sequence[Path]) -> Path:
+    """`.env` at the root of the repository holding `paths`, else beside them."""
+    resolved = [p.resolve() for p in paths] or [Path.cwd()]
+    common = Path(os.path.commonpath([str(p) for p in resolved]))
+    base = common if common.is_dir() else common.parent
+    return (git_toplevel(base) or base) / ".env"
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Site:
+    """A key on a finding's line in a fixable file."""
+
+    occurrence: KeyOccurrence
+    line: int
+    column: int
+    finding: Finding
+    analysis: Outcome
+    assigned: Optional[str] = None
+    note: str = ""
+
+
+@dataclass
+class _FileWork:
+    path: Path
+    display: str
+    data: bytes
+    mode: int
+    text: str
+    encoding: str
+    kind: FileKind
+    strategy: Strategy
+    findings: list[Finding]
+    sites: list[_Site] = field(default_factory=list)
+
+
+def _run_fixer(strategy: Strategy, text: str, targets: Sequence[Target]) -> FileFix:
+    if strategy is Strategy.PYTHON:
+        from .python import fix_python
+
+        return fix_python(text, targets)
+    from .text import fix_text
+
+    return fix_text(text, strategy, targets)
+
+
+def _targets(work: _FileWork, names: Sequence[Optional[str]]) -> list[Target]:
+    return [
+        Target(
+            s.occurrence.hit.start,
+            s.occurrence.hit.end,
+            s.occurrence.hit.key,
+            name,
+            joined=s.occurrence.joined,
+            encoding=s.occurrence.hit.encoding,
+        )
+        for s, name in zip(work.sites, names)
+    ]
+
+
+def _occurrences(work: _FileWork, config: Config) -> list[KeyOccurrence]:
+    ctx = FileContext(
+        path=work.display,
+        kind=work.kind,
+        place=place_of(work.display, work.kind, work.text, config),
+        text=work.text,
+        config=config,
+        matcher=KeyMatcher(config.key_pattern),
+    )
+    return ctx.key_occurrences
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    i = text.find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = text.find("\n", i + 1)
+    return starts
+
+
+def _prepare_file(
+    path: Path, findings: list[Finding], config: Config
+) -> tuple[Optional[_FileWork], str]:
+    """Read a file with fixable findings and locate its keys; (None, reason) if it can't."""
+    try:
+        data = read_file(path)
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as exc:
+        return None, f"could not read it again: {exc.strerror or exc}"
+    return _prepare_data(path, data, mode, findings, config)
+
+
+def _prepare_data(
+    path: Path, data: bytes, mode: int, findings: list[Finding], config: Config
+) -> tuple[Optional[_FileWork], str]:
+    display = findings[0].path
+    kind = classify(display, data[:256])
+    decoded = _decode_exact(data, kind)
+    if decoded is None:
+        return None, "it is not valid text in its declared encoding; fix it by hand"
+    text, encoding = decoded
+    strategy = strategy_for(display, kind, place_of(display, kind, text, config))
+    if strategy is None:
+        return None, "no automatic fix for this kind of file"
+    work = _FileWork(path, display, data, mode, text, encoding, kind, strategy, findings)
+    by_line = {f.line: f for f in findings}
+    starts = _line_starts(text)
+    for occ in _occurrences(work, config):
+        line = bisect.bisect_right(starts, occ.hit.start)
+        finding = by_line.get(line)
+        key = occ.hit.key
+        if finding is None or not is_real_key(key) or fingerprint(key) in config.allowlist:
+            continue
+        if format_entry("X", key) is None:
+            continue  # cannot be written to an env file: stays, reported unfixed
+        column = occ.hit.start - starts[line - 1] + 1
+        work.sites.append(_Site(occ, line, column, finding, Outcome(False)))
+    return work, ""
+
+
+def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> FixPlan:
+    """Work out everything `fix` would do; writes nothing.
+
+    Raises FixError for what stops the whole run (a tracked or unusable env file); problems
+    with single files become unfixed findings, read errors stay in `plan.errors`.
+    """
+    env_path = (options.env_file or default_env_file(paths)).absolute()
+    env = EnvFile.read(env_path)
+    repo = git_toplevel(env_path.parent)
+    if repo is not None and not env_path.resolve().is_relative_to(repo):
+        repo = None
+    if repo is not None and is_tracked(repo, env_path):
+        raise FixError(
+            f"{_display(env_path)} is tracked by git: writing keys into it would commit them."
+            f" Untrack it (git rm --cached {_display(env_path)}), or choose another file with"
+            " --env-file."
+        )
+    scan = scan_paths(paths, config, ScanOptions(respect_gitignore=options.respect_gitignore))
+    plan = FixPlan(env_path, _display(env_path), repo, scan)
+
+    by_path: dict[str, list[Finding]] = {}
+    for finding in scan.findings:
+        if Path(finding.path).absolute().resolve() == env_path.resolve():
+            plan.notes.append(
+                f"{finding.path}:{finding.line}: the env file itself; keys belong there"
+            )
+            continue
+        by_path.setdefault(finding.path, []).append(finding)
+
+    works: list[_FileWork] = []
+    for display in sorted(by_path):
+        findings = by_path[display]
+        fixable = _fixable(findings)
+        for finding in findings:
+            if finding not in fixable:
+                plan.unfixed.append(Unfixed(finding, "no automatic fix is safe here"))
+        if not fixable:
+            continue
+        try:
+            work, reason = _prepare_file(Path(display), fixable, config)
+            if work is not None:
+                _analyse(work, config)
+        except Exception as exc:  # one file's trouble must not stop the others' fixes
+            work, reason = None, f"internal error: {type(exc).__name__}: {exc}"
+        if work is None:
+            plan.unfixed.extend(Unfixed(f, reason) for f in fixable)
+            continue
+        works.append(work)
+
+    _assign_names(works, env, config)
+    moved: list[tuple[str, str, str]] = []
+    moved_keys: dict[str, tuple[str, list[str]]] = {}
+    for work in works:
+        for site in _finish_file(work, plan, config):
+            key = site.occurrence.hit.key
+            assert site.assigned is not None
+            moved.append((site.assigned, key, site.note))
+            moved_keys.setdefault(fingerprint(key), (redact(key), []))[1].append(work.display)
+    _plan_env(plan, env, moved)
+    _collect_exposed(plan, moved_keys)
+    plan.unfixed.sort(key=lambda u: (u.finding.path, u.finding.line, u.finding.column))
+    return plan
+
+
+def _fixable(findings: list[Finding]) -> list[Finding]:
+    return [
+        f
+        for f in findings
+        if f.code in _LITERAL_CODES
+        and f.fix is not None
+        and f.fix.applicability is not Applicability.DISPLAY_ONLY
+    ]
+
+
+def _analyse(work: _FileWork, config: Config) -> None:
+    names = [config.env_var] * len(work.sites)  # any name will do to see what is fixable
+    analysis = _run_fixer(work.strategy, work.text, _targets(work, names))
+    for site in work.sites:
+        site.analysis = analysis.outcomes.get(
+            site.occurrence.hit.start, Outcome(False, reason="not found")
+        )
+
+
+def fix_source(text: str, path: str, config: Optional[Config] = None) -> str:
+    """`text` as `fix` would leave the file `path` in a project with an empty env file.
+
+    For rule examples, tests and editors; reads and writes nothing. Never raises.
+    """
+    config = config or Config()
+    fixable = _fixable(scan_text(text, path, config).findings)
+    if not fixable:
+        return text
+    try:
+        work, _ = _prepare_data(Path(path), text.encode("utf-8"), 0o644, fixable, config)
+        if work is None:
+            return text
+        _analyse(work, config)
+        _assign_names([work], EnvFile(Path(".env")), config)
+        plan = FixPlan(Path(".env"), ".env", None, ScanReport())
+        if not _finish_file(work, plan, config):
+            return text
+        return plan.sources[0].new.decode(work.encoding)
+    except Exception:  # the contract: never raises; the text stays as it was
+        return text
+
+
+def _assign_names(works: list[_FileWork], env: EnvFile, config: Config) -> None:
+    """Give each fixable site a variable name; deterministic for the whole run."""
+    book = NameBook(
+        {name: value for name, value in env.values.items()},
+        config.env_var,
+        config.public_env_prefixes,
+    )
+    ranked: list[tuple[int, str, int, _Site]] = []
+    for work in works:
+        for site in work.sites:
+            outcome = site.analysis
+            if not outcome.fixed and outcome.reads is None:
+                continue
+            hint = site.occurrence.env_name
+            if outcome.reads is not None:
+                tier = 0
+            elif outcome.docs:
+                tier = 3
+            elif hint is not None and is_env_like(hint):
+                tier = 1
+            else:
+                tier = 2
+            ranked.append((tier, work.display, site.occurrence.hit.start, site))
+    ranked.sort(key=lambda r: (r[0], r[1], r[2]))
+    for _, display, _, site in ranked:
+        outcome = site.analysis
+        request = NameRequest(
+            key=site.occurrence.hit.key,
+            hint=outcome.reads if outcome.reads is not None else site.occurrence.env_name,
+            bound=outcome.reads is not None,
+            path=display,
+        )
+        assignment = book.assign(request)
+        site.assigned = assignment.name
+        site.note = assignment.note
+
+
+def _finish_file(work: _FileWork, plan: FixPlan, config: Config) -> list[_Site]:
+    """Run the fixer with the final names; record fixed and unfixed; return fixed sites."""
+    result = _run_fixer(work.strategy, work.text, _targets(work, [s.assigned for s in work.sites]))
+    outcomes = {
+        s.occurrence.hit.start: result.outcomes.get(s.occurrence.hit.start) for s in work.sites
+    }
+    problem = None
+    new_bytes = b""
+    if result.text == work.text:
+        problem = "no exact fix"
+    else:
+        try:
+            new_bytes = result.text.encode(work.encoding)
+        except UnicodeError:
+            problem = f"the fixed text cannot be encoded as {work.encoding}"
+        if problem is None:
+            problem = _verify(work, result, config)
+    if problem is not None:
+        outcomes = {
+            start: o if o is not None and not o.fixed else Outcome(False, reason=problem)
+            for start, o in outcomes.items()
+        }
+    fixed_sites = []
+    for site in work.sites:
+        outcome = outcomes.get(site.occurrence.hit.start)
+        if outcome is None or not outcome.fixed:
+            reason = (outcome.reason if outcome else "") or "no exact fix"
+            if site.assigned is None:
+                # Never named: either the first pass found no safe edit, or no name was free.
+                reason = site.note or site.analysis.reason or reason
+            site.analysis = Outcome(False, reason=reason)
+            continue
+        site.analysis = outcome
+        fixed_sites.append(site)
+    if fixed_sites:
+        plan.sources.append(
+            FileChange(work.path, work.display, work.data, new_bytes, work.mode, work.encoding)
+        )
+    for site in fixed_sites:
+        assert site.assigned is not None
+        plan.fixed.append(
+            FixedKey(
+                path=work.display,
+                line=site.line,
+                column=site.column,
+                code=site.finding.code,
+                preview=redact(site.occurrence.hit.key),
+                replacement=site.analysis.replacement,
+                name=site.assigned,
+                docs=site.analysis.docs,
+            )
+        )
+    # A finding is fixed when every key on its line was.
+    for finding in work.findings:
+        on_line = [s for s in work.sites if s.line == finding.line]
+        failed = [s for s in on_line if not s.analysis.fixed]
+        if not on_line:
+            plan.unfixed.append(Unfixed(finding, "the key could not be located again"))
+        elif failed:
+            plan.unfixed.append(Unfixed(finding, failed[0].analysis.reason))
+    if any(s.analysis.fixed for s in fixed_sites) and work.strategy is Strategy.WORKFLOW:
+        names = sorted({s.assigned for s in fixed_sites if s.assigned and not s.analysis.docs})
+        if names:
+            plan.notes.append(
+                f"{work.display}: add the repository secret(s) {', '.join(names)} in GitHub"
+                " (Settings -> Secrets and variables -> Actions); the values are in"
+                f" {_display(plan.env_path)}."
+            )
+    if work.strategy is Strategy.COMPOSE and fixed_sites:
+        plan.notes.append(
+            f"{work.display}: docker compose reads ${{NAME}} from the environment or from the"
+            " .env file in the compose project directory."
+        )
+    return fixed_sites
+
+
+def _verify(work: _FileWork, result: FileFix, config: Config) -> Optional[str]:
+    """None when rescanning the new text finds exactly the fixed keys gone."""
+    before = Counter(s.occurrence.hit.key for s in work.sites)
+    fixed = Counter(
+        s.occurrence.hit.key
+        for s in work.sites
+        if (o := result.outcomes.get(s.occurrence.hit.start)) is not None and o.fixed
+    )
+    old_all = Counter(o.hit.key for o in _occurrences(work, config))
+    new_work = _FileWork(
+        work.path, work.display, b"", 0, result.text, work.encoding, work.kind, work.strategy, []
+    )
+    new_all = Counter(o.hit.key for o in _occurrences(new_work, config))
+    for key in before:
+        if new_all[key] != old_all[key] - fixed[key]:
+            return "the fixed file still holds the key (a bug in autype-guard: please report it)"
+    return None
+
+
+def _plan_env(plan: FixPlan, env: EnvFile, moved: list[tuple[str, str, str]]) -> None:
+    """The env-file entries for the moved keys, and the `.gitignore` line if needed."""
+    entries: list[str] = []
+    seen: set[str] = set()
+    for name, key, note in moved:
+        if name in seen:
+            continue
+        seen.add(name)
+        added = env.values.get(name) != key
+        if added:
+            line = format_entry(name, key)
+            assert line is not None  # checked when the site was selected
+            entries.append(line)
+        plan.saved.append(SavedKey(name, redact(key), added, note))
+    if entries:
+        new = env.with_entries(entries).encode("utf-8")
+        plan.env = FileChange(
+            env.path, plan.env_display, env.data, new, env.mode if env.data else 0o600
+        )
+    if moved and plan.repo is not None and not is_ignored(plan.repo, plan.env_path):
+        current: TextFile = read_text_file(plan.repo / ".gitignore", 0o644)
+        pattern = gitignore_pattern(plan.repo, plan.env_path)
+        plan.gitignore = FileChange(
+            current.path,
+            _display(current.path),
+            current.data,
+            gitignore_with(current, pattern),
+            current.mode,
+        )
+
+
+def _collect_exposed(plan: FixPlan, moved_keys: dict[str, tuple[str, list[str]]]) -> None:
+    """Every key found, fixed or not: all of them must be rotated."""
+    exposed = {fp: (preview, list(paths)) for fp, (preview, paths) in moved_keys.items()}
+    for item in plan.unfixed:
+        finding = item.finding
+        if not finding.preview or finding.placeholder:
+            continue
+        exposed.setdefault(finding.fingerprint, (finding.preview, []))[1].append(finding.path)
+    plan.exposed = [
+        Exposed(preview, fp, tuple(sorted(set(paths))))
+        for fp, (preview, paths) in sorted(exposed.items(), key=lambda kv: kv[1][1][0])
+    ]
+
+
+# --- applying -------------------------------------------------------------------------------
+
+
+def _write_temp(change: FileChange) -> str:
+    """Write `change.new` to a temporary file beside the target; return its path."""
+    directory = change.path.absolute().parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{change.path.name}.", suffix=".tmp", dir=directory)
+    try:
+        os.fchmod(fd, change.mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(change.new)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        _remove(tmp)
+        raise
+    return tmp
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def _unchanged(change: FileChange) -> bool:
+    try:
+        current: Optional[bytes] = read_file(change.path)
+    except FileNotFoundError:
+        current = None
+    except OSError:
+        return False
+    return current == change.old
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path.absolute().parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def apply_plan(plan: FixPlan) -> FixReport:
+    """Write the plan (see the module docstring for the order and why).
+
+    Raises FixError when nothing could be written (every key is still where it was).
+    """
+    report = FixReport(plan)
+    changes = plan.changes
+    temps: dict[int, str] = {}
+    try:
+        for change in changes:
+            if not _unchanged(change):
+                raise FixError(
+                    f"{change.display} changed since it was read; nothing was written, run"
+                    " fix again"
+                )
+            try:
+                temps[id(change)] = _write_temp(change)
+            except OSError as exc:
+                raise FixError(
+                    f"cannot write {change.display}: {exc.strerror or exc}; nothing was written"
+                ) from None
+        if plan.gitignore is not None:
+            _replace_or_stop(plan.gitignore, temps.pop(id(plan.gitignore)), report)
+            assert plan.repo is not None
+            if not is_ignored(plan.repo, plan.env_path):
+                # The added line is harmless if it cannot be taken back; the run stops anyway.
+                with contextlib.suppress(OSError):
+                    _restore(plan.gitignore)
+                raise FixError(
+                    f"git still does not ignore {plan.env_display} after adding it to"
+                    f" {plan.gitignore.display} (a negation rule?); no key was moved"
+                )
+        if plan.env is not None:
+            _replace_or_stop(plan.env, temps.pop(id(plan.env)), report)
+    except BaseException:
+        for tmp in temps.values():
+            _remove(tmp)
+        raise
+    for change in plan.sources:
+        tmp = temps.pop(id(change))
+        if not _unchanged(change):
+            _remove(tmp)
+            report.write_errors.append(
+                (change.display, "changed since it was read: not fixed, its keys stay in it")
+            )
+            continue
+        try:
+            _replace(change, tmp, report)
+        except OSError as exc:
+            _remove(tmp)
+            report.write_errors.append(
+                (change.display, f"{exc.strerror or exc}: not fixed, its keys stay in it")
+            )
+    report.applied = True
+    return report
+
+
+def _replace_or_stop(change: FileChange, tmp: str, report: FixReport) -> None:
+    """Replace `.gitignore` or the env file; a failure stops the run before any source."""
+    try:
+        _replace(change, tmp, report)
+    except OSError as exc:
+        _remove(tmp)
+        raise FixError(
+            f"cannot write {change.display}: {exc.strerror or exc}; no key was moved"
+        ) from None
+
+
+def _replace(change: FileChange, tmp: str, report: FixReport) -> None:
+    os.replace(tmp, change.path)
+    _fsync_dir(change.path)
+    report.written.append(change.display)
+
+
+def _restore(change: FileChange) -> None:
+    if change.old is None:
+        _remove(str(change.path))
+        return
+    restore = FileChange(change.path, change.display, None, change.old, change.mode)
+    os.replace(_write_temp(restore), change.path)
+
+
+def run_fix(paths: Sequence[Path], config: Config, options: FixOptions) -> FixReport:
+    """Plan, then apply unless `options.diff`. Raises FixError when the run must stop."""
+    plan = plan_fixes(paths, config, options)
+    if options.diff or not plan.pending:
+        return FixReport(plan)
+    return apply_plan(plan)
+
+
+__all__ = [
+    "Exposed",
+    "FixError",
+    "FixOptions",
+    "FixPlan",
+    "FixReport",
+    "FixedKey",
+    "SavedKey",
+    "Unfixed",
+    "apply_plan",
+    "default_env_file",
+    "fix_source",
+    "plan_fixes",
+    "run_fix",
+]

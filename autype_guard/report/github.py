@@ -1,0 +1,129 @@
+"""GitHub Actions workflow commands: one annotation per finding, shown on the pull request.
+
+`::error file=app.py,line=3,col=9,endLine=3,endColumn=28,title=AG101 hardcoded-key::message`
+Severity picks the command: critical and high are `error`, medium and low `warning`, info
+(placeholders) `notice`. Unreadable files are errors, unused suppression comments notices.
+Paths are relative to the repository root, which is where GitHub resolves them.
+
+NOTE: every value is escaped the way the runner expects (`%`, CR and LF everywhere, and also
+`:` and `,` inside properties), so a hostile file name or message cannot end the command
+early or start a new one.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..api import ScanReport
+from ..keys import ROTATE_HINT
+from ..model import Finding, Severity
+from . import ReportOptions, repo_path
+
+COMMAND = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "warning",
+    Severity.INFO: "notice",
+}
+
+
+def escape_data(text: str) -> str:
+    """Escape the message part of a workflow command."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value (file, title) of a workflow command."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(
+    name: str,
+    message: str,
+    *,
+    file: Optional[str] = None,
+    line: Optional[int] = None,
+    col: Optional[int] = None,
+    end_line: Optional[int] = None,
+    end_column: Optional[int] = None,
+    title: Optional[str] = None,
+) -> str:
+    """One workflow command line, every part escaped."""
+    props = [
+        (key, value)
+        for key, value in (
+            ("file", file),
+            ("line", line),
+            ("col", col),
+            ("endLine", end_line),
+            ("endColumn", end_column),
+            ("title", title),
+        )
+        if value is not None
+    ]
+    head = ",".join(f"{key}={escape_property(str(value))}" for key, value in props)
+    return f"::{name}{' ' + head if head else ''}::{escape_data(message)}"
+
+
+def _file(path: str, options: ReportOptions) -> str:
+    return repo_path(path, options.root) or path
+
+
+def _annotation(finding: Finding, options: ReportOptions) -> str:
+    span = finding.span
+    message = finding.message.rstrip(".") + "."
+    if finding.suggestion:
+        message += f"\n{finding.suggestion}"
+    if finding.properties:
+        message += "\n" + ", ".join(f"{k}: {v}" for k, v in finding.properties)
+    single_line = span.end.line == span.start.line
+    return command(
+        COMMAND[finding.severity],
+        message,
+        file=_file(finding.path, options),
+        line=span.start.line,
+        col=span.start.column,
+        end_line=span.end.line,
+        # GitHub ignores columns on multi-line annotations; the end column is exclusive in
+        # autype-guard spans and inclusive in annotations.
+        end_column=max(span.start.column, span.end.column - 1) if single_line else None,
+        title=f"{finding.code} {finding.name}",
+    )
+
+
+def render(report: ScanReport, options: ReportOptions) -> str:
+    out = [_annotation(f, options) for f in report.findings]
+    for result in report.files:
+        for unused in result.unused_suppressions:
+            out.append(
+                command(
+                    "notice",
+                    unused.message,
+                    file=_file(result.path, options),
+                    line=unused.line,
+                    col=unused.column,
+                    title="autype-guard unused suppression",
+                )
+            )
+    out.extend(command("notice", note, title="autype-guard") for note in report.stats.notes)
+    for path, reason in report.errors:
+        out.append(
+            command(
+                "error",
+                f"could not be scanned: {reason}",
+                file=_file(path, options),
+                title="autype-guard unreadable file",
+            )
+        )
+    findings = report.findings
+    summary = f"autype-guard: {len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    summary += f", {report.scanned} files scanned"
+    if report.suppressed:
+        summary += f", {report.suppressed} suppressed"
+    if report.baselined:
+        summary += f", {report.baselined} in the baseline"
+    if findings:
+        summary += f". For each exposed key, {ROTATE_HINT}."
+    out.append(summary)
+    return "\n".join(out) + "\n"

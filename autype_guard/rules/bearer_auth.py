@@ -1,0 +1,301 @@
+"""AG301 bearer-auth."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from typing import Optional
+
+from ..autype_context import (
+    OnePerLine,
+    UrlIndex,
+    header_audience,
+    is_autype_context,
+    is_comment_line,
+)
+from ..context import FileContext
+from ..keys import PREFIX, ROTATE_HINT
+from ..model import Applicability, FileKind, Finding, Fix, Severity, Span
+from ..testing import Invalid, Valid
+from .base import Rule
+
+# The spellings of the scheme the rule looks at; MARKERS lists the same bytes.
+_BEARER_SPELLINGS = ("Bearer", "bearer", "BEARER")
+# `Bearer` as a word, or a call of a client helper that sends it: `.setBearerAuth(`,
+# `.bearer_auth(`, `auth=BearerAuth(` (a method call or a constructor in an expression, not
+# a definition such as `class BearerAuth(...)`).
+_BEARER = re.compile(
+    r"(?<![A-Za-z])(Bearer|bearer|BEARER)(?![A-Za-z_])"
+    r"|(?:(?<=\.)|(?<==)|(?<=\()|(?<=[=(,] )|(?<=new ))"
+    r"(?:set|with)?(?:Bearer|bearer)_?(?:Auth|auth|Token|token)[ \t]*\("
+)
+# What follows the scheme when a credential is attached, one alternative per language:
+# interpolation `${x}`, `#{x}`, `{x}`, `{{x}}`, `$(cmd)`, `$X`, `$env:X`, `<your-key>`,
+# a format slot `%s`/`%v`/`{}`/`{0}`; or the string closes and is joined: `" + x`, `' . $x`,
+# `" % x`; or a literal token; or the scheme is its own argument, as in .NET's
+# `new AuthenticationHeaderValue("Bearer", key)`.
+_VALUE = re.compile(
+    r"[ \t]+(?P<interp>\$\{[^}\n]{1,200}\}|#\{[^}\n]{1,200}\}|\{\{[^}\n]{1,200}\}\}"
+    r"|\{[^}\n]{1,200}\}|\$\([^)\n]{1,200}\)|\$[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z_][A-Za-z0-9_]*)?"
+    r"|<[^<>\n]{1,100}>)"
+    r"|[ \t]+(?P<slot>%[sv]|\{[0-9]*\})"
+    r"|[ \t]*\\?[\"'`][ \t]*(?P<join>\+|\.(?=\$|[ \t]+[$A-Za-z_(])|%)[ \t]*(?P<joined>[^\n]{1,200})"
+    r"|[ \t]+(?P<literal>[A-Za-z0-9._~+/=-]{2,})"
+    r"|\\?[\"'](?P<scheme_arg>[ \t]*,[ \t]*[^\n]{1,200})"
+)
+# The arguments of a format call after the format string: `", c.Key)` in
+# `fmt.Sprintf("Bearer %s", c.Key)`, `".format(key)` in Python.
+_FORMAT_ARGS = re.compile(r"[^\"'`\n]{0,100}\\?[\"'`][ \t]*(?:,|\.format\(|%)[ \t]*([^\n]{1,200})")
+# The call whose first argument is the scheme: `new AuthenticationHeaderValue("`,
+# `Authorization.of('`; the name must say auth, header or credentials.
+# (Searched in an 80-character window only.)
+_AUTH_CALLEE = re.compile(
+    r"(?<![A-Za-z0-9_])[A-Za-z0-9_]*(?i:auth|header|credential)[A-Za-z0-9_]*\(\s*\\?[\"']$"
+)
+# A literal that stands for a variable: `YOUR_API_KEY`, `AUTYPE_API_KEY`.
+_CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+# Markdown: fenced code blocks (``` or ~~~); prose outside them only mentions Bearer.
+_FENCE = re.compile(r"^[ \t]*(```|~~~)[ \t]*([A-Za-z0-9_+-]*)", re.MULTILINE)
+# Diffs: a removed line (`- headers = ...Bearer...`) shows what was fixed, not what is sent.
+_DIFF_SUFFIXES = (".diff", ".patch")
+_MARKDOWN = (".md", ".markdown", ".mdx")
+
+_SUGGESTION = (
+    "Autype rejects Bearer authentication: send the key in the X-API-Key header instead"
+    " (`X-API-Key: <key>`, the key read from AUTYPE_API_KEY). If the key was ever committed, "
+    + ROTATE_HINT
+    + "."
+)
+
+
+class BearerAuth(Rule):
+    """
+    ## What it does
+    Flags Autype API keys sent as Bearer tokens: `Authorization: Bearer ...` with a literal
+    key, a variable or field named for Autype (`AUTYPE_API_KEY`, `settings.autype_api_key`),
+    or any Bearer header in a file whose context is Autype (it calls `api.autype.com`, or
+    its file or directory name mentions Autype). Any file kind counts, code blocks in docs included.
+
+    ## Why is this bad?
+    Autype's Developer API does not support Bearer authentication or JWTs: every such request
+    fails with HTTP 401, and the key ends up in places (proxies, logs, tracing) that treat
+    the Authorization header as a user token.
+
+    ## Example
+    ```python
+    headers = {"Authorization": f"Bearer {settings.AUTYPE_API_KEY}"}
+    ```
+
+    ## Use instead
+    ```python
+    headers = {"X-API-Key": settings.AUTYPE_API_KEY}
+    ```
+
+    ## Fix safety
+    Display only: the header name and the value format both change.
+
+    ## Options
+    None. Prose that merely mentions Bearer is not a finding (in Markdown only fenced code
+    blocks are read), nor is a Bearer header sent to another service (named for it, or
+    sent to another host).
+    """
+
+    CODE = "AG301"
+    NAME = "bearer-auth"
+    SEVERITY = Severity.MEDIUM
+    MARKERS = tuple(s.encode() for s in _BEARER_SPELLINGS)
+    VALID = (
+        Valid('headers = {"X-API-Key": os.environ["AUTYPE_API_KEY"]}\n', path="autype.py"),
+        Valid(
+            "Autype does not accept `Authorization: Bearer ...`; send the key in X-API-Key.\n",
+            path="docs/troubleshooting.md",
+        ),
+        Valid(
+            "* Bearer auth not supported by Autype, switch the client to X-API-Key\n",
+            path="notes.txt",
+        ),
+        Valid(
+            "const r = await fetch('https://api.llm.example/v1/complete', {\n"
+            "  headers: { Authorization: `Bearer ${process.env.LLM_API_KEY}` },\n"
+            "});\n",
+            path="server/other_apis.js",
+        ),
+        Valid(
+            "const up = await fetch('https://api.autype.com/api/v1/dev/images', { headers });\n"
+            "const me = await fetch('https://auth.internal.example/userinfo', {\n"
+            "  headers: { Authorization: `Bearer ${req.session.accessToken}` },\n"
+            "});\n",
+            path="routes/autype.js",
+        ),
+        Valid(
+            'if (header.startsWith("Bearer ")) { token = header.slice(7); }\n',
+            path="lib/autype/webhook.ts",
+        ),
+    )
+    INVALID = (
+        Invalid(
+            'headers = {"Authorization": f"Bearer {settings.AUTYPE_API_KEY}"}\n',
+            span=Span.of((1, 31), (1, 37)),
+            path="letters/services/pdf.py",
+        ),
+        Invalid(
+            'req.Header.Set("Authorization", "Bearer "+c.Key)\n',
+            span=Span.of((1, 34), (1, 40)),
+            path="internal/autype/client.go",
+        ),
+        Invalid(
+            "```bash\n"
+            'curl https://api.autype.com/api/v1/dev/images -H "Authorization: Bearer $KEY"\n'
+            "```\n",
+            span=Span.of((2, 66), (2, 72)),
+            path="README.md",
+        ),
+        Invalid(
+            'req["Authorization"] = "Bearer #{ENV.fetch(\'AUTYPE_API_KEY\')}"\n',
+            span=Span.of((1, 25), (1, 31)),
+            path="app/services/pdf_client.rb",
+        ),
+    )
+
+    @classmethod
+    def check(cls, ctx: FileContext) -> Iterator[Finding]:
+        text = ctx.text
+        if not any(s in text for s in _BEARER_SPELLINGS):
+            return
+        in_context: Optional[bool] = None  # computed on first need
+        lines = OnePerLine(text)
+        code_ranges = _markdown_code(text) if ctx.path.lower().endswith(_MARKDOWN) else None
+        whole_diff = ctx.path.lower().endswith(_DIFF_SUFFIXES)
+        prose = ctx.kind in (FileKind.DOCS, FileKind.NOTEBOOK)
+        urls: Optional[UrlIndex] = None
+        for m in _BEARER.finditer(text):
+            if lines.taken(m.start()):
+                continue  # this line is reported already
+            in_diff = whole_diff
+            if code_ranges is not None:
+                i = bisect_right(code_ranges, (m.start(), len(text), True)) - 1
+                if i < 0 or m.start() >= code_ranges[i][1]:
+                    continue  # Markdown prose
+                in_diff = code_ranges[i][2]
+            if in_diff and _is_removed_line(text, m.start()):
+                continue
+            elif prose and _in_inline_code(text, m.start()):
+                continue  # a sentence quoting the header: `Authorization: Bearer $KEY`
+            if not prose and is_comment_line(text, m.start()):
+                continue
+            value = _credential(text, m)
+            if value is None:
+                continue
+            autype: Optional[bool] = True
+            if not any(True for _ in ctx.matcher.find(value)):
+                if urls is None:
+                    urls = UrlIndex(text)
+                autype = header_audience(urls, m.start(), value)
+            if autype is None:
+                if in_context is None:
+                    in_context = is_autype_context(ctx.path, text)
+                autype = in_context
+            if not autype or not lines.admit(m.start()):
+                continue
+            start = m.start(1) if m.group(1) else m.start()
+            end = m.end(1) if m.group(1) else m.end() - 1
+            yield ctx.finding(
+                cls,
+                start,
+                end,
+                "The Autype key is sent as a Bearer token; Autype only accepts the X-API-Key"
+                " header",
+                identity=f"Bearer {value.strip()}",
+                suggestion=_SUGGESTION,
+                fix=Fix("Send the key in the X-API-Key header", Applicability.DISPLAY_ONLY),
+            )
+
+
+def _credential(text: str, m: re.Match[str]) -> Optional[str]:
+    """The credential expression sent after `Bearer`, or None when nothing is attached."""
+    if m.group(1) is None:  # a helper call: its arguments are the credential
+        close = text.find(")", m.end(), m.end() + 200)
+        args = text[m.end() : close if close != -1 else m.end() + 200]
+        return args if args.strip() else None
+    v = _VALUE.match(text, m.end())
+    if v is None:
+        return None
+    if v.group("interp"):
+        return v.group("interp")
+    if v.group("joined"):
+        return _until_statement_end(v.group("joined"))
+    if v.group("scheme_arg"):
+        # Only as the scheme argument of an auth-header constructor, not `split("Bearer", 1)`.
+        if not _AUTH_CALLEE.search(text, max(0, m.start() - 80), m.start()):
+            return None
+        return _until_statement_end(v.group("scheme_arg").lstrip(" \t,"))
+    if v.group("slot"):
+        call = _FORMAT_ARGS.match(text, v.end())
+        return _until_statement_end(call.group(1)) if call else v.group("slot")
+    # A bare word after the scheme is prose or a literal string ("Bearer token"); only a key
+    # or a constant-style name standing for one (`Bearer YOUR_API_KEY`) is a credential.
+    literal = v.group("literal") or ""
+    if PREFIX in literal or (_CONSTANT_NAME.fullmatch(literal) and "_" in literal):
+        return literal
+    return None
+
+
+def _until_statement_end(rest: str) -> str:
+    """The expression at the start of `rest`, up to a `,`, `;` or unmatched closing bracket."""
+    depth = 0
+    for i, c in enumerate(rest):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth == 0:
+                return rest[:i]
+            depth -= 1
+        elif c in ",;" and depth == 0:
+            return rest[:i]
+    return rest
+
+
+def _in_inline_code(text: str, offset: int) -> bool:
+    """True when `offset` sits inside a backtick span of a line that has prose around it.
+
+    Looks at most 1000 characters either side (notebook outputs have very long lines).
+    """
+    floor = max(0, offset - 1000)
+    newline = text.rfind("\n", floor, offset)
+    start = floor if newline == -1 else newline + 1
+    end = text.find("\n", offset, offset + 1000)
+    line = text[start : min(len(text), offset + 1000) if end == -1 else end]
+    at = offset - start
+    before = line[:at].count("`")
+    if before % 2 == 0 or "`" not in line[at:]:
+        return False
+    outside = re.sub(r"`[^`]*`", " ", line)
+    return len(re.findall(r"[A-Za-z]{2,}", outside)) >= 3
+
+
+def _is_removed_line(text: str, offset: int) -> bool:
+    floor = max(0, offset - 1000)
+    newline = text.rfind("\n", floor, offset)
+    if newline == -1 and floor > 0:
+        return False
+    start = newline + 1
+    return text.startswith("-", start) and not text.startswith("---", start)
+
+
+def _markdown_code(text: str) -> list[tuple[int, int, bool]]:
+    """Offsets of the fenced code blocks of a Markdown file, and whether each is a diff."""
+    ranges: list[tuple[int, int, bool]] = []
+    opened: Optional[int] = None
+    fence = ""
+    is_diff = False
+    for m in _FENCE.finditer(text):
+        if opened is None:
+            opened, fence = m.end(), m.group(1)
+            is_diff = m.group(2).lower() in ("diff", "patch")
+        elif m.group(1) == fence:
+            ranges.append((opened, m.start(), is_diff))
+            opened = None
+    if opened is not None:
+        ranges.append((opened, len(text), is_diff))
+    return ranges

@@ -1,0 +1,177 @@
+"""Keys assembled from string literals: a small, linear joiner for JS/TS and its relatives.
+
+Not a parser. Three shapes are recognised around a literal that holds the start of a key:
+
+- concatenation: `'ak_' + '3hQ9...' + '...'`, across lines and around comments (PHP's `.`
+  operator too);
+- array join: `['ak', '3hQ9...'].join('_')` (the separator defaults to `,`);
+- template literals with literal holes: `` `ak_${'3hQ9'}xLr2...` ``.
+
+Only literal parts made of key characters take part, so a join stops at the first variable
+or at any other character, and every regex below is linear: each repetition starts with a
+distinct token and comments are bounded. A joined key is reported at the literal that holds
+`ak`, i.e. on the line of that expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from ..keys import KeyHit, KeyMatcher
+from . import KeyOccurrence
+from .text import describe_context
+
+# Whitespace and short comments between the parts of an expression. Comments are bounded so
+# that an unterminated one costs a constant, not a scan to the end of the file.
+_GAP = r"(?:\s|/\*[^*]{0,200}\*/|//[^\n]{0,200}\n)*"
+
+
+def _atomic(name: str, body: str) -> str:
+    """`body` matched atomically: a look-ahead captures it, a back-reference consumes it, so a
+    failure later never backtracks into it (Python 3.9 has no possessive `*+`)."""
+    return f"(?=(?P<{name}>{body}))(?P={name})"
+
+
+def _gap(name: str) -> str:
+    return _atomic(name, _GAP)
+
+
+def _part(name: str) -> str:
+    """A string literal whose whole content could continue a key."""
+    return f"(?P<{name}>['\"`])" + _atomic(name + "_body", "[A-Za-z0-9_-]*") + f"(?P={name})"
+
+
+# The end of a literal holding the start of a key: `ak`, optionally `_` and key characters,
+# then the closing quote. Not glued to an identifier (`peak_...`) nor preceded by `-`: that
+# keeps every run of key characters to one starting point, so failed attempts stay linear.
+# The look-behind comes after the literal `ak` so that the regex engine can jump from one
+# `ak` to the next instead of trying every position.
+_HEAD = r"ak(?<![A-Za-z0-9_$-]ak)" + _atomic("run", "(?:_[A-Za-z0-9_-]*)?")
+
+# `'ak_' + 'more' + 'more'`, or PHP's `'ak_' . 'more'`.
+# At most 32 parts: a key is short, and bounding the chain bounds the work per match.
+_CONCAT = re.compile(
+    _HEAD + r"""['"`](?:""" + _gap("g1") + "[+.]" + _gap("g2") + _part("p") + "){1,32}"
+)
+# `['ak', 'more'].join('_')`.
+_JOIN = re.compile(
+    r"\["
+    + _gap("g1")
+    + r"""(?P<q>['"`])ak(?:_[A-Za-z0-9_-]*)?(?P=q)(?:"""
+    + _gap("g2")
+    + ","
+    + _gap("g3")
+    + _part("p")
+    + ")+"
+    + _gap("g4")
+    + ",?"
+    + _gap("g5")
+    + r"\]"
+    + _gap("g6")
+    + r"\.join\("
+    + _gap("g7")
+    + r"""(?:(?P<s>['"`])[^'"`\\\n]{0,8}(?P=s))?"""
+    + _gap("g8")
+    + r"\)"
+)
+# `` `ak_${'more'}more` ``: holes that hold one literal each.
+_TEMPLATE = re.compile(
+    _HEAD + r"""(?:\$\{\s*(?P<q>['"])[A-Za-z0-9_-]*(?P=q)\s*\}[A-Za-z0-9_-]*){1,32}"""
+)
+
+# The pieces of a matched expression, read back in order.
+_GAP_RE = re.compile(_GAP)
+_LITERAL = re.compile(r"""(['"`])([^'"`\\\n]*)\1""")
+# A gap, an operator, or a literal (quote, content) inside a matched concatenation.
+_CHAIN_PART = re.compile(
+    r"""(?:\s|/\*[^*]{0,200}\*/|//[^\n]{0,200}\n)+|[+.]|(['"`])([A-Za-z0-9_-]*)\1"""
+)
+_HOLE = re.compile(r"""\$\{\s*(['"])([A-Za-z0-9_-]*)\1\s*\}([A-Za-z0-9_-]*)""")
+
+
+def _concat_parts(m: re.Match[str]) -> tuple[int, str]:
+    """The first literal's end and the joined value of a matched concatenation."""
+    text = m.string
+    first_end = m.end("run")
+    # The matched span holds only gaps, operators and literals of key characters; the
+    # literals after the first closing quote are read back in one call.
+    parts = [v for q, v in _CHAIN_PART.findall(text, first_end + 1, m.end()) if q]
+    return first_end, text[m.start() : first_end] + "".join(parts)
+
+
+def _join_parts(text: str, start: int, end: int) -> tuple[int, int, int, str]:
+    """Start and end of the first element's content, the last one's end, the joined value."""
+    pos = _GAP_RE.match(text, start + 1).end()  # type: ignore[union-attr]
+    values: list[str] = []
+    first = (pos + 1, pos + 1)
+    last_end = pos + 1
+    while True:
+        lit = _LITERAL.match(text, pos)
+        if lit is None:
+            break
+        if not values:
+            first = (lit.start(2), lit.end(2))
+        values.append(lit.group(2))
+        last_end = lit.end(2)
+        pos = _GAP_RE.match(text, lit.end()).end()  # type: ignore[union-attr]
+        if text.startswith(",", pos):
+            pos = _GAP_RE.match(text, pos + 1).end()  # type: ignore[union-attr]
+    pos = text.index(".join(", pos, end) + len(".join(")
+    pos = _GAP_RE.match(text, pos).end()  # type: ignore[union-attr]
+    sep = _LITERAL.match(text, pos, end)
+    separator = sep.group(2) if sep is not None else ","
+    return first[0], first[1], last_end, separator.join(values)
+
+
+def _template_parts(m: re.Match[str]) -> tuple[int, str]:
+    first_end = m.end("run")
+    holes = _HOLE.findall(m.string, first_end, m.end())
+    return first_end, m.string[m.start() : first_end] + "".join(a + b for _, a, b in holes)
+
+
+def find_joined(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
+    """Keys that only exist once literals are joined, at the literal holding `ak`.
+
+    Linear in the length of `text`; never raises.
+    """
+    if "ak" not in text:
+        return
+    for m in _CONCAT.finditer(text):
+        first_end, joined = _concat_parts(m)
+        yield from _occurrence(text, matcher, m.start(), first_end, m.end() - 1, joined)
+    for m in _JOIN.finditer(text):
+        start, first_end, last_end, joined = _join_parts(text, m.start(), m.end())
+        yield from _occurrence(text, matcher, start, first_end, last_end, joined)
+    for m in _TEMPLATE.finditer(text):
+        first_end, joined = _template_parts(m)
+        yield from _occurrence(text, matcher, m.start(), first_end, m.end(), joined)
+
+
+def _occurrence(
+    text: str, matcher: KeyMatcher, start: int, first_end: int, last_end: int, joined: str
+) -> Iterator[KeyOccurrence]:
+    km = matcher.pattern.match(joined)
+    # A key that ends inside the first literal is found by the plain scan already.
+    if km is None or km.end() <= first_end - start:
+        return
+    line_start = text.rfind("\n", max(0, start - 120), start) + 1
+    context, env = describe_context(text[max(line_start, start - 120) : start])
+    # NOTE: the hit covers every part of the key (spans and snippets clip it to the first
+    # line), so no part of the key body is shown unredacted next to the preview.
+    hit = KeyHit(start, max(last_end, start + 3), km.group(), "joined")
+    yield KeyOccurrence(hit, context, env, joined=True)
+
+
+def with_joined(
+    text: str, matcher: KeyMatcher, plain: Iterable[KeyOccurrence]
+) -> list[KeyOccurrence]:
+    """`plain` plus the joined keys; a joined key replaces a shorter plain hit at its start."""
+    joined = {occ.hit.start: occ for occ in find_joined(text, matcher)}
+    out = [occ for occ in plain if occ.hit.start not in joined]
+    out.extend(joined.values())
+    out.sort(key=lambda o: o.hit.start)
+    return out
+
+
+__all__ = ["find_joined", "with_joined"]

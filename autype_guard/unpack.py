@@ -1,0 +1,452 @@
+"""Precompressed assets and archives, scanned in memory and never extracted to disk.
+
+- Compressed assets that servers ship as they are: `.gz` always, `.br` when the optional
+  `brotli` package is installed (`pip install autype-guard[brotli]`; without it a `.br` file
+  is skipped with a note). The inner name (`app.js` for `app.js.gz`) decides the kind; a
+  finding keeps the compressed file's path, with line and column in the decompressed text.
+- Archives that ship code: zip-based (`.zip .whl .egg .jar .war .ear .xpi .crx .vsix
+  .nupkg`) and tar-based (`.tar .tar.gz .tgz .tar.bz2 .tbz2 .tar.xz .txz`). Every member is
+  scanned as if it were a file of that name and is located as `archive!member` (nested:
+  `outer.zip!lib/inner.jar!app.js`). Member names are labels only, so `../../etc/passwd`
+  is harmless. Archives inside archives are opened up to `MAX_ARCHIVE_DEPTH` levels.
+
+Limits, so a small bomb cannot exhaust memory or time: one decompressed file or member is
+read up to `MAX_DECOMPRESSED`; all members of one archive (nested ones included) up to
+`MAX_ARCHIVE_TOTAL`; at most `MAX_ARCHIVE_MEMBERS` members are scanned. Whatever is cut off,
+corrupt, truncated or encrypted is said in a note. Nothing here raises.
+
+`zipfile`, `tarfile`, `zlib` and `brotli` are imported only when such a file is met.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Optional, Union
+
+from .discovery import ARCHIVE_SUFFIXES, classify, member_path
+from .model import FileKind, FileResult
+
+if TYPE_CHECKING:
+    import tarfile
+
+MAX_DECOMPRESSED = 64 * 1024 * 1024
+MAX_ARCHIVE_TOTAL = 256 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 50_000
+MAX_ARCHIVE_DEPTH = 2
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_TAR_SUFFIXES = tuple(s for s in ARCHIVE_SUFFIXES if ".t" in s)
+_ZIP_SUFFIXES = tuple(s for s in ARCHIVE_SUFFIXES if s not in _TAR_SUFFIXES)
+# Members that are never text: skipped without being read.
+_BINARY_SUFFIXES = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".avif",
+    ".ico",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".psd",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".otf",
+    ".eot",
+    ".mp3",
+    ".mp4",
+    ".m4a",
+    ".webm",
+    ".ogg",
+    ".wav",
+    ".flac",
+    ".mov",
+    ".avi",
+    ".class",
+    ".so",
+    ".dll",
+    ".dylib",
+    ".exe",
+    ".pyc",
+    ".pyo",
+    ".pyd",
+    ".o",
+    ".a",
+    ".lib",
+    ".wasm",
+    ".dex",
+    ".bin",
+    ".pdf",
+)
+# Control characters in member names would break one-line output: shown as `?`.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Reading compressed input this much at a time bounds the memory one step can take.
+_CHUNK_IN = 256 * 1024
+_CHUNK_OUT = 1024 * 1024
+
+# Scans one plain (unpacked) file: (content, display path, path for ignore globs).
+ScanPlain = Callable[[bytes, str, str], FileResult]
+
+
+def _mb(size: int) -> str:
+    return f"{size // (1024 * 1024)} MB"
+
+
+def _name(path: str) -> str:
+    return member_path(path).rsplit("/", 1)[-1].lower()
+
+
+def packing_of(path: str, data: bytes) -> Optional[str]:
+    """ "gzip", "brotli", "zip" or "tar" for a file to unpack, None for a plain file.
+
+    Decided by the name (and gzip's magic bytes); cheap, never raises."""
+    name = _name(path)
+    if name.endswith(_TAR_SUFFIXES):
+        return "tar"
+    if name.endswith(_ZIP_SUFFIXES):
+        return "zip"
+    if name.endswith(".br"):
+        return "brotli"
+    if data[:2] == _GZIP_MAGIC:
+        return "gzip"
+    return None
+
+
+@dataclass
+class _Budget:
+    """What is left to decompress for one top-level file."""
+
+    remaining: int = MAX_ARCHIVE_TOTAL
+    members: int = 0
+    exhausted: bool = False
+
+
+@dataclass
+class Decompressed:
+    """Decompressed bytes, notes about them, or why nothing could be decompressed."""
+
+    data: bytes = b""
+    notes: list[str] = field(default_factory=list)
+    failure: Optional[str] = None
+
+
+def decompress(packing: str, data: bytes, cap: int = MAX_DECOMPRESSED) -> Decompressed:
+    """Decompress a gzip or brotli file up to `cap` bytes. Never raises."""
+    if packing == "gzip":
+        return _gunzip(data, cap)
+    return _unbrotli(data, cap)
+
+
+def _gunzip(data: bytes, cap: int) -> Decompressed:
+    import zlib
+
+    out = bytearray()
+    notes: list[str] = []
+    view = memoryview(data)
+    pos = 0
+    while pos < len(data):
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        consumed = pos
+        try:
+            while consumed < len(data) and not d.eof:
+                chunk: Union[bytes, memoryview] = view[consumed : consumed + _CHUNK_IN]
+                consumed += len(chunk)
+                while chunk and len(out) <= cap:
+                    out += d.decompress(chunk, min(_CHUNK_OUT, cap + 1 - len(out)))
+                    chunk = d.unconsumed_tail
+                if len(out) > cap:
+                    notes.append(
+                        f"decompressed size exceeds {_mb(cap)}: only the first {_mb(cap)}"
+                        " were scanned"
+                    )
+                    return Decompressed(bytes(out[:cap]), notes)
+        except zlib.error as exc:
+            if not out:
+                return Decompressed(failure=f"not a valid gzip file ({exc})")
+            notes.append(
+                f"corrupt gzip data after {len(out)} bytes ({exc}): scanned the part before"
+            )
+            return Decompressed(bytes(out), notes)
+        if not d.eof:
+            if not out:
+                return Decompressed(failure="truncated gzip file: nothing could be decompressed")
+            notes.append(
+                f"truncated gzip file: scanned the {len(out)} bytes that could be decompressed"
+            )
+            return Decompressed(bytes(out), notes)
+        pos = consumed - len(d.unused_data)
+        rest = data[pos : pos + 2]
+        if rest != _GZIP_MAGIC:
+            if data[pos:].strip(b"\0"):
+                notes.append("data after the end of the gzip stream was ignored")
+            break
+    return Decompressed(bytes(out), notes)
+
+
+def _unbrotli(data: bytes, cap: int) -> Decompressed:
+    try:
+        import brotli
+    except ImportError:
+        return Decompressed(
+            failure="brotli-compressed: install autype-guard[brotli] to scan .br files"
+        )
+    out = bytearray()
+    notes: list[str] = []
+    dec = brotli.Decompressor()
+    try:
+        for i in range(0, len(data), _CHUNK_IN):
+            out += dec.process(data[i : i + _CHUNK_IN], output_buffer_limit=_CHUNK_OUT)
+            while len(out) <= cap and not dec.can_accept_more_data():
+                out += dec.process(b"", output_buffer_limit=_CHUNK_OUT)
+            if len(out) > cap:
+                notes.append(
+                    f"decompressed size exceeds {_mb(cap)}: only the first {_mb(cap)} were scanned"
+                )
+                return Decompressed(bytes(out[:cap]), notes)
+        while len(out) <= cap and not dec.is_finished() and not dec.can_accept_more_data():
+            out += dec.process(b"", output_buffer_limit=_CHUNK_OUT)
+    except TypeError:
+        return Decompressed(failure="brotli-compressed: brotli >= 1.2 is needed to scan it")
+    except brotli.error as exc:
+        if not out:
+            return Decompressed(failure=f"not a valid brotli file ({exc})")
+        notes.append(f"corrupt brotli data after {len(out)} bytes: scanned the part before")
+        return Decompressed(bytes(out), notes)
+    if not dec.is_finished():
+        if not out:
+            return Decompressed(failure="truncated brotli file: nothing could be decompressed")
+        notes.append(
+            f"truncated brotli file: scanned the {len(out)} bytes that could be decompressed"
+        )
+    return Decompressed(bytes(out), notes)
+
+
+# --- archives ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Member:
+    name: str
+    data: bytes
+
+
+def _label(name: str) -> str:
+    return _CONTROL.sub("?", name.replace("\\", "/"))
+
+
+def _is_binary_name(name: str) -> bool:
+    return name.lower().endswith(_BINARY_SUFFIXES)
+
+
+def _take(budget: _Budget, size: int, notes: list[str]) -> bool:
+    """Whether another member of `size` bytes may be read; notes when a cap is hit."""
+    if budget.exhausted:
+        return False
+    if budget.members >= MAX_ARCHIVE_MEMBERS:
+        notes.append(f"more than {MAX_ARCHIVE_MEMBERS} members: the rest were not scanned")
+        budget.exhausted = True
+        return False
+    if size > budget.remaining:
+        notes.append(f"archive content exceeds {_mb(MAX_ARCHIVE_TOTAL)}: the rest were not scanned")
+        budget.exhausted = True
+        return False
+    return True
+
+
+def _zip_members(data: bytes, budget: _Budget, notes: list[str]) -> Iterator[_Member]:
+    import io
+    import zipfile
+    import zlib
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        notes.append(f"not a valid zip archive ({exc}): not scanned")
+        return
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir() or _is_binary_name(info.filename):
+                continue
+            name = _label(info.filename)
+            if info.flag_bits & 0x1:
+                notes.append(f"{name}: encrypted, not scanned")
+                continue
+            cap = min(MAX_DECOMPRESSED, budget.remaining)
+            if not _take(budget, min(info.file_size, cap), notes):
+                return
+            try:
+                with archive.open(info) as fh:
+                    blob = fh.read(cap + 1)
+            except (
+                zipfile.BadZipFile,
+                NotImplementedError,
+                RuntimeError,
+                OSError,
+                EOFError,
+                ValueError,
+                zlib.error,
+            ) as exc:
+                notes.append(f"{name}: could not be read ({exc})")
+                continue
+            if len(blob) > cap:
+                notes.append(f"{name}: larger than {_mb(cap)}: only the first {_mb(cap)} scanned")
+                blob = blob[:cap]
+            budget.members += 1
+            budget.remaining -= len(blob)
+            yield _Member(name, blob)
+
+
+def _tar_members(data: bytes, budget: _Budget, notes: list[str]) -> Iterator[_Member]:
+    import io
+    import tarfile
+
+    seen = [0]
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r|*") as archive:
+            yield from _tar_stream(archive, budget, notes, seen)
+    except Exception as exc:  # tarfile raises many kinds for bad input; none may escape
+        if seen[0]:
+            notes.append(f"archive is truncated or corrupt ({type(exc).__name__}: {exc})")
+        else:
+            notes.append(f"not a valid tar archive ({exc}): not scanned")
+
+
+def _tar_stream(
+    archive: tarfile.TarFile, budget: _Budget, notes: list[str], seen: list[int]
+) -> Iterator[_Member]:
+    # Members are read in stream order; skipping one still decompresses it, so the sizes
+    # passed over count against the total too.
+    passed = 0
+    for info in archive:
+        seen[0] += 1
+        if not info.isfile():
+            continue
+        passed += info.size
+        if passed > MAX_ARCHIVE_TOTAL:
+            notes.append(
+                f"archive content exceeds {_mb(MAX_ARCHIVE_TOTAL)}: the rest were not scanned"
+            )
+            return
+        if _is_binary_name(info.name):
+            continue
+        cap = min(MAX_DECOMPRESSED, budget.remaining)
+        if not _take(budget, min(info.size, cap), notes):
+            return
+        name = _label(info.name)
+        fh = archive.extractfile(info)
+        if fh is None:
+            continue
+        blob = fh.read(cap + 1)
+        if len(blob) > cap:
+            notes.append(f"{name}: larger than {_mb(cap)}: only the first {_mb(cap)} scanned")
+            blob = blob[:cap]
+        budget.members += 1
+        budget.remaining -= len(blob)
+        yield _Member(name, blob)
+
+
+def scan_packed(
+    packing: str,
+    data: bytes,
+    display: str,
+    relpath: str,
+    scan_plain: ScanPlain,
+    *,
+    depth: int = 0,
+    budget: Optional[_Budget] = None,
+) -> FileResult:
+    """Scan a compressed file or an archive through `scan_plain`. Never raises."""
+    budget = budget or _Budget()
+    if packing in ("gzip", "brotli"):
+        return _scan_compressed(packing, data, display, relpath, scan_plain, depth, budget)
+    result = FileResult(display, FileKind.ARCHIVE, size=len(data))
+    if depth >= MAX_ARCHIVE_DEPTH:
+        result.skipped = "nested archive"
+        result.notes.append(
+            f"archive nested more than {MAX_ARCHIVE_DEPTH} levels deep: not scanned"
+        )
+        return result
+    notes: list[str] = []
+    members = _zip_members if packing == "zip" else _tar_members
+    for member in members(data, budget, notes):
+        label = f"{display}!{member.name}"
+        inner = packing_of(member.name, member.data)
+        if inner is None:
+            sub = scan_plain(member.data, label, f"{relpath}/{member.name}")
+        else:
+            sub = scan_packed(
+                inner,
+                member.data,
+                label,
+                f"{relpath}/{member.name}",
+                scan_plain,
+                depth=depth + 1,
+                budget=budget,
+            )
+        result.findings.extend(sub.findings)
+        result.suppressed += sub.suppressed
+        result.notes.extend(f"{member.name}: {note}" for note in sub.notes)
+        if sub.error:
+            result.notes.append(f"{member.name}: could not be scanned: {sub.error}")
+    result.notes.extend(notes)
+    return result
+
+
+def _scan_compressed(
+    packing: str,
+    data: bytes,
+    display: str,
+    relpath: str,
+    scan_plain: ScanPlain,
+    depth: int,
+    budget: _Budget,
+) -> FileResult:
+    if budget.remaining <= 0:
+        reason = f"archive content exceeds {_mb(MAX_ARCHIVE_TOTAL)}: not decompressed"
+        return FileResult(display, classify(display), size=len(data), skipped=reason)
+    unpacked = decompress(packing, data, min(MAX_DECOMPRESSED, budget.remaining))
+    if unpacked.failure is not None:
+        return FileResult(
+            display,
+            classify(display),
+            size=len(data),
+            skipped=unpacked.failure,
+            notes=[unpacked.failure],
+        )
+    budget.remaining -= len(unpacked.data)
+    inner_name = display[: -len(".br")] if packing == "brotli" else _strip_gz(display)
+    inner = packing_of(inner_name, unpacked.data)
+    if inner in ("zip", "tar"):
+        result = scan_packed(
+            inner, unpacked.data, display, relpath, scan_plain, depth=depth, budget=budget
+        )
+    elif inner is not None:
+        result = FileResult(display, classify(display), size=len(data))
+        result.skipped = "compressed twice"
+        result.notes.append("compressed twice: the inner layer was not decompressed")
+        return result
+    else:
+        result = scan_plain(unpacked.data, display, relpath)
+    result.size = len(data)
+    result.notes[:0] = unpacked.notes
+    return result
+
+
+def _strip_gz(display: str) -> str:
+    return display[:-3] if display.lower().endswith(".gz") else display
+
+
+__all__ = [
+    "MAX_ARCHIVE_DEPTH",
+    "MAX_ARCHIVE_MEMBERS",
+    "MAX_ARCHIVE_TOTAL",
+    "MAX_DECOMPRESSED",
+    "Decompressed",
+    "decompress",
+    "packing_of",
+    "scan_packed",
+]

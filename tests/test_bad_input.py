@@ -1,0 +1,196 @@
+"""The bad-input matrix: every row scans to the end, says what it skipped, exits with the
+right code and never prints a traceback."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autype_guard import scan_text
+from autype_guard.api import ScanOptions, scan_bytes, scan_file
+from autype_guard.config import Config
+from autype_guard.discovery import Candidate
+
+from .conftest import fake_key
+
+
+def cli(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "autype_guard", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def positions(data: bytes, name: str = "notes.txt") -> list[tuple[int, int]]:
+    result = scan_bytes(data, name, Config())
+    return [(f.line, f.column) for f in result.findings]
+
+
+def test_binary_file_with_a_key_is_skipped_and_counted(tmp_path: Path) -> None:
+    (tmp_path / "blob.dat").write_bytes(b"\x00\x01" + fake_key().encode() + b"\xff" * 100)
+    proc = cli(tmp_path, "scan", "--format", "json", ".")
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 0
+    assert doc["summary"]["binary_skipped"] == 1
+    assert "Traceback" not in proc.stderr
+
+
+def test_nul_bytes_late_in_a_text_file_do_not_hide_a_key() -> None:
+    key = fake_key()
+    data = b"x" * 9000 + b"\n" + key.encode() + b"\n\x00"
+    assert positions(data) == [(2, 1)]
+
+
+def test_invalid_utf8_is_decoded_with_replacement_and_a_note() -> None:
+    key = fake_key()
+    result = scan_bytes(b"caf\xe9 \xff\xfe " + key.encode() + b"\n", "notes.txt", Config())
+    assert [(f.line, f.column) for f in result.findings] == [(1, 9)]
+    assert any("not valid UTF-8" in n for n in result.notes)
+
+
+def test_utf16_with_bom_is_decoded() -> None:
+    key = fake_key()
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        data = bom + f"first line\nKEY={key}\n".encode(codec)
+        assert positions(data, ".env") == [(2, 5)]
+
+
+def test_latin1_text_keeps_columns_in_code_points() -> None:
+    key = fake_key()
+    data = "Grüße: ".encode("latin-1") + key.encode() + b"\n"
+    assert positions(data) == [(1, 8)]
+
+
+def test_crlf_mixed_endings_and_no_trailing_newline() -> None:
+    key = fake_key()
+    data = f"a\r\nb\rc\nd {key}".encode()
+    # lines split on \n only: the lone \r is part of line 2
+    assert positions(data) == [(3, 3)]
+
+
+def test_utf8_bom_does_not_shift_columns() -> None:
+    key = fake_key()
+    assert positions(codecs.BOM_UTF8 + f"K={key}\n".encode(), ".env") == [(1, 3)]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'print "{k}"\n',
+        'def broken(:\n    key = "{k}"\n',
+        "x = " + "(" * 10_000 + '"{k}"' + ")" * 10_000 + "\n",
+        "x = " + "lambda: " * 3000 + '"{k}"\n',
+        'BIG = "' + "A" * 2_000_000 + '"\nKEY = "{k}"\n',
+    ],
+    ids=["python2", "syntax-error", "deep-brackets", "deep-lambdas", "huge-literal"],
+)
+def test_python_libcst_cannot_handle_falls_back_to_text(source: str) -> None:
+    key = fake_key()
+    text = source.replace("{k}", key)
+    result = scan_text(text, "legacy.py")
+    line = text[: text.index(key)].count("\n") + 1
+    assert [(f.code, f.line) for f in result.findings] == [("AG101", line)]
+    if not source.startswith("BIG"):
+        assert any("scanned as text" in n for n in result.notes)
+
+
+def test_deep_nesting_does_not_crash_the_process(tmp_path: Path) -> None:
+    key = fake_key()
+    (tmp_path / "deep.py").write_text("x = " + "(" * 50_000 + f'"{key}"' + ")" * 50_000 + "\n")
+    proc = cli(tmp_path, "scan", "deep.py")
+    assert proc.returncode == 1, proc.stderr
+    assert "deep.py:1:" in proc.stdout
+
+
+def test_io_error_is_listed_and_exits_2(tmp_path: Path) -> None:
+    # Reading /proc/self/mem from offset 0 fails with EIO: a real I/O error, even as root.
+    proc = cli(tmp_path, "scan", "/proc/self/mem")
+    assert proc.returncode == 2
+    assert "could not be scanned" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    allowed = cli(tmp_path, "scan", "--allow-unreadable", "/proc/self/mem")
+    assert allowed.returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_permission_denied_is_listed_and_exits_2(tmp_path: Path) -> None:
+    secret = tmp_path / "locked.py"
+    secret.write_text(f'k = "{fake_key()}"\n')
+    secret.chmod(0)
+    proc = cli(tmp_path, "scan", ".")
+    assert proc.returncode == 2
+    assert "locked.py" in proc.stdout
+
+
+def test_unreadable_file_is_in_every_format(tmp_path: Path) -> None:
+    for fmt in ("json", "sarif"):
+        proc = cli(tmp_path, "scan", "--format", fmt, "/proc/self/mem")
+        assert proc.returncode == 2
+        assert "/proc/self/mem" in proc.stdout
+
+
+def test_file_deleted_during_the_scan_is_an_error_not_clean(tmp_path: Path) -> None:
+    gone = tmp_path / "gone.py"
+    result = scan_file(Candidate(gone, "gone.py"), Config(root=tmp_path), ScanOptions())
+    assert result.error is not None
+    assert result.findings == []
+
+
+def test_paths_with_spaces_newlines_and_undecodable_bytes(tmp_path: Path) -> None:
+    key = fake_key()
+    names = [b"with space.py", b"new\nline.py", b"bad\xff\xfename.py"]
+    for name in names:
+        (Path(os.fsdecode(tmp_path)) / os.fsdecode(name)).write_text(f'k = "{key}"\n')
+    proc = cli(tmp_path, "scan", "--format", "json", ".")
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 1, proc.stderr
+    assert sorted(f["path"] for f in doc["findings"]) == [
+        "bad\\xff\\xfename.py",
+        "new\\nline.py",
+        "with space.py",
+    ]
+    text = cli(tmp_path, "scan", ".")
+    assert "new\\nline.py:1:6: AG101" in text.stdout
+
+
+def test_fifo_and_device_files_are_never_opened(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.py")
+    proc = cli(tmp_path, "scan", ".", "/dev/null")
+    # If the FIFO were opened for reading, the scan would block until the timeout.
+    assert proc.returncode == 0
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_git_binary_still_scans_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(f'k = "{fake_key()}"\n')
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+    proc = cli(tmp_path, "scan", ".", env=env)
+    assert proc.returncode == 1
+    assert "git not found" in proc.stdout
+
+
+def test_two_hundred_megabyte_one_line_file(tmp_path: Path) -> None:
+    key = fake_key()
+    big = tmp_path / "bundle.min.js"
+    chunk = b"var a=1;" * 1024
+    with big.open("wb") as handle:
+        for _ in range(200 * 1024 // 8 - 1):
+            handle.write(chunk)
+        handle.write(f'var k="{key}";'.encode())
+    proc = cli(tmp_path, "scan", "--format", "json", "--no-ignore", "bundle.min.js")
+    (finding,) = json.loads(proc.stdout)["findings"]
+    assert finding["line"] == 1
+    assert finding["column"] == 200 * 1024 * 1024 - 8 * 1024 + 8
+    assert len(finding["snippet"]) < 200
