@@ -130,7 +130,7 @@ def open_repository(path: Path) -> Repository:
         )
     except GitError as exc:
         if "not a git repository" in str(exc):
-            raise GitError(f"not a git repository: {start}") from None
+            raise GitError(f"not a git repository: {start.resolve()}") from None
         raise
     bare, inside, git_dir = (_text(line) for line in out.splitlines()[:3])
     if bare == "true":
@@ -228,7 +228,8 @@ def _need_work_tree(repo: Repository, what: str) -> None:
 class _Paths:
     """Repository paths (relative to the root, `/`-separated) as config and reports see them.
 
-    Config excludes are one combined regex, answers cached per path. Findings name a path
+    Config excludes are combined into one regex (discovery's glob translation), answers
+    cached per path: history asks once per blob introduction. Findings name a path
     relative to the current directory, like a work-tree scan does (the reporters resolve
     paths from there), so run from the root they carry the path in the repository."""
 
