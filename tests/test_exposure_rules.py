@@ -453,6 +453,19 @@ def test_browser_call_with_a_literal_key_is_reported_as_the_literal() -> None:
             '{"cells": [{"source": ["h = {\\"Authorization\\": f\\"Bearer {AUTYPE_KEY}\\"}"]}]}\n',
             "notebooks/render.ipynb",
         ),
+        # Other languages' ways of building the value: Swift interpolation, Java's concat,
+        # Lua's `..`, Elixir's `<>`, VB's `&`, joins, and any operand in an Autype context.
+        (
+            'req.setValue("Bearer \\(key)", forHTTPHeaderField: "Authorization")\n',
+            "ios/App/AutypeClient.swift",
+        ),
+        ('return b.header("Authorization", "Bearer ".concat(autypeKey));\n', "x/Render.java"),
+        ('local h = { Authorization = "Bearer " .. autype_key }\n', "lua/render.lua"),
+        ('headers = [{"authorization", "Bearer " <> autype_key}]\n', "lib/render.ex"),
+        ('req.Headers.Add("Authorization", "Bearer " & AutypeKey)\n', "Render.vb"),
+        ('h = {"Authorization": " ".join(["Bearer", autype_key])}\n', "app/pdf.py"),
+        ('headers.Authorization = ["Bearer", autypeKey].join(" ");\n', "src/pdf.js"),
+        ('{"Authorization" (str "Bearer " api-key)}\n', "src/autype/client.clj"),
     ],
 )
 def test_bearer_sent_with_an_autype_key(code: str, path: str) -> None:
@@ -480,6 +493,14 @@ def test_bearer_with_a_literal_key_is_reported_as_the_literal() -> None:
         ('return {"Authorization": "Bearer " + jwt}\n', "app/autype_client.py"),
         ('if (scheme == "Bearer") { return; }\n', "Services/AutypeClient.cs"),
         ("parts = header.split('Bearer', 1)\n", "app/autype_client.py"),
+        # New join spellings keep other vendors and string tests negative.
+        ('local h = { Authorization = "Bearer " .. github_token }\n', "lua/autype.lua"),
+        ('return b.header("Authorization", "Bearer ".concat(stripeKey));\n', "x/Autype.java"),
+        ('{"Authorization" (str "Bearer " api-key)}\n', "src/weather/client.clj"),
+        ('if "Bearer " in request.headers["Authorization"]:\n', "app/autype_views.py"),
+        ('t = request.headers["Authorization"].replace("Bearer ", "")\n', "app/autype_views.py"),
+        ('const t = req.headers.authorization.slice("Bearer ".length);\n', "lib/autype/hook.ts"),
+        ('words = " ".join(["Bearer", "tokens", "expire"])\n', "app/autype_help.py"),
     ],
 )
 def test_bearer_that_is_not_an_autype_key(code: str, path: str) -> None:
