@@ -25,8 +25,13 @@ server-side, and server build output even under a browser path: `.next/server/`,
 `.output/server/`, `.svelte-kit/output/server/`, `.nuxt/dist/server/`,
 `.vercel/output/functions/`, `.netlify/functions*/`, `dist|build|out/server/`.
 
-A template for a non-web file takes the place of the file it renders: `nginx.conf.j2` and
-`.env.erb` are config, `settings.py.j2` is server code, `index.html.erb` is browser.
+A template for a non-web file takes the place of the file it renders, named by the
+extension before the template's: `nginx.conf.j2`, `renderer.env.j2`, `app.yaml.j2`,
+`php.ini.tmpl`, `reportd.service.j2` and `.env.erb` are config, `settings.py.j2` and
+`run.sh.j2` are server code, `index.html.erb` and `app.js.erb` are browser. A generic
+template (`.j2 .tmpl .tpl .erb .hbs ...`, not `.html.j2`) without a single HTML tag, comment
+or doctype renders no page either (`web/templates/env.tmpl` holding `KEY={{ .Key }}`):
+it is config (see `renders_markup`).
 Config and env files are "config"; Markdown, text and notebooks are "docs".
 
 Inside an archive (`app.zip!static/js/app.js`) the member's own path decides.
@@ -207,6 +212,28 @@ def _rendered_kind(path: str) -> Optional[tuple[str, FileKind]]:
     return None
 
 
+def renders_markup(path: str, text: str) -> bool:
+    """False for a template that renders no page: one without a single HTML tag, comment or
+    doctype (`env.tmpl` holding `AUTYPE_API_KEY={{ .AutypeKey }}`). Files named for HTML
+    (`.html`, `.html.j2`) and markup languages without angle brackets (Pug, Slim, Haml)
+    always render a page, as does anything that is not a generic template.
+
+    A template whose inner extension names another file (`renderer.env.j2`) is placed by
+    `_rendered_kind` before this is asked.
+    """
+    lower = member_path(path).lower()
+    if not lower.endswith(_TEMPLATE_SUFFIXES):
+        return True
+    inner = lower[: lower.rfind(".")]
+    if inner.endswith((".html", ".htm", ".xhtml")):
+        return True
+    return _HTML_TAG.search(text) is not None
+
+
+# The start of an HTML tag, closing tag, comment or doctype: `<div`, `</p`, `<!--`.
+_HTML_TAG = re.compile(r"<[A-Za-z!/]")
+
+
 def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
     """The place of a file from its display path, kind and text; never raises."""
     if kind in (FileKind.CONFIG, FileKind.ENV):
@@ -219,6 +246,8 @@ def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
         rendered = _rendered_kind(path)
         if rendered is not None:
             return place_of(rendered[0], rendered[1], text, config)
+        if not renders_markup(path, text):
+            return Place.CONFIG
         return Place.BROWSER
     if kind in _BUNDLE_KINDS:
         return Place.BROWSER
@@ -565,4 +594,5 @@ __all__ = [
     "is_server_script",
     "place_of",
     "regions_of",
+    "renders_markup",
 ]

@@ -272,16 +272,18 @@ def test_public_env_prefixes_are_configurable() -> None:
     ("code", "path"),
     [
         ("{{ autype_api_key|escapejs }}\n", "templates/a.html"),
-        ("{{ settings.AUTYPE_API_KEY }}\n", "app/templates/a.jinja2"),
-        ("{{{autypeApiKey}}}\n", "views/a.hbs"),
+        ("<p>{{ settings.AUTYPE_API_KEY }}</p>\n", "app/templates/a.jinja2"),
+        ("<p>{{{autypeApiKey}}}</p>\n", "views/a.hbs"),
         ("{{#each xs}}{{x}}{{/each}} {{autypeKey}} <p>#}</p>\n", "views/b.hbs"),
         ("{{ app.request.server.get('AUTYPE_API_KEY') }}\n", "templates/a.html.twig"),
-        ("{{ site.autype_key }}\n", "_layouts/a.liquid"),
-        ("{{ env.AUTYPE_API_KEY }}\n", "views/a.njk"),
+        ("<p>{{ site.autype_key }}</p>\n", "_layouts/a.liquid"),
+        ("<p>{{ env.AUTYPE_API_KEY }}</p>\n", "views/a.njk"),
         ("{{- .AutypeKey -}}\n", "web/a.gohtml"),
         ("<%== ENV.fetch('AUTYPE_API_KEY') %>\n", "app/views/a.html.erb"),
         ("<%= Rails.application.credentials.autype[:api_key] %>\n", "app/views/a.html.erb"),
-        ("<%- process.env.AUTYPE_API_KEY %>\n", "views/a.ejs"),
+        ("<p><%- process.env.AUTYPE_API_KEY %></p>\n", "views/a.ejs"),
+        # A template of a browser script is shipped to the browser too.
+        ('window.K = "<%= ENV["AUTYPE_API_KEY"] %>";\n', "app/views/pdf/show.js.erb"),
         ("{!! config('services.autype.api_key') !!}\n", "resources/views/a.blade.php"),
         ("{{ env('AUTYPE_API_KEY') }}\n", "resources/views/a.blade.php"),
         ("<?php echo $autypeKey; ?>\n", "templates/a.php"),
@@ -319,6 +321,14 @@ def test_template_outputs_that_render_the_key(code: str, path: str) -> None:
         ("{{ _('autype.api_key') }} {{ has_autype_key }}\n", "templates/a.html"),
         ('<?php $key = getenv("AUTYPE_API_KEY"); ?>\n', "app/Services/Pdf.php"),
         ("return render(request, 'a.html', {'autype_api_key': key})\n", "app/views.py"),
+        # Templates of config files and scripts render no page.
+        ("AUTYPE_API_KEY={{ renderer_autype_api_key }}\n", "roles/r/templates/renderer.env.j2"),
+        ("autype:\n  api_key: {{ autype_api_key }}\n", "roles/r/templates/app.yaml.j2"),
+        ('{"autype_key": "{{ autype_api_key }}"}\n', "deploy/config.json.j2"),
+        ("Environment=AUTYPE_API_KEY={{ autype_api_key }}\n", "roles/r/templates/r.service.j2"),
+        ("export AUTYPE_API_KEY={{ autype_api_key }}\n", "deploy/run.sh.j2"),
+        ("AUTYPE_API_KEY={{ .AutypeKey }}\n", "web/templates/env.tmpl"),
+        ("AUTYPE_API_KEY=<%= ENV['AUTYPE_API_KEY'] %>\n", "config/deploy/env.erb"),
     ],
 )
 def test_template_lines_that_do_not_render_the_key(code: str, path: str) -> None:
