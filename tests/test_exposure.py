@@ -51,6 +51,28 @@ from .conftest import fake_key
         ("webpack.config.prod.js", "", Place.SERVER),
         ("frontend/src/app/app.config.ts", "", Place.BROWSER),
         ("edge.ts", "Deno.serve(() => new Response('ok'));\n", Place.SERVER),
+        (
+            "src/edge.ts",
+            "Bun.serve({ fetch(req) { return new Response('ok'); } });\n",
+            Place.SERVER,
+        ),
+        # Edge workers: module workers and handlers taking the platform's `env` bindings.
+        ("src/index.js", "export default { fetch(request) { return r; } };\n", Place.SERVER),
+        (
+            "worker/src/index.ts",
+            "export default {\n  async fetch(req: Request, env: Env, ctx) {}\n};\n",
+            Place.SERVER,
+        ),
+        ("src/cron.ts", "export default { async scheduled(event, env) {} };\n", Place.SERVER),
+        ("src/h.ts", "const h = { fetch: async (req, env) => r };\n", Place.SERVER),
+        ("dist/_worker.js", "export default { async fetch(r, env) {} };\n", Place.SERVER),
+        # A browser service worker and browser calls of fetch stay client code.
+        (
+            "src/sw.js",
+            "self.addEventListener('fetch', (e) => e.respondWith(fetch(e.request)));\n",
+            Place.BROWSER,
+        ),
+        ("src/load.ts", "const r = await window.fetch(req, env);\n", Place.BROWSER),
         ("routes/render.js", "module.exports = (req, res) => res.send('ok');\n", Place.SERVER),
         ("src/handlers.ts", "export async function POST(request: Request) {}\n", Place.SERVER),
         ("functions/api/render.ts", "", Place.SERVER),

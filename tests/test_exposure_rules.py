@@ -422,6 +422,20 @@ def test_template_lines_that_do_not_render_the_key(code: str, path: str) -> None
             "src/widgets/mixed.js",
             [],
         ),
+        # Edge workers run on the server; a browser service worker does not.
+        (
+            "export default {\n  async fetch(req: Request, env: Env): Promise<Response> {\n"
+            "    return fetch('https://api.autype.com/api/v1/dev/x',\n"
+            "      { headers: { 'X-API-Key': env.AUTYPE_API_KEY } });\n  },\n};\n",
+            "worker/src/index.ts",
+            [],
+        ),
+        (
+            "self.addEventListener('fetch', (e) => e.respondWith(\n"
+            "  fetch('https://api.autype.com/v1', { headers: { 'X-API-Key': autypeKey } })));\n",
+            "src/sw.js",
+            [2],
+        ),
     ],
 )
 def test_browser_calls(code: str, path: str, lines: list[int]) -> None:
