@@ -136,6 +136,11 @@ def test_no_output_format_leaks_a_key(
     for fmt in FORMATS:
         result = runner.invoke(cli, ["scan", "--no-ignore", "--format", fmt, str(root)])
         outputs.append(result.output)  # stdout and stderr
+    baseline = root.parent / f"{root.name}-baseline.json"
+    result = runner.invoke(cli, ["baseline", "--no-ignore", "--output", str(baseline), str(root)])
+    outputs.append(result.output)
+    outputs.append(baseline.read_text(encoding="utf-8"))
+    outputs.append(runner.invoke(cli, ["fix", "--diff", "--no-ignore", str(root)]).output)
     for key, _line, _column in expected:
         for output in outputs:
             assert key not in output
