@@ -63,6 +63,8 @@ def test_history_finds_a_key_deleted_long_ago_with_its_commit_and_date(in_repo: 
     assert finding["properties"] == {"commit": added, "author_date": "2021-03-04T05:06:07+00:00"}
     assert doc["git"]["mode"] == "history"
     assert doc["git"]["commits"] == 4
+    documented = (Path(__file__).parent.parent / "docs" / "json-format.md").read_text()
+    assert [k for k in ["git", *doc["git"]] if f"`{k}`" not in documented] == []
     code, out, _ = run("scan", "--history")
     assert f"= commit: {added[:12]} (2021-03-04T05:06:07+00:00)" in out
     assert key not in out

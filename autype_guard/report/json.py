@@ -11,7 +11,7 @@ from ..api import ScanReport
 from ..model import Finding, GitSource
 from . import ReportOptions
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
