@@ -19,7 +19,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ..keys import KeyHit, KeyMatcher
+from ..keys import KeyHit, KeyMatcher, is_left_boundary
 from . import KeyOccurrence
 from .text import scan_text
 
@@ -65,12 +65,22 @@ def _max_bracket_depth(text: str) -> int:
     return deepest
 
 
+def _has_key_fragment(text: str) -> bool:
+    """True when some `ak_` could start a key (not glued to a preceding identifier)."""
+    start = text.find("ak_")
+    while start != -1:
+        if is_left_boundary(text, start):
+            return True
+        start = text.find("ak_", start + 3)
+    return False
+
+
 def scan_python(text: str, matcher: KeyMatcher) -> tuple[list[KeyOccurrence], list[str]]:
     """Keys in Python source with their context, and notes (e.g. parse fallback). Never raises."""
     plain = list(scan_text(text, matcher))
-    if not plain and "ak_" not in text:
-        # The byte prefilter also admits escape and base64 spellings, which are common in
-        # Python; with no hit and no fragment to join, parsing cannot find anything more.
+    if not plain and not _has_key_fragment(text):
+        # The byte prefilter also admits escape and base64 spellings and words such as
+        # `weak_ref`; with no hit and no `ak_` fragment to join, parsing finds nothing more.
         return plain, []
     if _max_bracket_depth(text) > MAX_PARSE_DEPTH:
         return plain, [
