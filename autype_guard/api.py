@@ -29,11 +29,13 @@ from .model import (
     FileKind,
     FileResult,
     Finding,
+    GitSource,
     Place,
     Severity,
     UnusedSuppression,
 )
 from .prefilter import BytesSearch, Prefilter
+from .progress import ProgressCallback
 from .rules import RULES, Rule, precedence
 from .suppress import (
     SUPPRESSION_MARKER,
@@ -81,30 +83,34 @@ class ScanReport:
     """The outcome of a run: per-file results plus what discovery skipped.
 
     `scan_paths` keeps a FileResult only for files with something to say (findings,
-    suppressions, notes, errors) and counts the others in `clean` and `clean_binary`, so a
-    run's memory does not grow with the number of files; `scanned` and `binary` count both.
+    suppressions, notes, errors) and counts the others in `clean_uncounted` and
+    `binary_uncounted`, so a run's memory does not grow with the number of files; `scanned`
+    and `binary` count both.
     """
 
     files: list[FileResult] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     stats: DiscoveryStats = field(default_factory=DiscoveryStats)
     elapsed: float = 0.0
-    clean: int = 0  # text files scanned with nothing to report
-    clean_binary: int = 0  # binary files skipped with nothing to report
+    # Files scanned clean (or skipped as binary) whose FileResult was not kept, so that a
+    # large run (a tree of 100,000 files, a history of 100,000 blobs) keeps memory flat.
+    clean_uncounted: int = 0
+    binary_uncounted: int = 0
+    git: Optional[GitSource] = None  # set by git-aware scans (--staged, --since, --history)
 
     def add(self, result: Union[FileResult, str]) -> None:
         """Record one file's result (or `scan_candidate`'s CLEAN or BINARY), keeping it only
         when it has something to say."""
         if isinstance(result, str):
             if result == BINARY:
-                self.clean_binary += 1
+                self.binary_uncounted += 1
             else:
-                self.clean += 1
+                self.clean_uncounted += 1
         elif is_clean(result):
             if result.skipped == "binary":
-                self.clean_binary += 1
+                self.binary_uncounted += 1
             else:
-                self.clean += 1
+                self.clean_uncounted += 1
         else:
             self.files.append(result)
 
@@ -123,11 +129,12 @@ class ScanReport:
 
     @property
     def scanned(self) -> int:
-        return self.clean + sum(1 for r in self.files if r.error is None and r.skipped is None)
+        kept = sum(1 for r in self.files if r.error is None and r.skipped is None)
+        return kept + self.clean_uncounted
 
     @property
     def binary(self) -> int:
-        return self.clean_binary + sum(1 for r in self.files if r.skipped == "binary")
+        return sum(1 for r in self.files if r.skipped == "binary") + self.binary_uncounted
 
     @property
     def suppressed(self) -> int:
@@ -169,6 +176,20 @@ def _prefilter(rules: tuple[type[Rule], ...], engine: str, suppressions: bool) -
     if suppressions:
         markers.append(_SUPPRESSION_BYTES)
     return Prefilter(markers, engine)
+
+
+def may_have_findings(data: bytes, config: Config) -> bool:
+    """The cheap first look of `scan_bytes` for plain (not packed, not binary) content:
+    False means no enabled rule can fire on `data` (see `rules_to_run`). UTF-16 with a BOM
+    always passes."""
+    if data.startswith(_UTF16_BOMS):
+        return True
+    prefilter = _prefilter(active_rules(config), "auto", False)
+    if not prefilter(data):
+        return False
+    return bool(
+        rules_to_run(data, FileKind.TEXT, prefilter.present(data), config, prefilter.engine)
+    )
 
 
 def scan_bytes(
@@ -575,12 +596,18 @@ def effective_jobs(jobs: int) -> int:
 
 
 def scan_paths(
-    paths: Sequence[Path], config: Config, options: ScanOptions = ScanOptions()
+    paths: Sequence[Path],
+    config: Config,
+    options: ScanOptions = ScanOptions(),
+    *,
+    progress: Optional[ProgressCallback] = None,
 ) -> ScanReport:
     """Discover and scan everything under `paths`. Never raises for file-system trouble.
 
     With `options.jobs` other than 1, files are scanned by a pool of worker processes fed
     while discovery goes on; small runs stay in this process (a pool is not worth starting).
+    `progress`, when given, is called as files are done with the files and bytes done so far
+    (and the totals: with a progress bar the tree is listed first, to know them).
     """
     started = time.perf_counter()
     walker = Walker(config, respect_gitignore=options.respect_gitignore)
@@ -596,19 +623,47 @@ def scan_paths(
     # The live check's key collector stays in this process (it must not be pickled).
     jobs = 1 if options.key_collector is not None else effective_jobs(options.jobs)
     todo: Iterator[Candidate] = candidates()
+    tracker = None
+    if progress is not None:
+        listed = list(todo)
+        tracker = _Progress(progress, listed)
+        todo = iter(listed)
     if jobs > 1:
         head = list(islice(todo, SMALL_RUN))
         if len(head) == SMALL_RUN:
             from .parallel import scan_in_pool
 
-            scan_in_pool(chain(head, todo), config, options, jobs, report)
+            done = tracker.done if tracker is not None else None
+            scan_in_pool(chain(head, todo), config, options, jobs, report, done)
             todo = iter(())
         else:
             todo = iter(head)  # a small run: scan it here
     for candidate in todo:
         report.add(scan_candidate(candidate, config, options))
+        if tracker is not None:
+            tracker.done(1)
     report.elapsed = time.perf_counter() - started
     return report
+
+
+class _Progress:
+    """Tells a progress callback how far a run over `candidates` (in order) has got."""
+
+    def __init__(self, callback: ProgressCallback, candidates: list[Candidate]) -> None:
+        self.callback = callback
+        self.sizes = []
+        for candidate in candidates:
+            try:
+                self.sizes.append(os.lstat(candidate.path).st_size)
+            except OSError:
+                self.sizes.append(0)
+        self.total = sum(self.sizes)
+        self.files = self.bytes = 0
+
+    def done(self, files: int) -> None:
+        self.bytes += sum(self.sizes[self.files : self.files + files])
+        self.files += files
+        self.callback(self.files, self.bytes, len(self.sizes), self.total)
 
 
 def verify_findings(

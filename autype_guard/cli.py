@@ -21,6 +21,7 @@ from .api import ScanOptions, ScanReport, scan_bytes, scan_paths, verify_finding
 from .config import Config, ConfigError, check_rule_codes, load_config
 from .discovery import is_excluded
 from .model import VERIFICATION, Severity
+from .progress import ProgressBar, wants_progress
 from .report import FORMATS, ReportOptions, get_reporter
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -53,6 +54,12 @@ class Options:
     verify_timeout: Optional[float] = None
     fail_on_live_only: bool = False
     baseline: Optional[str] = None
+    # Git-aware scans (see gitscan.py) and the progress bar.
+    staged: bool = False
+    since: Optional[str] = None
+    history: bool = False
+    no_progress: bool = False
+    pathspecs: tuple[str, ...] = ()  # PATHS exactly as given (empty: the whole repository)
 
 
 # Per-request timeout of the live check, in seconds, and how many requests run at once.
@@ -253,7 +260,9 @@ def collect(
         prefilter=os.environ.get("AUTYPE_GUARD_PREFILTER", "auto"),
         key_collector=collector,
     )
-    if opts.paths == ("-",):
+    if opts.staged or opts.since is not None or opts.history:
+        report = _git_scan(opts, config, options)
+    elif opts.paths == ("-",):
         report = ScanReport()
         display = opts.stdin_filename or "<stdin>"
         if opts.stdin_filename and is_excluded(Path(opts.stdin_filename), config):
@@ -262,7 +271,13 @@ def collect(
             data = sys.stdin.buffer.read()
             report.files.append(scan_bytes(data, display, config, options))
     else:
-        report = scan_paths([Path(p) for p in opts.paths], config, options)
+        paths = [Path(p) for p in opts.paths]
+        bar = _progress_bar(opts, "files") if any(p.is_dir() for p in paths) else None
+        try:
+            report = scan_paths(paths, config, options, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
     if accepted is not None and opts.baseline:
         baseline_file.apply(report.files, accepted, Path(opts.baseline).resolve().parent)
     if collector is not None and api_url is not None:
@@ -278,6 +293,43 @@ def collect(
             collector.clear()
         click.echo(_verify_summary([r.outcome.value for r in checked.values()], api_url), err=True)
     return config, report
+
+
+def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
+    """A progress bar on stderr when it is a terminal (never in CI, hooks or pipes)."""
+    if not wants_progress(sys.stderr, disabled=opts.no_progress):
+        return None
+    return ProgressBar(lambda text: click.echo(text, err=True, nl=False), unit=unit)
+
+
+def _git_scan(opts: Options, config: Config, options: ScanOptions) -> ScanReport:
+    """--staged, --since and --history; git trouble ends the run with one line and exit 2."""
+    from . import gitscan
+
+    if opts.staged and (opts.since is not None or opts.history):
+        _fail("--staged cannot be combined with --since or --history")
+    if opts.paths == ("-",):
+        _fail("--staged, --since and --history scan a git repository, not standard input")
+    bar: Optional[ProgressBar] = None
+    try:
+        repo = gitscan.open_repository(Path(opts.pathspecs[0] if opts.pathspecs else "."))
+        specs = gitscan.pathspecs(repo, opts.pathspecs)
+        if opts.staged:
+            return gitscan.scan_staged(repo, config, options, specs)
+        if opts.history:
+            bar = _progress_bar(opts, "blobs")
+            return gitscan.scan_history(
+                repo, config, options, since=opts.since, specs=specs, progress=bar
+            )
+        assert opts.since is not None
+        bar = _progress_bar(opts, "files")
+        return gitscan.scan_changed(repo, opts.since, config, options, specs, progress=bar)
+    except gitscan.GitError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
@@ -435,6 +487,16 @@ def cli() -> None:
     type=click.Path(dir_okay=False),
     help="Report only findings not accepted in this baseline file.",
 )
+@click.option("--staged", is_flag=True, help="Scan what is staged in the git index (git hooks).")
+@click.option(
+    "--since",
+    metavar="REV",
+    help="Only files changed since REV; with --history, only commits after REV.",
+)
+@click.option(
+    "--history", is_flag=True, help="Scan every blob in the history of all refs (audits)."
+)
+@click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
 def scan(
     paths: tuple[str, ...],
     output_format: str,
@@ -457,8 +519,15 @@ def scan(
     verify_timeout: Optional[float],
     fail_on_live_only: bool,
     baseline: Optional[str],
+    staged: bool,
+    since: Optional[str],
+    history: bool,
+    no_progress: bool,
 ) -> None:
-    """Scan PATHS (default: the current directory; '-' for stdin) for Autype keys."""
+    """Scan PATHS (default: the current directory; '-' for stdin) for Autype keys.
+
+    With --staged, --since or --history, PATHS limit the scan to those parts of the git
+    repository that holds them (default: the whole repository)."""
     opts = Options(
         paths=paths or (".",),
         output_format=output_format,
@@ -481,6 +550,11 @@ def scan(
         verify_timeout=verify_timeout,
         fail_on_live_only=fail_on_live_only,
         baseline=baseline,
+        staged=staged,
+        since=since,
+        history=history,
+        no_progress=no_progress,
+        pathspecs=paths,
     )
     sys.exit(run_scan(opts))
 

@@ -25,8 +25,25 @@ server-side, and server build output even under a browser path: `.next/server/`,
 `.output/server/`, `.svelte-kit/output/server/`, `.nuxt/dist/server/`,
 `.vercel/output/functions/`, `.netlify/functions*/`, `dist|build|out/server/`.
 
-A template for a non-web file takes the place of the file it renders: `nginx.conf.j2` and
-`.env.erb` are config, `settings.py.j2` is server code, `index.html.erb` is browser.
+A script is marked as server-side (`is_server_script`) by a directive (`"use server"`,
+`import 'server-only'`), its path (`*.server.ts`, `pages/api/`, `app/**/route.ts`, `server/`,
+`api/` or `functions/` at a project root, `supabase/functions/`, config files, tests,
+`scripts/`), or its content: Node builtins, server frameworks, database drivers or dotenv
+imported; route-handler exports (`export async function POST`); `exports.handler`;
+`(req, res)` callbacks; Deno and Bun servers (`Deno.serve(`, `Bun.serve(`, `Deno.env`);
+and edge workers: a module worker's `export default { fetch(...) }` and handlers taking
+the platform's `env` bindings (`async fetch(request, env, ctx)`, `scheduled(event, env)`),
+also in built output (a Cloudflare Pages `dist/_worker.js`). `addEventListener('fetch', ...)`
+alone does not count: browser service workers register it too. Where a worker sits
+(`workers/`, next to a `wrangler.toml`) cannot be told from one file and is not used.
+
+A template for a non-web file takes the place of the file it renders, named by the
+extension before the template's: `nginx.conf.j2`, `renderer.env.j2`, `app.yaml.j2`,
+`php.ini.tmpl`, `reportd.service.j2` and `.env.erb` are config, `settings.py.j2` and
+`run.sh.j2` are server code, `index.html.erb` and `app.js.erb` are browser. A generic
+template (`.j2 .tmpl .tpl .erb .hbs ...`, not `.html.j2`) without a single HTML tag, comment
+or doctype renders no page either (`web/templates/env.tmpl` holding `KEY={{ .Key }}`):
+it is config (see `renders_markup`).
 Config and env files are "config"; Markdown, text and notebooks are "docs".
 
 Inside an archive (`app.zip!static/js/app.js`) the member's own path decides.
@@ -108,6 +125,17 @@ _NODE_SERVER_IMPORT = re.compile(
     r"""|\bexports\.handler\s*=|\bexport\s+(?:const|(?:async\s+)?function)\s+handler\b"""
     r"""|\(\s*req\s*(?::\s*[\w.]+\s*)?,\s*res\s*(?::\s*[\w.]+\s*)?(?:,\s*next\b[^)]*)?\)"""
 )
+# Edge workers (Cloudflare Workers, Pages `_worker.js`, Vercel/Netlify edge functions run the
+# same way): a module worker's `export default { fetch(` and its handlers taking the
+# platform's `env` bindings, `async fetch(request, env, ctx)`, `scheduled(event, env)`,
+# `queue(batch, env)` (method or `fetch: async (req, env) =>` property). A browser never
+# defines these. `addEventListener('fetch', ...)` is left out on purpose: browser service
+# workers use it too.
+_EDGE_WORKER = re.compile(
+    r"\bexport\s+default\s+\{\s*(?:async\s+)?fetch\s*[(:]"
+    r"|(?<![\w$.])(?:fetch|scheduled|queue|email|tail)\s*(?::\s*(?:async\s*)?(?:function\s*)?)?"
+    r"\(\s*[A-Za-z_$][\w$]*\s*(?::\s*[\w.<>\[\]]+\s*)?,\s*env\s*[:,)?]"
+)
 # Path shapes of server-side scripts in the common frameworks and serverless platforms.
 _SERVER_PATH = re.compile(
     r"""(?:^|/)(?:"""
@@ -168,7 +196,8 @@ def is_server_script(path: str, text: str) -> bool:
     lower = member_path(path).lower()
     if _SERVER_PATH.search(lower) or _ROOT_API.match(lower):
         return True
-    return _NODE_SERVER_IMPORT.search(text[:65536]) is not None
+    head = text[:65536]
+    return _NODE_SERVER_IMPORT.search(head) is not None or _EDGE_WORKER.search(head) is not None
 
 
 def _is_server_build_output(text: str) -> bool:
@@ -178,7 +207,10 @@ def _is_server_build_output(text: str) -> bool:
         return False
     if _SERVER_MARKER.search(head):
         return True
-    return _SERVER_FRAMEWORK_IMPORT.search(text[:65536]) is not None
+    head = text[:65536]  # a Cloudflare Pages `dist/_worker.js` is an edge worker
+    return (
+        _SERVER_FRAMEWORK_IMPORT.search(head) is not None or _EDGE_WORKER.search(head) is not None
+    )
 
 
 def is_browser_path(path: str, config: Config) -> bool:
@@ -207,6 +239,28 @@ def _rendered_kind(path: str) -> Optional[tuple[str, FileKind]]:
     return None
 
 
+def renders_markup(path: str, text: str) -> bool:
+    """False for a template that renders no page: one without a single HTML tag, comment or
+    doctype (`env.tmpl` holding `AUTYPE_API_KEY={{ .AutypeKey }}`). Files named for HTML
+    (`.html`, `.html.j2`) and markup languages without angle brackets (Pug, Slim, Haml)
+    always render a page, as does anything that is not a generic template.
+
+    A template whose inner extension names another file (`renderer.env.j2`) is placed by
+    `_rendered_kind` before this is asked.
+    """
+    lower = member_path(path).lower()
+    if not lower.endswith(_TEMPLATE_SUFFIXES):
+        return True
+    inner = lower[: lower.rfind(".")]
+    if inner.endswith((".html", ".htm", ".xhtml")):
+        return True
+    return _HTML_TAG.search(text) is not None
+
+
+# The start of an HTML tag, closing tag, comment or doctype: `<div`, `</p`, `<!--`.
+_HTML_TAG = re.compile(r"<[A-Za-z!/]")
+
+
 def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
     """The place of a file from its display path, kind and text; never raises."""
     if kind in (FileKind.CONFIG, FileKind.ENV):
@@ -219,6 +273,8 @@ def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
         rendered = _rendered_kind(path)
         if rendered is not None:
             return place_of(rendered[0], rendered[1], text, config)
+        if not renders_markup(path, text):
+            return Place.CONFIG
         return Place.BROWSER
     if kind in _BUNDLE_KINDS:
         return Place.BROWSER
@@ -565,4 +621,5 @@ __all__ = [
     "is_server_script",
     "place_of",
     "regions_of",
+    "renders_markup",
 ]

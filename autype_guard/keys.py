@@ -92,6 +92,10 @@ def _preceded_by_escape(text: str, i: int) -> bool:
     `\\nak_...` inside a JSON string and `%3Dak_...` in an encoded URL start a key;
     `peak_...` does not.
     """
+    if i >= 2 and text[i - 2] == "\\" and text[i - 1] in "ntrbfv0":
+        # `\nak_`, and `\\nak_` in JSON inside JSON (a HAR capture's postData): after one
+        # more round of decoding both are a line break before the key.
+        return True
     if i >= 2 and text[i - 2] == "\\":
         backslashes = 0
         j = i - 2
@@ -399,7 +403,88 @@ _PLACEHOLDER_WORDS = (
     "here",
 )
 # A body chunk between "_"/"-" separators that reads like a version tag: "v2", "01".
-_VERSION_TOKEN = re.compile(r"[A-Za-z]?[0-9]{1,3}")
+_VERSION_TOKEN = re.compile(r"[A-Za-z]?[0-9]{1,4}")
+# Abbreviations without a vowel that identifiers are made of: `ak_pdf_export_clicked`,
+# `ak_html_css_json_xml_parser`, `ak_PdfRenderQueue`. Random key bodies never split into
+# nothing but these and real words.
+_ABBREVIATIONS = frozenset(
+    [
+        "pdf",
+        "csv",
+        "tsv",
+        "html",
+        "htm",
+        "xml",
+        "css",
+        "scss",
+        "js",
+        "ts",
+        "jsx",
+        "tsx",
+        "sql",
+        "db",
+        "http",
+        "https",
+        "tcp",
+        "udp",
+        "dns",
+        "cdn",
+        "ssl",
+        "tls",
+        "ssh",
+        "ftp",
+        "sftp",
+        "smtp",
+        "svg",
+        "png",
+        "jpg",
+        "gif",
+        "bmp",
+        "rtf",
+        "pptx",
+        "xlsx",
+        "crm",
+        "cms",
+        "sdk",
+        "jwt",
+        "rpc",
+        "grpc",
+        "rbac",
+        "gcp",
+        "gke",
+        "btn",
+        "hdr",
+        "lbl",
+        "src",
+        "dst",
+        "pkg",
+        "cmd",
+        "ctx",
+        "cnt",
+        "msg",
+        "cfg",
+        "tmp",
+        "txt",
+        "pwd",
+        "fn",
+        "cb",
+        "qr",
+        "ms",
+        "ns",
+        "kb",
+        "mb",
+        "gb",
+        "tz",
+        "vm",
+        "mq",
+        "mgmt",
+        "std",
+        "lng",
+        "lat",
+        "px",
+        "pt",
+    ]
+)
 # Splits an identifier-like chunk into camelCase words, acronyms and digit runs.
 _CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _VOWELS = frozenset("aeiouyAEIOUY")
@@ -412,7 +497,7 @@ def _is_word(part: str) -> bool:
         return False
     if len(part) == 1:
         return False
-    return any(c in _VOWELS for c in part)
+    return any(c in _VOWELS for c in part) or part.lower() in _ABBREVIATIONS
 
 
 def _reads_as_words(body: str) -> bool:
@@ -426,7 +511,8 @@ def _reads_as_words(body: str) -> bool:
         parts.extend(found)
     if not parts:
         return True
-    return all(_is_word(p) for p in parts) and (len(parts) >= 2 or body.islower())
+    # One long lowercase run is more likely random than a 16-letter word.
+    return len(parts) >= 2 and all(_is_word(p) for p in parts)
 
 
 def _longest_run(body: str) -> int:

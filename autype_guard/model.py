@@ -205,3 +205,17 @@ class FileResult:
     suppressed: int = 0
     baselined: int = 0  # findings dropped because the baseline accepts them
     unused_suppressions: list[UnusedSuppression] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GitSource:
+    """Where a git-aware scan read from, for reports. Never holds credentials."""
+
+    mode: str  # "staged", "since" or "history"
+    root: str  # the work tree (or the git directory of a bare repository)
+    head: Optional[str] = None  # commit HEAD points at; None in an empty repository
+    branch: Optional[str] = None
+    remote: Optional[str] = None  # origin's URL with any user name or password removed
+    since: Optional[str] = None  # the commit --since resolved to
+    commits: int = 0  # history: commits walked
+    shallow: tuple[str, ...] = ()  # history: boundary commits of a shallow clone

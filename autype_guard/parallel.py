@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from .api import ScanOptions, ScanReport, prefilter_for, scan_candidate
 from .config import Config
@@ -48,7 +48,12 @@ def _scan_batch(batch: list[Candidate], config: Config, options: ScanOptions) ->
     report = ScanReport()
     for candidate in batch:
         report.add(scan_candidate(candidate, config, options))
-    return report.files, report.clean, report.clean_binary, time.perf_counter() - started
+    return (
+        report.files,
+        report.clean_uncounted,
+        report.binary_uncounted,
+        time.perf_counter() - started,
+    )
 
 
 def _work(batch: list[Candidate]) -> _Outcome:
@@ -90,8 +95,10 @@ def scan_in_pool(
     options: ScanOptions,
     jobs: int,
     report: ScanReport,
+    done: Optional[Callable[[int], None]] = None,
 ) -> None:
-    """Scan `candidates` with `jobs` worker processes, adding every result to `report`."""
+    """Scan `candidates` with `jobs` worker processes, adding every result to `report`;
+    `done(n)` is called after each batch of n files."""
     prefilter_for(config, options).prepare_for_large_run()  # inherited by forked workers
     pending: deque[tuple[list[Candidate], Future[_Outcome]]] = deque()
     size = _BatchSize()
@@ -105,17 +112,21 @@ def scan_in_pool(
                 break
             if executor is None:
                 _collect(_scan_batch(batch, config, options), report)
+                if done is not None:
+                    done(len(batch))
                 continue
             try:
                 pending.append((batch, executor.submit(_work, batch)))
             except BrokenProcessPool:
                 executor = _broken(executor)
                 _collect(_scan_batch(batch, config, options), report)
+                if done is not None:
+                    done(len(batch))
                 continue
             while len(pending) >= 2 * jobs:
-                executor = _finish_one(pending, executor, config, options, report, size)
+                executor = _finish_one(pending, executor, config, options, report, size, done)
         while pending:
-            executor = _finish_one(pending, executor, config, options, report, size)
+            executor = _finish_one(pending, executor, config, options, report, size, done)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -128,6 +139,7 @@ def _finish_one(
     options: ScanOptions,
     report: ScanReport,
     size: _BatchSize,
+    done: Optional[Callable[[int], None]],
 ) -> Optional[ProcessPoolExecutor]:
     batch, future = pending.popleft()
     try:
@@ -137,6 +149,8 @@ def _finish_one(
         outcome = _scan_batch(batch, config, options)
     _collect(outcome, report)
     size.measured(len(batch), outcome[3])
+    if done is not None:
+        done(len(batch))
     return executor
 
 
@@ -150,5 +164,5 @@ def _broken(executor: Optional[ProcessPoolExecutor]) -> Optional[ProcessPoolExec
 def _collect(outcome: _Outcome, report: ScanReport) -> None:
     kept, clean, binary, _ = outcome
     report.files.extend(kept)
-    report.clean += clean
-    report.clean_binary += binary
+    report.clean_uncounted += clean
+    report.binary_uncounted += binary

@@ -76,7 +76,7 @@ def test_json_output_is_versioned_and_redacted(project: Path) -> None:
     code, out, _ = run("scan", "--format", "json", ".")
     doc = json.loads(out)
     assert code == 1
-    assert doc["version"] == "1.1"
+    assert doc["version"] == "1.2"
     (finding,) = doc["findings"]
     assert (finding["code"], finding["line"], finding["column"]) == ("AG103", 1, 16)
     assert (finding["end_line"], finding["end_column"]) == (1, 16 + len(key))

@@ -51,6 +51,28 @@ from .conftest import fake_key
         ("webpack.config.prod.js", "", Place.SERVER),
         ("frontend/src/app/app.config.ts", "", Place.BROWSER),
         ("edge.ts", "Deno.serve(() => new Response('ok'));\n", Place.SERVER),
+        (
+            "src/edge.ts",
+            "Bun.serve({ fetch(req) { return new Response('ok'); } });\n",
+            Place.SERVER,
+        ),
+        # Edge workers: module workers and handlers taking the platform's `env` bindings.
+        ("src/index.js", "export default { fetch(request) { return r; } };\n", Place.SERVER),
+        (
+            "worker/src/index.ts",
+            "export default {\n  async fetch(req: Request, env: Env, ctx) {}\n};\n",
+            Place.SERVER,
+        ),
+        ("src/cron.ts", "export default { async scheduled(event, env) {} };\n", Place.SERVER),
+        ("src/h.ts", "const h = { fetch: async (req, env) => r };\n", Place.SERVER),
+        ("dist/_worker.js", "export default { async fetch(r, env) {} };\n", Place.SERVER),
+        # A browser service worker and browser calls of fetch stay client code.
+        (
+            "src/sw.js",
+            "self.addEventListener('fetch', (e) => e.respondWith(fetch(e.request)));\n",
+            Place.BROWSER,
+        ),
+        ("src/load.ts", "const r = await window.fetch(req, env);\n", Place.BROWSER),
         ("routes/render.js", "module.exports = (req, res) => res.send('ok');\n", Place.SERVER),
         ("src/handlers.ts", "export async function POST(request: Request) {}\n", Place.SERVER),
         ("functions/api/render.ts", "", Place.SERVER),
@@ -64,6 +86,19 @@ from .conftest import fake_key
         ("roles/web/templates/nginx.conf.j2", "", Place.CONFIG),
         ("deploy/settings.py.j2", "", Place.SERVER),
         ("charts/app/values.yaml.tmpl", "", Place.CONFIG),
+        ("roles/renderer/templates/renderer.env.j2", "K={{ k }}\n", Place.CONFIG),
+        ("deploy/php.ini.tmpl", "k = {{ .K }}\n", Place.CONFIG),
+        ("roles/r/templates/reportd.service.j2", "[Service]\n", Place.CONFIG),
+        ("deploy/run.sh.j2", "export K={{ k }}\n", Place.SERVER),
+        ("app/views/pdf/show.js.erb", "", Place.BROWSER),
+        # A generic template without one HTML tag renders no page; HTML names always do.
+        ("web/templates/env.tmpl", "AUTYPE_API_KEY={{ .AutypeKey }}\n", Place.CONFIG),
+        ("roles/r/templates/env.j2", "K={{ k }}\n", Place.CONFIG),
+        ("web/templates/page.tmpl", "<p>{{ .Title }}</p>\n", Place.BROWSER),
+        ("templates/base.j2", "<!doctype html>\n{{ body }}\n", Place.BROWSER),
+        ("templates/partial.html", "{{ body }}\n", Place.BROWSER),
+        ("templates/partial.html.j2", "{{ body }}\n", Place.BROWSER),
+        ("views/index.pug", "p= title\n", Place.BROWSER),
         # Archive members are placed by their path inside the archive.
         ("dist/app.zip!static/js/app.js", "", Place.BROWSER),
         ("dist/app-1.0-py3-none-any.whl!app/client.py", "", Place.SERVER),
@@ -133,7 +168,7 @@ S, B = Place.SERVER, Place.BROWSER
         ),
         (
             "templates/a.tmpl",
-            '{{/* KEY */}}\n{{ $k := "KEY" }}\n{{ if eq .A "KEY" }}{{ "KEY" }}{{ end }}',
+            '{{/* KEY */}}\n{{ $k := "KEY" }}\n{{ if eq .A "KEY" }}<p>{{ "KEY" }}</p>{{ end }}',
             [S, S, S, B],
         ),
         ("templates/a.hbs", "{{!-- KEY --}}\n{{! KEY }}\n<p>KEY</p>", [S, S, B]),
@@ -176,6 +211,19 @@ def test_key_in_server_region_is_ag101_and_in_page_is_ag102() -> None:
 def test_key_in_config_template_is_ag103() -> None:
     result = scan_text(f"api_key: {fake_key()}\n", "roles/app/templates/config.yml.j2")
     assert [f.code for f in result.findings] == ["AG103"]
+
+
+@pytest.mark.parametrize(
+    "path", ["roles/app/templates/settings.env.j2", "web/templates/env.tmpl", "deploy/app.j2"]
+)
+def test_key_in_template_of_a_config_file_is_ag103(path: str) -> None:
+    result = scan_text(f"AUTYPE_API_KEY={fake_key()}\n", path)
+    assert [f.code for f in result.findings] == ["AG103"]
+
+
+def test_key_in_page_template_stays_ag102() -> None:
+    result = scan_text(f"<script>const k = '{fake_key()}';</script>\n", "web/templates/a.tmpl")
+    assert [f.code for f in result.findings] == ["AG102"]
 
 
 @pytest.mark.parametrize(

@@ -272,16 +272,18 @@ def test_public_env_prefixes_are_configurable() -> None:
     ("code", "path"),
     [
         ("{{ autype_api_key|escapejs }}\n", "templates/a.html"),
-        ("{{ settings.AUTYPE_API_KEY }}\n", "app/templates/a.jinja2"),
-        ("{{{autypeApiKey}}}\n", "views/a.hbs"),
+        ("<p>{{ settings.AUTYPE_API_KEY }}</p>\n", "app/templates/a.jinja2"),
+        ("<p>{{{autypeApiKey}}}</p>\n", "views/a.hbs"),
         ("{{#each xs}}{{x}}{{/each}} {{autypeKey}} <p>#}</p>\n", "views/b.hbs"),
         ("{{ app.request.server.get('AUTYPE_API_KEY') }}\n", "templates/a.html.twig"),
-        ("{{ site.autype_key }}\n", "_layouts/a.liquid"),
-        ("{{ env.AUTYPE_API_KEY }}\n", "views/a.njk"),
+        ("<p>{{ site.autype_key }}</p>\n", "_layouts/a.liquid"),
+        ("<p>{{ env.AUTYPE_API_KEY }}</p>\n", "views/a.njk"),
         ("{{- .AutypeKey -}}\n", "web/a.gohtml"),
         ("<%== ENV.fetch('AUTYPE_API_KEY') %>\n", "app/views/a.html.erb"),
         ("<%= Rails.application.credentials.autype[:api_key] %>\n", "app/views/a.html.erb"),
-        ("<%- process.env.AUTYPE_API_KEY %>\n", "views/a.ejs"),
+        ("<p><%- process.env.AUTYPE_API_KEY %></p>\n", "views/a.ejs"),
+        # A template of a browser script is shipped to the browser too.
+        ('window.K = "<%= ENV["AUTYPE_API_KEY"] %>";\n', "app/views/pdf/show.js.erb"),
         ("{!! config('services.autype.api_key') !!}\n", "resources/views/a.blade.php"),
         ("{{ env('AUTYPE_API_KEY') }}\n", "resources/views/a.blade.php"),
         ("<?php echo $autypeKey; ?>\n", "templates/a.php"),
@@ -319,6 +321,14 @@ def test_template_outputs_that_render_the_key(code: str, path: str) -> None:
         ("{{ _('autype.api_key') }} {{ has_autype_key }}\n", "templates/a.html"),
         ('<?php $key = getenv("AUTYPE_API_KEY"); ?>\n', "app/Services/Pdf.php"),
         ("return render(request, 'a.html', {'autype_api_key': key})\n", "app/views.py"),
+        # Templates of config files and scripts render no page.
+        ("AUTYPE_API_KEY={{ renderer_autype_api_key }}\n", "roles/r/templates/renderer.env.j2"),
+        ("autype:\n  api_key: {{ autype_api_key }}\n", "roles/r/templates/app.yaml.j2"),
+        ('{"autype_key": "{{ autype_api_key }}"}\n', "deploy/config.json.j2"),
+        ("Environment=AUTYPE_API_KEY={{ autype_api_key }}\n", "roles/r/templates/r.service.j2"),
+        ("export AUTYPE_API_KEY={{ autype_api_key }}\n", "deploy/run.sh.j2"),
+        ("AUTYPE_API_KEY={{ .AutypeKey }}\n", "web/templates/env.tmpl"),
+        ("AUTYPE_API_KEY=<%= ENV['AUTYPE_API_KEY'] %>\n", "config/deploy/env.erb"),
     ],
 )
 def test_template_lines_that_do_not_render_the_key(code: str, path: str) -> None:
@@ -412,6 +422,20 @@ def test_template_lines_that_do_not_render_the_key(code: str, path: str) -> None
             "src/widgets/mixed.js",
             [],
         ),
+        # Edge workers run on the server; a browser service worker does not.
+        (
+            "export default {\n  async fetch(req: Request, env: Env): Promise<Response> {\n"
+            "    return fetch('https://api.autype.com/api/v1/dev/x',\n"
+            "      { headers: { 'X-API-Key': env.AUTYPE_API_KEY } });\n  },\n};\n",
+            "worker/src/index.ts",
+            [],
+        ),
+        (
+            "self.addEventListener('fetch', (e) => e.respondWith(\n"
+            "  fetch('https://api.autype.com/v1', { headers: { 'X-API-Key': autypeKey } })));\n",
+            "src/sw.js",
+            [2],
+        ),
     ],
 )
 def test_browser_calls(code: str, path: str, lines: list[int]) -> None:
@@ -453,6 +477,19 @@ def test_browser_call_with_a_literal_key_is_reported_as_the_literal() -> None:
             '{"cells": [{"source": ["h = {\\"Authorization\\": f\\"Bearer {AUTYPE_KEY}\\"}"]}]}\n',
             "notebooks/render.ipynb",
         ),
+        # Other languages' ways of building the value: Swift interpolation, Java's concat,
+        # Lua's `..`, Elixir's `<>`, VB's `&`, joins, and any operand in an Autype context.
+        (
+            'req.setValue("Bearer \\(key)", forHTTPHeaderField: "Authorization")\n',
+            "ios/App/AutypeClient.swift",
+        ),
+        ('return b.header("Authorization", "Bearer ".concat(autypeKey));\n', "x/Render.java"),
+        ('local h = { Authorization = "Bearer " .. autype_key }\n', "lua/render.lua"),
+        ('headers = [{"authorization", "Bearer " <> autype_key}]\n', "lib/render.ex"),
+        ('req.Headers.Add("Authorization", "Bearer " & AutypeKey)\n', "Render.vb"),
+        ('h = {"Authorization": " ".join(["Bearer", autype_key])}\n', "app/pdf.py"),
+        ('headers.Authorization = ["Bearer", autypeKey].join(" ");\n', "src/pdf.js"),
+        ('{"Authorization" (str "Bearer " api-key)}\n', "src/autype/client.clj"),
     ],
 )
 def test_bearer_sent_with_an_autype_key(code: str, path: str) -> None:
@@ -480,6 +517,14 @@ def test_bearer_with_a_literal_key_is_reported_as_the_literal() -> None:
         ('return {"Authorization": "Bearer " + jwt}\n', "app/autype_client.py"),
         ('if (scheme == "Bearer") { return; }\n', "Services/AutypeClient.cs"),
         ("parts = header.split('Bearer', 1)\n", "app/autype_client.py"),
+        # New join spellings keep other vendors and string tests negative.
+        ('local h = { Authorization = "Bearer " .. github_token }\n', "lua/autype.lua"),
+        ('return b.header("Authorization", "Bearer ".concat(stripeKey));\n', "x/Autype.java"),
+        ('{"Authorization" (str "Bearer " api-key)}\n', "src/weather/client.clj"),
+        ('if "Bearer " in request.headers["Authorization"]:\n', "app/autype_views.py"),
+        ('t = request.headers["Authorization"].replace("Bearer ", "")\n', "app/autype_views.py"),
+        ('const t = req.headers.authorization.slice("Bearer ".length);\n', "lib/autype/hook.ts"),
+        ('words = " ".join(["Bearer", "tokens", "expire"])\n', "app/autype_help.py"),
     ],
 )
 def test_bearer_that_is_not_an_autype_key(code: str, path: str) -> None:

@@ -126,3 +126,24 @@ def test_matching_is_linear_on_a_pathological_line() -> None:
 
     # 8x the input may cost at most ~40x the time (linear with generous noise), never quadratic.
     assert best_of(big) < 40 * max(best_of(small), 1e-4)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "ak_2024_q3_render_pipeline_migration",
+        "ak_PdfRenderQueueWorkerConcurrency",
+        "ak_pdf_export_clicked_2024",
+        "ak_html_css_json_xml_parser",
+        "ak_PDF_RENDER_QUEUE_CONCURRENCY",
+        "ak_error_http_401_message",
+    ],
+)
+def test_identifiers_with_abbreviations_and_numbers_are_not_keys(key: str) -> None:
+    assert placeholder_reason(key) == "reads as words, like an identifier"
+
+
+def test_double_escaped_line_break_is_a_left_boundary() -> None:
+    key = fake_key()
+    text = '{"text": "{\\\\"note\\\\": \\\\"rotated\\\\\\\\n' + key + '\\\\"}"}'
+    assert [h.key for h in KeyMatcher().find(text)] == [key]

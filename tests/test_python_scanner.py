@@ -83,3 +83,17 @@ def test_key_split_on_one_line_is_redacted_as_a_whole() -> None:
     (finding,) = scan_text(f'k = "{key[:11]}" + "{key[11:]}"\n', "app.py").findings
     assert key[11:] not in finding.snippet
     assert finding.span.start.column == 6
+
+
+def test_key_split_after_an_escaped_line_break_is_joined() -> None:
+    key = fake_key()
+    source = f'note = "rotated\\\\n{key[:8]}" "{key[8:]}"\n'
+    (finding,) = scan_text(source, "app.py").findings
+    assert finding.encoding == "joined"
+
+
+def test_words_ending_in_ak_do_not_trigger_a_parse() -> None:
+    from autype_guard.keys import KeyMatcher
+
+    assert not KeyMatcher().has_open_key_start("ref = weak_ref(obj); peak_mem = 1")
+    assert KeyMatcher().has_open_key_start('k = ("ak_abc"\n "def")')

@@ -8,10 +8,10 @@ from typing import Any
 
 from .. import __version__
 from ..api import ScanReport
-from ..model import Finding
+from ..model import Finding, GitSource
 from . import ReportOptions
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
@@ -83,4 +83,20 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             "elapsed_seconds": round(report.elapsed, 3),
         },
     }
+    if report.git is not None:
+        doc["git"] = git_to_dict(report.git)
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def git_to_dict(git: GitSource) -> dict[str, Any]:
+    """What a git-aware scan read: mode, repository, HEAD and (history) commits walked."""
+    return {
+        "mode": git.mode,
+        "root": git.root,
+        "head": git.head,
+        "branch": git.branch,
+        "remote": git.remote,
+        "since": git.since,
+        "commits": git.commits if git.mode == "history" else None,
+        "shallow_boundary": list(git.shallow),
+    }

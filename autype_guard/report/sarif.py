@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Optional
 
 from .. import __version__
 from ..api import ScanReport
 from ..keys import ROTATE_HINT
-from ..model import Finding, Severity
+from ..model import Finding, GitSource, Severity
 from ..rules import RULES, Rule
 from . import (
     CWE_HARDCODED_CREDENTIALS,
@@ -184,6 +184,20 @@ def _line_notification(
     return note
 
 
+def _provenance(git: Optional[GitSource]) -> list[dict[str, Any]]:
+    """The repository a git-aware scan read (SARIF needs its URI: only when it has a remote).
+
+    History findings name their own introducing commit in `properties.commit`."""
+    if git is None or git.remote is None:
+        return []
+    details: dict[str, Any] = {"repositoryUri": git.remote}
+    if git.head:
+        details["revisionId"] = git.head
+    if git.branch:
+        details["branch"] = git.branch
+    return [details]
+
+
 def render(report: ScanReport, options: ReportOptions) -> str:
     rules = [_rule_descriptor(rule, options) for rule in RULES]
     rule_index = {rule.CODE: i for i, rule in enumerate(RULES)}
@@ -232,5 +246,8 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             }
         ],
     }
+    provenance = _provenance(report.git)
+    if provenance:
+        run["versionControlProvenance"] = provenance
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

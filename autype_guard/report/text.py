@@ -38,6 +38,9 @@ def render_finding(finding: Finding, options: ReportOptions) -> str:
     for related in finding.related:
         lines.append(f"  = note: {related.message} ({related.path}:{related.line})")
     properties = dict(finding.properties)
+    if "commit" in properties:
+        when = f" ({properties['author_date']})" if properties.get("author_date") else ""
+        lines.append(f"  = commit: {properties['commit'][:12]}{when}")
     if VERIFICATION in properties:
         detail = properties.get(VERIFICATION_DETAIL)
         verified = f"  = verified: {properties[VERIFICATION]}" + (f" ({detail})" if detail else "")
@@ -71,7 +74,11 @@ def render(report: ScanReport, options: ReportOptions) -> str:
 def _summary(report: ScanReport, findings: list[Finding]) -> str:
     by_rule = Counter(f.code for f in findings)
     rules = ", ".join(f"{code}: {n}" for code, n in sorted(by_rule.items()))
-    parts = [f"{report.scanned} files scanned"]
+    git = report.git
+    if git is not None and git.mode == "history":
+        parts = [f"{report.scanned} blobs scanned from {git.commits} commits"]
+    else:
+        parts = [f"{report.scanned} files scanned"]
     if report.binary:
         parts.append(f"{report.binary} binary skipped")
     if report.stats.excluded:

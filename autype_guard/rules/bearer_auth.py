@@ -32,15 +32,18 @@ _BEARER = re.compile(
 )
 # What follows the scheme when a credential is attached, one alternative per language:
 # interpolation `${x}`, `#{x}`, `{x}`, `{{x}}`, `$(cmd)`, `$X`, `$env:X`, `<your-key>`,
-# a format slot `%s`/`%v`/`{}`/`{0}`; or the string closes and is joined: `" + x`, `' . $x`,
-# `" % x`; or a literal token; or the scheme is its own argument, as in .NET's
-# `new AuthenticationHeaderValue("Bearer", key)`.
+# Swift's `\(x)`; a format slot `%s`/`%v`/`{}`/`{0}`; or the string closes and is joined:
+# `" + x`, `' . $x` (PHP, Perl), `" % x`, `" .. x` (Lua), `" <> x` (Elixir), `" & x` (VB),
+# `".concat(x)` (Java, JS); or a literal token; or the scheme is its own argument, as in
+# .NET's `new AuthenticationHeaderValue("Bearer", key)`.
 _VALUE = re.compile(
     r"[ \t]+(?P<interp>\$\{[^}\n]{1,200}\}|#\{[^}\n]{1,200}\}|\{\{[^}\n]{1,200}\}\}"
     r"|\{[^}\n]{1,200}\}|\$\([^)\n]{1,200}\)|\$[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z_][A-Za-z0-9_]*)?"
-    r"|<[^<>\n]{1,100}>)"
+    r"|<[^<>\n]{1,100}>|\\\([^)\n]{1,200}\))"
     r"|[ \t]+(?P<slot>%[sv]|\{[0-9]*\})"
-    r"|[ \t]*\\?[\"'`][ \t]*(?P<join>\+|\.(?=\$|[ \t]+[$A-Za-z_(])|%)[ \t]*(?P<joined>[^\n]{1,200})"
+    r"|[ \t]*\\?[\"'`][ \t]*"
+    r"(?P<join>\+|\.\.(?!\.)|<>|&(?!&)|\.concat\(|\.(?=\$|[ \t]+[$A-Za-z_(])|%)"
+    r"[ \t]*(?P<joined>[^\n]{1,200})"
     r"|[ \t]+(?P<literal>[A-Za-z0-9._~+/=-]{2,})"
     r"|\\?[\"'](?P<scheme_arg>[ \t]*,[ \t]*[^\n]{1,200})"
 )
@@ -53,6 +56,21 @@ _FORMAT_ARGS = re.compile(r"[^\"'`\n]{0,100}\\?[\"'`][ \t]*(?:,|\.format\(|%)[ \
 _AUTH_CALLEE = re.compile(
     r"(?<![A-Za-z0-9_])[A-Za-z0-9_]*(?i:auth|header|credential)[A-Za-z0-9_]*\(\s*\\?[\"']$"
 )
+# The scheme as the first item joined with the credential: `" ".join(["Bearer", key])`,
+# `String.join(" ", "Bearer", key)`, `strings.Join([]string{"Bearer", key}, " ")` (before the
+# scheme, in an 80-character window) or `["Bearer", key].join(" ")` (after it).
+_JOIN_BEFORE = re.compile(r"(?i:join)\((?:[^()\n]{0,40}[\[({,])?[ \t]*\\?[\"']$")
+_LIST_OPEN = re.compile(r"\[[ \t]*\\?[\"']$")
+_JOIN_AFTER = re.compile(r"[^\[\]\n]{0,200}\][ \t]*\.join\(")
+# In an Autype context, on a line naming the Authorization header: the string closes right
+# after the scheme and an operand follows, whatever joins them (`(str "Bearer " key)`,
+# `"Bearer " ^ key`). Not a comparison, a call's end, a method of the string or a keyword
+# (`"Bearer " in header`).
+_ANY_OPERAND = re.compile(
+    r"[ \t]*\\?[\"'`][ \t]*(?!(?:in|not|and|or|is|if|else|then)\b)"
+    r"((?:[\^~|*]{1,2}[ \t]*)?[A-Za-z_$@(][^\n]{0,199})"
+)
+_AUTHORIZATION = re.compile(r"(?i:authorization)")
 # A literal that stands for a variable: `YOUR_API_KEY`, `AUTYPE_API_KEY`.
 _CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 # Markdown: fenced code blocks (``` or ~~~); prose outside them only mentions Bearer.
@@ -76,6 +94,10 @@ class BearerAuth(Rule):
     key, a variable or field named for Autype (`AUTYPE_API_KEY`, `settings.autype_api_key`),
     or any Bearer header in a file whose context is Autype (it calls `api.autype.com`, or
     its file or directory name mentions Autype). Any file kind counts, code blocks in docs included.
+    The value may be built in any common language: interpolation (`"Bearer ${k}"`, Swift
+    `"Bearer \\(k)"`), concatenation (`+`, `.`, Lua `..`, Elixir `<>`, VB `&`, `.concat(k)`),
+    format strings, joins (`" ".join(["Bearer", k])`), or, on a line naming the Authorization
+    header in an Autype context, any operand that follows the string `"Bearer "`.
 
     ## Why is this bad?
     Autype's Developer API does not support Bearer authentication or JWTs: every such request
@@ -132,6 +154,10 @@ class BearerAuth(Rule):
             'if (header.startsWith("Bearer ")) { token = header.slice(7); }\n',
             path="lib/autype/webhook.ts",
         ),
+        Valid(
+            'local headers = { Authorization = "Bearer " .. github_token }\n',
+            path="lua/autype/publish.lua",
+        ),
     )
     INVALID = (
         Invalid(
@@ -155,6 +181,16 @@ class BearerAuth(Rule):
             'req["Authorization"] = "Bearer #{ENV.fetch(\'AUTYPE_API_KEY\')}"\n',
             span=Span.of((1, 25), (1, 31)),
             path="app/services/pdf_client.rb",
+        ),
+        Invalid(
+            'req.setValue("Bearer \\(key)", forHTTPHeaderField: "Authorization")\n',
+            span=Span.of((1, 15), (1, 21)),
+            path="ios/Receipts/AutypeClient.swift",
+        ),
+        Invalid(
+            'return b.header("Authorization", "Bearer ".concat(autypeKey));\n',
+            span=Span.of((1, 35), (1, 41)),
+            path="src/main/java/zoo/RenderClient.java",
         ),
     )
 
@@ -186,7 +222,14 @@ class BearerAuth(Rule):
                 continue
             value = _credential(text, m)
             if value is None:
-                continue
+                # Any operand joined to the scheme in a header value, in an Autype context.
+                value = _any_operand(text, m)
+                if value is None:
+                    continue
+                if in_context is None:
+                    in_context = is_autype_context(ctx.path, text)
+                if not in_context:
+                    continue
             autype: Optional[bool] = True
             if not any(True for _ in ctx.matcher.find(value)):
                 if urls is None:
@@ -227,9 +270,15 @@ def _credential(text: str, m: re.Match[str]) -> Optional[str]:
         return _until_statement_end(v.group("joined"))
     if v.group("scheme_arg"):
         # Only as the scheme argument of an auth-header constructor, not `split("Bearer", 1)`.
-        if not _AUTH_CALLEE.search(text, max(0, m.start() - 80), m.start()):
-            return None
-        return _until_statement_end(v.group("scheme_arg").lstrip(" \t,"))
+        window = (max(0, m.start() - 80), m.start())
+        arg = _until_statement_end(v.group("scheme_arg").lstrip(" \t,"))
+        if _AUTH_CALLEE.search(text, *window):
+            return arg
+        # Joined words (`" ".join(["Bearer", "tokens"])`) are text, not a credential.
+        joined = _JOIN_BEFORE.search(text, *window) or (
+            _LIST_OPEN.search(text, *window) and _JOIN_AFTER.match(text, m.end())
+        )
+        return arg if joined and arg[:1] not in ('"', "'", "`") else None
     if v.group("slot"):
         call = _FORMAT_ARGS.match(text, v.end())
         return _until_statement_end(call.group(1)) if call else v.group("slot")
@@ -239,6 +288,24 @@ def _credential(text: str, m: re.Match[str]) -> Optional[str]:
     if PREFIX in literal or (_CONSTANT_NAME.fullmatch(literal) and "_" in literal):
         return literal
     return None
+
+
+def _any_operand(text: str, m: re.Match[str]) -> Optional[str]:
+    """What follows a scheme that ends a string on a line naming the Authorization header:
+    the operand of any join (`(str "Bearer " key)` -> `key`), or None."""
+    if m.group(1) is None:
+        return None
+    o = _ANY_OPERAND.match(text, m.end())
+    if o is None:
+        return None
+    floor = max(0, m.start() - 1000)
+    line_start = max(floor, text.rfind("\n", floor, m.start()) + 1)
+    line_end = text.find("\n", m.end(), m.end() + 1000)
+    line = text[line_start : line_end if line_end != -1 else m.end() + 1000]
+    if not _AUTHORIZATION.search(line):
+        return None
+    value = _until_statement_end(o.group(1)).strip()
+    return value or None
 
 
 def _until_statement_end(rest: str) -> str:

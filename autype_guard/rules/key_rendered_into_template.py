@@ -124,7 +124,11 @@ class KeyRenderedIntoTemplate(Rule):
 
     ## Options
     None. Template comments (`{# #}`, `<%# %>`, `{{!-- --}}`) and conditions
-    (`{% if autype_api_key %}`, `{{ autype_api_key is defined }}`) are not findings.
+    (`{% if autype_api_key %}`, `{{ autype_api_key is defined }}`) are not findings, nor are
+    templates that render no page: templates of config files and server scripts, named by the
+    extension before the template's (`renderer.env.j2`, `app.yaml.j2`, `php.ini.tmpl`,
+    `run.sh.j2`), and generic templates without a single HTML tag (`env.tmpl` holding
+    `AUTYPE_API_KEY={{ .AutypeKey }}`).
     """
 
     CODE = "AG202"
@@ -142,6 +146,11 @@ class KeyRenderedIntoTemplate(Rule):
             'render_template("e.html", autype_api_key=key)\n',
             path="app/views.py",
         ),
+        Valid(
+            "AUTYPE_API_KEY={{ renderer_autype_api_key }}\n",
+            path="roles/renderer/templates/renderer.env.j2",
+        ),
+        Valid("AUTYPE_API_KEY={{ .AutypeKey }}\n", path="web/templates/env.tmpl"),
     )
     INVALID = (
         Invalid(
@@ -187,6 +196,8 @@ class KeyRenderedIntoTemplate(Rule):
         is_php = lower.endswith(_PHP_TEMPLATES)
         if not (ctx.kind is FileKind.MARKUP or is_php) or lower.endswith(_CLIENT_COMPONENTS):
             return
+        if ctx.kind is FileKind.MARKUP and not is_php and ctx.place is not Place.BROWSER:
+            return  # a template of a config file or a script (`renderer.env.j2`), not a page
         if not mentions_autype(ctx.text):
             return
         comments = _COMMENTS + ((_RAZOR_COMMENT,) if lower.endswith((".cshtml", ".razor")) else ())

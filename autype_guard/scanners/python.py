@@ -74,6 +74,9 @@ def scan_python(text: str, matcher: KeyMatcher) -> tuple[list[KeyOccurrence], li
     """
     plain = list(scan_text(text, matcher))
     if not plain and not matcher.has_open_key_start(text):
+        # The byte prefilter also admits escape and base64 spellings and words such as
+        # `weak_ref`, `'ak_gh'`: with no hit and no literal that ends in a key start and is
+        # joined to the next, parsing finds nothing more.
         return plain, []
     if _max_bracket_depth(text) > MAX_PARSE_DEPTH:
         return plain, [
