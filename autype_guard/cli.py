@@ -33,20 +33,20 @@ class Options:
     """Everything `scan` was asked to do, parsed from the command line."""
 
     paths: tuple[str, ...]
-    output_format: str
-    output: Optional[str]
-    fail_on: Severity
-    show_secrets: bool
-    show_placeholders: bool
-    select: tuple[str, ...]
-    ignore: tuple[str, ...]
-    exclude: tuple[str, ...]
-    no_ignore: bool
-    no_inline_ignore: bool
-    stdin_filename: Optional[str]
-    config_file: Optional[str]
-    color: Optional[bool]
-    allow_unreadable: bool
+    output_format: str = "text"
+    output: Optional[str] = None
+    fail_on: Severity = Severity.LOW
+    show_secrets: bool = False
+    show_placeholders: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    no_ignore: bool = False
+    no_inline_ignore: bool = False
+    stdin_filename: Optional[str] = None
+    config_file: Optional[str] = None
+    color: Optional[bool] = None
+    allow_unreadable: bool = False
     jobs: int = 0
     # The opt-in live check (`--verify` and the options that only make sense with it).
     verify: bool = False
@@ -640,20 +640,13 @@ def baseline_command(
     old = _load_baseline(output) if update else None
     opts = Options(
         paths=paths or (".",),
-        output_format="text",
-        output=None,
         fail_on=Severity.INFO,
-        show_secrets=False,
-        show_placeholders=False,
         select=_split_codes(select),
         ignore=_split_codes(ignore),
         exclude=exclude,
         no_ignore=no_ignore,
-        no_inline_ignore=False,
-        stdin_filename=None,
         config_file=config_file,
         color=False,
-        allow_unreadable=False,
     )
     _config, report = collect(opts)
     base_dir = Path(output).resolve().parent
