@@ -22,7 +22,7 @@ from .config import Config
 from .context import FileContext, ScanSettings
 from .discovery import Candidate, DiscoveryStats, Skip, Walker, classify, relative_to_root
 from .exposure import place_of
-from .keys import DEFAULT_KEY_PATTERN, PREFILTER_MARKERS, KeyMatcher
+from .keys import DEFAULT_KEY_PATTERN, PREFILTER_MARKERS, KeyMatcher, marker_confirmations
 from .model import (
     VERIFICATION,
     VERIFICATION_DETAIL,
@@ -34,7 +34,7 @@ from .model import (
     Severity,
     UnusedSuppression,
 )
-from .prefilter import BytesSearch, Prefilter
+from .prefilter import Prefilter
 from .progress import ProgressCallback
 from .rules import RULES, Rule, precedence
 from .suppress import (
@@ -65,7 +65,7 @@ class ScanOptions:
     inline_ignore: bool = True
     # Worker processes for `scan_paths`: 1 scans in this process, 0 uses every core.
     jobs: int = 1
-    # The marker search engine: "auto", "python" or "hyperscan" (see `prefilter.py`).
+    # The marker search engine: "auto", "python" or "ahocorasick" (see `prefilter.py`).
     prefilter: str = "auto"
     # Files larger than `chunk_size` bytes are scanned in windows of that size which overlap
     # by `chunk_overlap` bytes on each side (see `chunks.py`), so memory stays bounded.
@@ -170,12 +170,17 @@ def active_rules(config: Config) -> tuple[type[Rule], ...]:
 
 
 @lru_cache(maxsize=8)
-def _prefilter(rules: tuple[type[Rule], ...], engine: str, suppressions: bool) -> Prefilter:
-    # One per process and rule set: `auto` counts the bytes it has seen across files.
+def _prefilter(
+    rules: tuple[type[Rule], ...], engine: str, suppressions: bool, key_pattern: str
+) -> Prefilter:
+    # One per process, rule set and key pattern.
     markers = [m for rule in rules for m in rule.MARKERS]
     if suppressions:
         markers.append(_SUPPRESSION_BYTES)
-    return Prefilter(markers, engine)
+    confirm = marker_confirmations(key_pattern)
+    for rule in rules:
+        confirm.update(rule.CONFIRM)
+    return Prefilter(markers, engine, confirm)
 
 
 def may_have_findings(data: bytes, config: Config) -> bool:
@@ -184,12 +189,10 @@ def may_have_findings(data: bytes, config: Config) -> bool:
     always passes."""
     if data.startswith(_UTF16_BOMS):
         return True
-    prefilter = _prefilter(active_rules(config), "auto", False)
+    prefilter = _prefilter(active_rules(config), "auto", False, config.key_pattern)
     if not prefilter(data):
         return False
-    return bool(
-        rules_to_run(data, FileKind.TEXT, prefilter.present(data), config, prefilter.engine)
-    )
+    return bool(rules_to_run(data, FileKind.TEXT, prefilter.present(data), config))
 
 
 def scan_bytes(
@@ -237,7 +240,7 @@ def _scan_plain(
     if not prefilter(data):
         return result
     present = prefilter.present(data)
-    rules = rules_to_run(data, kind, present, config, prefilter.engine)
+    rules = rules_to_run(data, kind, present, config)
     # A suppression comment is reported when it suppresses nothing: such files are checked.
     if not rules and _SUPPRESSION_BYTES not in present:
         return result
@@ -261,11 +264,13 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 def prefilter_for(config: Config, options: ScanOptions) -> Prefilter:
     """The marker prefilter of the active rules, plus the suppression comment's marker when
     inline comments count (one per process, rule set and engine)."""
-    return _prefilter(active_rules(config), options.prefilter, options.inline_ignore)
+    return _prefilter(
+        active_rules(config), options.prefilter, options.inline_ignore, config.key_pattern
+    )
 
 
 def rules_to_run(
-    data: bytes, kind: FileKind, present: frozenset[bytes], config: Config, engine: str = "python"
+    data: bytes, kind: FileKind, present: frozenset[bytes], config: Config
 ) -> tuple[type[Rule], ...]:
     """The active rules that may fire on `data`, whose prefilter markers are `present`:
     those with a marker present, less the rules that only report keys (`Rule.NEEDS_KEY`)
@@ -276,32 +281,29 @@ def rules_to_run(
     """
     rules = tuple(rule for rule in active_rules(config) if not present.isdisjoint(rule.MARKERS))
     if any(rule.NEEDS_KEY for rule in rules) and not _may_hold_key(
-        data, kind, present & _KEY_MARKERS, config, engine
+        data, kind, present & _KEY_MARKERS, config
     ):
         rules = tuple(rule for rule in rules if not rule.NEEDS_KEY)
     return rules
 
 
-def nothing_to_find(
-    data: bytes, kind: FileKind, present: frozenset[bytes], config: Config, engine: str = "python"
-) -> bool:
+def nothing_to_find(data: bytes, kind: FileKind, present: frozenset[bytes], config: Config) -> bool:
     """True when no active rule can fire on `data` (see `rules_to_run`)."""
-    return not rules_to_run(data, kind, present, config, engine)
+    return not rules_to_run(data, kind, present, config)
 
 
 _KEY_MARKERS = frozenset(PREFILTER_MARKERS)
 
 
-def _may_hold_key(
-    data: bytes, kind: FileKind, present: frozenset[bytes], config: Config, engine: str
-) -> bool:
+def _may_hold_key(data: bytes, kind: FileKind, present: frozenset[bytes], config: Config) -> bool:
     if config.key_pattern != DEFAULT_KEY_PATTERN:
         return True
     if present <= _JOIN_MARKERS:
-        # Only literals closing on "ak" (mostly `"break"`, `'weak'`): a joined key needs one
-        # not glued to an identifier; one bytes pass, without decoding, usually says none.
+        # Only literals closing on "ak" that may start a joined key (the prefilter dropped
+        # those glued to an identifier, `"break"`): one bytes pass, without decoding, says
+        # whether one does in this kind of file.
         heads = _MAP_JOIN_HEAD_BYTES if kind is FileKind.SOURCE_MAP else _JOIN_HEAD_BYTES
-        if not heads(data, engine):
+        if heads.search(data) is None:
             return False
     text = data.decode("latin-1")
     if kind is FileKind.SOURCE_MAP and _map_may_hide_key(text, present):
@@ -336,16 +338,8 @@ _MAP_JOIN_HEAD = re.compile(
 # literal may start a joined key (`scanners.script._HEAD`, then its quote or hole): in a
 # script, and in a source map's raw JSON text.
 _JOIN_MARKERS = frozenset(m for m in PREFILTER_MARKERS if m.startswith(b"ak") and m != b"ak_")
-_JOIN_HEAD_BYTES = BytesSearch(
-    rb"""ak(?<![A-Za-z0-9_$-]ak)(?:['"`]|\$\{)""",
-    rb"""(?:^|[^A-Za-z0-9_$\-])ak(?:['"`]|\$\{)""",
-)
-_MAP_JOIN_HEAD_BYTES = BytesSearch(
-    _MAP_JOIN_HEAD.pattern.encode("ascii"),
-    rb"(?:^|[^A-Za-z0-9_$\-]|\\[nrtbf]|\\u[0-9a-fA-F]{4})ak"
-    rb"(?:_(?:[A-Za-z0-9_\-]|\\u00[0-7][0-9a-fA-F])*)?"
-    rb"""(?:['"`$]|\\["u])""",
-)
+_JOIN_HEAD_BYTES = re.compile(rb"""ak(?<![A-Za-z0-9_$-]ak)(?:['"`]|\$\{)""")
+_MAP_JOIN_HEAD_BYTES = re.compile(_MAP_JOIN_HEAD.pattern.encode("ascii"))
 
 
 def _map_may_hide_key(text: str, present: frozenset[bytes]) -> bool:

@@ -98,11 +98,7 @@ def scan_chunked(
         window = buf[lo - base : hi - base]
         first = lo == 0
         present = prefilter.present(window) if prefilter(window) else None
-        rules = (
-            rules_to_run(window, kind, present, config, prefilter.engine)
-            if present is not None
-            else ()
-        )
+        rules = rules_to_run(window, kind, present, config) if present is not None else ()
         if rules:
             decoded = _decode(window, first)
             if place is None:

@@ -14,6 +14,8 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Optional
 
+from .prefilter import Confirmation
+
 PREFIX = "ak_"
 # The documented default body: at least 16 URL-safe characters after the prefix.
 DEFAULT_KEY_PATTERN = r"ak_[A-Za-z0-9_-]{16,}"
@@ -54,6 +56,80 @@ PREFILTER_MARKERS: tuple[bytes, ...] = (
 )
 # The markers of an escaped prefix character.
 _ESCAPE_MARKERS = frozenset(m for m in PREFILTER_MARKERS if m.startswith((b"%", b"\\")))
+
+
+def _may_close_join_literal(data: bytes, start: int, end: int) -> bool:
+    """An `ak'`-like marker at `start` (a literal closing on "ak") can start a joined key only
+    where "ak" is not glued to an identifier before it (`"break"`, `'weak'` cannot), or
+    follows a JSON escape (`\\nak\\"` in a source map's string)."""
+    if start == 0 or data[start - 1] not in _GLUED_BYTES:
+        return True
+    if start >= 2 and data[start - 2] == 0x5C and data[start - 1] in b"nrtbf":
+        return True
+    return (
+        start >= 6
+        and data[start - 6 : start - 4] == b"\\u"
+        and all(c in _HEX_BYTES for c in data[start - 4 : start])
+    )
+
+
+def _in_escaped_prefix(data: bytes, start: int, end: int) -> bool:
+    """An escaped "a", "k" or "_" at data[start:end] can only matter inside a spelling of the
+    whole prefix (`%61k_`, `a\\x6b\\x5f`)."""
+    hi = min(len(data), end + _PREFIX_REACH)
+    m = _ENCODED_PREFIX_BYTES.search(data, max(0, start - _PREFIX_REACH), hi)
+    while m is not None and m.start() <= start:
+        if m.end() >= end:
+            return True
+        m = _ENCODED_PREFIX_BYTES.search(data, m.start() + 1, hi)
+    return False
+
+
+# Bytes that glue "ak" to what comes before it (see `scanners.script._HEAD`).
+_GLUED_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$-")
+_HEX_BYTES = frozenset(b"0123456789abcdefABCDEF")
+
+
+def _base64_key_may_follow(data: bytes, start: int, end: int) -> bool:
+    """A base64 marker (the encoded "ak_") at data[start:end] is only part of a default key
+    when the base64 around it, decoded at the alignment the marker implies, is "ak_" and 16
+    key characters. In a source map's raw JSON an escape may split the run ("\\/"): kept."""
+    lead, skip = _BASE64_ALIGNMENT[data[start:end]]
+    group = start - lead
+    if group < 0:
+        return False
+    if b"\\" in data[group : group + 40]:
+        return True
+    run = _BASE64_CHARS.match(data, group, group + 28)
+    chars = run.group() if run is not None else b""
+    chars = chars[: len(chars) - 1] if len(chars) % 4 == 1 else chars
+    try:
+        decoded = binascii.a2b_base64(chars.translate(_URLSAFE) + b"=" * (-len(chars) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    key = decoded[skip : skip + 19]
+    return len(key) == 19 and key[:3] == b"ak_" and all(c in _KEY_BYTES for c in key[3:])
+
+
+# Per base64 marker: how many characters of its 4-character group come before it, and how
+# many decoded bytes of that group come before "ak_" (see `PREFILTER_MARKERS`).
+_BASE64_ALIGNMENT = {b"YWtf": (0, 0), b"FrX": (2, 1), b"ha18": (3, 2), b"ha19": (3, 2)}
+_BASE64_CHARS = re.compile(rb"[A-Za-z0-9+/_-]*")
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_KEY_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def marker_confirmations(key_pattern: str) -> dict[bytes, Confirmation]:
+    """What the prefilter checks around each occurrence of these markers before counting it
+    (see `prefilter.Prefilter`). The base64 check assumes the default body length."""
+    confirm: dict[bytes, Confirmation] = {
+        m: _may_close_join_literal for m in PREFILTER_MARKERS if m[:2] == b"ak" and m != b"ak_"
+    }
+    confirm.update((m, _in_escaped_prefix) for m in _ESCAPE_MARKERS)
+    if key_pattern == DEFAULT_KEY_PATTERN:
+        confirm.update((m, _base64_key_may_follow) for m in (b"YWtf", b"FrX", b"ha18", b"ha19"))
+    return confirm
+
 
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -125,6 +201,7 @@ _BODY_UNIT = r"(?:[A-Za-z0-9_-]|%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-
 # \xXX escape. Each alternative starts with a distinct character, so matching is linear.
 _ENCODED_KEY = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "+")
 _ENCODED_PREFIX = re.compile(_PREFIX_SPELLINGS)
+_ENCODED_PREFIX_BYTES = re.compile(_PREFIX_SPELLINGS.encode("ascii"))
 # A plain "ak_" and a key body holding at least one escape (the first after plain characters).
 _PLAIN_PREFIX_ESCAPED_KEY = re.compile(
     r"ak_[A-Za-z0-9_-]*(?:%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2})" + _BODY_UNIT + "*"

@@ -1,31 +1,30 @@
 """The first test every file goes through: do any of the rules' marker bytes occur in it?
 
 Most files of a real tree hold none of the markers (`keys.PREFILTER_MARKERS` plus whatever
-the active rules add), so a file usually costs one read and this one search. Two engines
-give the same answers:
+the active rules add), so a file usually costs one read and this one search. A marker may
+come with a confirmation, a check of the bytes around each occurrence (`"break"` holds the
+marker `ak"` of a literal closing on "ak", but glued to an identifier it cannot start a
+key): it counts as present only where that holds. Two engines give the same answers:
 
 - `python`: the standard library only. Markers are grouped by their rarest byte (by how
   often each byte occurs in source code and bundles); each group becomes one regex that
   starts with that byte as a literal, so the regex engine's literal scan skips through the
   data, and the rest of each marker is checked around it. A group whose byte does not occur
   at all is ruled out by one `in` (memchr) first.
-- `hyperscan`: one pass of Intel's Hyperscan (the `hyperscan` package, installed with the
-  `fast` extra) over all markers at once, several times faster on large trees.
+- `ahocorasick`: one pass of the `ahocorasick_rs` package (installed with the `fast`
+  extra) over all markers at once, several times faster on large trees.
 
-`auto` starts with `python` and moves to `hyperscan`, when it is installed, once a run has
-seen enough bytes to pay for the import, so short runs (a pre-commit hook on a few files)
-never load it.
+`auto` picks `ahocorasick` when it is installed (its import and set-up cost about a
+millisecond), `python` otherwise.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Callable, NamedTuple, Optional
 
-ENGINES = ("auto", "python", "hyperscan")
-# Bytes a run must have searched before `auto` loads Hyperscan (its import costs ~10 ms).
-AUTO_SWITCH_BYTES = 4 << 20
+ENGINES = ("auto", "python", "ahocorasick")
 # Bytes searched with plain `in` tests before the `python` engine compiles its regexes.
 COMPILE_AFTER_BYTES = 1 << 20
 # Printable ASCII from the most to the least frequent in source code and minified bundles
@@ -36,6 +35,10 @@ _BY_FREQUENCY = (
     b"<!J?X$%Z@~^"
 )
 _RANK = {byte: rank for rank, byte in enumerate(_BY_FREQUENCY)}
+
+# `check(data, start, end)`: does the marker occurrence at data[start:end] count?
+Confirmation = Callable[[bytes, int, int], bool]
+Confirmations = Mapping[bytes, Confirmation]
 
 
 def _rarest(marker: bytes) -> int:
@@ -50,29 +53,51 @@ class _PythonEngine:
     `in` per marker, so the regexes are only built once `COMPILE_AFTER_BYTES` have been seen.
     """
 
-    def __init__(self, markers: tuple[bytes, ...]) -> None:
+    def __init__(self, markers: tuple[bytes, ...], confirm: Confirmations) -> None:
         self.markers = markers
         self.searches: Optional[list[_Group]] = None
+        self._confirm = confirm
         self._seen = 0
+        self._last: Optional[tuple[bytes, frozenset[bytes]]] = None
 
     def __call__(self, data: bytes) -> bool:
         if self.searches is None:
             self._seen += len(data)
             if self._seen < COMPILE_AFTER_BYTES:
-                return any(marker in data for marker in self.markers)
-            self.searches = self._compile()
-        return any(g.anchor in data and g.search(data) is not None for g in self.searches)
+                hit = any(marker in data for marker in self.markers)
+            else:
+                self.searches = self._compile()
+        if self.searches is not None:
+            hit = any(g.anchor in data and g.search(data) is not None for g in self.searches)
+        if not hit or not self._confirm:
+            return hit
+        found = self._present(data)
+        self._last = (data, found) if found else None
+        return bool(found)
 
     def present(self, data: bytes) -> frozenset[bytes]:
+        last = self._last
+        self._last = None
+        if last is not None and last[0] is data:
+            return last[1]
+        return self._present(data)
+
+    def _present(self, data: bytes) -> frozenset[bytes]:
         if self.searches is None:
-            return frozenset(marker for marker in self.markers if marker in data)
-        # Only the markers of groups whose search hits can be there.
+            found: Iterable[bytes] = (marker for marker in self.markers if marker in data)
+        else:
+            # Only the markers of groups whose search hits can be there.
+            found = (
+                marker
+                for g in self.searches
+                if g.anchor in data and g.search(data) is not None
+                for marker in g.markers
+                if len(g.markers) == 1 or marker in data
+            )
         return frozenset(
             marker
-            for g in self.searches
-            if g.anchor in data and g.search(data) is not None
-            for marker in g.markers
-            if len(g.markers) == 1 or marker in data
+            for marker in found
+            if marker not in self._confirm or _occurs(data, marker, self._confirm[marker])
         )
 
     def _compile(self) -> list[_Group]:
@@ -107,33 +132,35 @@ class _Group(NamedTuple):
     markers: tuple[bytes, ...]
 
 
-class _HyperscanEngine:
-    """All markers in one Hyperscan pass."""
+class _AhoCorasickEngine:
+    """All markers in one pass of the `ahocorasick_rs` package (Rust's aho-corasick crate,
+    whose SIMD "Teddy" searcher handles a few dozen short literals at memory speed).
 
-    def __init__(self, markers: tuple[bytes, ...]) -> None:
-        import hyperscan
+    The search is leftmost-first and non-overlapping, longest marker first, in windows of
+    `_WINDOW` bytes (so a file full of markers never builds a huge match list). A marker that
+    occurs only inside or across another marker's match is not reported by such a search;
+    when a marker that can hide others matched, those are looked up directly.
+    """
 
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        # Every byte written as \xHH: literal markers need no PCRE escaping rules.
-        expressions = [b"".join(b"\\x%02x" % byte for byte in marker) for marker in markers]
-        database.compile(
-            expressions=expressions,
-            ids=list(range(len(expressions))),
-            elements=len(expressions),
-            flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions),
+    def __init__(self, markers: tuple[bytes, ...], confirm: Confirmations) -> None:
+        import ahocorasick_rs
+
+        # Longest first: at one position, leftmost-first reports the earliest listed.
+        self._order = sorted(markers, key=lambda m: (-len(m), m))
+        self._automaton: Any = ahocorasick_rs.BytesAhoCorasick(
+            self._order, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST
         )
-        self._database: Any = database
-        self._scratch: Any = hyperscan.Scratch(database)
-        self._markers = markers
+        self._confirm = {i: confirm[m] for i, m in enumerate(self._order) if m in confirm}
+        self._overlap = max(len(m) for m in markers) - 1
+        # For each marker, the others that may start inside one of its matches.
+        self._hides = {
+            i: frozenset(j for j, other in enumerate(self._order) if j != i and _may_hide(m, other))
+            for i, m in enumerate(self._order)
+        }
         self._last: Optional[tuple[bytes, frozenset[bytes]]] = None
 
     def __call__(self, data: bytes) -> bool:
-        # One pass reporting every marker once (HS_FLAG_SINGLEMATCH): a file without markers
-        # is searched to its end either way, and for one with markers `present`, which
-        # usually follows, is answered from this pass instead of a second one.
-        last = self._last
-        if last is not None and last[0] is data:
-            return True
+        # `present`, which usually follows for a file that passes, is answered from this pass.
         found = self._scan(data)
         self._last = (data, found) if found else None
         return bool(found)
@@ -146,116 +173,109 @@ class _HyperscanEngine:
         return self._scan(data)
 
     def _scan(self, data: bytes) -> frozenset[bytes]:
-        if not data:
-            return frozenset()
-        found: set[int] = set()
-        self._database.scan(
-            data, match_event_handler=_collect, scratch=self._scratch, context=found
+        confirmed: set[int] = set()
+        view = memoryview(data)
+        find = self._automaton.find_matches_as_indexes
+        for base in range(0, len(data), _WINDOW):
+            matches = find(view[base : base + _WINDOW + self._overlap])
+            if not matches:
+                continue
+            for i in {m[0] for m in matches}:
+                if i not in confirmed and self._confirmed_in(data, i, base, matches):
+                    confirmed.add(i)
+                # Markers that may hide inside or across this one's matches: looked up there.
+                for hidden in self._hides[i] - confirmed:
+                    if any(
+                        self._occurs_within(data, hidden, base + start, base + end)
+                        for j, start, end in matches
+                        if j == i
+                    ):
+                        confirmed.add(hidden)
+        return frozenset(self._order[i] for i in confirmed)
+
+    def _confirmed_in(self, data: bytes, i: int, base: int, matches: list[Any]) -> bool:
+        """Whether one of marker `i`'s `matches` in the window at `base` counts."""
+        check = self._confirm.get(i)
+        return check is None or any(
+            check(data, base + start, base + end) for j, start, end in matches if j == i
         )
-        return frozenset(self._markers[i] for i in found)
+
+    def _occurs_within(self, data: bytes, i: int, start: int, end: int) -> bool:
+        """Whether marker `i` occurs (confirmed) at a position in [start, end)."""
+        marker = self._order[i]
+        check = self._confirm.get(i)
+        return any(
+            data.startswith(marker, p) and (check is None or check(data, p, p + len(marker)))
+            for p in range(start, end)
+        )
 
 
-def _collect(marker_id: int, start: int, end: int, flags: int, found: object) -> bool:
-    assert isinstance(found, set)
-    found.add(marker_id)
-    return False  # go on
+# Bytes per search call of `_AhoCorasickEngine` (bounds the match list it returns).
+_WINDOW = 1 << 18
 
 
-class BytesSearch:
-    """One pattern searched in bytes, with Hyperscan or with Python's `re`.
-
-    The two spellings must match the same inputs: `re_pattern` may use look-behind (which
-    lets `re` skip ahead on a literal), `hs_pattern` may not (Hyperscan has none). Used for
-    the second look at the few files the prefilter lets through.
-    """
-
-    def __init__(self, re_pattern: bytes, hs_pattern: bytes) -> None:
-        self._re = re.compile(re_pattern)
-        self._hs_pattern = hs_pattern
-        self._hs: Optional[tuple[Any, Any]] = None
-
-    def __call__(self, data: bytes, engine: str = "python") -> bool:
-        if engine != "hyperscan":
-            return self._re.search(data) is not None
-        if self._hs is None:
-            import hyperscan
-
-            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            database.compile(
-                expressions=[self._hs_pattern], ids=[0], flags=[hyperscan.HS_FLAG_SINGLEMATCH]
-            )
-            self._hs = (database, hyperscan.Scratch(database))
-        found: set[int] = set()
-        database, scratch = self._hs
-        if data:
-            database.scan(data, match_event_handler=_collect, scratch=scratch, context=found)
-        return bool(found)
+def _may_hide(marker: bytes, other: bytes) -> bool:
+    """True when `other` can occur at a position inside a match of `marker` (contained in
+    it, or starting on a proper suffix of it)."""
+    return other in marker or any(other.startswith(marker[k:]) for k in range(1, len(marker)))
 
 
-def hyperscan_available() -> bool:
-    """True when the optional `hyperscan` package can be imported."""
+def _occurs(data: bytes, marker: bytes, check: Optional[Confirmation]) -> bool:
+    i = data.find(marker)
+    while i != -1:
+        if check is None or check(data, i, i + len(marker)):
+            return True
+        i = data.find(marker, i + 1)
+    return False
+
+
+def ahocorasick_available() -> bool:
+    """True when the optional `ahocorasick_rs` package can be imported."""
     try:
-        import hyperscan  # noqa: F401
+        import ahocorasick_rs  # noqa: F401
     except Exception:  # a missing wheel, or a shared library that fails to load
         return False
     return True
 
 
 class Prefilter:
-    """`prefilter(data)` is True when any marker occurs in `data`; False means none does.
+    """`prefilter(data)` is True when any marker occurs (and is confirmed) in `data`; False
+    means none does. `present(data)` says which.
 
-    Never raises once built; an empty marker set matches nothing. Not thread-safe (the
-    Hyperscan scratch space is per instance), which suits one instance per process.
+    Never raises once built; an empty marker set matches nothing. Keeps the last answer for
+    the `present` call that follows; one instance per process.
     """
 
-    def __init__(self, markers: Iterable[bytes], engine: str = "auto") -> None:
+    def __init__(
+        self,
+        markers: Iterable[bytes],
+        engine: str = "auto",
+        confirm: Optional[Confirmations] = None,
+    ) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown prefilter engine {engine!r}; expected one of {ENGINES}")
         self.markers: tuple[bytes, ...] = tuple(sorted({m for m in markers if m}))
+        confirm = {m: check for m, check in (confirm or {}).items() if m in self.markers}
         self.requested = engine
-        self._may_switch = engine == "auto"
-        self._seen = 0
-        self._search: Callable[[bytes], bool]
-        if engine == "hyperscan":
-            self._search = _HyperscanEngine(self.markers) if self.markers else _never
-            self.engine = "hyperscan"
-        else:
-            self._search = _PythonEngine(self.markers) if self.markers else _never
-            self.engine = "python"
+        self._search: Optional[_PythonEngine | _AhoCorasickEngine] = None
+        self.engine = "python"
+        if self.markers and engine != "python" and (engine != "auto" or ahocorasick_available()):
+            self._search = _AhoCorasickEngine(self.markers, confirm)
+            self.engine = "ahocorasick"
+        elif self.markers:
+            self._search = _PythonEngine(self.markers, confirm)
 
     def __call__(self, data: bytes) -> bool:
-        if self._may_switch:
-            self._seen += len(data)
-            if self._seen >= AUTO_SWITCH_BYTES:
-                self._switch()
-        return self._search(data)
+        return self._search is not None and self._search(data)
 
     def prepare_for_large_run(self) -> None:
-        """Settle now on the engine a large run would end up with (before forking workers,
-        so they inherit it instead of each warming up on its own)."""
-        if self._may_switch:
-            self._switch()
+        """Build now what a large run needs (before forking workers, so they inherit it)."""
         if isinstance(self._search, _PythonEngine) and self._search.searches is None:
             self._search.searches = self._search._compile()
 
     def present(self, data: bytes) -> frozenset[bytes]:
         """Every marker that occurs in `data` (a full search: for the few files that pass)."""
-        if isinstance(self._search, (_PythonEngine, _HyperscanEngine)):
-            return self._search.present(data)
-        return frozenset()
-
-    def _switch(self) -> None:
-        self._may_switch = False  # decide once, whatever happens next
-        if self.markers and hyperscan_available():
-            try:
-                self._search = _HyperscanEngine(self.markers)
-            except Exception:  # a database that fails to compile: stay on the pure path
-                return
-            self.engine = "hyperscan"
+        return frozenset() if self._search is None else self._search.present(data)
 
 
-def _never(data: bytes) -> bool:
-    return False
-
-
-__all__ = ["ENGINES", "BytesSearch", "Prefilter", "hyperscan_available"]
+__all__ = ["ENGINES", "Confirmation", "Prefilter", "ahocorasick_available"]

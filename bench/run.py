@@ -252,8 +252,7 @@ def tool_versions(ag: list[str], rg: Optional[str], ds: Optional[str]) -> dict[s
         [
             os.path.join(os.path.dirname(ag[0]), "python") if len(ag) == 1 else ag[0],
             "-c",
-            "from autype_guard.prefilter import hyperscan_available as h; "
-            "print('hyperscan' if h() else 'python')",
+            "from autype_guard.prefilter import Prefilter; print(Prefilter([b'ak_']).engine)",
         ]
     )
     return {

@@ -10,18 +10,28 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autype_guard import scan_text
-from autype_guard.keys import PREFILTER_MARKERS, KeyHit, KeyMatcher, is_left_boundary
-from autype_guard.prefilter import COMPILE_AFTER_BYTES, Prefilter, hyperscan_available
+from autype_guard.keys import (
+    DEFAULT_KEY_PATTERN,
+    PREFILTER_MARKERS,
+    KeyHit,
+    KeyMatcher,
+    is_left_boundary,
+    marker_confirmations,
+)
+from autype_guard.prefilter import COMPILE_AFTER_BYTES, Prefilter, ahocorasick_available
 
 from .conftest import fake_key
 
 # "python-warm" is the standard-library engine after enough bytes to compile its regexes.
-ENGINES = ["python", "python-warm"] + (["hyperscan"] if hyperscan_available() else [])
+ENGINES = ["python", "python-warm"] + (["ahocorasick"] if ahocorasick_available() else [])
 
 
-def make(markers: object, engine: str) -> Prefilter:
+def make(markers: object, engine: str, confirm: object = None) -> Prefilter:
     assert isinstance(markers, (list, tuple))
-    prefilter = Prefilter(markers, engine.replace("-warm", ""))
+    if confirm is None:
+        confirm = marker_confirmations(DEFAULT_KEY_PATTERN)
+    assert isinstance(confirm, dict)
+    prefilter = Prefilter(markers, engine.replace("-warm", ""), confirm)
     if engine.endswith("-warm"):
         assert not prefilter(b" " * COMPILE_AFTER_BYTES)
     return prefilter
@@ -179,23 +189,20 @@ def test_prefilter_rejects_text_without_markers(engine: str) -> None:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_prefilter_handles_any_marker_set(engine: str) -> None:
-    prefilter = make([b"Bearer", b"autype", b"X", b"\\x5f", b"a.b*c"], engine)
+    prefilter = make([b"Bearer", b"autype", b"X", b"\\x5f", b"a.b*c"], engine, {})
     assert prefilter(b"Authorization: Bearer t")
     assert prefilter(b"import autype")
     assert prefilter(b"X")
     assert prefilter(b"q\\x5f")
     assert prefilter(b"a.b*c")
     assert not prefilter(b"axbbc bearer AUTYPE \\x5e")
-    assert not make([], engine)(b"anything")
+    assert not make([], engine, {})(b"anything")
 
 
-def test_auto_engine_switches_only_after_enough_bytes() -> None:
+def test_auto_engine_is_the_fast_one_when_installed() -> None:
     prefilter = Prefilter(PREFILTER_MARKERS, "auto")
-    assert prefilter.engine == "python"
+    assert prefilter.engine == ("ahocorasick" if ahocorasick_available() else "python")
     assert not prefilter(b"small file")
-    assert prefilter.engine == "python"
-    prefilter(b" " * (5 << 20))
-    assert prefilter.engine == ("hyperscan" if hyperscan_available() else "python")
     assert prefilter(b"key = 'ak_'")
 
 
@@ -289,13 +296,89 @@ _HEAD_PIECES = [
 ]
 
 
-@pytest.mark.skipif(not hyperscan_available(), reason="hyperscan is not installed")
+@pytest.mark.skipif(not ahocorasick_available(), reason="ahocorasick_rs is not installed")
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_both_engines_report_the_same_markers(text: str) -> None:
+    data = text.encode("utf-8")
+    assert make(PREFILTER_MARKERS, "python").present(data) == make(
+        PREFILTER_MARKERS, "ahocorasick"
+    ).present(data)
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_HEAD_PIECES), max_size=12).map("".join))
-def test_join_head_searches_agree_on_both_engines(text: str) -> None:
-    from autype_guard.api import _JOIN_HEAD_BYTES, _MAP_JOIN_HEAD_BYTES
+def test_a_join_head_keeps_its_marker(text: str) -> None:
+    from autype_guard.api import _JOIN_HEAD_BYTES, _JOIN_MARKERS, _MAP_JOIN_HEAD_BYTES
 
-    data = text.encode("latin-1") + b"\xe9"
-    for search in (_JOIN_HEAD_BYTES, _MAP_JOIN_HEAD_BYTES):
-        assert search(data, "python") is search(data, "hyperscan")
-        assert search(data[:-1], "python") is search(data[:-1], "hyperscan")
+    data = text.encode("latin-1")
+    heads = [*_JOIN_HEAD_BYTES.finditer(data), *_MAP_JOIN_HEAD_BYTES.finditer(data)]
+    # A head that starts with a marker (`ak$` without `{` is none).
+    if any(data.startswith(tuple(_JOIN_MARKERS), m.start()) for m in heads):
+        for engine in ENGINES:
+            assert not _JOIN_MARKERS.isdisjoint(make(PREFILTER_MARKERS, engine).present(data))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        'switch (x) { case "break": return "weak"; }',
+        "const codes = ['peak', 'oak'];",
+        "hex = '\\x5f\\x61 \\x6bxyz %5F'",
+        "%61%20%6b",
+        "font = 'FrXq'; id = 'ha19' + 'YWtf/'",
+    ],
+)
+def test_markers_that_cannot_start_a_key_are_not_counted(engine: str, text: str) -> None:
+    assert not make(PREFILTER_MARKERS, engine)(text.encode())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "const k = ['ak', 'x'].join('_');",
+        '"sourcesContent": ["x = \\"ak\\" + y"]',
+        '"s": "\\nak\\" + y"',
+        "u = '%61k_'",
+        "u = 'a\\x6B\\x5F'",
+    ],
+)
+def test_markers_that_may_start_a_key_are_counted(engine: str, text: str) -> None:
+    assert make(PREFILTER_MARKERS, engine)(text.encode())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_marker_hidden_inside_another_is_still_reported(engine: str) -> None:
+    markers = [b"autype-guard:", b"autype", b"abc", b"cde"]
+    prefilter = make(markers, engine, {})
+    assert prefilter.present(b"# autype-guard: ignore") == {b"autype-guard:", b"autype"}
+    assert prefilter.present(b"x abcde") == {b"abc", b"cde"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_many_markers_across_window_edges(engine: str) -> None:
+    data = b"Bearer " * 200_000 + b"ak_"
+    assert make((*PREFILTER_MARKERS, b"Bearer"), engine).present(data) == {b"Bearer", b"ak_"}
+    edge = b"x" * ((1 << 18) - 1) + b"ak_"
+    assert make(PREFILTER_MARKERS, engine).present(edge) == {b"ak_"}
+
+
+def test_a_custom_key_pattern_keeps_short_base64_runs() -> None:
+    data = base64.b64encode(b"ak_abcd")  # a key only under the custom pattern
+    assert not make(PREFILTER_MARKERS, "python")(data)
+    assert make(PREFILTER_MARKERS, "python", marker_confirmations(r"ak_[a-z]{4}"))(data)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("lead", range(6))
+@pytest.mark.parametrize("encode", [base64.b64encode, base64.urlsafe_b64encode])
+def test_a_base64_key_passes_at_any_offset_in_a_longer_run(
+    engine: str, lead: int, encode: object
+) -> None:
+    assert callable(encode)
+    raw = bytes(range(250, 256))[:lead] + fake_key().encode() + b"\xff\xfe" * 10
+    data = b"blob = '" + encode(raw) + b"'\n"
+    assert make(PREFILTER_MARKERS, engine)(data)
+    assert [f.code for f in scan_text(data.decode(), "blob.py").findings] == ["AG101"]

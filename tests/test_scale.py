@@ -162,7 +162,7 @@ def _modules_after(code: str, cwd: Path) -> set[str]:
     return set(out.stdout.split())
 
 
-HEAVY = {"libcst", "json", "jsonschema", "zipfile", "multiprocessing", "hyperscan"}
+HEAVY = {"libcst", "json", "jsonschema", "zipfile", "multiprocessing"}
 
 
 def test_importing_the_cli_loads_nothing_heavy(tmp_path: Path) -> None:

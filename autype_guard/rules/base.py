@@ -10,6 +10,7 @@ from ..context import FileContext
 from ..fixes.strategy import applicability_for
 from ..keys import DEFAULT_ENV_VAR, PREFILTER_MARKERS, placeholder_reason
 from ..model import Finding, Fix, Place, Severity
+from ..prefilter import Confirmations
 from ..suggest import key_suggestion
 from ..testing import Invalid, Valid
 
@@ -29,6 +30,9 @@ class Rule:
     SEVERITY: ClassVar[Severity]
     # Bytes of which at least one must occur in a file for this rule to find anything in it.
     MARKERS: ClassVar[tuple[bytes, ...]] = PREFILTER_MARKERS
+    # Checks of the bytes around a marker occurrence, for markers that count only where the
+    # check holds (see `prefilter.Prefilter`; the key markers' are `keys.marker_confirmations`).
+    CONFIRM: ClassVar[Confirmations] = {}
     # True for a rule that only ever reports a key the matcher finds (`ctx.key_occurrences`):
     # a file whose markers are all such rules' and that holds no key needs no decoding.
     NEEDS_KEY: ClassVar[bool] = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import ClassVar
 
 from ..autype_context import (
     OnePerLine,
@@ -17,6 +18,7 @@ from ..autype_context import (
 from ..context import FileContext
 from ..keys import ROTATE_HINT
 from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
+from ..prefilter import Confirmations
 from ..testing import Invalid, Valid
 from .base import Rule
 
@@ -30,6 +32,14 @@ _HEADER = re.compile(
     r"""\\?(["'`])([xX]-(?:api|API|Api)-(?:key|Key|KEY))\\?\1"""
     r"""[ \t]*(?::|,|\][ \t]*(?::|=(?!=)))[ \t]*"""
 )
+
+
+def _in_header_name(data: bytes, start: int, end: int) -> bool:
+    """`-api-` in `X-API-Key` (any casing `_HEADER` admits), not in `pdf-api-docs`."""
+    return data[start - 1 : start] in (b"x", b"X") and data[end : end + 3] in _KEY_SPELLINGS
+
+
+_KEY_SPELLINGS = (b"key", b"Key", b"KEY")
 # The value expression after the separator: up to the end of the entry or call argument.
 _VALUE = re.compile(r"[^,;)}\n]{0,200}")
 
@@ -87,8 +97,10 @@ class BrowserCallsAutype(Rule):
     CODE = "AG203"
     NAME = "browser-calls-autype"
     SEVERITY = Severity.CRITICAL
-    # Every finding sets the header, so its spellings are the markers.
+    # Every finding sets the header, so its spellings are the markers, each counted only
+    # inside a header name.
     MARKERS = (b"-api-", b"-API-", b"-Api-")
+    CONFIRM: ClassVar[Confirmations] = {marker: _in_header_name for marker in MARKERS}
     VALID = (
         Valid(
             "fetch('https://api.autype.com/api/v1/dev/images', {\n"
