@@ -264,9 +264,17 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 def prefilter_for(config: Config, options: ScanOptions) -> Prefilter:
     """The marker prefilter of the active rules, plus the suppression comment's marker when
     inline comments count (one per process, rule set and engine)."""
-    return _prefilter(
+    last = _LAST_PREFILTER[0]
+    if last is not None and last[0] is config and last[1] is options:
+        return last[2]  # asked once per file: skip hashing the config
+    prefilter = _prefilter(
         active_rules(config), options.prefilter, options.inline_ignore, config.key_pattern
     )
+    _LAST_PREFILTER[0] = (config, options, prefilter)
+    return prefilter
+
+
+_LAST_PREFILTER: list[Optional[tuple[Config, ScanOptions, Prefilter]]] = [None]
 
 
 def rules_to_run(

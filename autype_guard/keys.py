@@ -58,6 +58,18 @@ PREFILTER_MARKERS: tuple[bytes, ...] = (
 _ESCAPE_MARKERS = frozenset(m for m in PREFILTER_MARKERS if m.startswith((b"%", b"\\")))
 
 
+def _may_start_key(data: bytes, start: int, end: int) -> bool:
+    """A plain "ak_" at `start` starts a key only at a left boundary (`is_left_boundary`,
+    here on the bytes: `peak_`, `break_` never do)."""
+    if start == 0 or data[start - 1] not in _IDENT_BYTES:
+        return True
+    lo = max(0, start - 6)
+    while lo > 0 and data[lo - 1] == 0x5C:  # the whole run of backslashes before the key
+        lo -= 1
+    before = data[lo:start].decode("latin-1")
+    return _preceded_by_escape(before, len(before))
+
+
 def _may_close_join_literal(data: bytes, start: int, end: int) -> bool:
     """An `ak'`-like marker at `start` (a literal closing on "ak") can start a joined key only
     where "ak" is not glued to an identifier before it (`"break"`, `'weak'` cannot), or
@@ -88,6 +100,7 @@ def _in_escaped_prefix(data: bytes, start: int, end: int) -> bool:
 # Bytes that glue "ak" to what comes before it (see `scanners.script._HEAD`).
 _GLUED_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$-")
 _HEX_BYTES = frozenset(b"0123456789abcdefABCDEF")
+_IDENT_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def _base64_key_may_follow(data: bytes, start: int, end: int) -> bool:
@@ -125,6 +138,7 @@ def marker_confirmations(key_pattern: str) -> dict[bytes, Confirmation]:
     confirm: dict[bytes, Confirmation] = {
         m: _may_close_join_literal for m in PREFILTER_MARKERS if m[:2] == b"ak" and m != b"ak_"
     }
+    confirm[b"ak_"] = _may_start_key
     confirm.update((m, _in_escaped_prefix) for m in _ESCAPE_MARKERS)
     if key_pattern == DEFAULT_KEY_PATTERN:
         confirm.update((m, _base64_key_may_follow) for m in (b"YWtf", b"FrX", b"ha18", b"ha19"))

@@ -361,7 +361,7 @@ def test_a_marker_hidden_inside_another_is_still_reported(engine: str) -> None:
 def test_many_markers_across_window_edges(engine: str) -> None:
     data = b"Bearer " * 200_000 + b"ak_"
     assert make((*PREFILTER_MARKERS, b"Bearer"), engine).present(data) == {b"Bearer", b"ak_"}
-    edge = b"x" * ((1 << 18) - 1) + b"ak_"
+    edge = b"x" * ((1 << 18) - 2) + b" ak_"  # "ak_" straddles the first window edge
     assert make(PREFILTER_MARKERS, engine).present(edge) == {b"ak_"}
 
 
@@ -382,3 +382,27 @@ def test_a_base64_key_passes_at_any_offset_in_a_longer_run(
     data = b"blob = '" + encode(raw) + b"'\n"
     assert make(PREFILTER_MARKERS, engine)(data)
     assert [f.code for f in scan_text(data.decode(), "blob.py").findings] == ["AG101"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("text", "counted"),
+    [
+        ("break_point = peak_load", False),
+        ("k = ak_", True),
+        ("s = '\\nak_'", True),
+        ("s = '\\\\qak_'", False),
+        ("s = '\\\\\\qak_'", True),
+        ("s = '" + "\\" * 9 + "qak_'", True),
+        ("u = '%3Dak_'", True),
+        ("u = '\\u0020ak_'", True),
+        ("x = 'éak_'", True),
+    ],
+)
+def test_a_plain_prefix_counts_only_at_a_left_boundary(
+    engine: str, text: str, counted: bool
+) -> None:
+    assert make(PREFILTER_MARKERS, engine).present(text.encode()) == (
+        {b"ak_"} if counted else set()
+    )
+    assert is_left_boundary(text, text.index("ak_")) is counted
