@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..keys import KeyHit, KeyMatcher
@@ -194,6 +193,14 @@ def _literal(node: cst.SimpleString) -> Optional[str]:
     return value if isinstance(value, str) else None
 
 
+def _is_env_lookup(func: cst.BaseExpression) -> bool:
+    """`<x>.get`, `<x>.setdefault`, `<x>.getenv` or `getenv` (libcst's matchers would do, but
+    importing them costs more than a pre-commit run's whole scan)."""
+    if isinstance(func, cst.Attribute):
+        return func.attr.value in ("get", "setdefault", "getenv")
+    return isinstance(func, cst.Name) and func.value == "getenv"
+
+
 def _env_for(name: Optional[str]) -> Optional[str]:
     if name is None:
         return None
@@ -267,12 +274,7 @@ class _Collector(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         # os.environ.get("NAME", "ak_...") / os.getenv("NAME", "ak_..."): a fallback key.
         if (
-            m.matches(
-                node.func,
-                m.Attribute(attr=m.Name("get") | m.Name("setdefault"))
-                | m.Attribute(attr=m.Name("getenv"))
-                | m.Name("getenv"),
-            )
+            _is_env_lookup(node.func)
             and node.args
             and isinstance(node.args[0].value, cst.SimpleString)
         ):
