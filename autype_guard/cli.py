@@ -102,6 +102,19 @@ class _ConfigArgs(Protocol):
     def exclude(self) -> tuple[str, ...]: ...
 
 
+def _prefilter_engine() -> str:
+    """A developer and benchmark switch: AUTYPE_GUARD_PREFILTER=python forces the
+    standard-library prefilter, =ahocorasick the fast one. Exits 2 on a bad value."""
+    from .prefilter import ENGINES, ahocorasick_available
+
+    engine = os.environ.get("AUTYPE_GUARD_PREFILTER", "auto")
+    if engine not in ENGINES:
+        _fail(f"AUTYPE_GUARD_PREFILTER={engine!r}: expected one of {', '.join(ENGINES)}")
+    if engine == "ahocorasick" and not ahocorasick_available():
+        _fail("AUTYPE_GUARD_PREFILTER=ahocorasick needs ahocorasick_rs (the `fast` extra)")
+    return engine
+
+
 def _fail(message: str) -> None:
     click.echo(f"autype-guard: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -256,8 +269,7 @@ def collect(
         respect_gitignore=not opts.no_ignore,
         inline_ignore=not opts.no_inline_ignore,
         jobs=opts.jobs,
-        # A developer and benchmark switch: "python" forces the standard-library prefilter.
-        prefilter=os.environ.get("AUTYPE_GUARD_PREFILTER", "auto"),
+        prefilter=_prefilter_engine(),
         key_collector=collector,
     )
     if opts.staged or opts.since is not None or opts.history:

@@ -191,3 +191,26 @@ def test_python_m_entry_point_runs(project: Path) -> None:
     )
     assert proc.returncode == 1
     assert "AG101" in proc.stdout
+
+
+@pytest.mark.parametrize("engine", ["python", "auto"])
+def test_prefilter_switch_finds_the_same(
+    project: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    (project / "app.py").write_text(f'KEY = "{fake_key()}"\nbreak_point = "peak_load"\n')
+    monkeypatch.setenv("AUTYPE_GUARD_PREFILTER", engine)
+    code, out, _ = run("scan", "--format", "json", ".")
+    assert code == 1
+    assert [f["code"] for f in json.loads(out)["findings"]] == ["AG101"]
+
+
+def test_unknown_prefilter_switch_is_a_one_line_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTYPE_GUARD_PREFILTER", "grep")
+    code, _, err = run("scan", ".")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "autype-guard: error: AUTYPE_GUARD_PREFILTER='grep': expected one of auto, python,"
+        " ahocorasick"
+    ]
