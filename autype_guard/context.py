@@ -174,7 +174,9 @@ class FileContext:
             if self.key_collector is not None and not placeholder:
                 self.key_collector.add(key)
         else:
-            print_fp = fingerprint(f"{rule.CODE}\0{self.path}\0{identity or ''}")
+            # Rule and matched text only: reports and baselines pair it with the path as they
+            # spell it (repository- or baseline-relative), never with the working directory.
+            print_fp = fingerprint(f"{rule.CODE}\0{identity or ''}")
             shown = self.text[start:end]
         snippet, caret = self.snippet(start, end, shown)
         level = severity or self.config.severity_for(rule.CODE, rule.SEVERITY)

@@ -126,6 +126,19 @@ def test_baseline_paths_are_relative_to_the_baseline_file(
     assert findings_of("--baseline", f"../{BASELINE}", "app.py") == []
 
 
+def test_a_keyless_finding_matches_its_baseline_from_any_working_directory(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "web").mkdir()
+    (project / "web" / "a.ts").write_text("const k = import.meta.env.VITE_AUTYPE_KEY;\n")
+    assert [f["code"] for f in findings_of(".")] == ["AG201"]
+    run("baseline", ".")
+    monkeypatch.chdir(project / "web")
+    assert [f["code"] for f in findings_of(".")] == ["AG201"]
+    assert findings_of("--baseline", f"../{BASELINE}", ".") == []
+    assert findings_of("--baseline", f"../{BASELINE}", "a.ts") == []
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

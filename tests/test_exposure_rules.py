@@ -166,11 +166,13 @@ def test_env_file_finding_wins_over_the_key_literal_on_the_line() -> None:
     assert "Settings -> API Keys" in finding.suggestion
 
 
-def test_keyless_fingerprint_is_rule_path_and_name() -> None:
-    (finding,) = scan_text("const k = import.meta.env.VITE_AUTYPE_KEY;\n", "src/a.ts").findings
-    expected = hashlib.sha256(b"AG201\0src/a.ts\0VITE_AUTYPE_KEY").hexdigest()
-    assert finding.fingerprint == expected
+def test_keyless_fingerprint_is_rule_and_name_wherever_the_file_is() -> None:
+    source = "const k = import.meta.env.VITE_AUTYPE_KEY;\n"
+    (finding,) = scan_text(source, "src/a.ts").findings
+    assert finding.fingerprint == hashlib.sha256(b"AG201\0VITE_AUTYPE_KEY").hexdigest()
     assert finding.preview == ""
+    (moved,) = scan_text(source, "../web/src/a.ts").findings
+    assert moved.fingerprint == finding.fingerprint
 
 
 @pytest.mark.parametrize(
