@@ -228,7 +228,9 @@ _PLAIN_KEY_START_QUOTE = re.compile("ak_" + _BODY_UNIT + "*[\"']")
 # What joins a string literal, after its closing quote, to the next: spaces, line
 # continuations, comments and closing parentheses, then `+` or another literal's opening
 # quote (after a Python string prefix such as f or rb).
-_JOINED_TO_NEXT = re.compile(r"""(?:\s|\\\n|#[^\n]*|\))*(?:\+|[rRbBuUfF]{0,2}["'])""")
+# A comment counts only with its line end: `#[^\n]*` alone could split a run of `#` in
+# exponentially many ways before failing.
+_JOINED_TO_NEXT = re.compile(r"""(?:\s|\\\n|#[^\n]*\n|\))*(?:\+|[rRbBuUfF]{0,2}["'])""")
 # The longest spelling of two prefix characters (two \u00XX escapes): an escaped prefix
 # character at offset q means the prefix starts at most this far before q.
 _PREFIX_REACH = 12

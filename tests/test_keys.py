@@ -128,6 +128,27 @@ def test_matching_is_linear_on_a_pathological_line() -> None:
     assert best_of(big) < 40 * max(best_of(small), 1e-4)
 
 
+def test_joined_literal_check_is_linear_on_a_comment_of_hashes() -> None:
+    import time
+
+    matcher = KeyMatcher()
+
+    def best_of(text: str) -> float:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            assert not matcher.has_open_key_start(text)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    # Splitting `# ####...` into comments used to backtrack exponentially.
+    small = 'KEY = "ak_x" #' + "#" * 2_000
+    big = 'KEY = "ak_x" #' + "#" * 16_000
+    assert best_of(big) < 40 * max(best_of(small), 1e-4)
+    joined = 'KEY = ("ak_3hQ9"  # first half ###\n  "xLr2Vt8mW1pZq7")\n'
+    assert matcher.has_open_key_start(joined)
+
+
 @pytest.mark.parametrize(
     "key",
     [
