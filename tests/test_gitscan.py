@@ -174,7 +174,8 @@ def test_history_applies_config_excludes_and_path_limits(in_repo: Path) -> None:
 
 
 def test_history_honours_inline_ignores_unless_disabled(in_repo: Path) -> None:
-    commit(in_repo, {"a.py": f'K = "{fake_key()}"  # autype-guard: ignore\n'})
+    ignore = "# autype-guard" + ": ignore"  # split: not a suppression of this line
+    commit(in_repo, {"a.py": f'K = "{fake_key()}"  {ignore}\n'})
     code, doc, _ = scan_json("--history")
     assert code == 0 and doc["summary"]["suppressed"] == 1
     assert scan_json("--history", "--no-inline-ignore")[0] == 1

@@ -353,7 +353,8 @@ def test_markers_that_may_start_a_key_are_counted(engine: str, text: str) -> Non
 def test_a_marker_hidden_inside_another_is_still_reported(engine: str) -> None:
     markers = [b"autype-guard:", b"autype", b"abc", b"cde"]
     prefilter = make(markers, engine, {})
-    assert prefilter.present(b"# autype-guard: ignore") == {b"autype-guard:", b"autype"}
+    # (Split so that the project's self-scan does not read it as a suppression comment.)
+    assert prefilter.present(b"# autype-guard" + b": ignore") == {b"autype-guard:", b"autype"}
     assert prefilter.present(b"x abcde") == {b"abc", b"cde"}
 
 
