@@ -114,6 +114,40 @@ def test_deep_nesting_does_not_crash_the_process(tmp_path: Path) -> None:
     assert "deep.py:1:" in proc.stdout
 
 
+# Chains libcst nests one level per link: its native parser took seconds on a few thousand
+# links and crashed the process (SIGSEGV) at about 8,000.
+_CHAINS = {
+    "plus": "x = a" + " + a" * 20_000,
+    "attributes": "x = a" + ".a" * 20_000,
+    "calls": "x = a" + "()" * 20_000,
+    "subscripts": "x = a" + "[0]" * 20_000,
+    "conditionals": "x = 1" + " if c else 1" * 20_000,
+    "nots": "x =" + " not" * 20_000 + " c",
+    "booleans": "x = a" + " and a" * 20_000,
+    "powers": "x = a" + " ** a" * 20_000,
+}
+
+
+@pytest.mark.parametrize("chain", list(_CHAINS), ids=list(_CHAINS))
+def test_long_expression_chains_fall_back_to_text_without_crashing(
+    tmp_path: Path, chain: str
+) -> None:
+    key = fake_key()
+    (tmp_path / "gen.py").write_text(f'{_CHAINS[chain]}\nKEY = "{key}"\n')
+    proc = cli(tmp_path, "scan", "gen.py")
+    assert proc.returncode == 1, proc.stderr
+    assert "gen.py:2:" in proc.stdout
+    assert "nest deeper than 500" in proc.stdout + proc.stderr
+
+
+def test_long_but_flat_data_tables_are_still_parsed() -> None:
+    key = fake_key()
+    table = "ROWS = [\n" + "    (1.5, -2.0, a.b, 'x' 'y'),\n" * 5_000 + "]\n"
+    result = scan_text(f'{table}API_KEY = "{key}"\n', "data.py")
+    assert [f.message.split(" in ")[-1] for f in result.findings] == ["assignment to API_KEY"]
+    assert result.notes == []
+
+
 def test_io_error_is_listed_and_exits_2(tmp_path: Path) -> None:
     # Reading /proc/self/mem from offset 0 fails with EIO: a real I/O error, even as root.
     proc = cli(tmp_path, "scan", "/proc/self/mem")

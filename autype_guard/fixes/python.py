@@ -38,7 +38,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from ..keys import DOCS_PLACEHOLDER
-from ..scanners.python import MAX_PARSE_DEPTH, _max_bracket_depth
+from ..scanners.nesting import MAX_PARSE_DEPTH, nesting_depth
 from .target import FileFix, Outcome, Target
 
 _Leaf = Union[cst.SimpleString, cst.FormattedString]
@@ -885,9 +885,9 @@ def fix_python(text: str, targets: Sequence[Target]) -> FileFix:
     """
     if not targets:
         return FileFix(text, {})
-    if _max_bracket_depth(text) > MAX_PARSE_DEPTH:
-        # libcst's native parser would overflow the C stack (see scanners/python.py).
-        return _unchanged(text, targets, f"brackets nest deeper than {MAX_PARSE_DEPTH}")
+    if nesting_depth(text) > MAX_PARSE_DEPTH:
+        # libcst's native parser would overflow the C stack (see scanners/nesting.py).
+        return _unchanged(text, targets, f"expressions nest deeper than {MAX_PARSE_DEPTH}")
     try:
         module = cst.parse_module(text)
     except Exception as exc:

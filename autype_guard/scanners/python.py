@@ -20,6 +20,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..keys import KeyHit, KeyMatcher
 from . import KeyOccurrence
+from .nesting import MAX_PARSE_DEPTH, nesting_depth
 from .text import scan_text
 
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -46,24 +47,6 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-# libcst's native parser overflows the C stack (a segfault, not an exception) on brackets
-# nested some thousands deep; real code stays far below this, so deeper files are scanned
-# as text instead. Brackets inside strings count too, which only errs towards the fallback.
-MAX_PARSE_DEPTH = 500
-_BRACKET = re.compile(r"[()\[\]{}]")
-
-
-def _max_bracket_depth(text: str) -> int:
-    depth = deepest = 0
-    for bracket in _BRACKET.finditer(text):
-        if bracket.group() in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif depth:
-            depth -= 1
-    return deepest
-
-
 def scan_python(text: str, matcher: KeyMatcher) -> tuple[list[KeyOccurrence], list[str]]:
     """Keys in Python source with their context, and notes (e.g. parse fallback). Never raises.
 
@@ -77,9 +60,10 @@ def scan_python(text: str, matcher: KeyMatcher) -> tuple[list[KeyOccurrence], li
         # `weak_ref`, `'ak_gh'`: with no hit and no literal that ends in a key start and is
         # joined to the next, parsing finds nothing more.
         return plain, []
-    if _max_bracket_depth(text) > MAX_PARSE_DEPTH:
+    if nesting_depth(text) > MAX_PARSE_DEPTH:
         return plain, [
-            f"brackets nest deeper than {MAX_PARSE_DEPTH}: not parsed with libcst, scanned as text"
+            f"expressions nest deeper than {MAX_PARSE_DEPTH} (brackets or operator chains):"
+            " not parsed with libcst, scanned as text"
         ]
     try:
         exprs = _collect_strings(text)
