@@ -222,9 +222,9 @@ _PLAIN_PREFIX_ESCAPED_KEY = re.compile(
 )
 # The prefix in any spelling and as many key characters (in any spelling) as follow.
 _ENCODED_KEY_START = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "*")
-# A plain "ak_", key characters (in any spelling) and a quote: how a string literal ends in
-# the start of a key.
-_PLAIN_KEY_START_QUOTE = re.compile("ak_" + _BODY_UNIT + "*[\"']")
+# Key characters in any spelling, as many as follow: after a plain "ak_" and up to a quote,
+# how a string literal ends in the start of a key.
+_BODY_RUN = re.compile(_BODY_UNIT + "*")
 # What joins a string literal, after its closing quote, to the next: spaces, line
 # continuations, comments and closing parentheses, then `+` or another literal's opening
 # quote (after a Python string prefix such as f or rb).
@@ -351,17 +351,25 @@ class KeyMatcher:
         a file to join literals; `{'ak_gh': 'ak_GH.UTF-8'}` (a locale table) does not.
         """
         # Quick no: without an escaped prefix character, a start needs "ak_", key
-        # characters and a quote, which one regex pass finds (or rules out) in C.
-        if not _PLAIN_KEY_START_QUOTE.search(text) and not _has_prefix_escape(text):
+        # characters and a quote.
+        if not _has_plain_key_start_quote(text) and not _has_prefix_escape(text):
             return False
+        # A start inside the run of key characters of an earlier start ends where that run
+        # does (prefix characters are key characters too), so each run is matched once:
+        # `xak_xak_xak_...` costs linear time, not quadratic.
+        run_end = -1
+        joined = False
         for s in _prefix_starts(text):
-            m = _ENCODED_KEY_START.match(text, s)
-            if (
-                m is not None
-                and text[m.end() : m.end() + 1] in ("'", '"')
-                and _JOINED_TO_NEXT.match(text, m.end() + 1)
-                and is_left_boundary(text, s)
-            ):
+            if s >= run_end:
+                m = _ENCODED_KEY_START.match(text, s)
+                if m is None:
+                    continue
+                run_end = m.end()
+                joined = (
+                    text[run_end : run_end + 1] in ("'", '"')
+                    and _JOINED_TO_NEXT.match(text, run_end + 1) is not None
+                )
+            if joined and is_left_boundary(text, s):
                 return True
         return False
 
@@ -395,6 +403,19 @@ class KeyMatcher:
                 if is_left_boundary(decoded, km.start()):
                     yield KeyHit(m.start(), m.end(), km.group(), "base64")
                     break
+
+
+def _has_plain_key_start_quote(text: str) -> bool:
+    """True when a plain "ak_" and key characters (in any spelling) end at a quote; each run
+    of key characters is looked at once (see `KeyMatcher.has_open_key_start`)."""
+    i = text.find("ak_")
+    while i != -1:
+        run = _BODY_RUN.match(text, i + 3)
+        end = run.end() if run is not None else i + 3
+        if text[end : end + 1] in ("'", '"'):
+            return True
+        i = text.find("ak_", end)
+    return False
 
 
 def _has_prefix_escape(text: str) -> bool:

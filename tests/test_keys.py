@@ -149,6 +149,26 @@ def test_joined_literal_check_is_linear_on_a_comment_of_hashes() -> None:
     assert matcher.has_open_key_start(joined)
 
 
+@pytest.mark.parametrize("unit", ["xak_", "akak_", "x%61k_", "ak_\\x41"])
+def test_joined_literal_check_is_linear_on_runs_of_glued_prefixes(unit: str) -> None:
+    import time
+
+    matcher = KeyMatcher()
+
+    def best_of(text: str) -> float:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            assert not matcher.has_open_key_start(text)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    # Every prefix used to rescan the rest of the run: quadratic in its length.
+    small = 'KEY = "ak_x" ' + unit * 2_000
+    big = 'KEY = "ak_x" ' + unit * 16_000
+    assert best_of(big) < 40 * max(best_of(small), 1e-4)
+
+
 @pytest.mark.parametrize(
     "key",
     [
