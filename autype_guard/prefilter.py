@@ -58,31 +58,17 @@ class _PythonEngine:
         self.searches: Optional[list[_Group]] = None
         self._confirm = confirm
         self._seen = 0
-        self._last: Optional[tuple[bytes, frozenset[bytes]]] = None
 
-    def __call__(self, data: bytes) -> bool:
+    def may_match(self, data: bytes) -> bool:
+        """False when no marker occurs in `data` at all (the common case, made cheap)."""
         if self.searches is None:
             self._seen += len(data)
             if self._seen < COMPILE_AFTER_BYTES:
-                hit = any(marker in data for marker in self.markers)
-            else:
-                self.searches = self._compile()
-        if self.searches is not None:
-            hit = any(g.anchor in data and g.search(data) is not None for g in self.searches)
-        if not hit or not self._confirm:
-            return hit
-        found = self._present(data)
-        self._last = (data, found) if found else None
-        return bool(found)
+                return any(marker in data for marker in self.markers)
+            self.searches = self._compile()
+        return any(g.anchor in data and g.search(data) is not None for g in self.searches)
 
     def present(self, data: bytes) -> frozenset[bytes]:
-        last = self._last
-        self._last = None
-        if last is not None and last[0] is data:
-            return last[1]
-        return self._present(data)
-
-    def _present(self, data: bytes) -> frozenset[bytes]:
         if self.searches is None:
             found: Iterable[bytes] = (marker for marker in self.markers if marker in data)
         else:
@@ -157,22 +143,11 @@ class _AhoCorasickEngine:
             i: frozenset(j for j, other in enumerate(self._order) if j != i and _may_hide(m, other))
             for i, m in enumerate(self._order)
         }
-        self._last: Optional[tuple[bytes, frozenset[bytes]]] = None
 
-    def __call__(self, data: bytes) -> bool:
-        # `present`, which usually follows for a file that passes, is answered from this pass.
-        found = self._scan(data)
-        self._last = (data, found) if found else None
-        return bool(found)
+    def may_match(self, data: bytes) -> bool:
+        return True  # `present` is the one pass
 
     def present(self, data: bytes) -> frozenset[bytes]:
-        last = self._last
-        self._last = None
-        if last is not None and last[0] is data:
-            return last[1]
-        return self._scan(data)
-
-    def _scan(self, data: bytes) -> frozenset[bytes]:
         confirmed: set[int] = set()
         view = memoryview(data)
         find = self._automaton.find_matches_as_indexes
@@ -258,6 +233,7 @@ class Prefilter:
         confirm = {m: check for m, check in (confirm or {}).items() if m in self.markers}
         self.requested = engine
         self._search: Optional[_PythonEngine | _AhoCorasickEngine] = None
+        self._last: Optional[tuple[bytes, frozenset[bytes]]] = None
         self.engine = "python"
         if self.markers and engine != "python" and (engine != "auto" or ahocorasick_available()):
             self._search = _AhoCorasickEngine(self.markers, confirm)
@@ -266,7 +242,14 @@ class Prefilter:
             self._search = _PythonEngine(self.markers, confirm)
 
     def __call__(self, data: bytes) -> bool:
-        return self._search is not None and self._search(data)
+        search = self._search
+        if search is None or not search.may_match(data):
+            self._last = None
+            return False
+        # `present`, which follows for a file that passes, is answered from this search.
+        found = search.present(data)
+        self._last = (data, found) if found else None
+        return bool(found)
 
     def prepare_for_large_run(self) -> None:
         """Build now what a large run needs (before forking workers, so they inherit it)."""
@@ -275,6 +258,10 @@ class Prefilter:
 
     def present(self, data: bytes) -> frozenset[bytes]:
         """Every marker that occurs in `data` (a full search: for the few files that pass)."""
+        last = self._last
+        self._last = None
+        if last is not None and last[0] is data:
+            return last[1]
         return frozenset() if self._search is None else self._search.present(data)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Callable
 
 import pytest
@@ -108,65 +109,48 @@ def test_base64_keys_are_found_in_every_alignment(prefix: bytes) -> None:
     assert [(h.key, h.encoding, h.start) for h in hits] == [(key, "base64", 13)]
 
 
-def test_matching_is_linear_on_a_pathological_line() -> None:
-    import time
-
-    matcher = KeyMatcher()
-    small = ("ak_" + "a-" * 50_000 + "!") * 4
-    big = ("ak_" + "a-" * 400_000 + "!") * 4
+def grows_linearly(call: Callable[[str], object], small: str, big: str) -> bool:
+    """True when `call(big)` (8x `small`) takes at most ~40x as long as `call(small)`:
+    linear with generous noise, never quadratic. The fastest of several runs of each, which
+    a busy machine disturbs far less than one sample."""
 
     def best_of(text: str) -> float:
-        # The fastest of several runs: robust against a busy machine, unlike one sample.
         times = []
         for _ in range(5):
             start = time.perf_counter()
-            list(matcher.find(text))
+            call(text)
             times.append(time.perf_counter() - start)
         return min(times)
 
-    # 8x the input may cost at most ~40x the time (linear with generous noise), never quadratic.
-    assert best_of(big) < 40 * max(best_of(small), 1e-4)
+    return best_of(big) < 40 * max(best_of(small), 1e-4)
+
+
+def test_matching_is_linear_on_a_pathological_line() -> None:
+    find = lambda text: list(KeyMatcher().find(text))  # noqa: E731
+    assert grows_linearly(
+        find, ("ak_" + "a-" * 50_000 + "!") * 4, ("ak_" + "a-" * 400_000 + "!") * 4
+    )
 
 
 def test_joined_literal_check_is_linear_on_a_comment_of_hashes() -> None:
-    import time
-
     matcher = KeyMatcher()
-
-    def best_of(text: str) -> float:
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            assert not matcher.has_open_key_start(text)
-            times.append(time.perf_counter() - start)
-        return min(times)
-
     # Splitting `# ####...` into comments used to backtrack exponentially.
     small = 'KEY = "ak_x" #' + "#" * 2_000
     big = 'KEY = "ak_x" #' + "#" * 16_000
-    assert best_of(big) < 40 * max(best_of(small), 1e-4)
+    assert not matcher.has_open_key_start(big)
+    assert grows_linearly(matcher.has_open_key_start, small, big)
     joined = 'KEY = ("ak_3hQ9"  # first half ###\n  "xLr2Vt8mW1pZq7")\n'
     assert matcher.has_open_key_start(joined)
 
 
 @pytest.mark.parametrize("unit", ["xak_", "akak_", "x%61k_", "ak_\\x41"])
 def test_joined_literal_check_is_linear_on_runs_of_glued_prefixes(unit: str) -> None:
-    import time
-
     matcher = KeyMatcher()
-
-    def best_of(text: str) -> float:
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            assert not matcher.has_open_key_start(text)
-            times.append(time.perf_counter() - start)
-        return min(times)
-
     # Every prefix used to rescan the rest of the run: quadratic in its length.
     small = 'KEY = "ak_x" ' + unit * 2_000
     big = 'KEY = "ak_x" ' + unit * 16_000
-    assert best_of(big) < 40 * max(best_of(small), 1e-4)
+    assert not matcher.has_open_key_start(big)
+    assert grows_linearly(matcher.has_open_key_start, small, big)
 
 
 @pytest.mark.parametrize(
