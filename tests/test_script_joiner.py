@@ -101,3 +101,17 @@ def test_find_joined_offsets() -> None:
     assert occ.hit.key == key
     assert text[occ.hit.start : occ.hit.start + 3] == "ak_"
     assert occ.joined
+
+
+@pytest.mark.parametrize("space", ["\x85", "\xa0", "\u2028", "\u3000"])
+def test_may_join_is_linear_on_runs_of_unicode_whitespace(space: str) -> None:
+    from autype_guard.scanners.script import may_join
+
+    from .test_keys import grows_linearly
+
+    # Non-ASCII whitespace matched two alternatives of the loose gap: 2^n ways to fail.
+    small = "x = 'ak`" + space * 2_000 + "y"
+    big = "x = 'ak`" + space * 16_000 + "y"
+    assert not may_join(big)
+    assert grows_linearly(may_join, small, big)
+    assert may_join("x = 'ak'" + space * 100 + "+ '_rest'")

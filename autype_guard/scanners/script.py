@@ -133,7 +133,9 @@ def _template_parts(m: re.Match[str]) -> tuple[int, str]:
 # How each joined shape begins, loosened so that reading a file's bytes as Latin-1 can only
 # find more than its UTF-8 text does: a gap may also hold any non-ASCII character (the
 # UTF-8 text may have Unicode whitespace there) and comments may be four times as long.
-_LOOSE_GAP = r"(?:\s|[^\x00-\x7f]|/\*[^*]{0,800}\*/|//[^\n]{0,800}\n)*"
+# One character class for both: as two alternatives, a run of characters that are both
+# (U+0085, U+00A0) could be split in exponentially many ways before a failure.
+_LOOSE_GAP = r"(?:[\s\x80-\U0010ffff]|/\*[^*]{0,800}\*/|//[^\n]{0,800}\n)*"
 _MAY_JOIN = re.compile(
     _HEAD + r"""(?:['"`]""" + _LOOSE_GAP + r"[+.]|\$\{)"  # `_CONCAT`, `_TEMPLATE`
 )
