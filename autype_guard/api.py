@@ -36,7 +36,7 @@ from .model import (
 )
 from .prefilter import Prefilter
 from .progress import ProgressCallback
-from .rules import RULES, Rule, precedence
+from .rules import RULES, Rule, one_per_key
 from .suppress import (
     SUPPRESSION_MARKER,
     is_config_ignored,
@@ -217,13 +217,13 @@ def scan_bytes(
             data,
             display,
             rel,
-            lambda blob, name, path: _scan_plain(blob, name, config, options, path),
+            lambda blob, name, path, cut: _scan_plain(blob, name, config, options, path, cut),
         )
     return _scan_plain(data, display, config, options, rel)
 
 
 def _scan_plain(
-    data: bytes, display: str, config: Config, options: ScanOptions, rel: str
+    data: bytes, display: str, config: Config, options: ScanOptions, rel: str, cut: bool = False
 ) -> FileResult:
     kind = classify(display, data[:256])
     result = FileResult(display, kind, size=len(data))
@@ -249,7 +249,15 @@ def _scan_plain(
     result.notes.extend(decoded.notes)
     place = place_of(display, kind, decoded.text, config)
     checked = check_text(
-        decoded.text, display, kind, place, config, options, present=present, rules=rules
+        decoded.text,
+        display,
+        kind,
+        place,
+        config,
+        options,
+        present=present,
+        rules=rules,
+        cut_after=cut,
     )
     result.notes.extend(checked.notes)
     used = finish(result, checked.findings, rel, config)
@@ -378,12 +386,15 @@ def check_text(
     whole_file: bool = True,
     present: Optional[frozenset[bytes]] = None,
     rules: Optional[tuple[type[Rule], ...]] = None,
+    cut_before: bool = False,
+    cut_after: bool = False,
 ) -> Checked:
     """Run the active rules over `text`, a whole file or (not `whole_file`) a window of it.
 
     `present`: the prefilter markers that occur in `text`, if known; the key matcher then
     skips the spellings that cannot be there. `rules`: the rules to run (see `rules_to_run`;
-    default: the active rules with a marker present).
+    default: the active rules with a marker present). `cut_before`, `cut_after`: the text
+    goes on unseen before its start or after its end (see `FileContext`).
     """
     matcher = _matcher(config.key_pattern)
     # A rule runs only on text holding one of its markers (all of them when not known), so
@@ -402,6 +413,8 @@ def check_text(
         settings=options.settings,
         whole_file=whole_file,
         key_collector=options.key_collector,
+        cut_before=cut_before,
+        cut_after=cut_after,
     )
     findings: list[tuple[Finding, bool]] = []
     for rule in rules:
@@ -419,13 +432,15 @@ def check_text(
 def finish(
     result: FileResult, findings: list[tuple[Finding, bool]], relpath: str, config: Config
 ) -> dict[int, frozenset[str]]:
-    """Keep one finding per line, then drop (and count) the suppressed ones into `result`.
+    """Keep one finding per key occurrence (see `rules.one_per_key`), then drop (and
+    count) the suppressed ones into `result`: each finding on its own, so a suppression
+    never removes a finding about another key.
 
     Returns the codes each line's inline comment suppressed (line -> codes).
     """
     ignored = {id(f): flag for f, flag in findings}
     used: dict[int, frozenset[str]] = {}
-    for finding in _one_per_line([f for f, _ in findings]):
+    for finding in one_per_key(f for f, _ in findings):
         inline = ignored[id(finding)]
         if inline:
             used[finding.line] = used.get(finding.line, frozenset()) | {finding.code}
@@ -442,21 +457,6 @@ _SUPPRESSION_BYTES = SUPPRESSION_MARKER.encode("ascii")
 def _unused(text: str, used: dict[int, frozenset[str]], config: Config) -> list[UnusedSuppression]:
     known = frozenset(rule.CODE for rule in RULES)
     return unused_suppressions(text, used, config.is_enabled, known)
-
-
-def _one_per_line(findings: list[Finding]) -> list[Finding]:
-    """Keep the most specific finding on each line (see `rules.precedence`)."""
-    best: dict[int, Finding] = {}
-    for finding in findings:
-        env_file = finding.kind is FileKind.ENV
-        old = best.get(finding.line)
-        if (
-            old is None
-            or precedence(finding.code, env_file) < precedence(old.code, env_file)
-            or (old.placeholder and not finding.placeholder)
-        ):
-            best[finding.line] = finding
-    return [best[line] for line in sorted(best)]
 
 
 def scan_text(

@@ -1,9 +1,10 @@
 """Baselines: the findings a repository already had when it adopted autype-guard.
 
 `autype-guard baseline` records them; `scan --baseline FILE` then reports only findings
-that are not in the file. An entry is a finding's identity (rule, path, key fingerprint)
-and how many identical findings that file holds, never a line number, so moving code or
-editing other parts of a file changes nothing. Paths are stored relative to the baseline
+that are not in the file. An entry is a finding's identity (rule, path, key fingerprint),
+never a line number, so moving code or editing other parts of a file changes nothing; it
+accepts that key at that path however often it occurs there, and nothing else: a second key
+on a baselined line is new. Paths are stored relative to the baseline
 file's directory. The file is versioned JSON, documented in docs/baseline-format.md.
 
 NOTE: a baseline never holds a key: only the SHA-256 fingerprint that findings carry.
@@ -15,10 +16,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Optional
 
 from . import __version__
 from .model import FileResult, Finding
@@ -27,6 +28,8 @@ BASELINE_VERSION = 1
 DEFAULT_BASELINE = ".autype-guard-baseline.json"
 # Far above any real repository's findings; keeps a hostile file from exhausting memory.
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
+# Version 1 files written before findings were made per key occurrence carry a count per
+# entry; it is read (and checked) for compatibility and no longer limits anything.
 MAX_COUNT = 1_000_000
 _RULE = re.compile(r"AG[0-9]{3}")
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
@@ -42,13 +45,13 @@ class BaselineError(Exception):
 
 @dataclass
 class Baseline:
-    """Accepted findings: identity -> how many identical findings one file may hold."""
+    """Accepted findings: their identities."""
 
-    entries: dict[Identity, int] = field(default_factory=dict)
+    entries: set[Identity] = field(default_factory=set)
 
     @property
     def total(self) -> int:
-        return sum(self.entries.values())
+        return len(self.entries)
 
 
 def baseline_path(finding_path: str, base_dir: Path) -> str:
@@ -65,43 +68,54 @@ def identity_in(finding: Finding, base_dir: Path) -> Identity:
     return (finding.code, baseline_path(finding.path, base_dir), finding.fingerprint)
 
 
+def _accepting(baseline: Baseline, finding: Finding, base_dir: Path) -> Optional[Identity]:
+    """The entry of `baseline` that accepts `finding` (by its fingerprint or one an earlier
+    version gave it), or None."""
+    identity = identity_in(finding, base_dir)
+    if identity in baseline.entries:
+        return identity
+    for alias in finding.aliases:
+        old = (identity[0], identity[1], alias)
+        if old in baseline.entries:
+            return old
+    return None
+
+
 def build(findings: Iterable[Finding], base_dir: Path) -> Baseline:
     """A baseline accepting exactly `findings`."""
-    return Baseline(dict(Counter(identity_in(f, base_dir) for f in findings)))
+    return Baseline({identity_in(f, base_dir) for f in findings})
 
 
 def update(old: Baseline, findings: Iterable[Finding], base_dir: Path) -> tuple[Baseline, int]:
-    """Prune `old` to what is still found; never adds a finding it did not accept.
+    """Prune `old` to what is still found; never adds a finding it did not accept. An entry
+    matched through an earlier version's fingerprint is rewritten with today's.
 
     Returns the new baseline and how many current findings it does not cover (new ones,
     which only a fresh `baseline` run accepts)."""
-    current = Counter(identity_in(f, base_dir) for f in findings)
-    kept = {
-        identity: min(count, current[identity])
-        for identity, count in old.entries.items()
-        if current[identity]
-    }
-    not_covered = sum(max(0, n - kept.get(identity, 0)) for identity, n in current.items())
-    return Baseline(kept), not_covered
+    kept: set[Identity] = set()
+    not_covered: set[Identity] = set()
+    for finding in findings:
+        if _accepting(old, finding, base_dir) is None:
+            not_covered.add(identity_in(finding, base_dir))
+        else:
+            kept.add(identity_in(finding, base_dir))
+    return Baseline(kept), len(not_covered)
 
 
 def apply(results: Iterable[FileResult], baseline: Baseline, base_dir: Path) -> int:
     """Drop baselined findings from `results` in place; returns how many were dropped.
 
-    When a file holds more identical findings than the baseline accepted, the first ones
-    (in line order) count as baselined and the rest are reported as new."""
-    budget = dict(baseline.entries)
+    Each finding is judged on its own identity: an entry accepts its key at its path however
+    often it occurs there, never another key on the same line."""
     dropped = 0
     for result in results:
         kept = []
-        for finding in sorted(result.findings, key=lambda f: (f.line, f.column, f.code)):
-            identity = identity_in(finding, base_dir)
-            if budget.get(identity, 0) > 0:
-                budget[identity] -= 1
+        for finding in result.findings:
+            if _accepting(baseline, finding, base_dir) is None:
+                kept.append(finding)
+            else:
                 result.baselined += 1
                 dropped += 1
-            else:
-                kept.append(finding)
         result.findings = kept
     return dropped
 
@@ -118,9 +132,9 @@ def dumps(baseline: Baseline) -> str:
             "are still exposed: rotate them in the Autype dashboard (Settings -> API Keys)."
         ),
         "findings": [
-            {"rule": rule, "path": path, "fingerprint": fp, "count": count}
-            for (rule, path, fp), count in sorted(
-                baseline.entries.items(), key=lambda item: (item[0][1], item[0][0], item[0][2])
+            {"rule": rule, "path": path, "fingerprint": fp}
+            for rule, path, fp in sorted(
+                baseline.entries, key=lambda identity: (identity[1], identity[0], identity[2])
             )
         ],
     }
@@ -169,16 +183,16 @@ def parse(doc: object, where: str) -> Baseline:
     items = doc.get("findings")
     if not isinstance(items, list):
         raise BaselineError(f"{where}: baseline 'findings' must be a list")
-    entries: dict[Identity, int] = {}
+    entries: set[Identity] = set()
     for i, item in enumerate(items):
-        identity, count = _entry(item, f"{where}: findings[{i}]")
+        identity = _entry(item, f"{where}: findings[{i}]")
         if identity in entries:
             raise BaselineError(f"{where}: findings[{i}] repeats an earlier entry")
-        entries[identity] = count
+        entries.add(identity)
     return Baseline(entries)
 
 
-def _entry(item: object, where: str) -> tuple[Identity, int]:
+def _entry(item: object, where: str) -> Identity:
     if not isinstance(item, dict):
         raise BaselineError(f"{where} must be an object")
     unknown = sorted(str(k) for k in item if k not in _ENTRY_KEYS)
@@ -194,7 +208,7 @@ def _entry(item: object, where: str) -> tuple[Identity, int]:
         raise BaselineError(f"{where}: 'fingerprint' must be 64 lowercase hex digits (SHA-256)")
     if type(count) is not int or not 1 <= count <= MAX_COUNT:
         raise BaselineError(f"{where}: 'count' must be an integer from 1 to {MAX_COUNT}")
-    return (rule, path, fp), count
+    return (rule, path, fp)
 
 
 __all__ = [

@@ -113,6 +113,8 @@ def scan_chunked(
                 whole_file=False,
                 present=present,
                 rules=rules,
+                cut_before=lo > 0,
+                cut_after=hi < size,
             )
             for note in [*decoded.notes, *checked.notes]:
                 if note not in notes:

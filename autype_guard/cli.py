@@ -665,10 +665,10 @@ def baseline_command(
     findings = report.findings
     if old is None:
         accepted = baseline_file.build(findings, base_dir)
-        summary = f"recorded {accepted.total} findings in {output}"
+        summary = f"recorded {len(findings)} findings as {accepted.total} entries in {output}"
     else:
         accepted, new = baseline_file.update(old, findings, base_dir)
-        summary = f"kept {accepted.total} of {old.total} findings in {output}"
+        summary = f"kept {accepted.total} of {old.total} entries in {output}"
         if new:
             summary += f"; {new} new findings were not added (run without --update to accept them)"
     try:

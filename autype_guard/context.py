@@ -5,12 +5,12 @@ Scanner work is done lazily and at most once per file, however many rules ask.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Optional, Protocol
 
 from .config import Config
 from .exposure import Regions, regions_of
-from .keys import KeyMatcher, fingerprint, redact
+from .keys import CUT_KEY, KeyMatcher, Mask, fingerprint, key_masks, redact
 from .model import FileKind, Finding, Fix, Place, RelatedLocation, Severity, Span
 from .scanners import KeyOccurrence
 from .textio import LineIndex
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 # How much of a line a snippet shows on each side of a finding: enough to recognise the code,
 # never a whole minified bundle.
 SNIPPET_CONTEXT = 40
+# How far past the window keys are looked for before it is cut, so that a key the window cuts
+# is masked whole; a run of key characters longer than this at the window's edge is masked.
+SNIPPET_SLACK = 512
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,10 @@ class FileContext:
     whole_file: bool = True
     # Set only for `scan --verify`: receives the raw keys behind findings (see `finding`).
     key_collector: Optional[KeyCollector] = field(default=None, repr=False)
+    # True when the text goes on unseen before its start or after its end (a window of a
+    # large file, a decompression cut short): keys touching such an edge are masked whole.
+    cut_before: bool = False
+    cut_after: bool = False
     _occurrences: Optional[list[KeyOccurrence]] = None
     _lines: Optional[LineIndex] = None
     _regions: Optional[Regions] = None
@@ -109,45 +116,94 @@ class FileContext:
         last = self.lines.position(end if line_end == -1 else line_end)
         return Span(first, last)
 
-    def snippet(self, start: int, end: int, shown: str) -> tuple[str, int]:
-        """The line around [start, end) clipped to a window, with `shown` in place of the
-        matched text and every other key on it redacted; returns (snippet, caret column).
+    def snippet(self, start: int, end: int, shown: Optional[str]) -> tuple[str, int, int]:
+        """The line around [start, end) clipped to a window, with `shown` (when None, the
+        text itself) in place of [start, end); returns (snippet, caret column, caret width).
 
-        Looks only at the window, never at the whole line: cheap on a 50 MB bundle line."""
+        Keys are masked before the line is cut (see `keys.key_masks`), over a range
+        `SNIPPET_SLACK` wider than the window on each side, so a key the window would cut is
+        masked whole, and a masked key is never cut. Looks only at that range, never at the
+        whole line: cheap on a 50 MB bundle line."""
         text = self.text
         newline = text.find("\n", start, end)
         if newline != -1:
             end = newline
-        left = max(0, start - SNIPPET_CONTEXT)
-        newline = text.rfind("\n", left, start)
-        line_start = newline + 1 if newline != -1 else 0 if left == 0 else -1
-        left = max(left, line_start)
-        right = min(len(text), end + SNIPPET_CONTEXT)
-        newline = text.find("\n", end, right)
-        line_end = newline if newline != -1 else len(text) if right == len(text) else -1
-        if line_end != -1:
-            right = line_end
-        before = self._redact_window(text[left:start])
-        after = self._redact_window(text[end:right])
-        prefix = "…" if left != line_start else ""
-        suffix = "…" if right != line_end else ""
-        line = f"{prefix}{before}{shown}{after}".replace("\t", " ").rstrip("\r") + suffix
-        return line, len(prefix) + len(before)
+        left = max(start - SNIPPET_CONTEXT, self._line_start(start, SNIPPET_CONTEXT))
+        right = min(end + SNIPPET_CONTEXT, self._line_end(end, SNIPPET_CONTEXT))
+        swaps: list[Mask] = [] if shown is None else [Mask(start, end, shown)]
+        if not self.settings.show_secrets:
+            lo = self._line_start(left, SNIPPET_SLACK)
+            hi = self._line_end(right, SNIPPET_SLACK)
+            cut_lo = (lo > 0 and text[lo - 1] != "\n") or (lo == 0 and self.cut_before)
+            cut_hi = (hi < len(text) and text[hi] != "\n") or (hi == len(text) and self.cut_after)
+            for mask in key_masks(text, lo, hi, self.matcher, cut_lo=cut_lo, cut_hi=cut_hi):
+                if mask.end <= left or mask.start >= right:
+                    continue  # outside the window
+                if shown is not None and mask.start < end and start < mask.end:
+                    continue  # the finding's own key: `shown` stands for it
+                swaps.append(mask)
+                left, right = min(left, mask.start), max(right, mask.end)
+        swaps.sort(key=lambda m: m.start)
+        pieces: list[str] = []
+        width = 0  # characters in `pieces`
+        caret = caret_end = -1
+        at = left
+        for swap in swaps:
+            if swap.start < at:
+                continue
+            if caret == -1 and swap.start >= start:
+                width += _put(pieces, text[at:start])
+                caret, at = width, start
+            width += _put(pieces, text[at : swap.start])
+            if caret == -1 and swap.end > start:
+                caret = width  # the finding starts inside a masked run
+            width += _put(pieces, swap.shown)
+            at = swap.end
+            if caret_end == -1 and caret != -1 and at >= end:
+                caret_end = width
+        if caret == -1:
+            width += _put(pieces, text[at:start])
+            caret, at = width, start
+        if caret_end == -1:
+            width += _put(pieces, text[at:end])
+            caret_end, at = width, end
+        _put(pieces, text[at:right])
+        prefix = "…" if left > 0 and text[left - 1] != "\n" else ""
+        suffix = "…" if right < len(text) and text[right] not in "\r\n" else ""
+        body = "".join(pieces).replace("\t", " ")
+        if not suffix:
+            body = body.rstrip("\r")
+        return prefix + body + suffix, len(prefix) + caret, max(1, caret_end - caret)
 
-    def _redact_window(self, text: str) -> str:
+    def _line_start(self, offset: int, reach: int) -> int:
+        """Where the line holding `offset` starts, or `offset - reach` if that is nearer."""
+        lo = max(0, offset - reach)
+        newline = self.text.rfind("\n", lo, offset)
+        return newline + 1 if newline != -1 else lo
+
+    def _line_end(self, offset: int, reach: int) -> int:
+        """Where the line holding `offset` ends, or `offset + reach` if that is nearer."""
+        hi = min(len(self.text), offset + reach)
+        newline = self.text.find("\n", offset, hi)
+        return newline if newline != -1 else hi
+
+    def masked(self, words: str) -> str:
+        """`words` (a message built from the file's text) with every key in it redacted."""
         if self.settings.show_secrets:
-            return text
-        pieces = []
-        last = 0
-        for hit in self.matcher.find(text):
-            pieces.append(text[last : hit.start])
-            pieces.append(redact(hit.key))
-            last = hit.end
-        pieces.append(text[last:])
-        return "".join(pieces)
+            return words
+        masks = key_masks(words, 0, len(words), self.matcher, cut_lo=False, cut_hi=False)
+        for mask in reversed(masks):
+            words = words[: mask.start] + mask.shown + words[mask.end :]
+        return words
 
-    def shown_key(self, key: str) -> str:
-        return key if self.settings.show_secrets else redact(key)
+    def shown_key(self, key: str, end: Optional[int] = None) -> str:
+        """How a key found ending at `end` is shown: redacted unless `--show-secrets`; a key
+        at a cut edge of the text (its true end unseen) without its last characters."""
+        if self.settings.show_secrets:
+            return key
+        if end is not None and end >= len(self.text) and self.cut_after:
+            return CUT_KEY
+        return redact(key)
 
     def finding(
         self,
@@ -164,41 +220,44 @@ class FileContext:
         placeholder: bool = False,
         related: tuple[RelatedLocation, ...] = (),
         severity: Optional[Severity] = None,
+        aliases: tuple[str, ...] = (),
     ) -> Finding:
         """Build a Finding for `rule` at [start, end). A key is hashed, never stored on the
         Finding; with a `key_collector` (live check requested) a real key is also handed to
         it, in memory, so that it can be checked once per run."""
         if key is not None:
             print_fp = fingerprint(key)
-            shown = self.shown_key(key)
+            shown: Optional[str] = self.shown_key(key, end)
             if self.key_collector is not None and not placeholder:
                 self.key_collector.add(key)
         else:
             # Rule and matched text only: reports and baselines pair it with the path as they
             # spell it (repository- or baseline-relative), never with the working directory.
             print_fp = fingerprint(f"{rule.CODE}\0{identity or ''}")
-            shown = self.text[start:end]
-        snippet, caret = self.snippet(start, end, shown)
+            shown = None
+        snippet, caret, width = self.snippet(start, end, shown)
         level = severity or self.config.severity_for(rule.CODE, rule.SEVERITY)
         if placeholder:
             level = Severity.INFO
         return Finding(
             code=rule.CODE,
             name=rule.NAME,
-            message=message,
+            message=self.masked(message),
             path=self.path,
             kind=self.kind,
             span=self.span(start, end),
             severity=level,
             fingerprint=print_fp,
-            preview=shown if key is not None else "",
-            suggestion=suggestion,
+            preview=shown or "",
+            suggestion=self.masked(suggestion),
             snippet=snippet,
-            snippet_caret=(caret, max(1, len(shown))),
+            snippet_caret=(caret, width),
             fix=fix,
             encoding=encoding,
             placeholder=placeholder,
-            related=related,
+            related=tuple(replace(r, message=self.masked(r.message)) for r in related),
+            has_key=key is not None,
+            aliases=aliases,
         )
 
 
@@ -211,3 +270,9 @@ class RuleLike(Protocol):
     def NAME(self) -> str: ...
     @property
     def SEVERITY(self) -> Severity: ...
+
+
+def _put(pieces: list[str], piece: str) -> int:
+    """Append `piece` to `pieces`; returns its length."""
+    pieces.append(piece)
+    return len(piece)

@@ -164,6 +164,67 @@ def redact(key: str) -> str:
     return f"{PREFIX}…{key[-4:]}" if len(key) > len(PREFIX) + 4 else f"{PREFIX}…"
 
 
+# What a key cut by an edge of the visible text shows: its true last characters are unknown.
+CUT_KEY = f"{PREFIX}…"
+# Characters keys are spelled with, plainly or encoded (escapes, URL encoding, base64): a
+# run of them that an edge cuts may hold part of a key.
+_SPELLING_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-%\\+/="
+)
+_BASE64_PREFIX = re.compile(r"YWtf|FrX|ha1[89]")
+
+
+@dataclass(frozen=True)
+class Mask:
+    """Text to show in place of text[start:end]."""
+
+    start: int
+    end: int
+    shown: str
+
+
+def key_masks(
+    text: str, lo: int, hi: int, matcher: KeyMatcher, *, cut_lo: bool, cut_hi: bool
+) -> list[Mask]:
+    """What to show instead of the keys in text[lo:hi], ordered by start.
+
+    Every key the matcher finds is redacted whole; its last 4 characters are shown only when
+    its true end is known. A run of key-spelling characters that touches an edge of the
+    range beyond which the text goes on unseen (`cut_lo`, `cut_hi`: a window, chunk or
+    truncation edge) may be part of a key whose rest lies beyond: it is masked whole, as
+    `CUT_KEY` when it holds a prefix spelling and as an ellipsis otherwise.
+    """
+    edges: list[Mask] = []
+    head = lo
+    while head < hi and text[head] in _SPELLING_CHARS:
+        head += 1
+    if head == hi and (cut_lo or cut_hi) and hi > lo:
+        edges.append(_edge_mask(text, lo, hi))  # one run fills the range
+    else:
+        if cut_lo and head > lo:
+            edges.append(_edge_mask(text, lo, head))
+        tail = hi
+        while tail > head and text[tail - 1] in _SPELLING_CHARS:
+            tail -= 1
+        if cut_hi and tail < hi:
+            edges.append(_edge_mask(text, tail, hi))
+    out = list(edges)
+    for hit in matcher.find(text[lo:hi]):
+        start, end = lo + hit.start, lo + hit.end
+        if any(e.start < end and start < e.end for e in edges):
+            continue
+        true_end = end < hi or not cut_hi
+        out.append(Mask(start, end, redact(hit.key) if true_end else CUT_KEY))
+    out.sort(key=lambda m: m.start)
+    return out
+
+
+def _edge_mask(text: str, start: int, end: int) -> Mask:
+    run = text[start:end]
+    prefix = PREFIX in run or _ENCODED_PREFIX.search(run) or _BASE64_PREFIX.search(run)
+    return Mask(start, end, CUT_KEY if prefix else "…")
+
+
 def fingerprint(key: str) -> str:
     """SHA-256 of the key, hex: identifies a key across runs without storing it."""
     import hashlib  # start-up time: only files with findings need it

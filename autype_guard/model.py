@@ -156,6 +156,11 @@ class Finding:
     placeholder: bool = False
     related: tuple[RelatedLocation, ...] = ()
     properties: tuple[tuple[str, str], ...] = ()
+    # True when the finding is about the key literal at `span` (its fingerprint is the
+    # key's): one finding per key occurrence. False for keyless findings (AG2xx, AG301).
+    has_key: bool = False
+    # Fingerprints earlier versions gave this finding: baselines they wrote still match.
+    aliases: tuple[str, ...] = ()
 
     @property
     def line(self) -> int:

@@ -89,7 +89,8 @@ _CHUNK_IN = 256 * 1024
 _CHUNK_OUT = 1024 * 1024
 
 # Scans one plain (unpacked) file: (content, display path, path for ignore globs).
-ScanPlain = Callable[[bytes, str, str], FileResult]
+# Scans plain content: (data, display name, path, whether the data was cut short).
+ScanPlain = Callable[[bytes, str, str, bool], FileResult]
 
 
 def _mb(size: int) -> str:
@@ -132,6 +133,7 @@ class Decompressed:
     data: bytes = b""
     notes: list[str] = field(default_factory=list)
     failure: Optional[str] = None
+    cut: bool = False  # `data` stops where the content went on (a cap, corruption, truncation)
 
 
 def decompress(packing: str, data: bytes, cap: int = MAX_DECOMPRESSED) -> Decompressed:
@@ -163,21 +165,21 @@ def _gunzip(data: bytes, cap: int) -> Decompressed:
                         f"decompressed size exceeds {_mb(cap)}: only the first {_mb(cap)}"
                         " were scanned"
                     )
-                    return Decompressed(bytes(out[:cap]), notes)
+                    return Decompressed(bytes(out[:cap]), notes, cut=True)
         except zlib.error as exc:
             if not out:
                 return Decompressed(failure=f"not a valid gzip file ({exc})")
             notes.append(
                 f"corrupt gzip data after {len(out)} bytes ({exc}): scanned the part before"
             )
-            return Decompressed(bytes(out), notes)
+            return Decompressed(bytes(out), notes, cut=True)
         if not d.eof:
             if not out:
                 return Decompressed(failure="truncated gzip file: nothing could be decompressed")
             notes.append(
                 f"truncated gzip file: scanned the {len(out)} bytes that could be decompressed"
             )
-            return Decompressed(bytes(out), notes)
+            return Decompressed(bytes(out), notes, cut=True)
         pos = consumed - len(d.unused_data)
         rest = data[pos : pos + 2]
         if rest != _GZIP_MAGIC:
@@ -206,7 +208,7 @@ def _unbrotli(data: bytes, cap: int) -> Decompressed:
                 notes.append(
                     f"decompressed size exceeds {_mb(cap)}: only the first {_mb(cap)} were scanned"
                 )
-                return Decompressed(bytes(out[:cap]), notes)
+                return Decompressed(bytes(out[:cap]), notes, cut=True)
         while len(out) <= cap and not dec.is_finished() and not dec.can_accept_more_data():
             out += dec.process(b"", output_buffer_limit=_CHUNK_OUT)
     except TypeError:
@@ -215,13 +217,14 @@ def _unbrotli(data: bytes, cap: int) -> Decompressed:
         if not out:
             return Decompressed(failure=f"not a valid brotli file ({exc})")
         notes.append(f"corrupt brotli data after {len(out)} bytes: scanned the part before")
-        return Decompressed(bytes(out), notes)
+        return Decompressed(bytes(out), notes, cut=True)
     if not dec.is_finished():
         if not out:
             return Decompressed(failure="truncated brotli file: nothing could be decompressed")
         notes.append(
             f"truncated brotli file: scanned the {len(out)} bytes that could be decompressed"
         )
+        return Decompressed(bytes(out), notes, cut=True)
     return Decompressed(bytes(out), notes)
 
 
@@ -232,6 +235,7 @@ def _unbrotli(data: bytes, cap: int) -> Decompressed:
 class _Member:
     name: str
     data: bytes
+    cut: bool = False  # only the first part of the member was read
 
 
 def _label(name: str) -> str:
@@ -297,7 +301,7 @@ def _zip_members(data: bytes, budget: _Budget, notes: list[str]) -> Iterator[_Me
                 blob = blob[:cap]
             budget.members += 1
             budget.remaining -= len(blob)
-            yield _Member(name, blob)
+            yield _Member(name, blob, len(blob) < info.file_size)
 
 
 def _tar_members(data: bytes, budget: _Budget, notes: list[str]) -> Iterator[_Member]:
@@ -346,7 +350,7 @@ def _tar_stream(
             blob = blob[:cap]
         budget.members += 1
         budget.remaining -= len(blob)
-        yield _Member(name, blob)
+        yield _Member(name, blob, len(blob) < info.size)
 
 
 def scan_packed(
@@ -376,7 +380,7 @@ def scan_packed(
         label = f"{display}!{member.name}"
         inner = packing_of(member.name, member.data)
         if inner is None:
-            sub = scan_plain(member.data, label, f"{relpath}/{member.name}")
+            sub = scan_plain(member.data, label, f"{relpath}/{member.name}", member.cut)
         else:
             sub = scan_packed(
                 inner,
@@ -430,7 +434,7 @@ def _scan_compressed(
         result.notes.append("compressed twice: the inner layer was not decompressed")
         return result
     else:
-        result = scan_plain(unpacked.data, display, relpath)
+        result = scan_plain(unpacked.data, display, relpath, unpacked.cut)
     result.size = len(data)
     result.notes[:0] = unpacked.notes
     return result

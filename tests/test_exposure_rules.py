@@ -155,12 +155,15 @@ def test_env_file_values_decide_whether_a_definition_exposes_a_key() -> None:
     assert flagged(text, ".env") == [("AG201", 1), ("AG201", 2)]
 
 
-def test_env_file_finding_wins_over_the_key_literal_on_the_line() -> None:
+def test_env_file_definition_is_ag201_for_the_key_it_holds() -> None:
     key = fake_key()
     result = scan_text(f"REACT_APP_AUTYPE_KEY={key}\n", ".env")
     (finding,) = result.findings
     assert finding.code == "AG201"
-    assert (finding.span.start.column, finding.span.end.column) == (1, 21)
+    assert (finding.span.start.column, finding.span.end.column) == (22, 22 + len(key))
+    assert finding.fingerprint == hashlib.sha256(key.encode()).hexdigest()
+    # Baselines written when the finding was about the name still match it.
+    assert finding.aliases == (hashlib.sha256(b"AG201\0REACT_APP_AUTYPE_KEY").hexdigest(),)
     assert key not in json.dumps([finding.message, finding.snippet, finding.suggestion])
     assert "AUTYPE_KEY" in finding.suggestion
     assert "Settings -> API Keys" in finding.suggestion
@@ -444,10 +447,10 @@ def test_browser_calls(code: str, path: str, lines: list[int]) -> None:
     assert lines_of(code, path, "AG203") == lines
 
 
-def test_browser_call_with_a_literal_key_is_reported_as_the_literal() -> None:
+def test_browser_call_with_a_literal_key_reports_the_call_and_the_literal() -> None:
     key = fake_key()
     code = f"fetch('https://api.autype.com/v1', {{headers: {{'X-API-Key': '{key}'}}}});\n"
-    assert flagged(code, "src/a.js") == [("AG102", 1)]
+    assert flagged(code, "src/a.js") == [("AG203", 1), ("AG102", 1)]
 
 
 # --- AG301 bearer-auth ----------------------------------------------------------------------
@@ -498,9 +501,10 @@ def test_bearer_sent_with_an_autype_key(code: str, path: str) -> None:
     assert [c for c, _ in flagged(code, path)] == ["AG301"]
 
 
-def test_bearer_with_a_literal_key_is_reported_as_the_literal() -> None:
+def test_bearer_with_a_literal_key_reports_the_scheme_and_the_literal() -> None:
     key = fake_key()
-    assert flagged(f'h = {{"Authorization": "Bearer {key}"}}\n', "app/x.py") == [("AG101", 1)]
+    found = flagged(f'h = {{"Authorization": "Bearer {key}"}}\n', "app/x.py")
+    assert found == [("AG301", 1), ("AG101", 1)]
 
 
 @pytest.mark.parametrize(
@@ -555,14 +559,14 @@ def test_markdown_code_blocks_are_read_and_prose_is_not() -> None:
 # --- whole scans ----------------------------------------------------------------------------
 
 
-def test_one_finding_per_line_follows_the_precedence() -> None:
+def test_keyless_findings_on_one_line_are_each_reported() -> None:
     code = (
         "<script>\n  import { PUBLIC_AUTYPE_API_KEY } from '$env/static/public';\n"
         "  fetch('https://api.autype.com/v1',\n"
         "    { headers: { 'x-api-key': PUBLIC_AUTYPE_API_KEY } });\n"
         "</script>\n"
     )
-    assert flagged(code, "src/routes/+page.svelte") == [("AG201", 2), ("AG203", 4)]
+    assert flagged(code, "src/routes/+page.svelte") == [("AG201", 2), ("AG203", 4), ("AG201", 4)]
 
 
 def test_rule_docs_name_the_fix_and_options() -> None:

@@ -73,9 +73,11 @@ def test_crlf_and_unicode_columns_count_code_points() -> None:
     assert (span.start.line, span.start.column) == (2, 19)
 
 
-def test_one_finding_per_line() -> None:
+def test_one_finding_per_key_on_a_line() -> None:
     a, b = fake_key(), fake_key()
-    assert len(scan_text(f'x = ["{a}", "{b}"]\n', "app.py").findings) == 1
+    first, second = scan_text(f'x = ["{a}", "{b}"]\n', "app.py").findings
+    assert (first.column, second.column) == (7, 11 + len(a))
+    assert first.fingerprint != second.fingerprint
 
 
 def test_key_split_on_one_line_is_redacted_as_a_whole() -> None:

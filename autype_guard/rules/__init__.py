@@ -6,6 +6,9 @@ AG2xx: exposure without a literal. AG3xx: misuse.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from ..model import FileKind, Finding, Span
 from .base import KeyLiteralRule, Rule
 from .bearer_auth import BearerAuth
 from .browser_calls_autype import BrowserCallsAutype
@@ -37,17 +40,37 @@ def rule_by_code(code: str) -> type[Rule] | None:
 
 
 def precedence(code: str, env_file: bool) -> int:
-    """Lower wins when several rules flag one line (one finding per line).
+    """Lower wins when several rules flag one key occurrence.
 
-    An env-file line defining a browser-exposed key is AG201; otherwise a key literal's
-    AG1xx rule, then AG203, AG201, AG202 and AG301.
+    An env-file line defining a browser-exposed key is AG201 for that key; otherwise the
+    key literal's AG1xx rule.
     """
     if code == "AG201" and env_file:
         return 0
     if code.startswith("AG1"):
         return 1
-    order = ("AG203", "AG201", "AG202", "AG301")
-    return 2 + order.index(code) if code in order else 10
+    return 2
 
 
-__all__ = ["RULES", "KeyLiteralRule", "Rule", "precedence", "rule_by_code"]
+def one_per_key(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per key occurrence, the most specific rule winning (see `precedence`),
+    and keyless findings once per rule and place; in line order.
+
+    Nothing is dropped for another key: two keys on one line are two findings, and a key's
+    finding stands next to the keyless findings of its line (`Bearer <key>` is AG1xx for
+    the key and AG301 for the scheme)."""
+    best: dict[tuple[str, Span], Finding] = {}
+    for finding in findings:
+        slot = ("" if finding.has_key else finding.code, finding.span)
+        old = best.get(slot)
+        env_file = finding.kind is FileKind.ENV
+        if (
+            old is None
+            or precedence(finding.code, env_file) < precedence(old.code, env_file)
+            or (old.placeholder and not finding.placeholder)
+        ):
+            best[slot] = finding
+    return sorted(best.values(), key=lambda f: (f.span.start, f.span.end, f.code))
+
+
+__all__ = ["RULES", "KeyLiteralRule", "Rule", "one_per_key", "precedence", "rule_by_code"]

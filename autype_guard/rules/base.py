@@ -95,7 +95,9 @@ class KeyLiteralRule(Rule):
                 continue
             name = occ.env_name or ctx.config.env_var or DEFAULT_ENV_VAR
             context = f"{cls.CONTEXT_SEPARATOR}{occ.context}" if occ.context else ""
-            message = cls.MESSAGE.format(preview=ctx.shown_key(occ.hit.key), context=context)
+            message = cls.MESSAGE.format(
+                preview=ctx.shown_key(occ.hit.key, occ.hit.end), context=context
+            )
             message += _ENCODING_NOTES.get(occ.hit.encoding, "")
             if reason is not None:
                 message = f"Placeholder, not a secret ({reason}): {message}"

@@ -16,7 +16,7 @@ from ..autype_context import (
     words,
 )
 from ..context import FileContext
-from ..keys import DEFAULT_ENV_VAR, ROTATE_HINT, placeholder_reason
+from ..keys import DEFAULT_ENV_VAR, ROTATE_HINT, fingerprint, is_real_key, placeholder_reason
 from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
 from ..testing import Invalid, Valid
 from .base import Rule
@@ -144,7 +144,7 @@ class PublicEnvVar(Rule):
     INVALID = (
         Invalid(
             "NEXT_PUBLIC_AUTYPE_API_KEY=ak_3hQ9xLr2Vt8mW1pZ\n",  # autype-guard: ignore[AG101]
-            span=Span.of((1, 1), (1, 27)),
+            span=Span.of((1, 28), (1, 47)),  # the key: AG201 takes its place over AG103
             path=".env.local",
         ),
         Invalid(
@@ -212,8 +212,17 @@ class PublicEnvVar(Rule):
 
     @classmethod
     def _finding(
-        cls, ctx: FileContext, start: int, end: int, name: str, message: str, prefix: str = ""
+        cls,
+        ctx: FileContext,
+        start: int,
+        end: int,
+        name: str,
+        message: str,
+        prefix: str = "",
+        key: Optional[str] = None,
     ) -> Finding:
+        """A finding about `name`; with `key`, about that key (fingerprinted by it; baselines
+        written when this finding was about the name still match)."""
         server_name = name[len(prefix) :] if prefix else ""
         if not server_name or not re.fullmatch(r"[A-Z][A-Z0-9_]*", server_name):
             server_name = ctx.config.env_var or DEFAULT_ENV_VAR
@@ -222,7 +231,9 @@ class PublicEnvVar(Rule):
             start,
             end,
             message,
+            key=key,
             identity=name,
+            aliases=() if key is None else (fingerprint(f"{cls.CODE}\0{name}"),),
             suggestion=_SUGGESTION.format(env=server_name),
             fix=Fix(
                 "Read the key only in server code under a non-public name",
@@ -240,16 +251,43 @@ class PublicEnvVar(Rule):
                 name = m.group(1)
                 prefix = cls._exposed(name, prefixes)
                 if prefix is not None and _defines_value(ctx, m.group(2)):
-                    yield cls._finding(
-                        ctx,
-                        offset + m.start(1),
-                        offset + m.end(1),
-                        name,
-                        f"{name} puts the Autype key in a browser-exposed variable"
-                        f" ({prefix} is inlined into client bundles)",
-                        prefix,
-                    )
+                    yield from cls._env_definition(ctx, m, offset, name, prefix)
             offset += len(line) + 1
+
+    @classmethod
+    def _env_definition(
+        cls, ctx: FileContext, m: re.Match[str], offset: int, name: str, prefix: str
+    ) -> Iterator[Finding]:
+        """An env-file line giving a public-prefixed Autype variable a value: AG201 for each
+        key in the value (it takes the key's place over AG103), else for the name."""
+        where = f"in a browser-exposed variable ({prefix} is inlined into client bundles)"
+        value_start, value_end = offset + m.start(2), offset + m.end(2)
+        keys = [
+            occ.hit
+            for occ in ctx.key_occurrences
+            if value_start <= occ.hit.start < value_end and is_real_key(occ.hit.key)
+        ]
+        if not keys:
+            yield cls._finding(
+                ctx,
+                offset + m.start(1),
+                offset + m.end(1),
+                name,
+                f"{name} puts the Autype key {where}",
+                prefix,
+            )
+            return
+        for hit in keys:
+            shown = ctx.shown_key(hit.key, hit.end)
+            yield cls._finding(
+                ctx,
+                hit.start,
+                hit.end,
+                name,
+                f"{name} puts the Autype key {shown} {where}",
+                prefix,
+                key=hit.key,
+            )
 
     @classmethod
     def _client_code(cls, ctx: FileContext, prefixes: tuple[str, ...]) -> Iterator[Finding]:
