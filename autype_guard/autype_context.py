@@ -288,8 +288,9 @@ def nearest_url_host(text: str, offset: int) -> Optional[str]:
 class OnePerLine:
     """Admits the first of increasing offsets on each line, in linear time overall.
 
-    Only one finding per line survives (`rules.precedence`), so a rule that would report
-    many on one minified line keeps the first and skips the rest cheaply.
+    Keyless findings (AG201 reads, AG202, AG203, AG301) are made once per rule and line: a
+    rule that would report the same call or read many times on one minified line keeps the
+    first and skips the rest cheaply. Key findings never go through this: each key is one.
     """
 
     def __init__(self, text: str) -> None:
