@@ -9,13 +9,12 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple, Optional, Union
 
 from .config import Config
-from .model import FileKind
+from .model import DiscoveryStats, FileKind, Skip
 
 
 class Candidate(NamedTuple):
@@ -30,26 +29,6 @@ class Candidate(NamedTuple):
     display: str
     explicit: bool = False
     relpath: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Skip:
-    """A path that was not scanned, and why. `error` means it should have been and wasn't."""
-
-    display: str
-    reason: str
-    error: bool = False
-
-
-@dataclass
-class DiscoveryStats:
-    """Counts of what discovery passed over, for the summary."""
-
-    excluded: int = 0
-    git_ignored: int = 0
-    symlinks: int = 0
-    special: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 # --- globs ---------------------------------------------------------------------------------

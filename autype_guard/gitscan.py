@@ -32,13 +32,15 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Generic, Optional, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
-from .api import ScanOptions, ScanReport, may_have_findings, scan_bytes, scan_file
 from .config import Config
 from .discovery import Candidate, _glob_regex, classify
-from .model import FileResult, Finding, GitSource
+from .engine import ScanOptions, may_have_findings
+from .model import FileResult, Finding, GitSource, ScanReport
 from .progress import ProgressCallback
+from .sources.archives import packing_of
+from .sources.blobs import scan_bytes
+from .sources.files import scan_file
 from .textio import looks_binary
-from .unpack import packing_of
 
 _ZERO_OID = re.compile(r"0+")
 # Object ids requested per write to `git cat-file`: big enough to keep it busy, small

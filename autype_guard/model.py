@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional
+from typing import Optional, Union
 
 # Finding.properties keys set by the opt-in live check (`scan --verify`).
 VERIFICATION = "verification"  # "live", "revoked" or "unknown"
@@ -224,3 +224,108 @@ class GitSource:
     since: Optional[str] = None  # the commit --since resolved to
     commits: int = 0  # history: commits walked
     shallow: tuple[str, ...] = ()  # history: boundary commits of a shallow clone
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A path that was not scanned, and why. `error` means it should have been and wasn't."""
+
+    display: str
+    reason: str
+    error: bool = False
+
+
+@dataclass
+class DiscoveryStats:
+    """Counts of what discovery passed over, for the summary."""
+
+    excluded: int = 0
+    git_ignored: int = 0
+    symlinks: int = 0
+    special: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+# What a source returns for a file with nothing to report when no FileResult is built.
+CLEAN = "clean"
+BINARY = "binary"
+
+
+@dataclass
+class ScanReport:
+    """The outcome of a run: per-file results plus what discovery skipped.
+
+    `scan_paths` keeps a FileResult only for files with something to say (findings,
+    suppressions, notes, errors) and counts the others in `clean_uncounted` and
+    `binary_uncounted`, so a run's memory does not grow with the number of files; `scanned`
+    and `binary` count both.
+    """
+
+    files: list[FileResult] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    stats: DiscoveryStats = field(default_factory=DiscoveryStats)
+    elapsed: float = 0.0
+    # Files scanned clean (or skipped as binary) whose FileResult was not kept, so that a
+    # large run (a tree of 100,000 files, a history of 100,000 blobs) keeps memory flat.
+    clean_uncounted: int = 0
+    binary_uncounted: int = 0
+    git: Optional[GitSource] = None  # set by git-aware scans (--staged, --since, --history)
+
+    def add(self, result: Union[FileResult, str]) -> None:
+        """Record one file's result (or CLEAN or BINARY), keeping it only when it has
+        something to say."""
+        if isinstance(result, str):
+            if result == BINARY:
+                self.binary_uncounted += 1
+            else:
+                self.clean_uncounted += 1
+        elif is_clean(result):
+            if result.skipped == "binary":
+                self.binary_uncounted += 1
+            else:
+                self.clean_uncounted += 1
+        else:
+            self.files.append(result)
+
+    @property
+    def findings(self) -> list[Finding]:
+        out = [f for result in self.files for f in result.findings]
+        out.sort(key=lambda f: (f.path, f.line, f.column, f.code))
+        return out
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """(path, reason) for everything that should have been scanned and could not be."""
+        out = [(r.path, r.error) for r in self.files if r.error]
+        out.extend((s.display, s.reason) for s in self.skipped if s.error)
+        return out
+
+    @property
+    def scanned(self) -> int:
+        kept = sum(1 for r in self.files if r.error is None and r.skipped is None)
+        return kept + self.clean_uncounted
+
+    @property
+    def binary(self) -> int:
+        return sum(1 for r in self.files if r.skipped == "binary") + self.binary_uncounted
+
+    @property
+    def suppressed(self) -> int:
+        return sum(r.suppressed for r in self.files)
+
+    @property
+    def baselined(self) -> int:
+        return sum(r.baselined for r in self.files)
+
+
+def is_clean(result: FileResult) -> bool:
+    """True for a file scanned (or skipped as binary) with nothing to report."""
+    return (
+        not result.findings
+        and not result.notes
+        and result.error is None
+        and not result.suppressed
+        and not result.baselined
+        and not result.unused_suppressions
+        and result.skipped in (None, "binary")
+    )

@@ -25,10 +25,11 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any, Callable, Optional
 
-from .api import ScanOptions, ScanReport, prefilter_for, scan_candidate
 from .config import Config
 from .discovery import Candidate
-from .model import FileResult
+from .engine import ScanOptions, engine_for
+from .model import FileResult, ScanReport
+from .sources.files import scan_candidate
 
 # A batch's outcome: the results worth keeping, the numbers of clean text and binary files,
 # and the seconds the worker spent on it.
@@ -46,8 +47,9 @@ def _init(config: Config, options: ScanOptions) -> None:
 def _scan_batch(batch: list[Candidate], config: Config, options: ScanOptions) -> _Outcome:
     started = time.perf_counter()
     report = ScanReport()
+    engine = engine_for(config, options)
     for candidate in batch:
-        report.add(scan_candidate(candidate, config, options))
+        report.add(scan_candidate(candidate, engine))
     return (
         report.files,
         report.clean_uncounted,
@@ -99,7 +101,7 @@ def scan_in_pool(
 ) -> None:
     """Scan `candidates` with `jobs` worker processes, adding every result to `report`;
     `done(n)` is called after each batch of n files."""
-    prefilter_for(config, options).prepare_for_large_run()  # inherited by forked workers
+    engine_for(config, options).prefilter.prepare_for_large_run()  # inherited by forked workers
     pending: deque[tuple[list[Candidate], Future[_Outcome]]] = deque()
     size = _BatchSize()
     executor: Optional[ProcessPoolExecutor] = ProcessPoolExecutor(

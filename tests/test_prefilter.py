@@ -309,7 +309,7 @@ def test_both_engines_report_the_same_markers(text: str) -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_HEAD_PIECES), max_size=12).map("".join))
 def test_a_join_head_keeps_its_marker(text: str) -> None:
-    from autype_guard.api import _JOIN_HEAD_BYTES, _JOIN_MARKERS, _MAP_JOIN_HEAD_BYTES
+    from autype_guard.engine import _JOIN_HEAD_BYTES, _JOIN_MARKERS, _MAP_JOIN_HEAD_BYTES
 
     data = text.encode("latin-1")
     heads = [*_JOIN_HEAD_BYTES.finditer(data), *_MAP_JOIN_HEAD_BYTES.finditer(data)]

@@ -12,10 +12,10 @@ from urllib.parse import unquote
 
 import pytest
 
-from autype_guard import unpack
 from autype_guard.api import scan_bytes, scan_paths
 from autype_guard.config import Config
 from autype_guard.model import FileKind
+from autype_guard.sources import archives as unpack
 
 from .conftest import fake_key
 from .test_cli import run

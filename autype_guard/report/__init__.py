@@ -10,8 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Optional
 from urllib.parse import quote
 
-from ..api import ScanReport
-from ..model import Finding, Severity
+from ..model import Finding, ScanReport, Severity
 from ..rules import Rule
 
 HELP_URI = "https://github.com/autype-guard/autype-guard"

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..api import ScanReport
 from ..keys import ROTATE_HINT
-from ..model import Finding, Severity
+from ..model import Finding, ScanReport, Severity
 from . import ReportOptions, repo_path
 
 COMMAND = {

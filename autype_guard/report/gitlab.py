@@ -22,9 +22,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import __version__
-from ..api import ScanReport
 from ..keys import ROTATE_HINT
-from ..model import Finding, Severity
+from ..model import Finding, ScanReport, Severity
 from ..rules import rule_by_code
 from . import (
     CWE_HARDCODED_CREDENTIALS,

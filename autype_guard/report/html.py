@@ -19,9 +19,8 @@ from html import escape
 from itertools import groupby
 
 from .. import __version__
-from ..api import ScanReport
 from ..keys import ROTATE_HINT
-from ..model import FileResult, Finding, Severity
+from ..model import FileResult, Finding, ScanReport, Severity
 from ..rules import rule_by_code
 from . import ReportOptions, rule_title
 

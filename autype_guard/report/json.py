@@ -7,8 +7,7 @@ from collections import Counter
 from typing import Any
 
 from .. import __version__
-from ..api import ScanReport
-from ..model import Finding, GitSource
+from ..model import Finding, GitSource, ScanReport
 from . import ReportOptions
 
 SCHEMA_VERSION = "1.2"

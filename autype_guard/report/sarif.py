@@ -17,9 +17,8 @@ import json
 from typing import Any, Optional
 
 from .. import __version__
-from ..api import ScanReport
 from ..keys import ROTATE_HINT
-from ..model import Finding, GitSource, Severity
+from ..model import Finding, GitSource, ScanReport, Severity
 from ..rules import RULES, Rule
 from . import (
     CWE_HARDCODED_CREDENTIALS,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..api import ScanReport
-from ..model import VERIFICATION, VERIFICATION_DETAIL, Finding, Severity
+from ..model import VERIFICATION, VERIFICATION_DETAIL, Finding, ScanReport, Severity
 from . import ReportOptions
 
 _SEVERITY_COLOR = {

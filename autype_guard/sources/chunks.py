@@ -28,20 +28,14 @@ import os
 from dataclasses import replace
 from typing import Optional
 
-from .api import (
-    ScanOptions,
-    check_text,
-    finish,
-    prefilter_for,
-    read_fd,
-    rules_to_run,
-    scan_bytes,
-)
-from .config import Config
-from .discovery import classify
-from .exposure import place_of
-from .model import Edit, FileKind, FileResult, Finding, Place, Position, Span
-from .textio import BINARY_SNIFF, INVALID_UTF8_NOTE, LineIndex, decode, looks_binary
+from ..config import Config
+from ..discovery import classify
+from ..engine import Engine, check_text, finish, rules_to_run
+from ..exposure import place_of
+from ..model import Edit, FileKind, FileResult, Finding, Place, Position, Span
+from ..textio import BINARY_SNIFF, INVALID_UTF8_NOTE, LineIndex, decode, looks_binary
+from .blobs import scan_blob
+from .reading import read_fd
 
 # How far back from a wanted cut to look for a byte that starts a character (3 bytes at most
 # in valid UTF-8; more only in a run of stray continuation bytes).
@@ -51,11 +45,10 @@ _PLACE_HEAD = 256 << 10
 _PYTHON_NOTE = "too large to parse as a whole: scanned as text in chunks"
 
 
-def scan_chunked(
-    fd: int, size: int, display: str, relpath: str, config: Config, options: ScanOptions
-) -> FileResult:
+def scan_chunked(fd: int, size: int, display: str, relpath: str, engine: Engine) -> FileResult:
     """Scan the open file `fd` of `size` bytes window by window. Raises OSError on read errors
     (the caller turns them into `FileResult.error`)."""
+    config, options = engine.config, engine.options
     head = _pread(fd, 0, min(size, max(BINARY_SNIFF, 256)))
     kind = classify(display, head[:256])
     result = FileResult(display, kind, size=size)
@@ -65,11 +58,11 @@ def scan_chunked(
         return result
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         os.lseek(fd, 0, os.SEEK_SET)
-        return scan_bytes(read_fd(fd, size), display, config, options, relpath=relpath)
+        return scan_blob(engine, read_fd(fd, size), display, relpath)
 
     width = max(options.chunk_size, 1)
     overlap = max(options.chunk_overlap, 0)
-    prefilter = prefilter_for(config, options)
+    prefilter = engine.prefilter
     bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
     place: Optional[Place] = None
     found: list[tuple[Finding, bool]] = []

@@ -1,0 +1,159 @@
+"""A run over many files: serial or in a pool of worker processes, with progress, and the
+opt-in live check of what it found. Produces a `ScanReport`."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from itertools import chain, islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+from .config import Config
+from .discovery import Candidate, Walker
+from .engine import ScanOptions, engine_for
+from .model import VERIFICATION, VERIFICATION_DETAIL, ScanReport, Severity, Skip
+from .progress import ProgressCallback
+from .sources.files import scan_candidate
+
+if TYPE_CHECKING:
+    from .verify import KeyCollector, VerifyResult
+
+
+# Runs of fewer files stay in the calling process: starting workers costs more than it saves.
+SMALL_RUN = 64
+
+
+def effective_jobs(jobs: int) -> int:
+    """The number of worker processes `jobs` asks for: 0 (or less) means every usable core."""
+    if jobs > 0:
+        return jobs
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
+    if affinity is not None:
+        try:
+            return max(1, len(affinity(0)))
+        except OSError:
+            pass
+    return max(1, os.cpu_count() or 1)
+
+
+def scan_paths(
+    paths: Sequence[Path],
+    config: Config,
+    options: Optional[ScanOptions] = None,
+    *,
+    progress: Optional[ProgressCallback] = None,
+) -> ScanReport:
+    """Discover and scan everything under `paths`. Never raises for file-system trouble.
+
+    With `options.jobs` other than 1, files are scanned by a pool of worker processes fed
+    while discovery goes on; small runs stay in this process (a pool is not worth starting).
+    `progress`, when given, is called as files are done with the files and bytes done so far
+    (and the totals: with a progress bar the tree is listed first, to know them).
+    """
+    started = time.perf_counter()
+    options = options or ScanOptions()
+    walker = Walker(config, respect_gitignore=options.respect_gitignore)
+    report = ScanReport(stats=walker.stats)
+
+    def candidates() -> Iterator[Candidate]:
+        for item in walker.walk(paths):
+            if isinstance(item, Skip):
+                report.skipped.append(item)
+            else:
+                yield item
+
+    # The live check's key collector stays in this process (it must not be pickled).
+    jobs = 1 if options.key_collector is not None else effective_jobs(options.jobs)
+    todo: Iterator[Candidate] = candidates()
+    tracker = None
+    if progress is not None:
+        listed = list(todo)
+        tracker = _Progress(progress, listed)
+        todo = iter(listed)
+    if jobs > 1:
+        head = list(islice(todo, SMALL_RUN))
+        if len(head) == SMALL_RUN:
+            # start-up time: a pre-commit run over a few files never loads multiprocessing
+            from .parallel import scan_in_pool
+
+            done = tracker.done if tracker is not None else None
+            scan_in_pool(chain(head, todo), config, options, jobs, report, done)
+            todo = iter(())
+        else:
+            todo = iter(head)  # a small run: scan it here
+    engine = engine_for(config, options)
+    for candidate in todo:
+        report.add(scan_candidate(candidate, engine))
+        if tracker is not None:
+            tracker.done(1)
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+class _Progress:
+    """Tells a progress callback how far a run over `candidates` (in order) has got."""
+
+    def __init__(self, callback: ProgressCallback, candidates: list[Candidate]) -> None:
+        self.callback = callback
+        self.sizes = []
+        for candidate in candidates:
+            try:
+                self.sizes.append(os.lstat(candidate.path).st_size)
+            except OSError:
+                self.sizes.append(0)
+        self.total = sum(self.sizes)
+        self.files = self.bytes = 0
+
+    def done(self, files: int) -> None:
+        self.bytes += sum(self.sizes[self.files : self.files + files])
+        self.files += files
+        self.callback(self.files, self.bytes, len(self.sizes), self.total)
+
+
+def verify_findings(
+    report: ScanReport,
+    collector: KeyCollector,
+    api_url: str,
+    *,
+    timeout: float = 5.0,
+    max_workers: int = 4,
+) -> dict[str, VerifyResult]:
+    """Run the live check for a scan made with `ScanOptions(key_collector=collector)`.
+
+    Sends each distinct real key behind `report`'s findings once (see `verify.verify_keys`):
+    keys of suppressed findings and placeholders are never sent. Annotates the findings in
+    place with the `VERIFICATION` and `VERIFICATION_DETAIL` properties; a live key's
+    findings become critical. Returns fingerprint -> result. Never raises for network
+    trouble; raises `verify.ApiUrlError` for an unacceptable `api_url` before any request.
+    """
+    from .verify import Outcome, verify_keys
+
+    wanted = [f.fingerprint for f in report.findings if not f.placeholder]
+    keys = collector.keys_for(wanted)
+    checked = verify_keys(keys.values(), api_url, timeout=timeout, max_workers=max_workers)
+    by_fingerprint = {fp: checked[key] for fp, key in keys.items()}
+    for result in report.files:
+        annotated = []
+        for finding in result.findings:
+            outcome = by_fingerprint.get(finding.fingerprint)
+            if outcome is not None and not finding.placeholder:
+                finding = replace(
+                    finding,
+                    severity=Severity.CRITICAL
+                    if outcome.outcome is Outcome.LIVE
+                    else finding.severity,
+                    properties=(
+                        *(p for p in finding.properties if p[0] not in _VERIFY_PROPERTIES),
+                        (VERIFICATION, outcome.outcome.value),
+                        (VERIFICATION_DETAIL, outcome.detail),
+                    ),
+                )
+            annotated.append(finding)
+        result.findings = annotated
+    return by_fingerprint
+
+
+_VERIFY_PROPERTIES = frozenset((VERIFICATION, VERIFICATION_DETAIL))

@@ -1,0 +1,9 @@
+"""Where bytes come from. Each source yields a file's bytes and a path to the engine and
+never re-implements the per-file pipeline:
+
+- `files`: files on disk found by the walk (`discovery`), read whole or, when large,
+  through `chunks` in overlapping windows;
+- `blobs`: any content, opening compressed assets and archives (`archives`);
+- `reading`: non-blocking reads of regular files;
+- `..gitscan`: the staged index, `--since` and every blob of the history.
+"""
