@@ -1,4 +1,7 @@
-"""JSON output. The schema is versioned (`version`) and documented in docs/json-format.md."""
+"""JSON output. The schema is versioned (`version`) and documented in docs/json-format.md.
+
+Strings hold exactly what the scanned files do; control characters (C0, DEL, C1) are
+written as `\\u` escapes, other non-ASCII as itself (`escape.py`)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from .. import __version__
 from ..api import ScanReport
 from ..model import Finding, GitSource
 from . import ReportOptions
+from .escape import escape_json
 
 SCHEMA_VERSION = "1.2"
 
@@ -85,7 +89,7 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     }
     if report.git is not None:
         doc["git"] = git_to_dict(report.git)
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def git_to_dict(git: GitSource) -> dict[str, Any]:
