@@ -190,6 +190,21 @@ def test_file_names_reach_the_terminal_escaped(project: Path) -> None:
     assert "a\\x9b\\x1b[2Kb.md:1:" in out
 
 
+def test_a_baseline_written_to_stdout_escapes_file_names(project: Path) -> None:
+    (project / "a\x9bb.md").write_text(f"KEY={fake_key()}\n")
+    code, out, _ = run("baseline", "-o", "-", ".")
+    assert code == 0
+    assert_no_raw_controls(out)
+    assert [f["path"] for f in json.loads(out)["findings"]] == ["a\x9bb.md"]
+
+
+def test_error_messages_on_stderr_are_escaped(project: Path) -> None:
+    code, _, err = run("scan", "--config", "no\x9b\x1b]0;t\x07.toml", ".")
+    assert code == 2
+    assert_no_raw_controls(err)
+    assert "no\\x9b\\x1b]0;t\\x07.toml" in err
+
+
 # --- the helper ----------------------------------------------------------------------------
 
 
