@@ -23,6 +23,7 @@ from .discovery import is_excluded
 from .model import VERIFICATION, Severity
 from .progress import ProgressBar, wants_progress
 from .report import FORMATS, ReportOptions, get_reporter
+from .report.escape import escape_json, escape_path, escape_text
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SEVERITIES = [s.value for s in Severity]
@@ -116,7 +117,8 @@ def _prefilter_engine() -> str:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"autype-guard: error: {message}", err=True)
+    # Messages name paths, config values and git's words: control characters as `\x1b`.
+    click.echo(f"autype-guard: error: {escape_path(message)}", err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -672,12 +674,15 @@ def baseline_command(
         if new:
             summary += f"; {new} new findings were not added (run without --update to accept them)"
     try:
-        write_output(baseline_file.dumps(accepted), output, secret=False)
+        write_output(escape_json(baseline_file.dumps(accepted)), output, secret=False)
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror or exc}")
     click.echo(f"autype-guard: {summary}", err=True)
     for path, reason in report.errors:
-        click.echo(f"autype-guard: error: {path}: could not be scanned: {reason}", err=True)
+        reason = escape_text(reason)
+        click.echo(
+            f"autype-guard: error: {escape_path(path)}: could not be scanned: {reason}", err=True
+        )
     if findings:
         click.echo(
             "autype-guard: keys in a baseline are still exposed: rotate them in the Autype"
@@ -723,5 +728,6 @@ def main() -> None:
         click.echo("autype-guard: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
-        click.echo(f"autype-guard: internal error: {type(exc).__name__}: {exc}", err=True)
+        error = f"{type(exc).__name__}: {escape_text(str(exc))}"
+        click.echo(f"autype-guard: internal error: {error}", err=True)
         sys.exit(EXIT_ERROR)

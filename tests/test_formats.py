@@ -301,7 +301,8 @@ def test_github_escaping_stops_a_hostile_file_name_from_injecting_commands() -> 
     out = render("github", report_of(finding(hostile)))
     first = out.splitlines()[0]
     assert len(out.splitlines()) == 2  # the annotation and the summary, nothing injected
-    assert "file=x%2Cline=99%3A%3Aoops%0A%3A%3Aerror file=evil.py%3A%3Ainjected%250A.py," in first
+    # The newline is a control character: shown as `\x0a` text before the runner's escaping.
+    assert "file=x%2Cline=99%3A%3Aoops\\x0a%3A%3Aerror file=evil.py%3A%3Ainjected%250A.py," in first
     assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
     assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
 

@@ -1,7 +1,8 @@
 """Human output of a fix run: what changed, what remains and which keys to rotate.
 
 Keys are shown redacted (`ak_…` + last 4); only a `--diff` with `--show-secrets` shows
-them in full.
+them in full. File content and paths have their control characters written as `\\x1b`
+text (`report/escape.py`), after redaction: an escape must not hide a key from it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Optional
 
 from ..keys import KeyMatcher, is_real_key, redact
 from ..report import ReportOptions
+from ..report.escape import escape_path, escape_text
 from ..report.text import render_finding
 from .apply import FixPlan, FixReport
 
@@ -31,9 +33,16 @@ def render_diff(plan: FixPlan, show_secrets: bool = False, pattern: Optional[str
             out.append(line.rstrip("\r\n"))
             if not line.endswith("\n"):
                 out.append("\\ No newline at end of file")
-    text = "\n".join(out) + ("\n" if out else "")
-    if show_secrets:
-        return text
+    if not out:
+        return ""
+    text = "\n".join(out)
+    if not show_secrets:
+        text = _redact(text, pattern)
+    # Escaped after redaction (`\x07ak_...` would no longer read as a key), line by line.
+    return "".join(escape_text(line) + "\n" for line in text.split("\n"))
+
+
+def _redact(text: str, pattern: Optional[str]) -> str:
     matcher = KeyMatcher(pattern) if pattern else KeyMatcher()
     pieces = []
     last = 0
@@ -61,28 +70,30 @@ def render_fix(report: FixReport, options: ReportOptions, *, diff: bool = False)
     for item in plan.fixed:
         if item.path in failed:
             continue
-        where = f"{item.path}:{item.line}:{item.column}:"
-        out.append(f"{where} {item.code} {verb}: {item.preview} -> {item.replacement}")
+        where = f"{escape_path(item.path)}:{item.line}:{item.column}:"
+        change = f"{escape_text(item.preview)} -> {escape_text(item.replacement)}"
+        out.append(f"{where} {item.code} {verb}: {change}")
     if plan.fixed:
         out.append("")
     if plan.saved:
         state = "git-ignored" if plan.repo is not None else "outside git"
         head = "Would save to" if diff else "Saved to"
-        out.append(f"{head} {plan.env_display} ({state}):")
+        out.append(f"{head} {escape_path(plan.env_display)} ({state}):")
         for saved in plan.saved:
             status = "added" if saved.added else "already there"
-            note = f"; {saved.note}" if saved.note else ""
-            out.append(f"  {saved.name}={saved.preview}  ({status}{note})")
+            note = f"; {escape_text(saved.note)}" if saved.note else ""
+            entry = f"{escape_text(saved.name)}={escape_text(saved.preview)}"
+            out.append(f"  {entry}  ({status}{note})")
     if plan.gitignore is not None:
         line = plan.gitignore.new.decode("utf-8", errors="replace").rstrip().rsplit("\n", 1)[-1]
         head = "Would add" if diff else "Added"
-        out.append(f"{head} {line.strip()} to {plan.gitignore.display}.")
+        out.append(f"{head} {escape_text(line.strip())} to {escape_path(plan.gitignore.display)}.")
     for note in plan.notes:
-        out.append(f"note: {note}")
+        out.append(f"note: {escape_text(note)}")
     for path, reason in plan.errors:
-        out.append(f"error: {path}: could not be scanned: {reason}")
+        out.append(f"error: {escape_path(path)}: could not be scanned: {escape_text(reason)}")
     for path, reason in report.write_errors:
-        out.append(f"error: {path}: {reason}")
+        out.append(f"error: {escape_path(path)}: {escape_text(reason)}")
     if out and out[-1] != "":
         out.append("")
     if plan.unfixed:
@@ -90,7 +101,7 @@ def render_fix(report: FixReport, options: ReportOptions, *, diff: bool = False)
         out.append("")
         for unfixed in plan.unfixed:
             out.append(render_finding(unfixed.finding, options))
-            out.append(f"  = not fixed: {unfixed.reason}")
+            out.append(f"  = not fixed: {escape_text(unfixed.reason)}")
             out.append("")
     n_keys = len([f for f in plan.fixed if f.path not in failed])
     files = {f.path for f in plan.fixed if f.path not in failed}
@@ -114,7 +125,8 @@ def render_fix(report: FixReport, options: ReportOptions, *, diff: bool = False)
             " or not: it stays in git history."
         )
         for exposed in plan.exposed:
-            out.append(f"  {exposed.preview}  ({', '.join(exposed.paths)})")
+            paths = ", ".join(escape_path(path) for path in exposed.paths)
+            out.append(f"  {escape_text(exposed.preview)}  ({paths})")
     return "\n".join(out) + "\n"
 
 

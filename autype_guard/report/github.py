@@ -7,7 +7,9 @@ Paths are relative to the repository root, which is where GitHub resolves them.
 
 NOTE: every value is escaped the way the runner expects (`%`, CR and LF everywhere, and also
 `:` and `,` inside properties), so a hostile file name or message cannot end the command
-early or start a new one.
+early or start a new one. Before that, text from the scanned files (messages, paths,
+reasons) has its control characters written as `\\x1b` (`escape.py`): the runner's log
+renders ANSI colours, and a local run prints to a terminal.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Optional
 from ..keys import ROTATE_HINT
 from ..model import Finding, ScanReport, Severity
 from . import ReportOptions, repo_path
+from .escape import escape_path, escape_text
 
 COMMAND = {
     Severity.CRITICAL: "error",
@@ -66,16 +69,16 @@ def command(
 
 
 def _file(path: str, options: ReportOptions) -> str:
-    return repo_path(path, options.root) or path
+    return escape_path(repo_path(path, options.root) or path)
 
 
 def _annotation(finding: Finding, options: ReportOptions) -> str:
     span = finding.span
-    message = finding.message.rstrip(".") + "."
+    message = escape_text(finding.message.rstrip(".")) + "."
     if finding.suggestion:
-        message += f"\n{finding.suggestion}"
+        message += f"\n{escape_text(finding.suggestion)}"
     if finding.properties:
-        message += "\n" + ", ".join(f"{k}: {v}" for k, v in finding.properties)
+        message += "\n" + ", ".join(f"{k}: {escape_text(v)}" for k, v in finding.properties)
     single_line = span.end.line == span.start.line
     return command(
         COMMAND[finding.severity],
@@ -98,19 +101,21 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             out.append(
                 command(
                     "notice",
-                    unused.message,
+                    escape_text(unused.message),
                     file=_file(result.path, options),
                     line=unused.line,
                     col=unused.column,
                     title="autype-guard unused suppression",
                 )
             )
-    out.extend(command("notice", note, title="autype-guard") for note in report.stats.notes)
+    out.extend(
+        command("notice", escape_text(note), title="autype-guard") for note in report.stats.notes
+    )
     for path, reason in report.errors:
         out.append(
             command(
                 "error",
-                f"could not be scanned: {reason}",
+                f"could not be scanned: {escape_text(reason)}",
                 file=_file(path, options),
                 title="autype-guard unreadable file",
             )

@@ -12,6 +12,9 @@ else the commit being scanned (`ReportOptions.commit`: the CLI passes `CI_COMMIT
 `git rev-parse HEAD`), else `0000000`, which is what GitLab's own analyzer writes for a
 scan that is not of a commit. `raw_source_code_extract` is never written: the schema
 defines it as the unsanitized source, and autype-guard never stores a key.
+
+The prose GitLab shows (`description`, `solution`) has control characters from the scanned
+files written as `\\x1b` text; everywhere else they are JSON `\\u` escapes (`escape.py`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from . import (
     repo_path,
     rule_title,
 )
+from .escape import escape_json, escape_text
 
 SCHEMA_VERSION = "15.0.7"
 SCHEMA_URI = (
@@ -117,9 +121,9 @@ def _vulnerability(finding: Finding, ordinal: int, options: ReportOptions) -> di
     return {
         "id": str(uuid.uuid5(_ID_NAMESPACE, identity)),
         "name": _clip(f"{finding.code} {finding.name}: {title}", _NAME_MAX),
-        "description": finding.message,
+        "description": escape_text(finding.message),
         "severity": SEVERITY[finding.severity],
-        "solution": _clip(solution, _SOLUTION_MAX),
+        "solution": _clip(escape_text(solution), _SOLUTION_MAX),
         "identifiers": _identifiers(finding),
         "location": {
             "file": file,
@@ -166,4 +170,4 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         "scan": scan,
         "vulnerabilities": [_vulnerability(f, n, options) for f, n in occurrences(report.findings)],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"

@@ -8,7 +8,8 @@ verdict); then notes, unreadable files and unused suppression comments.
 NOTE: the page loads nothing (no scripts, fonts, images or style sheets from anywhere; a
 Content-Security-Policy says so to the browser as well) and every piece of text that came
 from the scanned files (paths, snippets, messages, properties) is HTML-escaped, so a
-hostile file name or snippet cannot inject markup.
+hostile file name or snippet cannot inject markup. Control characters in it are written as
+`\\x1b` text first (`escape.py`), as in the text report, so none reach the page raw.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..keys import ROTATE_HINT
 from ..model import FileResult, Finding, ScanReport, Severity
 from ..rules import rule_by_code
 from . import ReportOptions, rule_title
+from .escape import escape_path, escape_snippet, escape_text
 
 _SEVERITIES = sorted(Severity, key=lambda s: s.rank, reverse=True)
 _HISTORY = ("commit", "author_date")
@@ -74,8 +76,17 @@ footer { margin-top: 32px; color: var(--muted); font-size: 13px; }
 """
 
 
+def _html(text: str) -> str:
+    return escape(text, quote=True)
+
+
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    """Text for the page: control characters as `\\x1b` text (`escape_text`), then HTML."""
+    return _html(escape_text(str(text)))
+
+
+def _path(path: str) -> str:
+    return _html(escape_path(path))
 
 
 def _badge(severity: Severity) -> str:
@@ -85,13 +96,12 @@ def _badge(severity: Severity) -> str:
 def _snippet(finding: Finding) -> str:
     if not finding.snippet:
         return ""
-    start, width = finding.snippet_caret
-    text = finding.snippet
+    text, (start, width) = escape_snippet(finding.snippet, finding.snippet_caret)
     if 0 <= start <= len(text):
         end = min(len(text), start + width)
-        body = f"{_e(text[:start])}<mark>{_e(text[start:end])}</mark>{_e(text[end:])}"
+        body = f"{_html(text[:start])}<mark>{_html(text[start:end])}</mark>{_html(text[end:])}"
     else:
-        body = _e(text)
+        body = _html(text)
     return f'<pre class="snippet"><code>{body}</code></pre>'
 
 
@@ -186,7 +196,7 @@ def _findings(findings: list[Finding]) -> str:
     for path, group in groupby(findings, key=lambda f: f.path):
         items = list(group)
         rows = [
-            f'<tr><th class="file" colspan="{len(head)}">{_e(path)} '
+            f'<tr><th class="file" colspan="{len(head)}">{_path(path)} '
             f'<span class="count">({len(items)})</span></th></tr>'
         ]
         for f in items:
@@ -221,13 +231,13 @@ def _findings(findings: list[Finding]) -> str:
 
 def _diagnostics(report: ScanReport) -> str:
     errors = [
-        f"<li><code>{_e(path)}</code>: could not be scanned: {_e(reason)}</li>"
+        f"<li><code>{_path(path)}</code>: could not be scanned: {_e(reason)}</li>"
         for path, reason in report.errors
     ]
     notes: list[str] = []
     unused: list[str] = []
     for result in report.files:
-        notes.extend(f"<li><code>{_e(result.path)}</code>: {_e(n)}</li>" for n in result.notes)
+        notes.extend(f"<li><code>{_path(result.path)}</code>: {_e(n)}</li>" for n in result.notes)
         unused.extend(_unused(result))
     if report.stats.notes:
         notes.extend(f"<li>{_e(n)}</li>" for n in report.stats.notes)
@@ -251,7 +261,7 @@ def _diagnostics(report: ScanReport) -> str:
 
 def _unused(result: FileResult) -> list[str]:
     return [
-        f"<li><code>{_e(result.path)}:{u.line}:{u.column}</code>: {_e(u.message)}</li>"
+        f"<li><code>{_path(result.path)}:{u.line}:{u.column}</code>: {_e(u.message)}</li>"
         for u in result.unused_suppressions
     ]
 

@@ -1,4 +1,7 @@
-"""JSON output. The schema is versioned (`version`) and documented in docs/json-format.md."""
+"""JSON output. The schema is versioned (`version`) and documented in docs/json-format.md.
+
+Strings hold exactly what the scanned files do; control characters (C0, DEL, C1) are
+written as `\\u` escapes, other non-ASCII as itself (`escape.py`)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 from .. import __version__
 from ..model import Finding, GitSource, ScanReport
 from . import ReportOptions
+from .escape import escape_json
 
 SCHEMA_VERSION = "1.2"
 
@@ -84,7 +88,7 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     }
     if report.git is not None:
         doc["git"] = git_to_dict(report.git)
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def git_to_dict(git: GitSource) -> dict[str, Any]:

@@ -7,7 +7,8 @@ description, help text that says what to do, a default level and a `security-sev
 redacted snippet and `partialFingerprints` that survive line moves. Problems that are not
 findings (unreadable files, notes, unused suppression comments) are tool notifications,
 so they never open alerts. GitHub rejects a run with more than 25,000 results: past that
-the run is cut and a notification says how many were left out.
+the run is cut and a notification says how many were left out. Control characters in
+snippets, messages and paths are written as `\\u` escapes (`escape.py`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from . import (
     occurrences,
     rule_title,
 )
+from .escape import escape_json
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # GitHub ranks alerts by this number (0.1-10): critical > 9.0, high >= 7.0, medium >= 4.0.
@@ -249,4 +251,4 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     if provenance:
         run["versionControlProvenance"] = provenance
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"

@@ -1,4 +1,9 @@
-"""Human output in the style of ruff: a one-line location, a code frame, what to do."""
+"""Human output in the style of ruff: a one-line location, a code frame, what to do.
+
+Everything that comes from the scanned files (snippets, messages, paths) is escaped first
+(`escape.py`: control characters as `\\x1b` text), then painted: the only escape
+sequences in the output are the colours added here.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections import Counter
 
 from ..model import VERIFICATION, VERIFICATION_DETAIL, Finding, ScanReport, Severity
 from . import ReportOptions
+from .escape import escape_path, escape_snippet, escape_text
 
 _SEVERITY_COLOR = {
     Severity.CRITICAL: "1;31",
@@ -23,20 +29,21 @@ def _paint(text: str, code: str, color: bool) -> str:
 def render_finding(finding: Finding, options: ReportOptions) -> str:
     """One finding: location line, code frame with a caret under the key, help lines."""
     c = options.color
-    where = _paint(f"{finding.path}:{finding.line}:{finding.column}:", "1", c)
+    where = _paint(f"{escape_path(finding.path)}:{finding.line}:{finding.column}:", "1", c)
     code = _paint(finding.code, _SEVERITY_COLOR[finding.severity], c)
-    lines = [f"{where} {code} {finding.message} [{finding.severity.value}]"]
+    lines = [f"{where} {code} {escape_text(finding.message)} [{finding.severity.value}]"]
     if finding.snippet:
         gutter = str(finding.line)
         pad = " " * len(gutter)
-        start, width = finding.snippet_caret
+        snippet, (start, width) = escape_snippet(finding.snippet, finding.snippet_caret)
         lines.append(f"{pad} |")
-        lines.append(f"{gutter} | {finding.snippet}")
+        lines.append(f"{gutter} | {snippet}")
         caret = " " * start + "^" * width
         lines.append(f"{pad} | {_paint(caret, _SEVERITY_COLOR[finding.severity], c)}")
     for related in finding.related:
-        lines.append(f"  = note: {related.message} ({related.path}:{related.line})")
-    properties = dict(finding.properties)
+        message, path = escape_text(related.message), escape_path(related.path)
+        lines.append(f"  = note: {message} ({path}:{related.line})")
+    properties = {key: escape_text(value) for key, value in finding.properties}
     if "commit" in properties:
         when = f" ({properties['author_date']})" if properties.get("author_date") else ""
         lines.append(f"  = commit: {properties['commit'][:12]}{when}")
@@ -45,7 +52,7 @@ def render_finding(finding: Finding, options: ReportOptions) -> str:
         verified = f"  = verified: {properties[VERIFICATION]}" + (f" ({detail})" if detail else "")
         lines.append(_paint(verified, _SEVERITY_COLOR[finding.severity], c))
     if finding.suggestion:
-        lines.append(f"  = help: {finding.suggestion}")
+        lines.append(f"  = help: {escape_text(finding.suggestion)}")
     return "\n".join(lines)
 
 
@@ -57,15 +64,17 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         out.append(render_finding(finding, options))
         out.append("")
     for result in report.files:
+        path = escape_path(result.path)
         for note in result.notes:
-            out.append(f"note: {result.path}: {note}")
+            out.append(f"note: {path}: {escape_text(note)}")
         for unused in result.unused_suppressions:
-            where = f"{result.path}:{unused.line}:{unused.column}:"
-            out.append(f"{_paint(where, '1', options.color)} note: {unused.message}")
+            where = f"{path}:{unused.line}:{unused.column}:"
+            out.append(f"{_paint(where, '1', options.color)} note: {escape_text(unused.message)}")
     for note in report.stats.notes:
-        out.append(f"note: {note}")
+        out.append(f"note: {escape_text(note)}")
     for path, reason in report.errors:
-        out.append(_paint(f"error: {path}: could not be scanned: {reason}", "31", options.color))
+        error = f"error: {escape_path(path)}: could not be scanned: {escape_text(reason)}"
+        out.append(_paint(error, "31", options.color))
     out.append(_summary(report, findings))
     return "\n".join(out) + "\n"
 
