@@ -219,6 +219,8 @@ def _git_output(*args: str) -> Optional[str]:
 def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions:
     """What reporters need to know about the run: locations in machine-readable formats are
     relative to the git work tree's top level (where GitHub and GitLab resolve them)."""
+    from .rules import catalogue  # start-up time: `rules` loads with the first scan
+
     root = commit = None
     if opts.output_format in ("sarif", "github", "gitlab"):
         root = _git_output("rev-parse", "--show-toplevel")
@@ -230,6 +232,7 @@ def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions
         root=root,
         commit=commit,
         rule_severity=config.severity,
+        rules=catalogue(),
     )
 
 

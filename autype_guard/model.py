@@ -87,6 +87,18 @@ class Applicability(str, Enum):
     DISPLAY_ONLY = "display_only"
 
 
+@dataclass(frozen=True)
+class RuleInfo:
+    """What reports show of a rule: the rule catalogue is handed to reporters as data."""
+
+    code: str
+    name: str
+    severity: Severity
+    title: str  # a short title ("Autype API keys in documentation")
+    docs: str  # the rule's whole documentation (Markdown)
+    description: str  # What it does + Why is this bad?
+
+
 @dataclass(frozen=True, order=True)
 class Position:
     """1-based line and column; columns count Unicode code points."""

@@ -23,7 +23,7 @@ from autype_guard.model import (
 )
 from autype_guard.report import FORMATS, ReportOptions, get_reporter
 from autype_guard.report.github import escape_data, escape_property
-from autype_guard.rules import RULES
+from autype_guard.rules import RULES, catalogue
 
 from .conftest import fake_key
 from .test_cli import run
@@ -82,7 +82,7 @@ def report_of(*findings: Finding, **file_extra: Any) -> ScanReport:
 
 
 def render(fmt: str, report: ScanReport, **options: Any) -> str:
-    return get_reporter(fmt)(report, ReportOptions(**options))
+    return get_reporter(fmt)(report, ReportOptions(**{"rules": catalogue(), **options}))
 
 
 def real_tree(project: Path) -> dict[str, str]:

@@ -15,6 +15,7 @@ import pytest
 from autype_guard.api import ScanReport
 from autype_guard.model import FileKind, FileResult, Severity, UnusedSuppression
 from autype_guard.report import ReportOptions, get_reporter
+from autype_guard.rules import catalogue
 
 from .conftest import fake_key
 from .test_cli import run
@@ -46,7 +47,7 @@ def parse(html: str) -> Tags:
 
 
 def render(report: ScanReport) -> str:
-    return get_reporter("html")(report, ReportOptions())
+    return get_reporter("html")(report, ReportOptions(rules=catalogue()))
 
 
 def history_report() -> ScanReport:

@@ -15,6 +15,7 @@ from autype_guard.config import Config
 from autype_guard.discovery import Candidate
 from autype_guard.model import FileResult
 from autype_guard.report import FORMATS, ReportOptions, get_reporter
+from autype_guard.rules import catalogue
 
 from .conftest import fake_key
 
@@ -22,7 +23,7 @@ from .conftest import fake_key
 def rendered(*results: FileResult) -> dict[str, str]:
     """Every format's report of `results`."""
     report = ScanReport(files=list(results))
-    return {name: get_reporter(name)(report, ReportOptions()) for name in FORMATS}
+    return {name: get_reporter(name)(report, ReportOptions(rules=catalogue())) for name in FORMATS}
 
 
 def leaks(outputs: dict[str, str], keys: list[str]) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from autype_guard.api import ScanReport, scan_text
 from autype_guard.model import FileKind, FileResult, RelatedLocation, UnusedSuppression
 from autype_guard.report import FORMATS, ReportOptions, get_reporter
 from autype_guard.report.escape import escape_path, escape_snippet, escape_text
+from autype_guard.rules import catalogue
 
 from .conftest import fake_key
 from .test_cli import run
@@ -52,7 +53,7 @@ def scanned(path: str = "notes.md") -> ScanReport:
 
 
 def render(fmt: str, report: ScanReport, **options: Any) -> str:
-    return get_reporter(fmt)(report, ReportOptions(**options))
+    return get_reporter(fmt)(report, ReportOptions(**{"rules": catalogue(), **options}))
 
 
 def assert_no_raw_controls(out: str) -> None:

@@ -1,39 +1,19 @@
-"""Reporters: one module per output format; each turns a ScanReport into a string."""
+"""Reporters: one module per output format; each turns a ScanReport (and the rule catalogue
+in `ReportOptions.rules`) into a string. Adding a format: a module with `render` and one
+line in `get_reporter` and `FORMATS`."""
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Optional
-from urllib.parse import quote
-
-from ..model import Finding, ScanReport, Severity
-from ..rules import Rule
-
-HELP_URI = "https://github.com/autype-guard/autype-guard"
-CWE_HARDCODED_CREDENTIALS = "798"
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    """How to render. Reporters never look at the environment themselves: the CLI fills in
-    what it knows (the repository root, the commit being scanned, config severities)."""
-
-    color: bool = False
-    show_secrets: bool = False
-    # Directory that machine-readable locations (SARIF, GitHub, GitLab) are relative to;
-    # None means the current directory. The CLI passes the git work tree's top level.
-    root: Optional[str] = None
-    # The commit the scanned files belong to (GitLab's report requires one).
-    commit: Optional[str] = None
-    # Rule severities as configured (`severity = {...}`), for SARIF's rule default levels.
-    rule_severity: tuple[tuple[str, Severity], ...] = ()
-
-
-Reporter = Callable[[ScanReport, ReportOptions], str]
+from .common import (
+    CWE_HARDCODED_CREDENTIALS,
+    HELP_URI,
+    Reporter,
+    ReportOptions,
+    artifact_uri,
+    configured_severity,
+    occurrences,
+    repo_path,
+)
 
 
 def get_reporter(name: str) -> Reporter:
@@ -58,64 +38,15 @@ def get_reporter(name: str) -> Reporter:
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "github", "gitlab", "html")
 
 
-def repo_path(path: str, root: Optional[str]) -> Optional[str]:
-    """`path` (as findings name it: relative to the working directory, or absolute) relative
-    to `root` with `/` separators; None when it lies outside `root`."""
-    base = os.path.abspath(root or os.curdir)
-    full = os.path.abspath(path)
-    try:
-        rel = os.path.relpath(full, base)
-    except ValueError:  # another drive on Windows
-        return None
-    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
-        return None
-    return PurePosixPath(Path(rel)).as_posix()
-
-
-def artifact_uri(path: str, root: Optional[str]) -> tuple[str, bool]:
-    """A URI for `path`: (percent-encoded path relative to `root`, True), or an absolute
-    `file:` URI and False for a file outside `root`."""
-    rel = repo_path(path, root)
-    if rel is not None:
-        return quote(rel, safe="/"), True
-    return Path(os.path.abspath(path)).as_uri(), False
-
-
-def occurrences(findings: Iterable[Finding]) -> Iterator[tuple[Finding, int]]:
-    """Each finding with its ordinal among findings of the same identity (rule, path, key),
-    in report order: what tells two copies of one key in one file apart without line numbers.
-    """
-    seen: dict[tuple[str, str, str], int] = {}
-    for finding in findings:
-        n = seen.get(finding.identity, 0)
-        seen[finding.identity] = n + 1
-        yield finding, n
-
-
-def rule_title(rule: type[Rule]) -> str:
-    """A short title for a rule, from its docs: "Flags Autype API keys in documentation:
-    Markdown, ..." becomes "Autype API keys in documentation"."""
-    text = rule.summary().rstrip(".")
-    text = re.sub(r"\s*\([^)]*\)", "", text.split(": ", 1)[0]).strip()
-    if text.startswith("Flags "):
-        text = text[len("Flags ") :]
-    return (text[:1].upper() + text[1:]) if text else rule.NAME
-
-
-def configured_severity(rule_code: str, default: Severity, options: ReportOptions) -> Severity:
-    for code, level in options.rule_severity:
-        if code == rule_code:
-            return level
-    return default
-
-
 __all__ = [
+    "CWE_HARDCODED_CREDENTIALS",
     "FORMATS",
+    "HELP_URI",
     "ReportOptions",
     "Reporter",
     "artifact_uri",
+    "configured_severity",
     "get_reporter",
     "occurrences",
     "repo_path",
-    "rule_title",
 ]

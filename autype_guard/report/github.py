@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..keys import ROTATE_HINT
 from ..model import Finding, ScanReport, Severity
-from . import ReportOptions, repo_path
+from .common import ReportOptions, repo_path
 from .escape import escape_path, escape_text
 
 COMMAND = {

@@ -27,14 +27,12 @@ from typing import Any
 from .. import __version__
 from ..keys import ROTATE_HINT
 from ..model import Finding, ScanReport, Severity
-from ..rules import rule_by_code
-from . import (
+from .common import (
     CWE_HARDCODED_CREDENTIALS,
     HELP_URI,
     ReportOptions,
     occurrences,
     repo_path,
-    rule_title,
 )
 from .escape import escape_json, escape_text
 
@@ -112,8 +110,8 @@ def _vulnerability(finding: Finding, ordinal: int, options: ReportOptions) -> di
     commit: dict[str, str] = {"sha": props.get("commit") or options.commit or NO_COMMIT}
     if "author_date" in props:
         commit["date"] = props["author_date"]
-    rule = rule_by_code(finding.code)
-    title = rule_title(rule) if rule is not None else finding.name
+    rule = options.rule(finding.code)
+    title = rule.title if rule is not None else finding.name
     solution = finding.suggestion or f"Remove the key and {ROTATE_HINT}."
     if ROTATE_HINT not in solution:
         solution += f" Then {ROTATE_HINT}."

@@ -22,8 +22,7 @@ from itertools import groupby
 from .. import __version__
 from ..keys import ROTATE_HINT
 from ..model import FileResult, Finding, ScanReport, Severity
-from ..rules import rule_by_code
-from . import ReportOptions, rule_title
+from .common import ReportOptions
 from .escape import escape_path, escape_snippet, escape_text
 
 _SEVERITIES = sorted(Severity, key=lambda s: s.rank, reverse=True)
@@ -126,7 +125,7 @@ def _props(finding: Finding) -> str:
     return f'<dl class="props">{rows}</dl>'
 
 
-def _summary(report: ScanReport, findings: list[Finding]) -> str:
+def _summary(report: ScanReport, findings: list[Finding], options: ReportOptions) -> str:
     by_severity = Counter(f.severity for f in findings)
     cards = "".join(
         f'<div class="card s-{s.value}"><span class="n">{by_severity.get(s, 0)}</span>'
@@ -136,9 +135,9 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
     by_rule = Counter(f.code for f in findings)
     rows = []
     for code, count in sorted(by_rule.items()):
-        rule = rule_by_code(code)
-        name = rule.NAME if rule is not None else ""
-        title = rule_title(rule) if rule is not None else ""
+        rule = options.rule(code)
+        name = rule.name if rule is not None else ""
+        title = rule.title if rule is not None else ""
         worst = max((f.severity for f in findings if f.code == code), key=lambda s: s.rank)
         rows.append(
             f"<tr><td><code>{_e(code)}</code></td><td>{_e(name)}</td><td>{_e(title)}</td>"
@@ -288,7 +287,8 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         f'<p class="meta">Autype API keys (<code>ak_…</code>) found in the scanned files. '
         f"Keys are redacted to their last four characters. Generated {_e(generated)} by "
         f"autype-guard {_e(__version__)} in {report.elapsed:.2f}s.</p>{warning}</header>"
-        f"<main>{_summary(report, findings)}{_findings(findings)}{_diagnostics(report)}</main>"
+        f"<main>{_summary(report, findings, options)}{_findings(findings)}"
+        f"{_diagnostics(report)}</main>"
         "<footer>Every exposed key stays in git history after it is removed from the files: "
         f"{_e(ROTATE_HINT)}, then read it from the environment (<code>AUTYPE_API_KEY</code>)."
         # The colon as an entity: the report itself must not read as a suppression comment.

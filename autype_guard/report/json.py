@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import __version__
 from ..model import Finding, GitSource, ScanReport
-from . import ReportOptions
+from .common import ReportOptions
 from .escape import escape_json
 
 SCHEMA_VERSION = "1.2"

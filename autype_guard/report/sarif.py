@@ -19,16 +19,14 @@ from typing import Any, Optional
 
 from .. import __version__
 from ..keys import ROTATE_HINT
-from ..model import Finding, GitSource, ScanReport, Severity
-from ..rules import RULES, Rule
-from . import (
+from ..model import Finding, GitSource, RuleInfo, ScanReport, Severity
+from .common import (
     CWE_HARDCODED_CREDENTIALS,
     HELP_URI,
     ReportOptions,
     artifact_uri,
     configured_severity,
     occurrences,
-    rule_title,
 )
 from .escape import escape_json
 
@@ -56,21 +54,19 @@ FINGERPRINT_KEY = "autypeGuardFinding/v1"
 MAX_RESULTS = 25_000
 
 
-def _rule_descriptor(rule: type[Rule], options: ReportOptions) -> dict[str, Any]:
-    docs = rule.docs()
-    severity = configured_severity(rule.CODE, rule.SEVERITY, options)
-    full = "\n\n".join(
-        part for part in (rule.section("What it does"), rule.section("Why is this bad?")) if part
-    )
+def _rule_descriptor(rule: RuleInfo, options: ReportOptions) -> dict[str, Any]:
+    docs = rule.docs
+    severity = configured_severity(rule.code, rule.severity, options)
+    full = rule.description
     help_text = f"{docs}\n\nWhatever the fix, {ROTATE_HINT}: it stays in git history."
     level = LEVEL[severity]
     return {
-        "id": rule.CODE,
-        "name": rule.NAME,
-        "shortDescription": {"text": rule_title(rule)},
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
         "fullDescription": {"text": full or docs},
         "help": {"text": help_text, "markdown": help_text},
-        "helpUri": f"{HELP_URI}#{rule.CODE.lower()}-{rule.NAME}",
+        "helpUri": f"{HELP_URI}#{rule.code.lower()}-{rule.name}",
         "defaultConfiguration": {"level": level},
         "properties": {
             "security-severity": SECURITY_SEVERITY[severity],
@@ -200,8 +196,8 @@ def _provenance(git: Optional[GitSource]) -> list[dict[str, Any]]:
 
 
 def render(report: ScanReport, options: ReportOptions) -> str:
-    rules = [_rule_descriptor(rule, options) for rule in RULES]
-    rule_index = {rule.CODE: i for i, rule in enumerate(RULES)}
+    rules = [_rule_descriptor(rule, options) for rule in options.rules]
+    rule_index = {rule.code: i for i, rule in enumerate(options.rules)}
     findings = report.findings
     results = [_result(f, n, rule_index, options) for f, n in occurrences(findings)]
     notifications = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..model import VERIFICATION, VERIFICATION_DETAIL, Finding, ScanReport, Severity
-from . import ReportOptions
+from .common import ReportOptions
 from .escape import escape_path, escape_snippet, escape_text
 
 _SEVERITY_COLOR = {

@@ -6,9 +6,10 @@ AG2xx: exposure without a literal. AG3xx: misuse.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from ..model import FileKind, Finding, Span
+from ..model import FileKind, Finding, RuleInfo, Span
 from .base import KeyLiteralRule, Rule
 from .bearer_auth import BearerAuth
 from .browser_calls_autype import BrowserCallsAutype
@@ -37,6 +38,35 @@ def rule_by_code(code: str) -> type[Rule] | None:
         if code.upper() == rule.CODE:
             return rule
     return None
+
+
+def rule_title(rule: type[Rule]) -> str:
+    """A short title for a rule, from its docs: "Flags Autype API keys in documentation:
+    Markdown, ..." becomes "Autype API keys in documentation"."""
+    text = rule.summary().rstrip(".")
+    text = re.sub(r"\s*\([^)]*\)", "", text.split(": ", 1)[0]).strip()
+    if text.startswith("Flags "):
+        text = text[len("Flags ") :]
+    return (text[:1].upper() + text[1:]) if text else rule.NAME
+
+
+def catalogue() -> tuple[RuleInfo, ...]:
+    """Every rule as reporters see it (they never import the rules themselves)."""
+    return tuple(
+        RuleInfo(
+            code=rule.CODE,
+            name=rule.NAME,
+            severity=rule.SEVERITY,
+            title=rule_title(rule),
+            docs=rule.docs(),
+            description="\n\n".join(
+                part
+                for part in (rule.section("What it does"), rule.section("Why is this bad?"))
+                if part
+            ),
+        )
+        for rule in RULES
+    )
 
 
 def precedence(code: str, env_file: bool) -> int:
@@ -73,4 +103,13 @@ def one_per_key(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(best.values(), key=lambda f: (f.span.start, f.span.end, f.code))
 
 
-__all__ = ["RULES", "KeyLiteralRule", "Rule", "one_per_key", "precedence", "rule_by_code"]
+__all__ = [
+    "RULES",
+    "KeyLiteralRule",
+    "Rule",
+    "catalogue",
+    "one_per_key",
+    "precedence",
+    "rule_by_code",
+    "rule_title",
+]
