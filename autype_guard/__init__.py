@@ -4,8 +4,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import ScanOptions, ScanReport, scan_bytes, scan_paths, scan_text
-from .config import Config, ConfigError, load_config
+from .api import ScanOptions, ScanReport, load_config, scan_bytes, scan_paths, scan_text
+from .config import Config, ConfigError
 from .model import Finding, Severity, Span
 
 __all__ = [

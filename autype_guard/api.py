@@ -8,15 +8,24 @@ Never prints, never exits, never raises for a bad file: problems come back as
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
+from . import config as _config
 from .config import Config
 from .engine import ScanOptions, may_have_findings
 from .model import BINARY, CLEAN, FileResult, ScanReport, is_clean
+from .rules import rule_codes
 from .run import SMALL_RUN, effective_jobs, scan_paths, verify_findings
 from .sources.blobs import scan_bytes
 from .sources.files import scan_file
 from .sources.reading import open_regular, read_fd, read_file
+
+
+def load_config(start: Path, explicit: Optional[Path] = None) -> Config:
+    """Read the config that applies to `start` (or `explicit`), its rule codes checked
+    against the rule table; raise ConfigError if invalid."""
+    return _config.load_config(start, explicit, codes=rule_codes())
 
 
 def scan_text(
@@ -37,6 +46,7 @@ __all__ = [
     "ScanReport",
     "effective_jobs",
     "is_clean",
+    "load_config",
     "may_have_findings",
     "open_regular",
     "read_fd",

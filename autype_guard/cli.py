@@ -140,13 +140,16 @@ def _build_config(opts: _ConfigArgs) -> Config:
         start = Path(os.path.commonpath(resolved)) if len(resolved) > 1 else Path(resolved[0])
     while not start.exists() and start != start.parent:
         start = start.parent
-    config = load_config(start, Path(opts.config_file) if opts.config_file else None)
+    from .rules import rule_codes  # start-up time: `rules` loads with the first scan
+
+    codes = rule_codes()
+    config = load_config(start, Path(opts.config_file) if opts.config_file else None, codes=codes)
     changes: dict[str, object] = {}
     if opts.select:
-        changes["select"] = frozenset(check_rule_codes(list(opts.select), "--select"))
+        changes["select"] = frozenset(check_rule_codes(list(opts.select), "--select", codes))
     if opts.ignore:
         changes["disable"] = config.disable | frozenset(
-            check_rule_codes(list(opts.ignore), "--ignore")
+            check_rule_codes(list(opts.ignore), "--ignore", codes)
         )
     if opts.exclude:
         changes["extend_exclude"] = config.extend_exclude + opts.exclude

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
@@ -143,8 +143,11 @@ def _has_tool_table(pyproject: Path) -> bool:
     return isinstance(tool, dict) and "autype-guard" in tool
 
 
-def load_config(start: Path, explicit: Optional[Path] = None) -> Config:
-    """Read the config that applies to `start` (or `explicit`); raise ConfigError if invalid."""
+def load_config(
+    start: Path, explicit: Optional[Path] = None, *, codes: Collection[str] = ()
+) -> Config:
+    """Read the config that applies to `start` (or `explicit`); raise ConfigError if invalid.
+    `codes`: the rule codes that exist (see `check_rule_codes`)."""
     path = explicit if explicit is not None else find_config_file(start)
     if path is None:
         root = start.resolve()
@@ -164,7 +167,7 @@ def load_config(start: Path, explicit: Optional[Path] = None) -> Config:
         table = data
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.autype-guard] must be a table")
-    return parse_config(table, root=path.resolve().parent, source=path)
+    return parse_config(table, root=path.resolve().parent, source=path, codes=codes)
 
 
 def _str_list(path: Path, key: str, value: Any) -> tuple[str, ...]:
@@ -173,16 +176,23 @@ def _str_list(path: Path, key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _codes(path: Path, key: str, value: Any) -> frozenset[str]:
+def _codes(path: Path, key: str, value: Any, known: Collection[str]) -> frozenset[str]:
     codes = _str_list(path, key, value)
-    return frozenset(check_rule_codes(codes, f"{path}: '{key}'"))
+    return frozenset(check_rule_codes(codes, f"{path}: '{key}'", known))
 
 
-def check_rule_codes(codes: tuple[str, ...] | list[str], where: str) -> list[str]:
-    """Validate rule codes (or code prefixes such as AG1); raise ConfigError naming `where`."""
-    from .rules import RULES
-
-    known = {rule.CODE for rule in RULES}
+def check_rule_codes(
+    codes: tuple[str, ...] | list[str], where: str, known: Collection[str] = ()
+) -> list[str]:
+    """Validate rule codes (or code prefixes such as AG1, or ALL) against `known`, the codes
+    that exist (the rule table, passed in: config knows no rules); raise ConfigError naming
+    `where`. Without `known`, only whole codes of the AGnnn shape are accepted."""
+    if not known:
+        out = [code.strip().upper() for code in codes]
+        for code in out:
+            if not re.fullmatch(r"AG\d{3}", code):
+                raise ConfigError(f"{where}: unknown rule code {code!r}")
+        return out
     out = []
     for code in codes:
         code = code.strip().upper()
@@ -217,8 +227,16 @@ def validate_key_pattern(pattern: str, where: str) -> str:
     return pattern
 
 
-def parse_config(table: Mapping[str, Any], root: Path, source: Optional[Path] = None) -> Config:
-    """Validate a config table into a Config; raise ConfigError on unknown keys or bad values."""
+def parse_config(
+    table: Mapping[str, Any],
+    root: Path,
+    source: Optional[Path] = None,
+    *,
+    codes: Collection[str] = (),
+) -> Config:
+    """Validate a config table into a Config; raise ConfigError on unknown keys or bad values.
+    `codes`: the rule codes that exist (see `check_rule_codes`)."""
+    known = codes
     where = source if source is not None else root
     config = Config(root=root, source=source)
     changes: dict[str, Any] = {}
@@ -229,7 +247,7 @@ def parse_config(table: Mapping[str, Any], root: Path, source: Optional[Path] = 
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
             changes["per_file_ignores"] = tuple(
-                (glob, tuple(sorted(_codes(where, f"per-file-ignores.{glob}", codes))))
+                (glob, tuple(sorted(_codes(where, f"per-file-ignores.{glob}", codes, known))))
                 for glob, codes in value.items()
             )
         elif key == "allowlist":
@@ -249,13 +267,13 @@ def parse_config(table: Mapping[str, Any], root: Path, source: Optional[Path] = 
                 raise ConfigError(f"{where}: 'env-var' must be an environment variable name")
             changes["env_var"] = value
         elif key == "disable":
-            changes["disable"] = _codes(where, key, value)
+            changes["disable"] = _codes(where, key, value, known)
         elif key == "severity":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: 'severity' must be a table of code = level")
             levels = []
             for code, level in value.items():
-                (checked,) = check_rule_codes([code], f"{where}: 'severity'")[:1]
+                (checked,) = check_rule_codes([code], f"{where}: 'severity'", known)[:1]
                 try:
                     levels.append((checked, Severity(level)))
                 except ValueError:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Optional, Protocol
 
 from .config import Config
 from .exposure import Regions, regions_of
-from .keys import CUT_KEY, KeyMatcher, Mask, fingerprint, key_masks, redact
+from .keys import CUT_KEY, KeyMatcher, Mask, fingerprint, key_masks, mask_run, redact
 from .model import FileKind, Finding, Fix, Place, RelatedLocation, Severity, Span
 from .scanners import KeyOccurrence
 from .textio import LineIndex
@@ -140,9 +140,18 @@ class FileContext:
                 if mask.end <= left or mask.start >= right:
                     continue  # outside the window
                 if shown is not None and mask.start < end and start < mask.end:
-                    continue  # the finding's own key: `shown` stands for it
-                swaps.append(mask)
-                left, right = min(left, mask.start), max(right, mask.end)
+                    # The finding's own key: `shown` stands for it; a run masked with it
+                    # stays masked on either side.
+                    parts = []
+                    if mask.start < start:
+                        parts.append(mask_run(text, mask.start, start))
+                    if mask.end > end:
+                        parts.append(mask_run(text, end, mask.end))
+                else:
+                    parts = [mask]
+                for part in parts:
+                    swaps.append(part)
+                    left, right = min(left, part.start), max(right, part.end)
         swaps.sort(key=lambda m: m.start)
         pieces: list[str] = []
         width = 0  # characters in `pieces`

@@ -199,15 +199,15 @@ def key_masks(
     while head < hi and text[head] in _SPELLING_CHARS:
         head += 1
     if head == hi and (cut_lo or cut_hi) and hi > lo:
-        edges.append(_edge_mask(text, lo, hi))  # one run fills the range
+        edges.append(mask_run(text, lo, hi))  # one run fills the range
     else:
         if cut_lo and head > lo:
-            edges.append(_edge_mask(text, lo, head))
+            edges.append(mask_run(text, lo, head))
         tail = hi
         while tail > head and text[tail - 1] in _SPELLING_CHARS:
             tail -= 1
         if cut_hi and tail < hi:
-            edges.append(_edge_mask(text, tail, hi))
+            edges.append(mask_run(text, tail, hi))
     out = list(edges)
     for hit in matcher.find(text[lo:hi]):
         start, end = lo + hit.start, lo + hit.end
@@ -219,7 +219,8 @@ def key_masks(
     return out
 
 
-def _edge_mask(text: str, start: int, end: int) -> Mask:
+def mask_run(text: str, start: int, end: int) -> Mask:
+    """Mask text[start:end], a run that may hold part of a key."""
     run = text[start:end]
     prefix = PREFIX in run or _ENCODED_PREFIX.search(run) or _BASE64_PREFIX.search(run)
     return Mask(start, end, CUT_KEY if prefix else "…")

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from autype_guard.config import ConfigError, load_config
+from autype_guard import load_config
+from autype_guard.config import ConfigError
 
 from .conftest import fake_key
 from .test_cli import run

@@ -1,7 +1,7 @@
 """`autype-guard fix`: move keys out of files into a git-ignored env file, safely.
 
-- `strategy.py`: which files have an exact automatic fix and what kind (cheap; the rules use
-  it to set each finding's `Fix.applicability`).
+- `..applicability`: which files have an exact automatic fix and what kind (below the rules,
+  which use it to set each finding's `Fix.applicability`; nothing here is imported by them).
 - `python.py`: the libcst codemod for Python (`os.environ["NAME"]`, `import os`).
 - `text.py`: exact text edits for server-side JS/TS, GitHub workflows, docker-compose, docs.
 - `naming.py`: which environment variable name each key is stored under.
@@ -10,7 +10,7 @@
 - `target.py`: what the fixers take (a key's offsets and variable) and give back.
 - `render.py`: the text report of a run and the `--diff` output (keys redacted).
 
-This package's `__init__` imports nothing heavy: the rules import `strategy` at scan time.
+This package's `__init__` imports nothing heavy.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Plan and apply `autype-guard fix`: move every fixable key into the env file, atomically.
 
 Planning (`plan_fixes`) writes nothing. It scans (the scanner and the rules decide what is a
-finding; `strategy.py` decides which files can be fixed), reads each fixable file again,
+finding; `applicability.py` decides which files can be fixed), reads each fixable file again,
 finds the keys on the findings' lines with the same scanners, asks the fixer for the file's
 kind what it can do, picks variable names for the whole run (`naming.py`), computes every
 new file in memory and checks each: it decodes, parses (Python) and a rescan finds exactly
@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..api import ScanOptions, ScanReport, read_file, scan_paths, scan_text
+from ..applicability import Strategy, strategy_for
 from ..config import Config
 from ..context import FileContext
 from ..discovery import classify
@@ -64,7 +65,6 @@ from .envfile import (
     read_text_file,
 )
 from .naming import NameBook, NameRequest, is_env_like
-from .strategy import Strategy, strategy_for
 from .target import FileFix, Outcome, Target
 
 # The rules whose findings are key literals, which the fixers can move.

@@ -22,8 +22,8 @@ import re
 from collections.abc import Sequence
 from typing import Optional
 
+from ..applicability import Strategy
 from ..keys import DOCS_PLACEHOLDER
-from .strategy import Strategy
 from .target import FileFix, Outcome, Target
 
 _JS_QUOTES = "\"'`"

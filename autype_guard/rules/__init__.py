@@ -50,6 +50,11 @@ def rule_title(rule: type[Rule]) -> str:
     return (text[:1].upper() + text[1:]) if text else rule.NAME
 
 
+def rule_codes() -> frozenset[str]:
+    """Every rule code, for config validation (config knows no rules)."""
+    return frozenset(rule.CODE for rule in RULES)
+
+
 def catalogue() -> tuple[RuleInfo, ...]:
     """Every rule as reporters see it (they never import the rules themselves)."""
     return tuple(
@@ -111,5 +116,6 @@ __all__ = [
     "one_per_key",
     "precedence",
     "rule_by_code",
+    "rule_codes",
     "rule_title",
 ]

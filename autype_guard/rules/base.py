@@ -6,8 +6,8 @@ import inspect
 from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
+from ..applicability import applicability_for
 from ..context import FileContext
-from ..fixes.strategy import applicability_for
 from ..keys import DEFAULT_ENV_VAR, PREFILTER_MARKERS, placeholder_reason
 from ..model import Finding, Fix, Place, Severity
 from ..prefilter import Confirmations
@@ -84,7 +84,7 @@ class KeyLiteralRule(Rule):
     def check(cls, ctx: FileContext) -> Iterator[Finding]:
         if not ctx.may_hold(cls.PLACE):
             return
-        # Whether `autype-guard fix` can edit this file (see fixes/strategy.py); the edits
+        # Whether `autype-guard fix` can edit this file (see applicability.py); the edits
         # themselves are computed by the fixer, which also chooses the variable name.
         applicability = applicability_for(ctx.path, ctx.kind, ctx.place)
         for occ in ctx.key_occurrences:

@@ -1,7 +1,8 @@
 """Which files have an exact automatic fix, and of what kind.
 
-The one place that decides fixability per file: the rules call `applicability_for` to set
-each finding's `Fix.applicability`, and `apply.py` calls `strategy_for` to pick the fixer.
+The one place that decides fixability per file, below both users: the rules call
+`applicability_for` to set each finding's `Fix.applicability`, and `fixes/apply.py` calls
+`strategy_for` to pick the fixer.
 A finding in a fixable file can still stay unfixed when its exact spot has no safe edit
 (a key inside a lambda default, a base64 blob, ...); `fix` then lists it with its suggestion.
 
@@ -22,8 +23,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Optional
 
-from ..model import Applicability, FileKind, Place
-from ..suggest import is_compose_file, is_github_workflow
+from .model import Applicability, FileKind, Place
+from .suggest import is_compose_file, is_github_workflow
 
 
 class Strategy(str, Enum):
