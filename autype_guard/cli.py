@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional, Protocol, TypeVar
+from typing import Any, Optional, TypeVar
 
 import click
 
@@ -22,8 +22,10 @@ from . import baseline as baseline_file
 from .api import ScanOptions, ScanReport, scan_bytes, scan_paths, verify_findings
 from .config import Config, ConfigError, check_rule_codes, load_config
 from .discovery import is_excluded
-from .model import VERIFICATION, Severity
+from .model import VERIFICATION
 from .options import (
+    BASELINE,
+    FIX,
     SCAN,
     VERIFY_TIMEOUT,
     Choice,
@@ -34,7 +36,6 @@ from .options import (
     ValueType,
     from_command_line,
     options_of,
-    split_codes,
 )
 from .progress import ProgressBar, wants_progress
 from .report import ReportOptions, get_reporter
@@ -44,41 +45,6 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 # How many requests of the live check run at once (its timeout: VERIFY_TIMEOUT).
 VERIFY_CONCURRENCY = 4
-
-
-@dataclass(frozen=True)
-class FixCommandOptions:
-    """Everything `fix` was asked to do, parsed from the command line."""
-
-    paths: tuple[str, ...]
-    diff: bool
-    env_file: Optional[str]
-    env_var: Optional[str]
-    show_secrets: bool
-    select: tuple[str, ...]
-    ignore: tuple[str, ...]
-    exclude: tuple[str, ...]
-    no_ignore: bool
-    config_file: Optional[str]
-    color: Optional[bool]
-    stdin_filename: Optional[str] = None
-
-
-class _ConfigArgs(Protocol):
-    """The options that shape the Config, shared by `scan` and `fix`."""
-
-    @property
-    def paths(self) -> tuple[str, ...]: ...
-    @property
-    def stdin_filename(self) -> Optional[str]: ...
-    @property
-    def config_file(self) -> Optional[str]: ...
-    @property
-    def select(self) -> tuple[str, ...]: ...
-    @property
-    def ignore(self) -> tuple[str, ...]: ...
-    @property
-    def exclude(self) -> tuple[str, ...]: ...
 
 
 def _prefilter_engine() -> str:
@@ -107,7 +73,7 @@ def _use_color(flag: Optional[bool], to_file: bool) -> bool:
     return sys.stdout.isatty()
 
 
-def _build_config(opts: _ConfigArgs) -> Config:
+def _build_config(opts: Options) -> Config:
     if opts.paths == ("-",):
         start = Path(opts.stdin_filename or ".").resolve()
     else:
@@ -351,7 +317,7 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def run_fix(opts: FixCommandOptions) -> int:
+def run_fix(opts: Options) -> int:
     """Run `fix` as asked and return the exit code: 0 everything found was fixed (or nothing
     was found), 1 findings remain without an automatic fix (or, with --diff, fixes are
     pending), 2 errors."""
@@ -437,7 +403,7 @@ def _options(command: str) -> Callable[[_F], _F]:
                 multiple=isinstance(default, tuple),
                 metavar=spec.metavar,
                 show_default=spec.show_default,
-                help=spec.help,
+                help=spec.help_in(command),
             )(function)
         return function
 
@@ -463,93 +429,21 @@ def scan(**values: Any) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--diff", is_flag=True, help="Show the changes as a unified diff; write nothing.")
-@click.option(
-    "--env-file",
-    type=click.Path(dir_okay=False),
-    help="Where moved keys go (default: .env at the repository root).",
-)
-@click.option("--env-var", help="Variable name for keys without a name of their own.")
-@click.option("--show-secrets", is_flag=True, help="Show keys in full in the --diff output.")
-@click.option("--select", multiple=True, help="Only these rule codes (comma-separated).")
-@click.option("--ignore", multiple=True, help="Skip these rule codes (comma-separated).")
-@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
-@click.option("--no-ignore", is_flag=True, help="Also fix files ignored by git.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
-@click.option("--color/--no-color", default=None, help="Force colour on or off.")
-def fix(
-    paths: tuple[str, ...],
-    diff: bool,
-    env_file: Optional[str],
-    env_var: Optional[str],
-    show_secrets: bool,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    no_ignore: bool,
-    config_file: Optional[str],
-    color: Optional[bool],
-) -> None:
+@_options(FIX)
+def fix(**values: Any) -> None:
     """Move keys in PATHS (default: the current directory) into a git-ignored env file."""
-    opts = FixCommandOptions(
-        paths=paths or (".",),
-        diff=diff,
-        env_file=env_file,
-        env_var=env_var,
-        show_secrets=show_secrets,
-        select=split_codes(select),
-        ignore=split_codes(ignore),
-        exclude=exclude,
-        no_ignore=no_ignore,
-        config_file=config_file,
-        color=color,
-    )
-    sys.exit(run_fix(opts))
+    sys.exit(run_fix(from_command_line(values)))
 
 
 @cli.command("baseline")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=baseline_file.DEFAULT_BASELINE,
-    show_default=True,
-    help="The baseline file to write.",
-)
-@click.option(
-    "--update",
-    is_flag=True,
-    help="Only prune entries whose findings are gone; accept no new findings.",
-)
-@click.option("--select", multiple=True, help="Only these rule codes (comma-separated).")
-@click.option("--ignore", multiple=True, help="Skip these rule codes (comma-separated).")
-@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
-@click.option("--no-ignore", is_flag=True, help="Also scan files ignored by git.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
-def baseline_command(
-    paths: tuple[str, ...],
-    output: str,
-    update: bool,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    no_ignore: bool,
-    config_file: Optional[str],
-) -> None:
+@_options(BASELINE)
+def baseline_command(**values: Any) -> None:
     """Record the current findings in PATHS as accepted, so `scan --baseline` reports only
     new ones. The file holds rule, path and key fingerprint, never a key."""
-    old = _load_baseline(output) if update else None
-    opts = Options(
-        paths=paths or (".",),
-        fail_on=Severity.INFO,
-        select=split_codes(select),
-        ignore=split_codes(ignore),
-        exclude=exclude,
-        no_ignore=no_ignore,
-        config_file=config_file,
-        color=False,
-    )
+    opts = from_command_line(values)
+    output = opts.baseline_output
+    old = _load_baseline(output) if opts.update else None
     _config, report = collect(opts)
     base_dir = Path(output).resolve().parent
     findings = report.findings

@@ -1,4 +1,4 @@
-"""What `scan` can be asked to do: each option declared once.
+"""What `scan`, `fix` and `baseline` can be asked to do: each option declared once.
 
 Every field of `Options` that is a command-line option carries its flags, help text, value
 type and the commands that take it (see `option`); its default is the option's default.
@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields
 from typing import Any, Optional, TypeVar, Union
 
+from .baseline import DEFAULT_BASELINE
 from .model import Severity
 from .report import FORMATS
 
-SCAN = "scan"
+SCAN, FIX, BASELINE = "scan", "fix", "baseline"
 SEVERITIES = tuple(s.value for s in Severity)
 
 # Per-request timeout of the live check, in seconds (when --verify-timeout is not given).
@@ -64,11 +65,16 @@ class OptionSpec:
     flags: tuple[str, ...]
     help: Optional[str]
     commands: tuple[str, ...]
+    # Other help wording for some commands, as (command, help) pairs.
+    help_for: tuple[tuple[str, str], ...] = ()
     type: Optional[ValueType] = None
     metavar: Optional[str] = None
     show_default: bool = False
     # Turns the command-line value into the field's value (applied to the default too).
     convert: Optional[Callable[[Any], Any]] = None
+
+    def help_in(self, command: str) -> Optional[str]:
+        return dict(self.help_for).get(command, self.help)
 
 
 _SPEC = "autype_guard.option"
@@ -80,6 +86,7 @@ def option(
     default: T,
     help: Optional[str] = None,
     commands: tuple[str, ...] = (SCAN,),
+    help_for: tuple[tuple[str, str], ...] = (),
     type: Optional[ValueType] = None,
     metavar: Optional[str] = None,
     show_default: bool = False,
@@ -87,7 +94,7 @@ def option(
 ) -> T:
     """A field of Options that is the command-line option `flags` of `commands` (default:
     only `scan`), with this default."""
-    spec = OptionSpec(flags, help, commands, type, metavar, show_default, convert)
+    spec = OptionSpec(flags, help, commands, help_for, type, metavar, show_default, convert)
     return field(default=default, metadata={_SPEC: spec})
 
 
@@ -96,16 +103,35 @@ def split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(code for value in values for code in value.split(",") if code.strip())
 
 
+_ALL = (SCAN, FIX, BASELINE)
+
+
 @dataclass(frozen=True)
 class Options:
-    """Everything `scan` was asked to do, parsed from the command line.
+    """Everything `scan`, `fix` or `baseline` was asked to do, parsed from the command line.
 
-    The fields are in the order the command's --help lists them."""
+    The fields are in the order the commands' --help lists them."""
 
     paths: tuple[str, ...]
     output_format: str = option("--format", default="text", type=Choice(FORMATS), show_default=True)
     output: Optional[str] = option(
         "-o", "--output", default=None, type=FILE, help="Write the report here."
+    )
+    # `baseline`: the file it writes, and --update.
+    baseline_output: str = option(
+        "-o",
+        "--output",
+        default=DEFAULT_BASELINE,
+        commands=(BASELINE,),
+        type=FILE,
+        show_default=True,
+        help="The baseline file to write.",
+    )
+    update: bool = option(
+        "--update",
+        default=False,
+        commands=(BASELINE,),
+        help="Only prune entries whose findings are gone; accept no new findings.",
     )
     # (RUF009: option() is a dataclasses.field; ruff only knows the builtin types are immutable.)
     fail_on: Severity = option(  # noqa: RUF009
@@ -116,10 +142,32 @@ class Options:
         convert=Severity,
         help="Exit 1 when a finding is at least this severe.",
     )
+    # `fix`: --diff instead of writing, and where keys go.
+    diff: bool = option(
+        "--diff",
+        default=False,
+        commands=(FIX,),
+        help="Show the changes as a unified diff; write nothing.",
+    )
+    env_file: Optional[str] = option(
+        "--env-file",
+        default=None,
+        commands=(FIX,),
+        type=FILE,
+        help="Where moved keys go (default: .env at the repository root).",
+    )
+    env_var: Optional[str] = option(
+        "--env-var",
+        default=None,
+        commands=(FIX,),
+        help="Variable name for keys without a name of their own.",
+    )
     show_secrets: bool = option(
         "--show-secrets",
         default=False,
+        commands=(SCAN, FIX),
         help="Print keys in full (never in CI logs).",
+        help_for=((FIX, "Show keys in full in the --diff output."),),
     )
     show_placeholders: bool = option(
         "--show-placeholders", default=False, help="List placeholders at info level."
@@ -127,22 +175,26 @@ class Options:
     select: tuple[str, ...] = option(
         "--select",
         default=(),
+        commands=_ALL,
         convert=split_codes,
         help="Only these rule codes (comma-separated).",
     )
     ignore: tuple[str, ...] = option(
         "--ignore",
         default=(),
+        commands=_ALL,
         convert=split_codes,
         help="Skip these rule codes (comma-separated).",
     )
     exclude: tuple[str, ...] = option(
-        "--exclude", default=(), help="Extra glob to exclude (repeatable)."
+        "--exclude", default=(), commands=_ALL, help="Extra glob to exclude (repeatable)."
     )
     no_ignore: bool = option(
         "--no-ignore",
         default=False,
+        commands=_ALL,
         help="Also scan files ignored by git.",
+        help_for=((FIX, "Also fix files ignored by git."),),
     )
     no_inline_ignore: bool = option(
         "--no-inline-ignore", default=False, help="Disregard suppression comments."
@@ -152,9 +204,11 @@ class Options:
         default=None,
         help="With PATH '-': scan stdin as if it were this file.",
     )
-    config_file: Optional[str] = option("--config", default=None, type=FILE, help="Config file.")
+    config_file: Optional[str] = option(
+        "--config", default=None, commands=_ALL, type=FILE, help="Config file."
+    )
     color: Optional[bool] = option(
-        "--color/--no-color", default=None, help="Force colour on or off."
+        "--color/--no-color", default=None, commands=(SCAN, FIX), help="Force colour on or off."
     )
     allow_unreadable: bool = option(
         "--allow-unreadable",
