@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
+from enum import Enum
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Any, Optional, TypeVar
 
 import click
 
@@ -20,87 +22,30 @@ from . import baseline as baseline_file
 from .api import ScanOptions, ScanReport, scan_bytes, scan_paths, verify_findings
 from .config import Config, ConfigError, check_rule_codes, load_config
 from .discovery import is_excluded
-from .model import VERIFICATION, Severity
+from .model import VERIFICATION
+from .options import (
+    BASELINE,
+    FIX,
+    SCAN,
+    VERIFY_TIMEOUT,
+    Choice,
+    File,
+    FloatRange,
+    IntRange,
+    Options,
+    ValueType,
+    from_command_line,
+    options_of,
+)
 from .progress import ProgressBar, wants_progress
-from .report import FORMATS, ReportOptions, get_reporter
+from .report import ReportOptions, get_reporter
 from .report.escape import escape_json, escape_path, escape_text
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SEVERITIES = [s.value for s in Severity]
 
 
-@dataclass(frozen=True)
-class Options:
-    """Everything `scan` was asked to do, parsed from the command line."""
-
-    paths: tuple[str, ...]
-    output_format: str = "text"
-    output: Optional[str] = None
-    fail_on: Severity = Severity.LOW
-    show_secrets: bool = False
-    show_placeholders: bool = False
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    no_ignore: bool = False
-    no_inline_ignore: bool = False
-    stdin_filename: Optional[str] = None
-    config_file: Optional[str] = None
-    color: Optional[bool] = None
-    allow_unreadable: bool = False
-    jobs: int = 0
-    # The opt-in live check (`--verify` and the options that only make sense with it).
-    verify: bool = False
-    api_url: Optional[str] = None
-    verify_timeout: Optional[float] = None
-    fail_on_live_only: bool = False
-    baseline: Optional[str] = None
-    # Git-aware scans (see gitscan.py) and the progress bar.
-    staged: bool = False
-    since: Optional[str] = None
-    history: bool = False
-    no_progress: bool = False
-    pathspecs: tuple[str, ...] = ()  # PATHS exactly as given (empty: the whole repository)
-
-
-# Per-request timeout of the live check, in seconds, and how many requests run at once.
-VERIFY_TIMEOUT = 5.0
+# How many requests of the live check run at once (its timeout: VERIFY_TIMEOUT).
 VERIFY_CONCURRENCY = 4
-
-
-@dataclass(frozen=True)
-class FixCommandOptions:
-    """Everything `fix` was asked to do, parsed from the command line."""
-
-    paths: tuple[str, ...]
-    diff: bool
-    env_file: Optional[str]
-    env_var: Optional[str]
-    show_secrets: bool
-    select: tuple[str, ...]
-    ignore: tuple[str, ...]
-    exclude: tuple[str, ...]
-    no_ignore: bool
-    config_file: Optional[str]
-    color: Optional[bool]
-    stdin_filename: Optional[str] = None
-
-
-class _ConfigArgs(Protocol):
-    """The options that shape the Config, shared by `scan` and `fix`."""
-
-    @property
-    def paths(self) -> tuple[str, ...]: ...
-    @property
-    def stdin_filename(self) -> Optional[str]: ...
-    @property
-    def config_file(self) -> Optional[str]: ...
-    @property
-    def select(self) -> tuple[str, ...]: ...
-    @property
-    def ignore(self) -> tuple[str, ...]: ...
-    @property
-    def exclude(self) -> tuple[str, ...]: ...
 
 
 def _prefilter_engine() -> str:
@@ -130,7 +75,7 @@ def _use_color(flag: Optional[bool], to_file: bool) -> bool:
     return sys.stdout.isatty()
 
 
-def _build_config(opts: _ConfigArgs) -> Config:
+def _build_config(opts: Options) -> Config:
     if opts.paths == ("-",):
         start = Path(opts.stdin_filename or ".").resolve()
     else:
@@ -154,10 +99,6 @@ def _build_config(opts: _ConfigArgs) -> Config:
     if opts.exclude:
         changes["extend_exclude"] = config.extend_exclude + opts.exclude
     return replace(config, **changes) if changes else config  # type: ignore[arg-type]
-
-
-def _split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(code for value in values for code in value.split(",") if code.strip())
 
 
 def write_output(text: str, output: Optional[str], secret: bool) -> None:
@@ -384,7 +325,7 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def run_fix(opts: FixCommandOptions) -> int:
+def run_fix(opts: Options) -> int:
     """Run `fix` as asked and return the exit code: 0 everything found was fixed (or nothing
     was found), 1 findings remain without an automatic fix (or, with --diff, fixes are
     pending), 2 errors."""
@@ -439,6 +380,44 @@ def run_fix(opts: FixCommandOptions) -> int:
     return EXIT_CLEAN
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _click_type(value: Optional[ValueType]) -> Any:  # click.ParamType (generic from 8.2 on)
+    if isinstance(value, Choice):
+        return click.Choice(value.values)
+    if isinstance(value, File):
+        return click.Path(dir_okay=False)
+    if isinstance(value, IntRange):
+        return click.IntRange(min=value.min)
+    if isinstance(value, FloatRange):
+        return click.FloatRange(value.min, value.max, min_open=value.min_open)
+    return None
+
+
+def _options(command: str) -> Callable[[_F], _F]:
+    """Decorate a command with its click options, built from the fields of Options that
+    `command` takes (see options.py), in field order."""
+
+    def decorate(function: _F) -> _F:
+        for item, spec in reversed(options_of(command)):  # click applies them bottom-up
+            default = item.default
+            function = click.option(
+                *spec.flags,
+                item.name,
+                type=_click_type(spec.type),
+                default=default.value if isinstance(default, Enum) else default,
+                is_flag=True if isinstance(default, bool) else None,
+                multiple=isinstance(default, tuple),
+                metavar=spec.metavar,
+                show_default=spec.show_default,
+                help=spec.help_in(command),
+            )(function)
+        return function
+
+    return decorate
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="autype-guard")
 def cli() -> None:
@@ -447,227 +426,32 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option(
-    "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="low",
-    show_default=True,
-    help="Exit 1 when a finding is at least this severe.",
-)
-@click.option("--show-secrets", is_flag=True, help="Print keys in full (never in CI logs).")
-@click.option("--show-placeholders", is_flag=True, help="List placeholders at info level.")
-@click.option("--select", multiple=True, help="Only these rule codes (comma-separated).")
-@click.option("--ignore", multiple=True, help="Skip these rule codes (comma-separated).")
-@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
-@click.option("--no-ignore", is_flag=True, help="Also scan files ignored by git.")
-@click.option("--no-inline-ignore", is_flag=True, help="Disregard suppression comments.")
-@click.option("--stdin-filename", help="With PATH '-': scan stdin as if it were this file.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
-@click.option("--color/--no-color", default=None, help="Force colour on or off.")
-@click.option(
-    "--allow-unreadable", is_flag=True, help="Do not exit 2 for files that could not be read."
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=0,
-    help="Worker processes; 0 (default): one per core, 1: scan in this process.",
-)
-@click.option(
-    "--verify",
-    is_flag=True,
-    help="Live check: send each distinct real key once to the Autype API (X-API-Key header)"
-    " to learn whether it is live, revoked or unknown. Off unless given.",
-)
-@click.option(
-    "--api-url",
-    metavar="URL",
-    help="With --verify: the Autype API base URL (default: $AUTYPE_GUARD_API_URL, else"
-    " Autype's public API). https:// only, except loopback hosts.",
-)
-@click.option(
-    "--verify-timeout",
-    type=click.FloatRange(0, 60, min_open=True),
-    metavar="SECONDS",
-    help=f"With --verify: per-request timeout [default: {VERIFY_TIMEOUT:g}].",
-)
-@click.option(
-    "--fail-on-live-only",
-    is_flag=True,
-    help="With --verify: exit 1 only for keys found live (revoked or unknown keys pass).",
-)
-@click.option(
-    "--baseline",
-    "baseline",
-    type=click.Path(dir_okay=False),
-    help="Report only findings not accepted in this baseline file.",
-)
-@click.option("--staged", is_flag=True, help="Scan what is staged in the git index (git hooks).")
-@click.option(
-    "--since",
-    metavar="REV",
-    help="Only files changed since REV; with --history, only commits after REV.",
-)
-@click.option(
-    "--history", is_flag=True, help="Scan every blob in the history of all refs (audits)."
-)
-@click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
-def scan(
-    paths: tuple[str, ...],
-    output_format: str,
-    output: Optional[str],
-    fail_on: str,
-    show_secrets: bool,
-    show_placeholders: bool,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    no_ignore: bool,
-    no_inline_ignore: bool,
-    stdin_filename: Optional[str],
-    config_file: Optional[str],
-    color: Optional[bool],
-    allow_unreadable: bool,
-    jobs: int,
-    verify: bool,
-    api_url: Optional[str],
-    verify_timeout: Optional[float],
-    fail_on_live_only: bool,
-    baseline: Optional[str],
-    staged: bool,
-    since: Optional[str],
-    history: bool,
-    no_progress: bool,
-) -> None:
+@_options(SCAN)
+def scan(**values: Any) -> None:
     """Scan PATHS (default: the current directory; '-' for stdin) for Autype keys.
 
     With --staged, --since or --history, PATHS limit the scan to those parts of the git
     repository that holds them (default: the whole repository)."""
-    opts = Options(
-        paths=paths or (".",),
-        output_format=output_format,
-        output=output,
-        fail_on=Severity(fail_on),
-        show_secrets=show_secrets,
-        show_placeholders=show_placeholders,
-        select=_split_codes(select),
-        ignore=_split_codes(ignore),
-        exclude=exclude,
-        no_ignore=no_ignore,
-        no_inline_ignore=no_inline_ignore,
-        stdin_filename=stdin_filename,
-        config_file=config_file,
-        color=color,
-        allow_unreadable=allow_unreadable,
-        jobs=jobs,
-        verify=verify,
-        api_url=api_url,
-        verify_timeout=verify_timeout,
-        fail_on_live_only=fail_on_live_only,
-        baseline=baseline,
-        staged=staged,
-        since=since,
-        history=history,
-        no_progress=no_progress,
-        pathspecs=paths,
-    )
-    sys.exit(run_scan(opts))
+    sys.exit(run_scan(from_command_line(values)))
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--diff", is_flag=True, help="Show the changes as a unified diff; write nothing.")
-@click.option(
-    "--env-file",
-    type=click.Path(dir_okay=False),
-    help="Where moved keys go (default: .env at the repository root).",
-)
-@click.option("--env-var", help="Variable name for keys without a name of their own.")
-@click.option("--show-secrets", is_flag=True, help="Show keys in full in the --diff output.")
-@click.option("--select", multiple=True, help="Only these rule codes (comma-separated).")
-@click.option("--ignore", multiple=True, help="Skip these rule codes (comma-separated).")
-@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
-@click.option("--no-ignore", is_flag=True, help="Also fix files ignored by git.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
-@click.option("--color/--no-color", default=None, help="Force colour on or off.")
-def fix(
-    paths: tuple[str, ...],
-    diff: bool,
-    env_file: Optional[str],
-    env_var: Optional[str],
-    show_secrets: bool,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    no_ignore: bool,
-    config_file: Optional[str],
-    color: Optional[bool],
-) -> None:
+@_options(FIX)
+def fix(**values: Any) -> None:
     """Move keys in PATHS (default: the current directory) into a git-ignored env file."""
-    opts = FixCommandOptions(
-        paths=paths or (".",),
-        diff=diff,
-        env_file=env_file,
-        env_var=env_var,
-        show_secrets=show_secrets,
-        select=_split_codes(select),
-        ignore=_split_codes(ignore),
-        exclude=exclude,
-        no_ignore=no_ignore,
-        config_file=config_file,
-        color=color,
-    )
-    sys.exit(run_fix(opts))
+    sys.exit(run_fix(from_command_line(values)))
 
 
 @cli.command("baseline")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=baseline_file.DEFAULT_BASELINE,
-    show_default=True,
-    help="The baseline file to write.",
-)
-@click.option(
-    "--update",
-    is_flag=True,
-    help="Only prune entries whose findings are gone; accept no new findings.",
-)
-@click.option("--select", multiple=True, help="Only these rule codes (comma-separated).")
-@click.option("--ignore", multiple=True, help="Skip these rule codes (comma-separated).")
-@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
-@click.option("--no-ignore", is_flag=True, help="Also scan files ignored by git.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
-def baseline_command(
-    paths: tuple[str, ...],
-    output: str,
-    update: bool,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    no_ignore: bool,
-    config_file: Optional[str],
-) -> None:
+@_options(BASELINE)
+def baseline_command(**values: Any) -> None:
     """Record the current findings in PATHS as accepted, so `scan --baseline` reports only
     new ones. The file holds rule, path and key fingerprint, never a key."""
-    old = _load_baseline(output) if update else None
-    opts = Options(
-        paths=paths or (".",),
-        fail_on=Severity.INFO,
-        select=_split_codes(select),
-        ignore=_split_codes(ignore),
-        exclude=exclude,
-        no_ignore=no_ignore,
-        config_file=config_file,
-        color=False,
-    )
+    opts = from_command_line(values)
+    output = opts.baseline_output
+    old = _load_baseline(output) if opts.update else None
     _config, report = collect(opts)
     base_dir = Path(output).resolve().parent
     findings = report.findings
