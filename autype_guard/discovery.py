@@ -1,4 +1,4 @@
-"""Walk the paths to scan, honour excludes and git ignores, and classify each file's kind.
+"""Walk the paths to scan, honouring excludes and git ignores (a source: the work tree).
 
 Never raises for file-system trouble: unreadable directories come back as `Skip` records.
 """
@@ -6,15 +6,15 @@ Never raises for file-system trouble: unreadable directories come back as `Skip`
 from __future__ import annotations
 
 import os
-import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple, Optional, Union
 
 from .config import Config
-from .model import DiscoveryStats, FileKind, Skip
+from .globs import glob_set
+from .model import DiscoveryStats, Skip
+from .paths import printable_path, relative_to_root
 
 
 class Candidate(NamedTuple):
@@ -31,250 +31,9 @@ class Candidate(NamedTuple):
     relpath: Optional[str] = None
 
 
-# --- globs ---------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=512)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a gitignore-like glob: `**` spans directories, `*` and `?` do not."""
-    anchored = "/" in pattern.rstrip("/")
-    pattern = pattern.strip("/")
-    out = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(c))
-            else:
-                out.append("[" + pattern[i + 1 : end].replace("\\", "\\\\") + "]")
-                i = end
-        else:
-            out.append(re.escape(c))
-        i += 1
-    body = "".join(out)
-    # A pattern without "/" matches a name at any depth, like gitignore; either way a match
-    # on a directory covers everything below it.
-    prefix = "" if anchored else "(?:.*/)?"
-    return re.compile(f"{prefix}{body}(?:/.*)?")
-
-
-def glob_match(relpath: str, pattern: str) -> bool:
-    """True when the `/`-separated relative path matches the glob (or lies below a match)."""
-    return _glob_regex(pattern).fullmatch(relpath) is not None
-
-
-# Control characters would break one-line output formats and terminals.
-_CONTROL_ESCAPES = {c: f"\\x{c:02x}" for c in range(32)} | {
-    ord("\n"): "\\n",
-    ord("\r"): "\\r",
-    ord("\t"): "\\t",
-    0x7F: "\\x7f",
-}
-
-
-def printable_path(text: str) -> str:
-    """A path safe to print: undecodable bytes as \\xNN, control characters escaped."""
-    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return shown.translate(_CONTROL_ESCAPES)
-
-
-def relative_to_root(path: Path, root: Path) -> str:
-    """The path relative to `root` with `/` separators, or the absolute path outside it."""
-    try:
-        return PurePosixPath(path.resolve().relative_to(root)).as_posix()
-    except (ValueError, OSError):
-        return path.as_posix()
-
-
-class GlobSet:
-    """Several globs compiled for matching many paths: `match(rel)` is True when any glob
-    matches `rel` (see `glob_match`).
-
-    `match_name(rel, name)` is the same test for a path whose parent directories are known
-    not to match (a walk that prunes excluded directories): globs without a `/` match a path
-    exactly when they match one of its components, so for them only the last one, `name`,
-    needs testing, and literal names are a set lookup.
-    """
-
-    def __init__(self, patterns: Iterable[str]) -> None:
-        names: set[str] = set()
-        name_globs: list[str] = []
-        path_globs: list[str] = []
-        for pattern in patterns:
-            body = pattern.strip("/")
-            if not body:
-                continue
-            if "/" in pattern.rstrip("/") or "**" in body:
-                path_globs.append(pattern)
-            elif not any(c in body for c in "*?[\\"):
-                names.add(body)
-            else:
-                name_globs.append(pattern)
-        self.names = frozenset(names)
-        self._name = _alternation(name_globs)
-        self._path = _alternation(path_globs)
-
-    def match(self, rel: str) -> bool:
-        if self._path is not None and self._path.fullmatch(rel) is not None:
-            return True
-        return any(self._match_component(part) for part in rel.split("/"))
-
-    def _match_component(self, name: str) -> bool:
-        return name in self.names or (
-            self._name is not None and self._name.fullmatch(name) is not None
-        )
-
-    def match_name(self, rel: str, name: str) -> bool:
-        return self._match_component(name) or (
-            self._path is not None and self._path.fullmatch(rel) is not None
-        )
-
-
-def _alternation(patterns: Sequence[str]) -> Optional[re.Pattern[str]]:
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{_glob_regex(p).pattern})" for p in patterns))
-
-
-@lru_cache(maxsize=16)
-def glob_set(patterns: tuple[str, ...]) -> GlobSet:
-    """A cached `GlobSet` of `patterns`."""
-    return GlobSet(patterns)
-
-
 def is_excluded(path: Path, config: Config) -> bool:
     """True when `path` (resolved against the config root) matches an exclude glob."""
     return glob_set(config.excludes).match(relative_to_root(path, config.root))
-
-
-# --- classification ------------------------------------------------------------------------
-
-_BY_SUFFIX: dict[str, FileKind] = {}
-for _kind, _suffixes in {
-    FileKind.PYTHON: ".py .pyi .pyw",
-    FileKind.SCRIPT: ".js .mjs .cjs .ts .mts .cts .jsx .tsx",
-    FileKind.SOURCE_MAP: ".map",
-    FileKind.MARKUP: (
-        ".html .htm .xhtml .vue .svelte .astro .j2 .jinja .jinja2 .njk .hbs .handlebars "
-        ".mustache .ejs .erb .liquid .twig .tmpl .gohtml .jsp .cshtml .razor .haml .slim .pug"
-    ),
-    FileKind.SOURCE: (
-        ".go .rb .java .kt .kts .scala .php .cs .fs .swift .rs .c .cc .cpp .h .hpp .m .sh "
-        ".bash .zsh .fish .ps1 .psm1 .bat .cmd .pl .pm .lua .r .ex .exs .erl .dart .groovy "
-        ".gradle .sql .clj .hs .jl .nim .zig .vb .css .scss .sass .less .rake .gemspec"
-    ),
-    FileKind.CONFIG: (
-        ".json .jsonc .json5 .yaml .yml .toml .ini .cfg .conf .properties .tfvars .tf .hcl "
-        ".har .xml .plist .tsv .csv .dockerfile .npmrc .pypirc .netrc .service .nomad"
-    ),
-    FileKind.DOCS: ".md .markdown .mdx .rst .txt .adoc .asciidoc .rdoc .org .textile .log .tex",
-    FileKind.NOTEBOOK: ".ipynb",
-}.items():
-    for _suffix in _suffixes.split():
-        _BY_SUFFIX[_suffix] = _kind
-
-_BY_NAME: dict[str, FileKind] = {
-    "dockerfile": FileKind.CONFIG,
-    "containerfile": FileKind.CONFIG,
-    "jenkinsfile": FileKind.CONFIG,
-    "procfile": FileKind.CONFIG,
-    "vagrantfile": FileKind.SOURCE,
-    "makefile": FileKind.SOURCE,
-    "gemfile": FileKind.SOURCE,
-    "rakefile": FileKind.SOURCE,
-    "justfile": FileKind.SOURCE,
-    ".envrc": FileKind.ENV,
-    ".flaskenv": FileKind.ENV,
-    ".npmrc": FileKind.CONFIG,
-    ".pypirc": FileKind.CONFIG,
-    ".netrc": FileKind.CONFIG,
-    ".gitconfig": FileKind.CONFIG,
-    ".bashrc": FileKind.SOURCE,
-    ".zshrc": FileKind.SOURCE,
-    ".profile": FileKind.SOURCE,
-    "readme": FileKind.DOCS,
-}
-# A minified or content-hashed build artefact: `app.min.js`, `main.3f2a9c.js`, `index-58dee3d8.js`.
-_BUNDLE_NAME = re.compile(
-    r".*(?:\.min\.(?:js|mjs|css)|[.-][0-9a-f]{6,}\.(?:js|mjs|css)|\.(?:chunk|bundle)\.(?:js|css))"
-)
-
-
-# Archives whose members are scanned; a member is labelled `archive!member`.
-ARCHIVE_SUFFIXES = (
-    ".zip",
-    ".whl",
-    ".egg",
-    ".jar",
-    ".war",
-    ".ear",
-    ".xpi",
-    ".crx",
-    ".vsix",
-    ".nupkg",
-    ".tar",
-    ".tar.gz",
-    ".tgz",
-    ".tar.bz2",
-    ".tbz2",
-    ".tar.xz",
-    ".txz",
-)
-
-
-def member_path(label: str) -> str:
-    """The innermost member path of an archive label (`a.zip!b.jar!c/d.js` -> `c/d.js`),
-    or the label itself when it names no archive member."""
-    i = label.rfind("!")
-    while i > 0:
-        if label[:i].lower().endswith(ARCHIVE_SUFFIXES):
-            return label[i + 1 :]
-        i = label.rfind("!", 0, i)
-    return label
-
-
-def classify(name: str, head: bytes = b"") -> FileKind:
-    """The kind of a file from its name and (optionally) its first bytes; never raises.
-
-    A precompressed asset (`app.js.gz`, `app.js.br`) has the kind of the file inside it."""
-    lower = member_path(name).rsplit("/", 1)[-1].lower()
-    if lower.endswith((".gz", ".br")) and not lower.endswith((".tar.gz", ".tgz")):
-        lower = lower[:-3]
-    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
-        return FileKind.ENV
-    if lower in _BY_NAME:
-        return _BY_NAME[lower]
-    if lower.startswith(("dockerfile.", "containerfile.")) or lower.endswith(".dockerfile"):
-        return FileKind.CONFIG
-    if lower.startswith(("docker-compose", "compose.")) and lower.endswith((".yml", ".yaml")):
-        return FileKind.CONFIG
-    if _BUNDLE_NAME.fullmatch(lower):
-        return FileKind.BUNDLE
-    if lower.endswith(".blade.php"):
-        return FileKind.MARKUP
-    dot = lower.rfind(".")
-    if dot > 0 or (dot == 0 and lower.count(".") > 1):
-        kind = _BY_SUFFIX.get(lower[dot:])
-        if kind is not None:
-            return kind
-    if head.startswith(b"#!"):
-        first = head.split(b"\n", 1)[0]
-        return FileKind.PYTHON if b"python" in first else FileKind.SOURCE
-    return FileKind.TEXT
 
 
 # --- walking -------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
+from .classify import classify
 from .config import Config
 from .context import FileContext, ScanSettings
-from .discovery import classify
 from .exposure import place_of
 from .keys import DEFAULT_KEY_PATTERN, PREFILTER_MARKERS, KeyMatcher, marker_confirmations
 from .model import BINARY, CLEAN, FileKind, FileResult, Finding, Place, UnusedSuppression

@@ -81,8 +81,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
+from .classify import classify, member_path
 from .config import Config
-from .discovery import classify, glob_match, member_path
+from .globs import glob_match
 from .model import FileKind, Place
 
 # Web file suffixes that count as shipped when they sit under a browser path.

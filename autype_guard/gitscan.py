@@ -32,9 +32,11 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Generic, Optional, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
+from .classify import classify
 from .config import Config
-from .discovery import Candidate, _glob_regex, classify
+from .discovery import Candidate
 from .engine import ScanOptions, may_have_findings
+from .globs import _glob_regex
 from .model import FileResult, Finding, GitSource, ScanReport
 from .progress import ProgressCallback
 from .sources.archives import packing_of

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Optional
 
 from .config import Config
-from .discovery import glob_match
+from .globs import glob_match
 from .model import Finding, UnusedSuppression
 
 # Text that every inline suppression contains: files without it need no unused-comment check.

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from autype_guard.discovery import classify, glob_match
+from autype_guard.classify import classify
+from autype_guard.globs import glob_match
 from autype_guard.model import FileKind
 
 from .conftest import fake_key, git

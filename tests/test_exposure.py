@@ -6,8 +6,8 @@ import pytest
 
 from autype_guard import scan_text
 from autype_guard.api import ScanOptions
+from autype_guard.classify import classify
 from autype_guard.config import Config
-from autype_guard.discovery import classify
 from autype_guard.exposure import place_of, regions_of
 from autype_guard.model import FileKind, Place
 from autype_guard.suggest import backend_endpoint

@@ -44,9 +44,9 @@ from typing import Optional
 
 from ..api import ScanOptions, ScanReport, read_file, scan_paths, scan_text
 from ..applicability import Strategy, strategy_for
+from ..classify import classify
 from ..config import Config
 from ..context import FileContext
-from ..discovery import classify
 from ..exposure import place_of
 from ..keys import KeyMatcher, fingerprint, is_real_key, redact
 from ..model import Applicability, FileKind, Finding

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
-from ..discovery import ARCHIVE_SUFFIXES, classify, member_path
+from ..classify import ARCHIVE_SUFFIXES, classify, member_path
 from ..model import FileKind, FileResult
 
 if TYPE_CHECKING:

@@ -28,8 +28,8 @@ import os
 from dataclasses import replace
 from typing import Optional
 
+from ..classify import classify
 from ..config import Config
-from ..discovery import classify
 from ..engine import Engine, check_text, finish, rules_to_run
 from ..exposure import place_of
 from ..model import Edit, FileKind, FileResult, Finding, Place, Position, Span

@@ -6,10 +6,12 @@ import os
 from pathlib import Path
 from typing import Optional, Union
 
+from ..classify import classify
 from ..config import Config
-from ..discovery import Candidate, classify, relative_to_root
+from ..discovery import Candidate
 from ..engine import Engine, ScanOptions, engine_for
 from ..model import BINARY, CLEAN, FileResult, is_clean
+from ..paths import relative_to_root
 from .archives import packing_of
 from .blobs import scan_blob
 from .chunks import scan_chunked

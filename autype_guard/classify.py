@@ -1,0 +1,120 @@
+"""What kind of file a name (and its first bytes) is: drives scanner and rule choice."""
+
+from __future__ import annotations
+
+import re
+
+from .model import FileKind
+
+_BY_SUFFIX: dict[str, FileKind] = {}
+for _kind, _suffixes in {
+    FileKind.PYTHON: ".py .pyi .pyw",
+    FileKind.SCRIPT: ".js .mjs .cjs .ts .mts .cts .jsx .tsx",
+    FileKind.SOURCE_MAP: ".map",
+    FileKind.MARKUP: (
+        ".html .htm .xhtml .vue .svelte .astro .j2 .jinja .jinja2 .njk .hbs .handlebars "
+        ".mustache .ejs .erb .liquid .twig .tmpl .gohtml .jsp .cshtml .razor .haml .slim .pug"
+    ),
+    FileKind.SOURCE: (
+        ".go .rb .java .kt .kts .scala .php .cs .fs .swift .rs .c .cc .cpp .h .hpp .m .sh "
+        ".bash .zsh .fish .ps1 .psm1 .bat .cmd .pl .pm .lua .r .ex .exs .erl .dart .groovy "
+        ".gradle .sql .clj .hs .jl .nim .zig .vb .css .scss .sass .less .rake .gemspec"
+    ),
+    FileKind.CONFIG: (
+        ".json .jsonc .json5 .yaml .yml .toml .ini .cfg .conf .properties .tfvars .tf .hcl "
+        ".har .xml .plist .tsv .csv .dockerfile .npmrc .pypirc .netrc .service .nomad"
+    ),
+    FileKind.DOCS: ".md .markdown .mdx .rst .txt .adoc .asciidoc .rdoc .org .textile .log .tex",
+    FileKind.NOTEBOOK: ".ipynb",
+}.items():
+    for _suffix in _suffixes.split():
+        _BY_SUFFIX[_suffix] = _kind
+
+_BY_NAME: dict[str, FileKind] = {
+    "dockerfile": FileKind.CONFIG,
+    "containerfile": FileKind.CONFIG,
+    "jenkinsfile": FileKind.CONFIG,
+    "procfile": FileKind.CONFIG,
+    "vagrantfile": FileKind.SOURCE,
+    "makefile": FileKind.SOURCE,
+    "gemfile": FileKind.SOURCE,
+    "rakefile": FileKind.SOURCE,
+    "justfile": FileKind.SOURCE,
+    ".envrc": FileKind.ENV,
+    ".flaskenv": FileKind.ENV,
+    ".npmrc": FileKind.CONFIG,
+    ".pypirc": FileKind.CONFIG,
+    ".netrc": FileKind.CONFIG,
+    ".gitconfig": FileKind.CONFIG,
+    ".bashrc": FileKind.SOURCE,
+    ".zshrc": FileKind.SOURCE,
+    ".profile": FileKind.SOURCE,
+    "readme": FileKind.DOCS,
+}
+# A minified or content-hashed build artefact: `app.min.js`, `main.3f2a9c.js`, `index-58dee3d8.js`.
+_BUNDLE_NAME = re.compile(
+    r".*(?:\.min\.(?:js|mjs|css)|[.-][0-9a-f]{6,}\.(?:js|mjs|css)|\.(?:chunk|bundle)\.(?:js|css))"
+)
+
+
+# Archives whose members are scanned; a member is labelled `archive!member`.
+ARCHIVE_SUFFIXES = (
+    ".zip",
+    ".whl",
+    ".egg",
+    ".jar",
+    ".war",
+    ".ear",
+    ".xpi",
+    ".crx",
+    ".vsix",
+    ".nupkg",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tar.xz",
+    ".txz",
+)
+
+
+def member_path(label: str) -> str:
+    """The innermost member path of an archive label (`a.zip!b.jar!c/d.js` -> `c/d.js`),
+    or the label itself when it names no archive member."""
+    i = label.rfind("!")
+    while i > 0:
+        if label[:i].lower().endswith(ARCHIVE_SUFFIXES):
+            return label[i + 1 :]
+        i = label.rfind("!", 0, i)
+    return label
+
+
+def classify(name: str, head: bytes = b"") -> FileKind:
+    """The kind of a file from its name and (optionally) its first bytes; never raises.
+
+    A precompressed asset (`app.js.gz`, `app.js.br`) has the kind of the file inside it."""
+    lower = member_path(name).rsplit("/", 1)[-1].lower()
+    if lower.endswith((".gz", ".br")) and not lower.endswith((".tar.gz", ".tgz")):
+        lower = lower[:-3]
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return FileKind.ENV
+    if lower in _BY_NAME:
+        return _BY_NAME[lower]
+    if lower.startswith(("dockerfile.", "containerfile.")) or lower.endswith(".dockerfile"):
+        return FileKind.CONFIG
+    if lower.startswith(("docker-compose", "compose.")) and lower.endswith((".yml", ".yaml")):
+        return FileKind.CONFIG
+    if _BUNDLE_NAME.fullmatch(lower):
+        return FileKind.BUNDLE
+    if lower.endswith(".blade.php"):
+        return FileKind.MARKUP
+    dot = lower.rfind(".")
+    if dot > 0 or (dot == 0 and lower.count(".") > 1):
+        kind = _BY_SUFFIX.get(lower[dot:])
+        if kind is not None:
+            return kind
+    if head.startswith(b"#!"):
+        first = head.split(b"\n", 1)[0]
+        return FileKind.PYTHON if b"python" in first else FileKind.SOURCE
+    return FileKind.TEXT
