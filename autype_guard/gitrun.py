@@ -62,6 +62,8 @@ _OPTIONS = ("-c", "core.fsmonitor=")
 
 _found: dict[str, Optional[str]] = {}
 
+Process = subprocess.Popen[bytes]
+
 
 class GitError(Exception):
     """A problem with git or the repository; the message is one line for the user."""
@@ -150,7 +152,7 @@ def start(
     stderr: IO[bytes],
     write: bool = False,
     bufsize: int = -1,
-) -> subprocess.Popen[bytes]:
+) -> Process:
     """Start `git -C cwd ARGS` and return it running: stdout is a pipe for the caller to
     read, stdin a pipe to write when `write` (else empty), stderr goes to the file `stderr`
     (a pipe nobody reads could fill up and stall git). Raise GitError if it cannot start."""

@@ -12,7 +12,7 @@ import pytest
 from autype_guard import gitrun
 from autype_guard.gitrun import GitError, GitNotFound
 
-from .conftest import git
+from .conftest import fake_key, git
 from .test_cli import run as cli_run
 
 
@@ -202,3 +202,24 @@ def test_failing_command_through_the_cli_is_one_line_without_traceback(
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert "git diff failed: fatal:" in lines[0]
+
+
+# --- every caller goes through it ----------------------------------------------------------
+
+
+@pytest.fixture
+def hostile(intended: Path, other: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """In `intended` with a key staged in `staged.py`; GIT_DIR and GIT_WORK_TREE name `other`."""
+    (intended / "staged.py").write_text(f'K = "{fake_key()}"\n')
+    git(intended, "add", "staged.py")
+    monkeypatch.chdir(intended)
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(other))
+    return intended
+
+
+def test_git_scans_ignore_a_hostile_git_dir(hostile: Path) -> None:
+    code, out, _ = cli_run("scan", "--staged")
+    assert code == 1 and "staged.py" in out
+    code, out, _ = cli_run("scan", "--history")
+    assert code == 0, out
