@@ -223,3 +223,12 @@ def test_git_scans_ignore_a_hostile_git_dir(hostile: Path) -> None:
     assert code == 1 and "staged.py" in out
     code, out, _ = cli_run("scan", "--history")
     assert code == 0, out
+
+
+def test_the_walker_ignores_a_hostile_git_dir(hostile: Path) -> None:
+    from autype_guard.discovery import _git_visible_files
+
+    (hostile / "ignored.log").write_text("x\n")
+    (hostile / ".gitignore").write_text("*.log\n")
+    visible = _git_visible_files(str(hostile))
+    assert visible == {".gitignore", "a.txt", "staged.py"}
