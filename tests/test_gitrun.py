@@ -232,3 +232,12 @@ def test_the_walker_ignores_a_hostile_git_dir(hostile: Path) -> None:
     (hostile / ".gitignore").write_text("*.log\n")
     visible = _git_visible_files(str(hostile))
     assert visible == {".gitignore", "a.txt", "staged.py"}
+
+
+def test_report_locations_ignore_a_hostile_git_dir(hostile: Path) -> None:
+    from autype_guard.cli import _git_output
+
+    # SARIF, GitHub and GitLab locations are relative to this; GitLab also names the commit.
+    assert _git_output("rev-parse", "--show-toplevel") == str(hostile.resolve())
+    head = git(hostile, "--git-dir", str(hostile / ".git"), "rev-parse", "HEAD").strip()
+    assert _git_output("rev-parse", "--verify", "HEAD") == head
