@@ -241,3 +241,25 @@ def test_report_locations_ignore_a_hostile_git_dir(hostile: Path) -> None:
     assert _git_output("rev-parse", "--show-toplevel") == str(hostile.resolve())
     head = git(hostile, "--git-dir", str(hostile / ".git"), "rev-parse", "HEAD").strip()
     assert _git_output("rev-parse", "--verify", "HEAD") == head
+
+
+def test_fix_git_checks_ignore_a_hostile_git_dir(hostile: Path) -> None:
+    from autype_guard.fixes import envfile
+
+    (hostile / ".gitignore").write_text(".env\n")
+    assert envfile.git_toplevel(hostile / "a.txt") == hostile.resolve()
+    assert envfile.is_tracked(hostile, hostile / "staged.py")
+    (hostile / "b.txt").write_text("not tracked here, only in the other repository\n")
+    assert not envfile.is_tracked(hostile, hostile / "b.txt")
+    assert envfile.is_ignored(hostile, hostile / ".env")
+    assert not envfile.is_ignored(hostile, hostile / "a.txt")
+
+
+def test_no_other_module_starts_processes() -> None:
+    package = Path(gitrun.__file__).parent
+    users = sorted(
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if "subprocess" in p.read_text(encoding="utf-8")
+    )
+    assert users == ["gitrun.py"]
