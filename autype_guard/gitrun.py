@@ -57,7 +57,8 @@ _FIXED = {
 
 # Options given before every command. NOTE: `core.fsmonitor` names a program that git runs
 # whenever it reads the index (`ls-files`, `diff`, `check-ignore`); the scanned repository's
-# own config must not make a scan run programs. Empty disables it in every git version.
+# own config must not make a scan run programs. Empty disables it both where it is a
+# program (before git 2.36) and where it is a boolean (since).
 _OPTIONS = ("-c", "core.fsmonitor=")
 
 _found: dict[str, Optional[str]] = {}
