@@ -148,16 +148,14 @@ def _verify_summary(outcomes: list[str], api_url: str) -> str:
 
 def _git_output(*args: str) -> Optional[str]:
     """The stripped stdout of a git command run in the current directory, None on failure."""
-    import subprocess  # start-up time: only some output formats need git
+    from . import gitrun  # start-up time: only some output formats need git
 
     try:
-        proc = subprocess.run(
-            ["git", *args], capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
+        proc = gitrun.run(None, *args, timeout=30)
+    except gitrun.GitError:
         return None
-    out = proc.stdout.strip()
-    return out if proc.returncode == 0 and out else None
+    out = os.fsdecode(proc.stdout).strip()
+    return out or None
 
 
 def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions:

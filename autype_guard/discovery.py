@@ -41,30 +41,13 @@ def is_excluded(path: Path, config: Config) -> bool:
 
 def _git_visible_files(directory: str) -> Optional[frozenset[str]]:
     """Paths (relative to `directory`) of files git does not ignore, or None outside git."""
-    import shutil
-    import subprocess  # start-up time: runs that name files (pre-commit) never walk a dir
+    from . import gitrun  # start-up time: runs that name files (pre-commit) never walk a dir
 
-    if shutil.which("git") is None:
-        return None
     try:
-        out = subprocess.run(
-            [
-                "git",
-                "-C",
-                directory,
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],
-            capture_output=True,
-            timeout=300,
-            check=False,
+        out = gitrun.run(
+            directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard", timeout=300
         )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
+    except gitrun.GitError:
         return None
     return frozenset(os.fsdecode(p) for p in out.stdout.split(b"\0") if p)
 
@@ -94,9 +77,9 @@ class Walker:
     def _visible(self, directory: Path) -> Optional[frozenset[str]]:
         if not self.respect_gitignore:
             return None
-        import shutil  # start-up time: runs that name files (pre-commit) never walk a dir
+        from . import gitrun  # start-up time: runs that name files (pre-commit) never walk a dir
 
-        if shutil.which("git") is None:
+        if gitrun.find_git() is None:
             note = "git not found: files ignored by git are scanned too"
             if note not in self.stats.notes:
                 self.stats.notes.append(note)

@@ -21,8 +21,6 @@ import contextlib
 import os
 import queue
 import re
-import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -32,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Generic, Optional, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
+from . import gitrun
 from .classify import classify
 from .config import Config
 from .discovery import Candidate
@@ -52,56 +51,31 @@ _READ_BUFFER = 1 << 20
 _DEFAULTS = ScanOptions()
 
 
-class GitError(Exception):
-    """A problem with git or the repository; the message is one line for the user."""
+GitError = gitrun.GitError  # a problem with git or the repository; one-line message
 
 
 # --- running git ---------------------------------------------------------------------------
 
-
-def _git_exe() -> str:
-    exe = shutil.which("git")
-    if exe is None:
-        raise GitError(
-            "git is not installed or not on PATH (--staged, --since and --history need it)"
-        )
-    return exe
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    # NOTE: a scan must never reach the network: git >= 2.45 honours this and will not fetch
-    # the missing blobs of a partial clone one by one (older versions ignore it).
-    env["GIT_NO_LAZY_FETCH"] = "1"
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    return env
-
-
-def _message(stderr: bytes) -> str:
-    """The most telling line of git's error output."""
-    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
-    lines = [line for line in lines if line]
-    for line in lines:
-        if line.startswith(("fatal:", "error:")):
-            return line
-    return lines[-1] if lines else "unknown error"
+_MISSING = f"{gitrun.MISSING} (--staged, --since and --history need it)"
 
 
 def _run(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> tuple[int, bytes]:
     """Run git in `cwd`; return (exit code, stdout). Raise GitError for exit codes not in `ok`."""
     try:
-        proc = subprocess.run(
-            [_git_exe(), "-C", str(cwd), *args],
-            capture_output=True,
-            env=_env(),
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except OSError as exc:
-        raise GitError(f"cannot run git: {exc.strerror or exc}") from None
-    if proc.returncode not in ok:
-        raise GitError(f"git {args[0]} failed: {_message(proc.stderr)}")
-    return proc.returncode, proc.stdout
+        result = gitrun.run(cwd, *args, ok=ok)
+    except gitrun.GitNotFound:
+        raise GitError(_MISSING) from None
+    return result.returncode, result.stdout
+
+
+def _start(
+    cwd: Path, *args: str, stderr: IO[bytes], write: bool = False, bufsize: int = -1
+) -> gitrun.Process:
+    """Start a long-running git in `cwd` (see gitrun.start)."""
+    try:
+        return gitrun.start(cwd, *args, stderr=stderr, write=write, bufsize=bufsize)
+    except gitrun.GitNotFound:
+        raise GitError(_MISSING) from None
 
 
 def _text(out: bytes) -> str:
@@ -348,17 +322,12 @@ class BlobStream(Generic[R]):
         # Closed in _close(), when the stream ends.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         try:
-            self._proc = subprocess.Popen(
-                [_git_exe(), "-C", str(cwd), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=self._stderr,
-                env=_env(),
-                bufsize=_READ_BUFFER,
+            self._proc = _start(
+                cwd, "cat-file", "--batch", stderr=self._stderr, write=True, bufsize=_READ_BUFFER
             )
-        except OSError as exc:
+        except GitError:
             self._stderr.close()
-            raise GitError(f"cannot run git: {exc.strerror or exc}") from None
+            raise
         assert self._proc.stdout is not None
         _widen_pipe(self._proc.stdout.fileno())
         self._thread = threading.Thread(target=self._write_all, name="cat-file-writer", daemon=True)
@@ -444,7 +413,7 @@ class BlobStream(Generic[R]):
             self._proc.stdout.close()
         try:
             self._stderr.seek(0)
-            return _message(self._stderr.read())
+            return gitrun.message(self._stderr.read())
         except OSError:
             return "unknown error"
         finally:
@@ -753,16 +722,7 @@ def scan_history(
     paths = _Paths(repo, config)
     walk = _Walk()
     with tempfile.TemporaryFile() as log_err:
-        try:
-            log = subprocess.Popen(
-                [_git_exe(), "-C", str(repo.root), *args],
-                stdout=subprocess.PIPE,
-                stderr=log_err,
-                stdin=subprocess.DEVNULL,
-                env=_env(),
-            )
-        except OSError as exc:
-            raise GitError(f"cannot run git: {exc.strerror or exc}") from None
+        log = _start(repo.root, *args, stderr=log_err)
         assert log.stdout is not None
         try:
             stream = BlobStream(
@@ -771,7 +731,7 @@ def scan_history(
             _collect_history(stream, report, walk, paths, config, options, progress)
             if log.wait() != 0:
                 log_err.seek(0)
-                raise GitError(f"git log failed: {_message(log_err.read())}")
+                raise GitError(f"git log failed: {gitrun.message(log_err.read())}")
         finally:
             if log.poll() is None:
                 log.kill()

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
+
+from .. import gitrun
 
 
 class FixError(Exception):
@@ -102,17 +102,11 @@ class EnvFile:
 # --- git -----------------------------------------------------------------------------------
 
 
-def _git(directory: Path, *args: str) -> Optional[subprocess.CompletedProcess[bytes]]:
-    if shutil.which("git") is None:
-        return None
+def _git(directory: Path, *args: str) -> Optional[gitrun.Result]:
+    """git's answer (whatever its exit code), or None when git is missing or fails to run."""
     try:
-        return subprocess.run(
-            ["git", "-C", str(directory), *args],
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+        return gitrun.run(directory, *args, ok=None, timeout=60)
+    except gitrun.GitError:
         return None
 
 
