@@ -21,7 +21,6 @@ from . import __version__
 from . import baseline as baseline_file
 from .api import ScanOptions, ScanReport, scan_bytes, scan_paths, verify_findings
 from .config import Config, ConfigError, check_rule_codes, load_config
-from .discovery import is_excluded
 from .model import VERIFICATION
 from .options import (
     BASELINE,
@@ -40,6 +39,7 @@ from .options import (
 from .progress import ProgressBar, wants_progress
 from .report import ReportOptions, get_reporter
 from .report.escape import escape_json, escape_path, escape_text
+from .sources.walk import is_excluded
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -263,7 +263,7 @@ def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
 
 def _git_scan(opts: Options, config: Config, options: ScanOptions) -> ScanReport:
     """--staged, --since and --history; git trouble ends the run with one line and exit 2."""
-    from . import gitscan
+    from .sources import git as gitscan
 
     if opts.staged and (opts.since is not None or opts.history):
         _fail("--staged cannot be combined with --since or --history")

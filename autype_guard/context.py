@@ -46,7 +46,7 @@ class FileContext:
     matcher: KeyMatcher
     settings: ScanSettings = field(default_factory=ScanSettings)
     notes: list[str] = field(default_factory=list)
-    # False when `text` is a window of a file too large to read whole (see `chunks.py`):
+    # False when `text` is a window of a file too large to read whole (see `sources/chunks.py`):
     # offsets are then relative to the window, and Python is scanned as text.
     whole_file: bool = True
     # Set only for `scan --verify`: receives the raw keys behind findings (see `finding`).

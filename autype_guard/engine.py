@@ -57,7 +57,7 @@ class ScanOptions:
     # The marker search engine: "auto", "python" or "ahocorasick" (see `prefilter.py`).
     prefilter: str = "auto"
     # Files larger than `chunk_size` bytes are scanned in windows of that size which overlap
-    # by `chunk_overlap` bytes on each side (see `chunks.py`), so memory stays bounded.
+    # by `chunk_overlap` bytes on each side (see `sources/chunks.py`), so memory stays bounded.
     chunk_size: int = 8 << 20
     chunk_overlap: int = 256 << 10
     key_collector: Optional[KeyCollector] = field(default=None, repr=False, compare=False)

@@ -53,7 +53,7 @@ _SEVERITY_ORDER = list(Severity)
 
 
 class FileKind(str, Enum):
-    """What a file is, decided by `discovery.classify`; drives scanner and rule choice."""
+    """What a file is, decided by `classify.classify`; drives scanner and rule choice."""
 
     PYTHON = "python"
     SCRIPT = "script"  # JS/TS source

@@ -254,7 +254,7 @@ class Options:
         type=FILE,
         help="Report only findings not accepted in this baseline file.",
     )
-    # Git-aware scans (see gitscan.py) and the progress bar.
+    # Git-aware scans (see sources/git.py) and the progress bar.
     staged: bool = option(
         "--staged", default=False, help="Scan what is staged in the git index (git hooks)."
     )

@@ -26,10 +26,10 @@ from itertools import islice
 from typing import Any, Callable, Optional
 
 from .config import Config
-from .discovery import Candidate
 from .engine import ScanOptions, engine_for
 from .model import FileResult, ScanReport
 from .sources.files import scan_candidate
+from .sources.walk import Candidate
 
 # A batch's outcome: the results worth keeping, the numbers of clean text and binary files,
 # and the seconds the worker spent on it.

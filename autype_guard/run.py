@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from .config import Config
-from .discovery import Candidate, Walker
 from .engine import ScanOptions, engine_for
 from .model import VERIFICATION, VERIFICATION_DETAIL, ScanReport, Severity, Skip
 from .progress import ProgressCallback
 from .sources.files import scan_candidate
+from .sources.walk import Candidate, Walker
 
 if TYPE_CHECKING:
     from .verify import KeyCollector, VerifyResult

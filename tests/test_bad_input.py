@@ -15,7 +15,7 @@ import pytest
 from autype_guard import scan_text
 from autype_guard.api import ScanOptions, scan_bytes, scan_file
 from autype_guard.config import Config
-from autype_guard.discovery import Candidate
+from autype_guard.sources.walk import Candidate
 
 from .conftest import fake_key
 

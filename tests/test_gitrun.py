@@ -226,7 +226,7 @@ def test_git_scans_ignore_a_hostile_git_dir(hostile: Path) -> None:
 
 
 def test_the_walker_ignores_a_hostile_git_dir(hostile: Path) -> None:
-    from autype_guard.discovery import _git_visible_files
+    from autype_guard.sources.walk import _git_visible_files
 
     (hostile / "ignored.log").write_text("x\n")
     (hostile / ".gitignore").write_text("*.log\n")

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from autype_guard.config import Config
-from autype_guard.gitscan import open_repository, public_url, scan_history
+from autype_guard.sources.git import open_repository, public_url, scan_history
 
 from .conftest import fake_key, git
 from .test_cli import run

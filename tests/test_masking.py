@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from autype_guard.api import ScanOptions, ScanReport, scan_bytes, scan_file, scan_text
 from autype_guard.config import Config
-from autype_guard.discovery import Candidate
 from autype_guard.model import FileResult
 from autype_guard.report import FORMATS, ReportOptions, get_reporter
 from autype_guard.rules import catalogue
+from autype_guard.sources.walk import Candidate
 
 from .conftest import fake_key
 

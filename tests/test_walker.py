@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from autype_guard.config import Config
-from autype_guard.discovery import Candidate, Skip, Walker
 from autype_guard.globs import GlobSet, glob_match
+from autype_guard.sources.walk import Candidate, Skip, Walker
 
 PATTERNS = [
     "node_modules",

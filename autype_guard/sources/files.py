@@ -8,7 +8,6 @@ from typing import Optional, Union
 
 from ..classify import classify
 from ..config import Config
-from ..discovery import Candidate
 from ..engine import Engine, ScanOptions, engine_for
 from ..model import BINARY, CLEAN, FileResult, is_clean
 from ..paths import relative_to_root
@@ -16,6 +15,7 @@ from .archives import packing_of
 from .blobs import scan_blob
 from .chunks import scan_chunked
 from .reading import open_regular, read_fd
+from .walk import Candidate
 
 
 def scan_file(

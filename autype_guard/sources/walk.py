@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple, Optional, Union
 
-from .config import Config
-from .globs import glob_set
-from .model import DiscoveryStats, Skip
-from .paths import printable_path, relative_to_root
+from ..config import Config
+from ..globs import glob_set
+from ..model import DiscoveryStats, Skip
+from ..paths import printable_path, relative_to_root
 
 
 class Candidate(NamedTuple):
@@ -41,7 +41,7 @@ def is_excluded(path: Path, config: Config) -> bool:
 
 def _git_visible_files(directory: str) -> Optional[frozenset[str]]:
     """Paths (relative to `directory`) of files git does not ignore, or None outside git."""
-    from . import gitrun  # start-up time: runs that name files (pre-commit) never walk a dir
+    from .. import gitrun  # start-up time: runs that name files (pre-commit) never walk a dir
 
     try:
         out = gitrun.run(
@@ -77,7 +77,7 @@ class Walker:
     def _visible(self, directory: Path) -> Optional[frozenset[str]]:
         if not self.respect_gitignore:
             return None
-        from . import gitrun  # start-up time: runs that name files (pre-commit) never walk a dir
+        from .. import gitrun  # start-up time: runs that name files (pre-commit) never walk a dir
 
         if gitrun.find_git() is None:
             note = "git not found: files ignored by git are scanned too"

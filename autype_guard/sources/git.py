@@ -30,18 +30,18 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Generic, Optional, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
-from . import gitrun
-from .classify import classify
-from .config import Config
-from .discovery import Candidate
-from .engine import ScanOptions, may_have_findings
-from .globs import _glob_regex
-from .model import FileResult, Finding, GitSource, ScanReport
-from .progress import ProgressCallback
-from .sources.archives import packing_of
-from .sources.blobs import scan_bytes
-from .sources.files import scan_file
-from .textio import looks_binary
+from .. import gitrun
+from ..classify import classify
+from ..config import Config
+from ..engine import ScanOptions, may_have_findings
+from ..globs import _glob_regex
+from ..model import FileResult, Finding, GitSource, ScanReport
+from ..progress import ProgressCallback
+from ..textio import looks_binary
+from .archives import packing_of
+from .blobs import scan_bytes
+from .files import scan_file
+from .walk import Candidate
 
 _ZERO_OID = re.compile(r"0+")
 # Object ids requested per write to `git cat-file`: big enough to keep it busy, small
