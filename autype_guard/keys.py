@@ -12,7 +12,8 @@ import binascii
 import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Optional
+from functools import lru_cache
+from typing import Any, Optional, Protocol
 
 from .prefilter import Confirmation
 
@@ -331,12 +332,140 @@ def _find_all(text: str, needle: str) -> Iterator[int]:
         i = text.find(needle, i + 1)
 
 
+# --- compiling the key pattern ------------------------------------------------------------
+
+
+class KeyMatch(Protocol):
+    """What the scanners use of a match: code-point offsets into the text and the key."""
+
+    def start(self) -> int: ...
+
+    def end(self) -> int: ...
+
+    def group(self) -> str: ...
+
+
+class KeyPattern(Protocol):
+    """A compiled key pattern, whichever engine compiled it (see `compile_key_pattern`)."""
+
+    def finditer(self, text: str, /) -> Iterator[KeyMatch]: ...
+
+    def match(self, text: str, /) -> Optional[KeyMatch]: ...
+
+
+class KeyPatternError(ValueError):
+    """A `key-pattern` that cannot be run in linear time; the message says why, as a
+    predicate of the pattern (`"is not a valid regex: ..."`)."""
+
+
+# Without RE2 a custom pattern must have the default's shape: the prefix, one character
+# class and a count. `re` runs that without backtracking: a match attempt reads one run of
+# class characters, so a failed attempt costs at most the minimum count (hence its cap).
+_SIMPLE_PATTERN = re.compile(r"ak_\[(?:[^\\\[\]]|\\.)+\]\{([0-9]+)(?:,[0-9]*)?\}")
+_SIMPLE_MAX_MIN_COUNT = 256
+_SIMPLE_SHAPE = (
+    "the prefix, one character class and a count, such as ak_[A-Za-z0-9_-]{16,}, "
+    f"ak_[a-f0-9]{{32}} or ak_[A-Za-z0-9]{{20,64}} (minimum at most {_SIMPLE_MAX_MIN_COUNT})"
+)
+# What RE2 reads (UTF-8) cannot hold a lone surrogate, which decoded escapes may yield.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@lru_cache(maxsize=1)
+def _re2_module() -> Any:
+    """The `re2` module of google-re2, or None where it is not installed (no wheel for the
+    platform: see pyproject.toml). Imported on first use: only custom patterns need it."""
+    try:
+        import re2
+    except ImportError:  # pragma: no cover - platforms without a google-re2 wheel
+        return None
+    return re2
+
+
+def have_re2() -> bool:
+    """True when custom key patterns are compiled with RE2 (any pattern then runs in linear
+    time); False when only the simple shape is accepted."""
+    return _re2_module() is not None
+
+
+def compile_key_pattern(pattern: str) -> KeyPattern:
+    """Compile a `key-pattern` so that searching text with it takes time linear in the text.
+
+    The default pattern is compiled with `re` (it is linear, and the fast paths are tuned to
+    it). Any other pattern, which a repository's config controls, is compiled with RE2,
+    which never backtracks; where RE2 is not installed, only the simple shape of the default
+    is accepted. Offsets of matches are code points of the text either way. Raises
+    KeyPatternError with a one-line reason otherwise.
+    """
+    if pattern == DEFAULT_KEY_PATTERN:
+        return re.compile(pattern)
+    re2 = _re2_module()
+    if re2 is None:
+        return _compile_simple(pattern)
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print the error to stderr as well
+    try:
+        compiled = re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else ""
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        reason = reason.replace("\r", "\\r").replace("\n", "\\n")  # it quotes the pattern
+        hint = ""
+        if reason.startswith(("invalid perl operator", "invalid escape", "bad repetition op")):
+            hint = " (RE2 has no lookarounds, backreferences, atomic groups or possessive counts)"
+        raise KeyPatternError(f"is not a valid regex for RE2: {reason}{hint}") from None
+    return _Re2Pattern(compiled)
+
+
+def _compile_simple(pattern: str) -> KeyPattern:
+    """`re.compile(pattern)` if it has the simple shape (see `_SIMPLE_PATTERN`)."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise KeyPatternError(f"is not a valid regex: {exc}") from None
+    shape = _SIMPLE_PATTERN.fullmatch(pattern)
+    if shape is None or int(shape.group(1)) > _SIMPLE_MAX_MIN_COUNT:
+        raise KeyPatternError(
+            f"must be {_SIMPLE_SHAPE} where RE2 is not installed (pip install google-re2)"
+        )
+    return compiled
+
+
+class _Re2Pattern:
+    """A pattern compiled with RE2. The google-re2 wrapper encodes text to UTF-8 and gives
+    back code-point offsets into the text as passed."""
+
+    def __init__(self, compiled: Any) -> None:
+        self._compiled = compiled
+
+    def finditer(self, text: str, /) -> Iterator[KeyMatch]:
+        matches: Iterator[KeyMatch] = self._compiled.finditer(_encodable(text))
+        return matches
+
+    def match(self, text: str, /) -> Optional[KeyMatch]:
+        m: Optional[KeyMatch] = self._compiled.match(_encodable(text))
+        return m
+
+
+def _encodable(text: str) -> str:
+    """`text`, with each lone surrogate read as U+FFFD (one code point for one: offsets
+    stay those of `text`)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text)
+    return text
+
+
 class KeyMatcher:
     """Finds keys in text with one compiled pattern; linear in the length of the text."""
 
     def __init__(self, pattern: str = DEFAULT_KEY_PATTERN) -> None:
         self.source = pattern
-        self.pattern = re.compile(pattern)
+        self.pattern: KeyPattern = compile_key_pattern(pattern)
 
     def find(self, text: str, present: Optional[Collection[bytes]] = None) -> Iterator[KeyHit]:
         """Yield every key in `text`, plain or encoded, ordered by start offset.

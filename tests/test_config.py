@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from autype_guard import load_config
-from autype_guard.config import ConfigError
+from autype_guard import keys, load_config
+from autype_guard.config import ConfigError, validate_key_pattern
+from autype_guard.keys import KeyMatcher
 
 from .conftest import fake_key
 from .test_cli import run
+from .test_keys import grows_linearly
+
+needs_re2 = pytest.mark.skipif(not keys.have_re2(), reason="google-re2 is not installed")
 
 
 def test_nearest_config_wins_and_own_file_beats_pyproject(tmp_path: Path) -> None:
@@ -36,7 +43,6 @@ def test_pyproject_without_table_is_passed_over(tmp_path: Path) -> None:
         ("disable = ['AG999']", "unknown rule code 'AG999'"),
         ("severity = { AG101 = 'urgent' }", "'severity.AG101' must be one of"),
         ("key-pattern = 'ak_[a-z'", "not a valid regex"),
-        ("key-pattern = 'ak_(a+)+'", "backtrack catastrophically"),
         ("key-pattern = '[a-z]{16}'", "must start with the literal prefix"),
         ("env-var = 'not a name'", "'env-var' must be an environment variable name"),
         ("allowlist = ['abc']", "SHA-256 fingerprints"),
@@ -101,3 +107,136 @@ def test_custom_key_pattern(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert run("scan", ".")[0] == 0
     (tmp_path / ".autype-guard.toml").write_text("key-pattern = 'ak_[A-Za-z0-9]{3,}'\n")
     assert run("scan", ".")[0] == 1
+
+
+# Patterns that backtrack exponentially in Python's `re` on `ak_`, a run of the unit and
+# `!`, which a pull request could put in the repository's config (each matches a typical
+# key, as a pattern must, at the end of the text).
+HOSTILE_PATTERNS = [
+    (r"ak_(?:\w|\w\w)+(?:;|$)", "a"),  # alternation in a repetition: 44 characters took ~29 s
+    (r"ak_((A|AA)+)+(?:x|$)", "A"),  # nested groups
+    (r"ak_(\w+)*(?:;|$)", "a"),
+]
+
+
+@needs_re2
+@pytest.mark.parametrize(("pattern", "unit"), HOSTILE_PATTERNS)
+def test_hostile_key_patterns_load_and_scan_in_linear_time(
+    tmp_path: Path, pattern: str, unit: str
+) -> None:
+    (tmp_path / ".autype-guard.toml").write_text(f"key-pattern = '{pattern}'\n")
+    matcher = KeyMatcher(load_config(tmp_path).key_pattern)
+    find = lambda text: list(matcher.find(text))  # noqa: E731
+    small = f'x = "ak_{unit * 500}!"\n'
+    big = f'x = "ak_{unit * 4_000}!"\n'
+    assert find(big) == []
+    assert grows_linearly(find, small, big)
+
+
+@needs_re2
+def test_a_hostile_key_pattern_cannot_hang_the_cli(tmp_path: Path) -> None:
+    key = fake_key()
+    (tmp_path / ".autype-guard.toml").write_text(f"key-pattern = '{HOSTILE_PATTERNS[0][0]}'\n")
+    (tmp_path / "app.py").write_text(f'x = "ak_{"a" * 5_000}!"\nk = "{key};"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "autype_guard", "scan", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "app.py:2:6: AG101" in done.stdout  # the pattern is in use: it finds `key;`
+
+
+@needs_re2
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"ak_(?=[a-z])[a-z0-9]{16,}",
+        r"ak_[a-z0-9]{16,}(?![a-z])",
+        r"ak_(?<!x)[a-z0-9]{16,}",
+        r"ak_([a-z0-9])\1[a-z0-9]{16,}",
+    ],
+)
+def test_lookarounds_and_backreferences_are_a_clean_config_error(
+    tmp_path: Path, pattern: str
+) -> None:
+    (tmp_path / ".autype-guard.toml").write_text(f"key-pattern = '{pattern}'\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    message = str(info.value)
+    assert "'key-pattern' is not a valid regex for RE2" in message
+    assert "lookarounds, backreferences" in message
+    assert "\n" not in message
+
+
+@needs_re2
+def test_a_bad_key_pattern_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".autype-guard.toml").write_text("key-pattern = 'ak_(?=x)[a-z]{16,}'\n")
+    code, _out, err = run("scan", ".")
+    assert code == 2
+    assert err.count("\n") == 1 and "'key-pattern' is not a valid regex for RE2" in err
+
+
+@pytest.fixture
+def without_re2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a platform without a google-re2 wheel."""
+    monkeypatch.setattr(keys, "_re2_module", lambda: None)
+
+
+@pytest.mark.usefixtures("without_re2")
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"ak_[A-Za-z0-9_-]{16,}",
+        r"ak_[a-f0-9]{32}",
+        r"ak_[A-Za-z0-9]{20,64}",
+        r"ak_[^\s'\"]{16,}",
+        r"ak_[\w\-]{16,}",
+    ],
+)
+def test_without_re2_the_simple_shape_is_accepted(pattern: str) -> None:
+    assert validate_key_pattern(pattern, "cfg") == pattern
+    assert isinstance(KeyMatcher(pattern).pattern, re.Pattern)
+
+
+@pytest.mark.usefixtures("without_re2")
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        HOSTILE_PATTERNS[0][0],
+        r"ak_[A-Za-z0-9]+",
+        r"ak_[a-z]{8,}[0-9]{8,}",
+        r"ak_\w{16,}",
+        r"ak_([a-z0-9]{16,})",
+        r"ak_[a-z0-9]{16,}|ak_[A-Z]{16,}",
+        r"ak_[a-z0-9]{1000,}",  # a failed match may read as far as the minimum count
+    ],
+)
+def test_without_re2_other_shapes_are_refused(pattern: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        validate_key_pattern(pattern, "cfg")
+    message = str(info.value)
+    assert message.startswith("cfg: 'key-pattern' must be the prefix, one character class")
+    assert "where RE2 is not installed" in message and "\n" not in message
+
+
+@pytest.mark.usefixtures("without_re2")
+def test_without_re2_a_simple_pattern_still_finds_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text(f'k = "{fake_key()}"\n')
+    (tmp_path / ".autype-guard.toml").write_text("key-pattern = 'ak_[A-Za-z0-9]{20,64}'\n")
+    code, out, _ = run("scan", ".")
+    assert code == 1 and "a.py:1:6: AG101" in out
+    (tmp_path / ".autype-guard.toml").write_text("key-pattern = 'ak_(?:[a-z]|[0-9])+'\n")
+    assert run("scan", ".")[0] == 2
+
+
+def test_the_default_pattern_keeps_pythons_re() -> None:
+    assert isinstance(KeyMatcher().pattern, re.Pattern)

@@ -172,3 +172,40 @@ def test_double_escaped_line_break_is_a_left_boundary() -> None:
     key = fake_key()
     text = '{"text": "{\\\\"note\\\\": \\\\"rotated\\\\\\\\n' + key + '\\\\"}"}'
     assert [h.key for h in KeyMatcher().find(text)] == [key]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "ak_[A-Za-z0-9]{20,40}",  # RE2 where installed
+        "ak_(?:[A-Za-z]|[0-9]){20,40}",  # RE2 only: refused without it
+    ],
+)
+def test_a_custom_pattern_gives_code_point_offsets_after_non_ascii_text(pattern: str) -> None:
+    from autype_guard.keys import KeyPatternError
+
+    try:
+        matcher = KeyMatcher(pattern)
+    except KeyPatternError:
+        pytest.skip("needs google-re2")
+    key = fake_key()
+    # RE2 reads UTF-8: 2-, 3- and 4-byte characters before the key on the same line.
+    line = f"# café — naïve 😀 token: {key} ✓ {key}\n"
+    text = "über\n" + line
+    hits = list(matcher.find(text))
+    first = text.index(key)
+    second = text.index(key, first + 1)
+    assert [(h.start, h.end, h.key) for h in hits] == [
+        (first, first + len(key), key),
+        (second, second + len(key), key),
+    ]
+
+
+def test_a_custom_pattern_reads_lone_surrogates() -> None:
+    # JSON or Python escapes may decode to a lone surrogate, which UTF-8 cannot hold.
+    key = fake_key()
+    matcher = KeyMatcher("ak_[A-Za-z0-9]{20,40}")
+    text = "\ud800 k = " + key + " '\\ud83d'"
+    assert [(h.start, h.key) for h in matcher.find(text)] == [(text.index(key), key)]
+    escaped = "k = 'ak_\\ud800" + key[3:] + "'"
+    assert list(matcher.find(escaped)) == []
