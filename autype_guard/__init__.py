@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .api import ScanOptions, ScanReport, load_config, scan_bytes, scan_paths, scan_text
 from .config import Config, ConfigError
 from .model import Finding, Severity, Span
+from .version import __version__
 
 __all__ = [
     "Config",

@@ -16,7 +16,16 @@ from .config import Config
 from .engine import ScanOptions, may_have_findings
 from .model import BINARY, CLEAN, FileResult, ScanReport, is_clean
 from .rules import rule_codes
-from .run import SMALL_RUN, effective_jobs, scan_paths, verify_findings
+from .run import (
+    SMALL_RUN,
+    GitTarget,
+    RunOutcome,
+    RunRequest,
+    effective_jobs,
+    execute,
+    scan_paths,
+    verify_findings,
+)
 from .sources.blobs import scan_bytes
 from .sources.files import scan_file
 from .sources.reading import open_regular, read_fd, read_file
@@ -42,9 +51,13 @@ __all__ = [
     "BINARY",
     "CLEAN",
     "SMALL_RUN",
+    "GitTarget",
+    "RunOutcome",
+    "RunRequest",
     "ScanOptions",
     "ScanReport",
     "effective_jobs",
+    "execute",
     "is_clean",
     "load_config",
     "may_have_findings",

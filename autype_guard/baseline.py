@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Optional
 
-from . import __version__
 from .model import FileResult, Finding
+from .version import __version__
 
 BASELINE_VERSION = 1
 DEFAULT_BASELINE = ".autype-guard-baseline.json"

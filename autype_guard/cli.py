@@ -17,16 +17,14 @@ from typing import Any, Optional, TypeVar
 
 import click
 
-from . import __version__
 from . import baseline as baseline_file
-from .api import ScanOptions, ScanReport, scan_bytes, scan_paths, verify_findings
+from .api import ScanOptions, ScanReport
 from .config import Config, ConfigError, check_rule_codes, load_config
 from .model import VERIFICATION
 from .options import (
     BASELINE,
     FIX,
     SCAN,
-    VERIFY_TIMEOUT,
     Choice,
     File,
     FloatRange,
@@ -39,13 +37,10 @@ from .options import (
 from .progress import ProgressBar, wants_progress
 from .report import ReportOptions, get_reporter
 from .report.escape import escape_json, escape_path, escape_text
-from .sources.walk import is_excluded
+from .run import VERIFY_CONCURRENCY, VERIFY_TIMEOUT, GitTarget, RunRequest, execute
+from .version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-# How many requests of the live check run at once (its timeout: VERIFY_TIMEOUT).
-VERIFY_CONCURRENCY = 4
 
 
 def _prefilter_engine() -> str:
@@ -196,62 +191,64 @@ def run_scan(opts: Options) -> int:
 def collect(
     opts: Options, accepted: Optional[baseline_file.Baseline] = None
 ) -> tuple[Config, ScanReport]:
-    """Build the config, scan what `opts` names, drop what the baseline `accepted` (before
-    any live check, so accepted keys are not sent again) and run the live check if asked.
-    Exits 2 on a config error."""
+    """Build the config and the run request `opts` describe, and execute it (see
+    `run.execute`: the baseline `accepted` is applied before the live check). Exits 2 on a
+    config error, misuse or trouble with git."""
     try:
         config = _build_config(opts)
     except ConfigError as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits
-    api_url = _verify_api_url(opts)
-    collector = None
-    if api_url is not None:
-        from .verify import KeyCollector
-
-        collector = KeyCollector()
-    options = ScanOptions(
-        show_secrets=opts.show_secrets,
-        show_placeholders=opts.show_placeholders,
-        respect_gitignore=not opts.no_ignore,
-        inline_ignore=not opts.no_inline_ignore,
-        jobs=opts.jobs,
-        prefilter=_prefilter_engine(),
-        key_collector=collector,
+    request = RunRequest(
+        config,
+        ScanOptions(
+            show_secrets=opts.show_secrets,
+            show_placeholders=opts.show_placeholders,
+            respect_gitignore=not opts.no_ignore,
+            inline_ignore=not opts.no_inline_ignore,
+            jobs=opts.jobs,
+            prefilter=_prefilter_engine(),
+        ),
+        verify_url=_verify_api_url(opts),
+        verify_timeout=opts.verify_timeout or VERIFY_TIMEOUT,
+        verify_concurrency=VERIFY_CONCURRENCY,
     )
-    if opts.staged or opts.since is not None or opts.history:
-        report = _git_scan(opts, config, options)
-    elif opts.paths == ("-",):
-        report = ScanReport()
-        display = opts.stdin_filename or "<stdin>"
-        if opts.stdin_filename and is_excluded(Path(opts.stdin_filename), config):
-            report.stats.excluded += 1
-        else:
-            data = sys.stdin.buffer.read()
-            report.files.append(scan_bytes(data, display, config, options))
-    else:
-        paths = [Path(p) for p in opts.paths]
-        bar = _progress_bar(opts, "files") if any(p.is_dir() for p in paths) else None
-        try:
-            report = scan_paths(paths, config, options, progress=bar)
-        finally:
-            if bar is not None:
-                bar.close()
     if accepted is not None and opts.baseline:
-        baseline_file.apply(report.files, accepted, Path(opts.baseline).resolve().parent)
-    if collector is not None and api_url is not None:
-        try:
-            checked = verify_findings(
-                report,
-                collector,
-                api_url,
-                timeout=opts.verify_timeout or VERIFY_TIMEOUT,
-                max_workers=VERIFY_CONCURRENCY,
-            )
-        finally:
-            collector.clear()
-        click.echo(_verify_summary([r.outcome.value for r in checked.values()], api_url), err=True)
-    return config, report
+        request.baseline = accepted
+        request.baseline_dir = Path(opts.baseline).resolve().parent
+    unit = "files"
+    if opts.staged or opts.since is not None or opts.history:
+        if opts.staged and (opts.since is not None or opts.history):
+            _fail("--staged cannot be combined with --since or --history")
+        if opts.paths == ("-",):
+            _fail("--staged, --since and --history scan a git repository, not standard input")
+        mode = "staged" if opts.staged else "history" if opts.history else "since"
+        request.git = GitTarget(mode, opts.since, opts.pathspecs)
+        unit = "blobs" if opts.history else "files"
+        wants_bar = not opts.staged
+    elif opts.paths == ("-",):
+        request.stdin = sys.stdin.buffer.read()
+        request.stdin_name = opts.stdin_filename or "<stdin>"
+        wants_bar = False
+    else:
+        request.paths = [Path(p) for p in opts.paths]
+        wants_bar = any(p.is_dir() for p in request.paths)
+    bar = _progress_bar(opts, unit) if wants_bar else None
+    request.progress = bar
+    from .sources.git import GitError  # start-up time: git-aware runs load it anyway
+
+    try:
+        outcome = execute(request)
+    except GitError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    finally:
+        if bar is not None:
+            bar.close()
+    if request.verify_url is not None:
+        outcomes = [r.outcome.value for r in outcome.verified.values()]
+        click.echo(_verify_summary(outcomes, request.verify_url), err=True)
+    return config, outcome.report
 
 
 def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
@@ -259,36 +256,6 @@ def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
     if not wants_progress(sys.stderr, disabled=opts.no_progress):
         return None
     return ProgressBar(lambda text: click.echo(text, err=True, nl=False), unit=unit)
-
-
-def _git_scan(opts: Options, config: Config, options: ScanOptions) -> ScanReport:
-    """--staged, --since and --history; git trouble ends the run with one line and exit 2."""
-    from .sources import git as gitscan
-
-    if opts.staged and (opts.since is not None or opts.history):
-        _fail("--staged cannot be combined with --since or --history")
-    if opts.paths == ("-",):
-        _fail("--staged, --since and --history scan a git repository, not standard input")
-    bar: Optional[ProgressBar] = None
-    try:
-        repo = gitscan.open_repository(Path(opts.pathspecs[0] if opts.pathspecs else "."))
-        specs = gitscan.pathspecs(repo, opts.pathspecs)
-        if opts.staged:
-            return gitscan.scan_staged(repo, config, options, specs)
-        if opts.history:
-            bar = _progress_bar(opts, "blobs")
-            return gitscan.scan_history(
-                repo, config, options, since=opts.since, specs=specs, progress=bar
-            )
-        assert opts.since is not None
-        bar = _progress_bar(opts, "files")
-        return gitscan.scan_changed(repo, opts.since, config, options, specs, progress=bar)
-    except gitscan.GitError as exc:
-        _fail(str(exc))
-        raise  # unreachable: _fail exits
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:

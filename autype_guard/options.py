@@ -16,12 +16,10 @@ from typing import Any, Optional, TypeVar, Union
 from .baseline import DEFAULT_BASELINE
 from .model import Severity
 from .report import FORMATS
+from .run import VERIFY_TIMEOUT
 
 SCAN, FIX, BASELINE = "scan", "fix", "baseline"
 SEVERITIES = tuple(s.value for s in Severity)
-
-# Per-request timeout of the live check, in seconds (when --verify-timeout is not given).
-VERIFY_TIMEOUT = 5.0
 
 
 # The value types options use, named after the click types cli.py turns them into.

@@ -1,25 +1,132 @@
-"""A run over many files: serial or in a pool of worker processes, with progress, and the
-opt-in live check of what it found. Produces a `ScanReport`."""
+"""A run: what a `RunRequest` names (paths, standard input, or a git repository's index,
+changes or history) scanned serially or in a pool of worker processes, with progress, the
+baseline applied and the opt-in live check of what is left. Produces a `ScanReport`.
+
+The CLI builds a RunRequest from its options; library users can build one too and get the
+same baseline and live-check handling (`execute`).
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
+from .baseline import Baseline
+from .baseline import apply as apply_baseline
 from .config import Config
 from .engine import ScanOptions, engine_for
 from .model import VERIFICATION, VERIFICATION_DETAIL, ScanReport, Severity, Skip
 from .progress import ProgressCallback
+from .sources.blobs import scan_bytes
 from .sources.files import scan_candidate
-from .sources.walk import Candidate, Walker
+from .sources.walk import Candidate, Walker, is_excluded
 
 if TYPE_CHECKING:
     from .verify import KeyCollector, VerifyResult
+
+# Per-request timeout of the live check, in seconds, and how many requests run at once.
+VERIFY_TIMEOUT = 5.0
+VERIFY_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class GitTarget:
+    """A git-aware scan: `mode` is "staged", "since" (with `since`) or "history" (`since`
+    optional); `pathspecs` limit it (empty: the whole repository)."""
+
+    mode: str
+    since: Optional[str] = None
+    pathspecs: tuple[str, ...] = ()
+
+
+@dataclass
+class RunRequest:
+    """Everything one run does. Exactly one target: `paths`, `stdin` or `git`."""
+
+    config: Config
+    options: ScanOptions = field(default_factory=ScanOptions)
+    paths: Sequence[Path] = ()
+    stdin: Optional[bytes] = None  # content read from standard input...
+    stdin_name: str = "<stdin>"  # ...scanned as if it were this file
+    git: Optional[GitTarget] = None
+    baseline: Optional[Baseline] = None  # accepted findings, dropped from the report
+    baseline_dir: Path = Path(".")  # where the baseline file is (its paths are relative)
+    verify_url: Optional[str] = None  # run the live check against this API (opt-in)
+    verify_timeout: float = VERIFY_TIMEOUT
+    verify_concurrency: int = VERIFY_CONCURRENCY
+    progress: Optional[ProgressCallback] = None
+
+
+@dataclass
+class RunOutcome:
+    """A run's report and, when the live check ran, its result per key fingerprint."""
+
+    report: ScanReport
+    verified: dict[str, VerifyResult] = field(default_factory=dict)
+
+
+def execute(request: RunRequest) -> RunOutcome:
+    """Scan what `request` names, drop what its baseline accepts (before the live check, so
+    accepted keys are never sent) and run the live check if asked. Never raises for a bad
+    file; raises `sources.git.GitError` for trouble with git and `verify.ApiUrlError` for
+    an unacceptable API URL (before any request)."""
+    config, options = request.config, request.options
+    collector = None
+    if request.verify_url is not None:
+        from .verify import KeyCollector
+
+        collector = KeyCollector()
+        options = replace(options, key_collector=collector)
+    if request.git is not None:
+        report = _scan_git(request.git, config, options, request.progress)
+    elif request.stdin is not None:
+        report = ScanReport()
+        if request.stdin_name != "<stdin>" and is_excluded(Path(request.stdin_name), config):
+            report.stats.excluded += 1
+        else:
+            report.files.append(scan_bytes(request.stdin, request.stdin_name, config, options))
+    else:
+        report = scan_paths(request.paths, config, options, progress=request.progress)
+    if request.baseline is not None:
+        apply_baseline(report.files, request.baseline, request.baseline_dir)
+    verified: dict[str, VerifyResult] = {}
+    if collector is not None and request.verify_url is not None:
+        try:
+            verified = verify_findings(
+                report,
+                collector,
+                request.verify_url,
+                timeout=request.verify_timeout,
+                max_workers=request.verify_concurrency,
+            )
+        finally:
+            collector.clear()
+    return RunOutcome(report, verified)
+
+
+def _scan_git(
+    target: GitTarget,
+    config: Config,
+    options: ScanOptions,
+    progress: Optional[ProgressCallback],
+) -> ScanReport:
+    from .sources import git  # start-up time: only git-aware runs need it
+
+    repo = git.open_repository(Path(target.pathspecs[0] if target.pathspecs else "."))
+    specs = git.pathspecs(repo, target.pathspecs)
+    if target.mode == "staged":
+        return git.scan_staged(repo, config, options, specs)
+    if target.mode == "history":
+        return git.scan_history(
+            repo, config, options, since=target.since, specs=specs, progress=progress
+        )
+    assert target.since is not None
+    return git.scan_changed(repo, target.since, config, options, specs, progress=progress)
 
 
 # Runs of fewer files stay in the calling process: starting workers costs more than it saves.

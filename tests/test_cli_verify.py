@@ -327,3 +327,32 @@ def test_scan_without_collector_collects_nothing(tmp_path: Path, live: str) -> N
     (finding,) = report.findings
     assert finding.properties == ()
     assert ScanOptions().key_collector is None
+
+
+def test_a_library_run_applies_the_baseline_before_the_live_check(
+    project: Path, api: AutypeStandIn, live: str, revoked: str
+) -> None:
+    from autype_guard import baseline
+    from autype_guard.api import RunRequest, execute
+    from autype_guard.config import Config
+    from autype_guard.model import VERIFICATION
+
+    (project / "old.py").write_text(f'OLD = "{revoked}"\n')
+    config = Config(root=project)
+    accepted = baseline.build(execute(RunRequest(config, paths=[project])).report.findings, project)
+    (project / "new.py").write_text(f'LIVE = "{live}"\n')
+    outcome = execute(
+        RunRequest(
+            config,
+            paths=[project],
+            baseline=accepted,
+            baseline_dir=project,
+            verify_url=api.api_url,
+            verify_timeout=2.0,
+        )
+    )
+    (finding,) = outcome.report.findings
+    assert dict(finding.properties)[VERIFICATION] == "live"
+    assert outcome.report.baselined == 1
+    # The baselined key was never sent; the live one once.
+    assert [r.api_key for r in api.requests] == [live]

@@ -24,9 +24,9 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .. import __version__
 from ..keys import ROTATE_HINT
 from ..model import Finding, ScanReport, Severity
+from ..version import __version__
 from .common import (
     CWE_HARDCODED_CREDENTIALS,
     HELP_URI,

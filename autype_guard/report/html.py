@@ -19,9 +19,9 @@ from datetime import datetime, timezone
 from html import escape
 from itertools import groupby
 
-from .. import __version__
 from ..keys import ROTATE_HINT
 from ..model import FileResult, Finding, ScanReport, Severity
+from ..version import __version__
 from .common import ReportOptions
 from .escape import escape_path, escape_snippet, escape_text
 

@@ -9,8 +9,8 @@ import json
 from collections import Counter
 from typing import Any
 
-from .. import __version__
 from ..model import Finding, GitSource, ScanReport
+from ..version import __version__
 from .common import ReportOptions
 from .escape import escape_json
 

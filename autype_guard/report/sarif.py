@@ -17,9 +17,9 @@ import hashlib
 import json
 from typing import Any, Optional
 
-from .. import __version__
 from ..keys import ROTATE_HINT
 from ..model import Finding, GitSource, RuleInfo, ScanReport, Severity
+from ..version import __version__
 from .common import (
     CWE_HARDCODED_CREDENTIALS,
     HELP_URI,
