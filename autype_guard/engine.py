@@ -85,12 +85,20 @@ class Engine:
         """Scan plain (not packed) content; see `scan_plain`."""
         return scan_plain(data, display, self.config, self.options, rel, cut)
 
-    def is_clean(self, data: bytes) -> Optional[str]:
+    def is_clean(self, data: bytes, *, findings_only: bool = False) -> Optional[str]:
         """The common case of a large run, decided without building a FileResult: BINARY or
-        CLEAN when plain `data` certainly has nothing to report, else None."""
+        CLEAN when plain `data` certainly has nothing to report, else None (scan it).
+
+        `findings_only`: only findings count (a history scan does not report suppression
+        comments of old revisions): CLEAN also when no enabled rule can fire on `data`
+        (see `may_have_findings`)."""
         if looks_binary(data):
             return BINARY
-        if not data.startswith(_UTF16_BOMS) and not self.prefilter(data):
+        if data.startswith(_UTF16_BOMS):
+            return None
+        if not self.prefilter(data):
+            return CLEAN
+        if findings_only and not may_have_findings(data, self.config):
             return CLEAN
         return None
 

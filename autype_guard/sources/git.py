@@ -10,7 +10,7 @@ Blob content is streamed through ONE `git cat-file --batch` process per scan: a 
 sends object ids in chunks while the caller reads and scans the answers, so no process is
 started per commit or per blob, the two pipes never deadlock, and memory holds one blob at a
 time. History is learned from one `git log --raw` pass over all refs. Scanning is
-`api.scan_bytes`. Never prints. Trouble with git itself (not installed, not a repository,
+`sources.blobs.scan_bytes`. Never prints. Trouble with git itself (not installed, not a repository,
 bad revision, broken repository) raises `GitError` with a one-line message; a blob that
 cannot be read becomes a `FileResult` with an error, like an unreadable file.
 """
@@ -33,11 +33,10 @@ from urllib.parse import urlsplit, urlunsplit
 from .. import gitrun
 from ..classify import classify
 from ..config import Config
-from ..engine import ScanOptions, may_have_findings
+from ..engine import ScanOptions, engine_for
 from ..globs import _glob_regex
 from ..model import FileResult, Finding, GitSource, ScanReport
 from ..progress import ProgressCallback
-from ..textio import looks_binary
 from .archives import packing_of
 from .blobs import scan_bytes
 from .files import scan_file
@@ -757,19 +756,18 @@ def _collect_history(
     best: dict[tuple[str, str], tuple[int, Finding, FileResult]] = {}
     kept: list[FileResult] = []
     done = nbytes = 0
+    engine = engine_for(config, options)
     for blob, data in stream:
         done += 1
         nbytes += len(data) if data else 0
         if progress is not None:
             progress(done, nbytes, walk.total, None)
-        # The cheap checks of scan_bytes, without building a FileResult for the many blobs
-        # that fail them. Compressed and archived blobs always go to scan_bytes.
+        # The engine's cheap first look, without building a FileResult for the many blobs
+        # that fail it. Compressed and archived blobs always go to scan_bytes.
         if data is not None and packing_of(blob.path, data) is None:
-            if looks_binary(data):
-                report.binary_uncounted += 1
-                continue
-            if not may_have_findings(data, config):
-                report.clean_uncounted += 1
+            verdict = engine.is_clean(data, findings_only=True)
+            if verdict is not None:
+                report.add(verdict)
                 continue
         if data is not None:
             walk.with_markers.add(blob.oid)
