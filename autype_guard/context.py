@@ -6,7 +6,7 @@ Scanner work is done lazily and at most once per file, however many rules ask.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Optional, Protocol
+from typing import Optional, Protocol
 
 from .config import Config
 from .exposure import Regions, regions_of
@@ -15,15 +15,19 @@ from .model import FileKind, Finding, Fix, Place, RelatedLocation, Severity, Spa
 from .scanners import KeyOccurrence
 from .textio import LineIndex
 
-if TYPE_CHECKING:
-    from .verify import KeyCollector
-
 # How much of a line a snippet shows on each side of a finding: enough to recognise the code,
 # never a whole minified bundle.
 SNIPPET_CONTEXT = 40
 # How far past the window keys are looked for before it is cut, so that a key the window cuts
 # is masked whole; a run of key characters longer than this at the window's edge is masked.
 SNIPPET_SLACK = 512
+
+
+class KeySink(Protocol):
+    """Receives the raw keys behind findings, in memory, when the live check was asked for
+    (`verify.KeyCollector`)."""
+
+    def add(self, key: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class FileContext:
     # offsets are then relative to the window, and Python is scanned as text.
     whole_file: bool = True
     # Set only for `scan --verify`: receives the raw keys behind findings (see `finding`).
-    key_collector: Optional[KeyCollector] = field(default=None, repr=False)
+    key_collector: Optional[KeySink] = field(default=None, repr=False)
     # True when the text goes on unseen before its start or after its end (a window of a
     # large file, a decompression cut short): keys touching such an edge are masked whole.
     cut_before: bool = False

@@ -17,11 +17,11 @@ import codecs
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from .classify import classify
 from .config import Config
-from .context import FileContext, ScanSettings
+from .context import FileContext, KeySink, ScanSettings
 from .exposure import place_of
 from .keys import DEFAULT_KEY_PATTERN, PREFILTER_MARKERS, KeyMatcher, marker_confirmations
 from .model import BINARY, CLEAN, FileKind, FileResult, Finding, Place, UnusedSuppression
@@ -34,9 +34,6 @@ from .suppress import (
     unused_suppressions,
 )
 from .textio import decode, looks_binary
-
-if TYPE_CHECKING:
-    from .verify import KeyCollector
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class ScanOptions:
     # by `chunk_overlap` bytes on each side (see `sources/chunks.py`), so memory stays bounded.
     chunk_size: int = 8 << 20
     chunk_overlap: int = 256 << 10
-    key_collector: Optional[KeyCollector] = field(default=None, repr=False, compare=False)
+    key_collector: Optional[KeySink] = field(default=None, repr=False, compare=False)
 
     @property
     def settings(self) -> ScanSettings:
