@@ -37,7 +37,7 @@ from .options import (
 from .progress import ProgressBar, wants_progress
 from .report import ReportOptions, get_reporter
 from .report.escape import escape_json, escape_path, escape_text
-from .run import VERIFY_CONCURRENCY, VERIFY_TIMEOUT, GitTarget, RunRequest, execute
+from .run import VERIFY_CONCURRENCY, VERIFY_TIMEOUT, GitTarget, RunOutcome, RunRequest, execute
 from .version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -235,13 +235,8 @@ def collect(
         wants_bar = any(p.is_dir() for p in request.paths)
     bar = _progress_bar(opts, unit) if wants_bar else None
     request.progress = bar
-    from .sources.git import GitError  # start-up time: git-aware runs load it anyway
-
     try:
-        outcome = execute(request)
-    except GitError as exc:
-        _fail(str(exc))
-        raise  # unreachable: _fail exits
+        outcome = _execute(request)
     finally:
         if bar is not None:
             bar.close()
@@ -249,6 +244,19 @@ def collect(
         outcomes = [r.outcome.value for r in outcome.verified.values()]
         click.echo(_verify_summary(outcomes, request.verify_url), err=True)
     return config, outcome.report
+
+
+def _execute(request: RunRequest) -> RunOutcome:
+    """`run.execute`; trouble with git ends the run with one line and exit 2."""
+    if request.git is None:
+        return execute(request)  # start-up time: a plain scan never loads the git source
+    from .sources.git import GitError
+
+    try:
+        return execute(request)
+    except GitError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
 
 
 def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
