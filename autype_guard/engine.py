@@ -78,9 +78,17 @@ class Engine:
             self.rules, options.prefilter, options.inline_ignore, config.key_pattern
         )
 
-    def scan_plain(self, data: bytes, display: str, rel: str, cut: bool = False) -> FileResult:
+    def scan_plain(
+        self,
+        data: bytes,
+        display: str,
+        rel: str,
+        cut: bool = False,
+        *,
+        kind: Optional[FileKind] = None,
+    ) -> FileResult:
         """Scan plain (not packed) content; see `scan_plain`."""
-        return scan_plain(data, display, self.config, self.options, rel, cut)
+        return scan_plain(data, display, self.config, self.options, rel, cut, kind=kind)
 
     def is_clean(self, data: bytes, *, findings_only: bool = False) -> Optional[str]:
         """The common case of a large run, decided without building a FileResult: BINARY or
@@ -151,9 +159,21 @@ def may_have_findings(data: bytes, config: Config) -> bool:
 
 
 def scan_plain(
-    data: bytes, display: str, config: Config, options: ScanOptions, rel: str, cut: bool = False
+    data: bytes,
+    display: str,
+    config: Config,
+    options: ScanOptions,
+    rel: str,
+    cut: bool = False,
+    *,
+    kind: Optional[FileKind] = None,
 ) -> FileResult:
-    kind = classify(display, data[:256])
+    """The per-file pipeline for plain content shown as `display` (`rel`: its path relative
+    to the config root, for per-file ignores). `cut`: the content stops where the file went
+    on. `kind`: what the content is when its name does not say (an image's config, the
+    environment); by default `classify.classify` decides from the name and first bytes.
+    Never raises."""
+    kind = kind or classify(display, data[:256])
     result = FileResult(display, kind, size=len(data))
     if looks_binary(data):
         result.kind = FileKind.BINARY

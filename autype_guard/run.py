@@ -75,6 +75,9 @@ def execute(request: RunRequest) -> RunOutcome:
     accepted keys are never sent) and run the live check if asked. Never raises for a bad
     file; raises `sources.git.GitError` for trouble with git and `verify.ApiUrlError` for
     an unacceptable API URL (before any request)."""
+    targets = [request.git is not None, request.stdin is not None, bool(request.paths)]
+    if sum(targets) > 1:
+        raise ValueError("a RunRequest names one target: paths, stdin or git")
     config, options = request.config, request.options
     collector = None
     if request.verify_url is not None:
