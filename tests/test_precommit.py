@@ -83,3 +83,31 @@ def test_hook_blocks_a_real_key_and_passes_the_placeholder(
     git(repo, "add", ".")
     passed = _try_repo(repo, hook_source, home)
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_a_commit_message_is_never_scanned_and_the_manual_stage_scans(
+    repo: Path, hook_source: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "pre-commit-home"
+    key = fake_key()
+    message = tmp_path / "COMMIT_EDITMSG"
+    message.write_text(f"rotate the old key {key}\n")
+    (repo / "app.py").write_text(f'KEY = "{key}"\n')
+    git(repo, "add", ".")
+    stages = ("--hook-stage", "commit-msg", "--commit-msg-filename", str(message))
+    at_commit_msg = _try_repo(repo, hook_source, home, *stages)  # every hook of the manifest
+    assert at_commit_msg.returncode == 0, at_commit_msg.stdout + at_commit_msg.stderr
+    assert "AG10" not in at_commit_msg.stdout
+    manual = _try_repo(repo, hook_source, home, "autype-guard", "--hook-stage", "manual")
+    assert manual.returncode == 1, manual.stdout + manual.stderr
+    assert "app.py:1:8: AG101" in manual.stdout
+
+
+def test_the_manifest_asks_for_one_process_and_a_recent_pre_commit() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    for hook in hooks:
+        assert hook["require_serial"] is True
+        assert hook["stages"] == ["pre-commit", "manual"]
+        assert hook["minimum_pre_commit_version"] == "3.2.0"
