@@ -169,6 +169,62 @@ def test_env_file_definition_is_ag201_for_the_key_it_holds() -> None:
     assert "Settings -> API Keys" in finding.suggestion
 
 
+def spans(code: str, path: str) -> list[tuple[str, int, int, int]]:
+    result = scan_text(code, path, None, ScanOptions(inline_ignore=False))
+    return [(f.code, f.line, f.span.start.column, f.span.end.column) for f in result.findings]
+
+
+def test_dockerfile_public_variables_given_a_key_are_ag201() -> None:
+    key = fake_key()
+    text = (
+        "FROM node:20\n"
+        "ARG NEXT_PUBLIC_AUTYPE_API_KEY\n"  # declared, given nothing
+        "ENV NEXT_PUBLIC_AUTYPE_API_KEY=$NEXT_PUBLIC_AUTYPE_API_KEY\n"
+        f"ENV VITE_AUTYPE_KEY {key}\n"
+        f"ARG REACT_APP_AUTYPE_TOKEN={key}\n"
+        f"ENV AUTYPE_API_KEY={key}\n"  # a server variable: the literal stays AG103
+        "# ENV NEXT_PUBLIC_AUTYPE_API_KEY=$AUTYPE_API_KEY\n"
+    )
+    n = len(key)
+    assert spans(text, "web/Dockerfile") == [
+        ("AG201", 3, 5, 31),
+        ("AG201", 4, 21, 21 + n),
+        ("AG201", 5, 28, 28 + n),
+        ("AG103", 6, 20, 20 + n),
+    ]
+
+
+def test_ci_and_compose_public_variables_given_a_key_are_ag201() -> None:
+    workflow = (
+        "jobs:\n  build:\n    env:\n"
+        "      NEXT_PUBLIC_AUTYPE_API_KEY: ${{ secrets.AUTYPE_API_KEY }}\n"
+        "      AUTYPE_API_KEY: ${{ secrets.AUTYPE_API_KEY }}\n"
+        "      NEXT_PUBLIC_AUTYPE_API_URL: https://api.autype.com/api/v1/dev\n"
+        "    steps:\n"
+        "      - run: docker build --build-arg VITE_AUTYPE_API_KEY=${{ secrets.K }} .\n"
+    )
+    assert spans(workflow, ".github/workflows/deploy.yml") == [
+        ("AG201", 4, 7, 33),
+        ("AG201", 8, 39, 58),
+    ]
+    gitlab = "build:\n  variables:\n    REACT_APP_AUTYPE_KEY: $AUTYPE_API_KEY\n"
+    assert spans(gitlab, ".gitlab-ci.yml") == [("AG201", 3, 5, 25)]
+    key = fake_key()
+    compose = (
+        "services:\n  web:\n    build:\n      args:\n"
+        f"        - NEXT_PUBLIC_AUTYPE_API_KEY={key}\n"
+        "    environment:\n"
+        "      - NEXT_PUBLIC_AUTYPE_TOKEN\n"  # passed through, given nothing here
+        f"      AUTYPE_API_KEY: {key}\n"
+    )
+    assert spans(compose, "docker-compose.prod.yml") == [
+        ("AG201", 5, 38, 38 + len(key)),
+        ("AG103", 8, 23, 23 + len(key)),
+    ]
+    # The same lines in other YAML set no build variable.
+    assert flagged(gitlab, "config/settings.yml") == []
+
+
 def test_keyless_fingerprint_is_rule_and_name_wherever_the_file_is() -> None:
     source = "const k = import.meta.env.VITE_AUTYPE_KEY;\n"
     (finding,) = scan_text(source, "src/a.ts").findings
