@@ -13,7 +13,8 @@ for _kind, _suffixes in {
     FileKind.SOURCE_MAP: ".map",
     FileKind.MARKUP: (
         ".html .htm .xhtml .vue .svelte .astro .j2 .jinja .jinja2 .njk .hbs .handlebars "
-        ".mustache .ejs .erb .liquid .twig .tmpl .gohtml .jsp .cshtml .razor .haml .slim .pug"
+        ".mustache .ejs .erb .liquid .twig .tmpl .tpl .gotmpl .gohtml .jsp .cshtml .razor .haml "
+        ".slim .pug"
     ),
     FileKind.SOURCE: (
         ".go .rb .java .kt .kts .scala .php .cs .fs .swift .rs .c .cc .cpp .h .hpp .m .sh "

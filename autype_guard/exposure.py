@@ -41,9 +41,12 @@ A template for a non-web file takes the place of the file it renders, named by t
 extension before the template's: `nginx.conf.j2`, `renderer.env.j2`, `app.yaml.j2`,
 `php.ini.tmpl`, `reportd.service.j2` and `.env.erb` are config, `settings.py.j2` and
 `run.sh.j2` are server code, `index.html.erb` and `app.js.erb` are browser. A generic
-template (`.j2 .tmpl .tpl .erb .hbs ...`, not `.html.j2`) without a single HTML tag, comment
-or doctype renders no page either (`web/templates/env.tmpl` holding `KEY={{ .Key }}`):
-it is config (see `renders_markup`).
+template (`.j2 .tmpl .tpl .gotmpl .erb .hbs ...`, not `.html.j2`) without a single HTML tag,
+comment or doctype renders no page either (`web/templates/env.tmpl` holding `KEY={{ .Key }}`):
+it is config (see `renders_markup`). NOTE: Helm charts follow from this: `templates/*.yaml`
+are YAML (config) and a `_helpers.tpl` holds no HTML, so what they render goes into
+Kubernetes objects, not browsers; a `.tpl` or `.gotmpl` that does render HTML (Smarty, Go
+`html/template`) is a page.
 Config and env files are "config"; Markdown, text and notebooks are "docs".
 
 Inside an archive (`app.zip!static/js/app.js`) the member's own path decides.
@@ -66,6 +69,12 @@ literal in a server-side region is AG101 (hardcoded), not AG102:
 - Go templates: comments `{{/* */}}`, control actions (`if`, `range`, `with`, `define`,
   `template`, `block`, `end`, ...) and variable assignments are server-side; other actions
   print into the page.
+- Razor (`.cshtml`, `.razor`): `@{ ... }`, `@code { ... }` and `@functions { ... }` blocks
+  are server code.
+- Page modules (client JS/TS): the bodies of Next.js `getServerSideProps`, `getStaticProps`
+  and `getStaticPaths`, Remix `loader` and `action`, and SvelteKit `load` in
+  `+page.server.*`/`+layout.server.*` run on the server (see `data_loaders`). What they
+  return reaches the page as props: AG202 reads it.
 - Framework configs (`next.config.*`, `vite.config.*`, `nuxt.config.*`, `astro.config.*`,
   `svelte.config.*`, `webpack.config.*`) run in Node, but the values in their `env: {}` and
   `publicRuntimeConfig: {}` (Next.js), `define: {}` (Vite), `public: {}` (Nuxt
@@ -340,6 +349,8 @@ def regions_of(path: str, kind: FileKind, text: str, place: Place) -> Regions:
     lower = _strip_compression(member_path(path).lower())
     if place is Place.BROWSER and kind is FileKind.MARKUP:
         return Regions(place, _template_regions(lower, text))
+    if place is Place.BROWSER and kind is FileKind.SCRIPT:
+        return Regions(place, [Region(s, e, Place.SERVER) for s, e in data_loaders(lower, text)])
     if place is Place.SERVER and lower.endswith((".php", ".phtml")):
         return Regions(place, [r for r in _php_regions(text) if r.place is Place.BROWSER])
     if place is Place.SERVER and _FRAMEWORK_CONFIG.search(lower):
@@ -359,7 +370,7 @@ _INLINED_BLOCK = re.compile(
 # Inside a block: strings and comments are skipped whole, braces are counted.
 _BLOCK_TOKEN = re.compile(
     r"""'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?|`(?:[^`\\]|\\.)*`?"""
-    r"""|/\*.*?(?:\*/|\Z)|//[^\n]*|[{}]|[^'"`/{}]+|/""",
+    r"""|/\*.*?(?:\*/|\Z)|//[^\n]*|[{}()\[\]]|[^'"`/{}()\[\]]+|/""",
     re.DOTALL,
 )
 
@@ -385,6 +396,68 @@ def _inlined_blocks(text: str) -> list[Region]:
         pos = i
 
 
+# Data loaders of page modules run on the server only (Next.js strips `getServerSideProps`,
+# `getStaticProps` and `getStaticPaths` from the client bundle; Remix `loader`/`action`
+# likewise; SvelteKit's `load` in a `+page.server.ts` / `+layout.server.ts`).
+_DATA_LOADER = re.compile(
+    r"\bexport[ \t]+(?:(?:async[ \t]+)?function[ \t]*\*?[ \t]*|(?:const|let|var)[ \t]+)"
+    r"(getServerSideProps|getStaticProps|getStaticPaths|loader|action|load)\b"
+)
+# An arrow function's expression body: `) => json(`, `): Promise<X> => (`.
+_ARROW_BODY = re.compile(r"[ \t]*(?::[^=\n]{0,200})?=>[ \t\n]*(?!\{)")
+_SVELTEKIT_SERVER_LOAD = re.compile(r"(?:^|/)\+(?:page|layout)\.server\.[jt]s$")
+
+
+def data_loaders(path: str, text: str) -> list[tuple[int, int]]:
+    """The bodies of a page module's server-side data loaders, as (start, end) offsets:
+    Next.js `getServerSideProps`/`getStaticProps`/`getStaticPaths`, Remix `loader`/`action`
+    and SvelteKit `load` (only in `+page.server.*`/`+layout.server.*`). What they return
+    is sent to the page as props; the rest of their code never reaches the browser."""
+    if not ("getS" in text or "loader" in text or "action" in text or "load" in text):
+        return []
+    lower = member_path(path).lower()
+    out: list[tuple[int, int]] = []
+    for m in _DATA_LOADER.finditer(text):
+        if m.group(1) == "load" and not _SVELTEKIT_SERVER_LOAD.search(lower):
+            continue  # a universal `+page.ts` load runs in the browser too
+        paren = text.find("(", m.end(), m.end() + 400)
+        if paren == -1:
+            continue
+        close = _close_bracket(text, paren)
+        brace = text.find("{", close, close + 400)
+        if brace == -1:
+            continue
+        end = _close_bracket(text, brace) + 1
+        arrow = _ARROW_BODY.match(text, close + 1)
+        if arrow is not None and arrow.end() < brace:
+            # `=> json({ ... })`: the body is an expression that ends after the brace's
+            # enclosing call, at the end of the statement.
+            semicolon = text.find(";", end, end + 400)
+            newline = text.find("\n", end, end + 400)
+            stops = [x for x in (semicolon, newline) if x != -1]
+            end = min(stops) if stops else end
+        out.append((m.start(), end))
+    return out
+
+
+def _close_bracket(text: str, at: int) -> int:
+    """The offset of the bracket closing the one at `at`, strings and comments skipped."""
+    depth = 0
+    i = at
+    while i < len(text):
+        t = _BLOCK_TOKEN.match(text, i)
+        assert t is not None  # the last alternatives match any character
+        token = t.group()
+        if token in ("{", "(", "["):
+            depth += 1
+        elif token in ("}", ")", "]"):
+            depth -= 1
+            if depth == 0:
+                return t.start()
+        i = t.end()
+    return len(text)
+
+
 def _template_regions(lower: str, text: str) -> list[Region]:
     """Server-side regions inside a template whose default place is the browser."""
     if lower.endswith(".astro"):
@@ -397,13 +470,31 @@ def _template_regions(lower: str, text: str) -> list[Region]:
         return _scan_tags(text, _ERB_OPEN, _ejs_tag)
     if lower.endswith((".jsp", ".jspx", ".jspf")):
         return _scan_tags(text, _ERB_OPEN, _jsp_tag)
-    if lower.endswith((".tmpl", ".gohtml", ".gotmpl")):
+    if lower.endswith((".cshtml", ".razor")) and ("@{" in text or "@code" in text):
+        return _razor_regions(text)
+    if lower.endswith((".tmpl", ".gohtml", ".gotmpl", ".tpl")) and "{{" in text:
         return _scan_tags(text, _GO_OPEN, _go_tag)
     if lower.endswith((".hbs", ".handlebars", ".mustache")):
         return _scan_tags(text, _HBS_COMMENT_OPEN, _hbs_tag)
     if lower.endswith(_JINJA_SUFFIXES) and ("{%" in text or "{#" in text):
         return _scan_tags(text, _JINJA_OPEN, _jinja_tag)
     return []
+
+
+# Razor code blocks run on the server: `@{ ... }`, `@code { ... }`, `@functions { ... }`.
+_RAZOR_BLOCK = re.compile(r"@(?:\{|(?:code|functions)[ \t\r\n]*\{)")
+
+
+def _razor_regions(text: str) -> list[Region]:
+    out: list[Region] = []
+    pos = 0
+    while True:
+        m = _RAZOR_BLOCK.search(text, pos)
+        if m is None:
+            return out
+        end = _close_bracket(text, m.end() - 1) + 1
+        out.append(Region(m.start(), end, Place.SERVER))
+        pos = end
 
 
 # Files that may use Jinja-family tags. Not `.svelte`: its `{#if}` blocks are page output.
@@ -617,6 +708,7 @@ def _merge(regions: list[Region]) -> list[Region]:
 __all__ = [
     "Region",
     "Regions",
+    "data_loaders",
     "is_browser_path",
     "is_server_build_path",
     "is_server_script",

@@ -169,6 +169,62 @@ def test_env_file_definition_is_ag201_for_the_key_it_holds() -> None:
     assert "Settings -> API Keys" in finding.suggestion
 
 
+def spans(code: str, path: str) -> list[tuple[str, int, int, int]]:
+    result = scan_text(code, path, None, ScanOptions(inline_ignore=False))
+    return [(f.code, f.line, f.span.start.column, f.span.end.column) for f in result.findings]
+
+
+def test_dockerfile_public_variables_given_a_key_are_ag201() -> None:
+    key = fake_key()
+    text = (
+        "FROM node:20\n"
+        "ARG NEXT_PUBLIC_AUTYPE_API_KEY\n"  # declared, given nothing
+        "ENV NEXT_PUBLIC_AUTYPE_API_KEY=$NEXT_PUBLIC_AUTYPE_API_KEY\n"
+        f"ENV VITE_AUTYPE_KEY {key}\n"
+        f"ARG REACT_APP_AUTYPE_TOKEN={key}\n"
+        f"ENV AUTYPE_API_KEY={key}\n"  # a server variable: the literal stays AG103
+        "# ENV NEXT_PUBLIC_AUTYPE_API_KEY=$AUTYPE_API_KEY\n"
+    )
+    n = len(key)
+    assert spans(text, "web/Dockerfile") == [
+        ("AG201", 3, 5, 31),
+        ("AG201", 4, 21, 21 + n),
+        ("AG201", 5, 28, 28 + n),
+        ("AG103", 6, 20, 20 + n),
+    ]
+
+
+def test_ci_and_compose_public_variables_given_a_key_are_ag201() -> None:
+    workflow = (
+        "jobs:\n  build:\n    env:\n"
+        "      NEXT_PUBLIC_AUTYPE_API_KEY: ${{ secrets.AUTYPE_API_KEY }}\n"
+        "      AUTYPE_API_KEY: ${{ secrets.AUTYPE_API_KEY }}\n"
+        "      NEXT_PUBLIC_AUTYPE_API_URL: https://api.autype.com/api/v1/dev\n"
+        "    steps:\n"
+        "      - run: docker build --build-arg VITE_AUTYPE_API_KEY=${{ secrets.K }} .\n"
+    )
+    assert spans(workflow, ".github/workflows/deploy.yml") == [
+        ("AG201", 4, 7, 33),
+        ("AG201", 8, 39, 58),
+    ]
+    gitlab = "build:\n  variables:\n    REACT_APP_AUTYPE_KEY: $AUTYPE_API_KEY\n"
+    assert spans(gitlab, ".gitlab-ci.yml") == [("AG201", 3, 5, 25)]
+    key = fake_key()
+    compose = (
+        "services:\n  web:\n    build:\n      args:\n"
+        f"        - NEXT_PUBLIC_AUTYPE_API_KEY={key}\n"
+        "    environment:\n"
+        "      - NEXT_PUBLIC_AUTYPE_TOKEN\n"  # passed through, given nothing here
+        f"      AUTYPE_API_KEY: {key}\n"
+    )
+    assert spans(compose, "docker-compose.prod.yml") == [
+        ("AG201", 5, 38, 38 + len(key)),
+        ("AG103", 8, 23, 23 + len(key)),
+    ]
+    # The same lines in other YAML set no build variable.
+    assert flagged(gitlab, "config/settings.yml") == []
+
+
 def test_keyless_fingerprint_is_rule_and_name_wherever_the_file_is() -> None:
     source = "const k = import.meta.env.VITE_AUTYPE_KEY;\n"
     (finding,) = scan_text(source, "src/a.ts").findings
@@ -338,6 +394,192 @@ def test_template_outputs_that_render_the_key(code: str, path: str) -> None:
 )
 def test_template_lines_that_do_not_render_the_key(code: str, path: str) -> None:
     assert flagged(code, path) == []
+
+
+# --- AG202: every way a server puts a value into a page ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "where"),
+    [
+        # component attributes
+        (
+            "<Widget apiKey={{ settings.AUTYPE_API_KEY }} />\n",
+            "templates/a.html",
+            (1, 19, 42),
+        ),
+        (
+            "<x-autype-editor :api-key=\"config('services.autype.key')\" />\n",
+            "resources/views/a.blade.php",
+            (1, 36, 55),
+        ),
+        # filters on the key
+        ("<p>{{ autype_api_key|tojson }}</p>\n", "templates/a.html", (1, 7, 21)),
+        ("<p>{{ autype_api_key|safe }}</p>\n", "templates/a.html", (1, 7, 21)),
+        # indirection
+        (
+            "{% set k = autype_api_key %}\n<script>var K = '{{ k }}';</script>\n",
+            "templates/a.html",
+            (2, 21, 22),
+        ),
+        (
+            "{% with k=settings.AUTYPE_API_KEY %}\n<p>{{ k }}</p>\n{% endwith %}\n",
+            "templates/a.html",
+            (2, 7, 8),
+        ),
+        (
+            "{% with settings.AUTYPE_API_KEY as k %}\n<p>{{ k }}</p>\n{% endwith %}\n",
+            "templates/a.html",
+            (2, 7, 8),
+        ),
+        (
+            '{{ $k := .AutypeKey }}\n<div data-k="{{ $k }}"></div>\n',
+            "web/a.gohtml",
+            (2, 17, 19),
+        ),
+        (
+            '@{ var k = Configuration["Autype:ApiKey"]; }\n<div data-k="@k"></div>\n',
+            "Views/Home/a.cshtml",
+            (2, 15, 16),
+        ),
+        # template suffixes of the last round's gaps
+        ('<div data-k="{$autype_api_key}"></div>\n', "templates/a.tpl", (1, 16, 30)),
+        ('<meta content="{{ .AutypeKey }}">\n', "web/page.gotmpl", (1, 20, 29)),
+        # script-localisation helpers
+        (
+            "<?php\n"
+            "wp_localize_script('editor', 'Cfg', array('k' => get_option('autype_api_key')));\n",
+            "wp-content/plugins/autype/autype.php",
+            (2, 62, 76),
+        ),
+        (
+            'gon.autype_key = ENV["AUTYPE_API_KEY"]\n',
+            "app/controllers/a_controller.rb",
+            (1, 23, 37),
+        ),
+        (
+            'content_tag(:div, "", data: { k: ENV.fetch("AUTYPE_API_KEY") })\n',
+            "app/helpers/a_helper.rb",
+            (1, 45, 59),
+        ),
+        # inline scripts written by server code
+        (
+            "<script dangerouslySetInnerHTML={{ __html: "
+            '`K="${process.env.AUTYPE_API_KEY}"` }} />\n',
+            "app/layout.tsx",
+            (1, 50, 76),
+        ),
+        (
+            'res.send(`<script>window.K="${process.env.AUTYPE_API_KEY}"</script>`);\n',
+            "server/index.js",
+            (1, 31, 57),
+        ),
+        # what a data loader returns is sent to the page
+        (
+            "export async function getServerSideProps() {\n"
+            "  return { props: { autypeKey: process.env.AUTYPE_API_KEY } };\n"
+            "}\n",
+            "pages/editor.tsx",
+            (2, 21, 30),
+        ),
+        (
+            "export async function loader() {\n"
+            "  return json({ key: process.env.AUTYPE_API_KEY });\n"
+            "}\n",
+            "app/routes/editor.tsx",
+            (2, 22, 48),
+        ),
+        (
+            "export const loader = async () => json({ key: process.env.AUTYPE_API_KEY });\n",
+            "app/routes/editor.tsx",
+            (1, 47, 73),
+        ),
+        (
+            "export const load = async () => {\n  return { key: env.AUTYPE_API_KEY };\n};\n",
+            "src/routes/editor/+page.server.ts",
+            (2, 17, 35),
+        ),
+    ],
+)
+def test_server_renders_the_key_into_the_page(
+    code: str, path: str, where: tuple[int, int, int]
+) -> None:
+    assert [f for f in spans(code, path) if f[0] == "AG202"] == [("AG202", *where)]
+
+
+@pytest.mark.parametrize(
+    ("code", "path"),
+    [
+        # masked renders
+        ('<p>{{ settings.AUTYPE_API_KEY|slice:"-4:" }}</p>\n', "templates/a.html"),
+        ("<p>{{ autype_api_key[-4:] }}</p>\n", "templates/a.html"),
+        ('<p><%= ENV["AUTYPE_API_KEY"][-4..] %></p>\n', "app/views/a.html.erb"),
+        ('<p><%= ENV["AUTYPE_API_KEY"].last(4) %></p>\n', "app/views/a.html.erb"),
+        ("<p>{{ mask(config('services.autype.key')) }}</p>\n", "resources/views/a.blade.php"),
+        (
+            "<p>{{ Str::substr(config('services.autype.key'), -4) }}</p>\n",
+            "resources/views/a.blade.php",
+        ),
+        ("<span>{{ autypeKey.slice(-4) }}</span>\n", "views/a.njk"),
+        # conditions and non-key settings through an alias
+        ("{% set k = autype_api_key %}\n{% if k %}<p>on</p>{% endif %}\n", "templates/a.html"),
+        ("{% set u = settings.AUTYPE_BASE_URL %}\n<p>{{ u }}</p>\n", "templates/a.html"),
+        ("{# {% set k = autype_api_key %} #}\n<p>{{ k }}</p>\n", "templates/a.html"),
+        ("{{ $k := .AutypeKey }}\n{{ if $k }}<p>on</p>{{ end }}\n", "web/a.gohtml"),
+        # a data loader that uses the key and returns something else
+        (
+            "export async function getServerSideProps() {\n"
+            '  const h = { "X-API-Key": process.env.AUTYPE_API_KEY };\n'
+            "  return { props: { pdf: await renderPdf(process.env.AUTYPE_API_KEY) } };\n"
+            "}\n",
+            "pages/editor.tsx",
+        ),
+        (
+            "export const load = async () => {\n"
+            "  return { pdf: await render(env.AUTYPE_API_KEY), on: Boolean(env.AUTYPE_API_KEY) };\n"
+            "};\n",
+            "src/routes/+page.server.ts",
+        ),
+        ("res.send({ enabled: Boolean(process.env.AUTYPE_API_KEY) });\n", "server/index.js"),
+        (
+            "export const loader = () => json(await render(process.env.AUTYPE_API_KEY));\n",
+            "app/routes/editor.tsx",
+        ),
+        (
+            "<?php\nwp_localize_script('autype-editor', 'Cfg', array('ajax' => admin_url()));\n",
+            "wp-content/plugins/autype/autype.php",
+        ),
+        # Helm charts and other config templates render Kubernetes objects, not pages
+        (
+            "apiVersion: v1\nkind: Secret\nstringData:\n  key: {{ .Values.autype.apiKey }}\n",
+            "charts/pdf/templates/secret.yaml",
+        ),
+        (
+            '{{- define "pdf.autypeKey" -}}\n{{ .Values.autypeApiKey }}\n{{- end -}}\n',
+            "charts/pdf/templates/_helpers.tpl",
+        ),
+        ("autype:\n  apiKey: {{ .AutypeKey }}\n", "helmfile.d/values.yaml.gotmpl"),
+    ],
+)
+def test_server_code_that_renders_no_key(code: str, path: str) -> None:
+    assert [c for c, _ in flagged(code, path) if c == "AG202"] == []
+
+
+def test_server_regions_of_page_modules_hold_server_literals() -> None:
+    key = fake_key()
+    page = (
+        "export async function getServerSideProps() {\n"
+        f'  const k = "{key}";\n'
+        "  return { props: {} };\n"
+        "}\n"
+        "export default function Page() { return null; }\n"
+    )
+    assert flagged(page, "pages/editor.tsx") == [("AG101", 2)]
+    razor = f'@{{ var k = "{key}"; }}\n<p>@Model.Title</p>\n'
+    assert flagged(razor, "Views/Home/a.cshtml") == [("AG101", 1)]
+    # Outside the loader the same literal is client code.
+    client = f'export default function Page() {{ const k = "{key}"; return k; }}\n'
+    assert flagged(client, "pages/editor.tsx") == [("AG102", 1)]
 
 
 # --- AG203 browser-calls-autype -------------------------------------------------------------

@@ -28,3 +28,26 @@ def test_server_regions_of_templates_are_ag101_and_page_output_ag102() -> None:
         ("letter.html", 3, "AG101"),  # {# comment #}
         ("letter.html", 5, "AG102"),
     ]
+
+
+def test_tpl_and_gotmpl_pages_are_browser_and_helm_helpers_config(tmp_path: Path) -> None:
+    from .conftest import fake_key
+
+    key = fake_key()
+    files = {
+        "templates/page.tpl": f'<div data-k="{key}"></div>\n',  # Smarty: a page
+        "web/page.gotmpl": f'<meta content="{key}">\n',  # Go html/template: a page
+        "charts/pdf/templates/_helpers.tpl": f'{{{{- define "pdf.key" -}}}}{key}{{{{- end }}}}\n',
+        "helmfile.d/values.yaml.gotmpl": f"autype:\n  apiKey: {key}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    report = scan_paths([tmp_path], Config(root=tmp_path))
+    found = sorted((Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in report.findings)
+    assert found == [
+        ("charts/pdf/templates/_helpers.tpl", "AG103"),
+        ("helmfile.d/values.yaml.gotmpl", "AG103"),
+        ("templates/page.tpl", "AG102"),
+        ("web/page.gotmpl", "AG102"),
+    ]

@@ -77,8 +77,8 @@ def catalogue() -> tuple[RuleInfo, ...]:
 def precedence(code: str, env_file: bool) -> int:
     """Lower wins when several rules flag one key occurrence.
 
-    An env-file line defining a browser-exposed key is AG201 for that key; otherwise the
-    key literal's AG1xx rule.
+    A line defining a browser-exposed variable (an env file, a Dockerfile, a CI pipeline)
+    is AG201 for the key it holds; otherwise the key literal's AG1xx rule.
     """
     if code == "AG201" and env_file:
         return 0
@@ -98,7 +98,7 @@ def one_per_key(findings: Iterable[Finding]) -> list[Finding]:
     for finding in findings:
         slot = ("" if finding.has_key else finding.code, finding.span)
         old = best.get(slot)
-        env_file = finding.kind is FileKind.ENV
+        env_file = finding.kind in (FileKind.ENV, FileKind.CONFIG)
         if (
             old is None
             or precedence(finding.code, env_file) < precedence(old.code, env_file)

@@ -23,8 +23,25 @@ from .base import Rule
 
 # One definition in an env file: `NAME=value`, `export NAME=value`, `NAME: value`.
 _ENV_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*[=:][ \t]*(.*)")
-# A value that only refers to another variable: `${AUTYPE_API_KEY}`, `$AUTYPE_API_KEY`.
-_REFERENCE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*")
+# A value that only refers to another variable: `${AUTYPE_API_KEY}`, `$AUTYPE_API_KEY`, or
+# to a CI secret: `${{ secrets.AUTYPE_API_KEY }}` (GitHub Actions).
+_REFERENCE = re.compile(r"\$(?:\{?[A-Za-z_][A-Za-z0-9_]*|\{\{)")
+# Files that set variables for a build: Dockerfiles, compose files and CI pipelines. A
+# public variable set there is inlined into the bundle the build makes.
+_BUILD_FILE = re.compile(
+    r"(?:^|/)(?:(?:docker|container)file(?:\.[^/]*)?|[^/]*\.dockerfile"
+    r"|(?:docker-)?compose(?:\.[^/]*)?\.ya?ml|\.github/workflows/[^/]*\.ya?ml"
+    r"|\.gitlab-ci(?:\.[^/]*)?\.ya?ml|\.gitlab/ci/[^/]*\.ya?ml|\.circleci/config\.ya?ml"
+    r"|bitbucket-pipelines\.ya?ml|azure-pipelines[^/]*\.ya?ml)$"
+)
+# One assignment in such a file: `ENV NAME=value`, `ARG NAME=value`, YAML `NAME: value`,
+# `- NAME=value` (compose lists), `--build-arg NAME=value`, `NAME=value npm run build`. The
+# value runs to the next assignment on the line or to its end.
+_BUILD_ASSIGN = re.compile(
+    r"(?<![\w$.{-])[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?[ \t]*[=:][ \t]*(?=[^\s=:])"
+)
+# Dockerfile's old form without `=`: `ENV NAME value`.
+_DOCKER_ENV_SPACE = re.compile(r"^[ \t]*ENV[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+(?=[^\s=])")
 # An environment read in client code: `process.env.X`, `import.meta.env.X`, `env.X`
 # (SvelteKit `$env/dynamic/public`), `process.env["X"]`, `env?.X`.
 _ENV_READ = re.compile(r"\benv[ \t]*(?:\?\.|\.|\[[ \t]*[\"'`])[ \t]*([A-Za-z_][A-Za-z0-9_]*)")
@@ -77,7 +94,11 @@ class PublicEnvVar(Rule):
     that mentions AUTYPE and KEY/TOKEN/SECRET behind a prefix that frameworks inline into the
     client bundle (`NEXT_PUBLIC_`, `VITE_`, `REACT_APP_`, `NUXT_PUBLIC_`, `EXPO_PUBLIC_`,
     `GATSBY_`, `PUBLIC_`, `VUE_APP_`, `NG_APP_`, `STORYBOOK_`). It reports every env-file
-    line that defines one with a value, every line of client code that reads one
+    line that defines one with a value; every Dockerfile `ENV`/`ARG`, compose
+    `environment:`/build arg and CI pipeline `env:`/`variables:` entry (GitHub Actions,
+    GitLab CI, CircleCI, Bitbucket, Azure) that gives one a value, a key literal or a
+    reference such as `${{ secrets.AUTYPE_API_KEY }}` alike (the build inlines it); every
+    line of client code that reads one
     (`process.env.NEXT_PUBLIC_AUTYPE_API_KEY`, `import.meta.env.VITE_AUTYPE_API_KEY`,
     SvelteKit `$env/static/public` imports and later uses of the imported name, CRA's
     `%REACT_APP_AUTYPE_KEY%` in `public/index.html`), and build configs that inline an
@@ -116,7 +137,9 @@ class PublicEnvVar(Rule):
     ## Options
     `public-env-prefixes`: the browser-exposed prefixes (the list above by default).
     An env-file definition with an empty value or a placeholder (`ak_your_api_key_here`,
-    `changeme`) is not reported, so `.env.example` files pass.
+    `changeme`) is not reported, so `.env.example` files pass; nor is a Dockerfile `ARG` or
+    a compose `environment:` entry that names a variable without giving it a value. Other
+    keys in Dockerfiles and CI files stay AG103.
     """
 
     CODE = "AG201"
@@ -151,6 +174,16 @@ class PublicEnvVar(Rule):
             "VITE_AUTYPE_API_KEY=${AUTYPE_API_KEY}\n",
             span=Span.of((1, 1), (1, 20)),
             path=".env.production",
+        ),
+        Invalid(
+            "FROM node:20\nENV NEXT_PUBLIC_AUTYPE_API_KEY=${AUTYPE_API_KEY}\n",
+            span=Span.of((2, 5), (2, 31)),
+            path="web/Dockerfile",
+        ),
+        Invalid(
+            "env:\n  VITE_AUTYPE_API_KEY: ${{ secrets.AUTYPE_API_KEY }}\n",
+            span=Span.of((2, 3), (2, 22)),
+            path=".github/workflows/deploy.yml",
         ),
         Invalid(
             "const key = process.env.NEXT_PUBLIC_AUTYPE_API_KEY!;\n",
@@ -193,6 +226,9 @@ class PublicEnvVar(Rule):
         prefixes = ctx.config.public_env_prefixes
         if ctx.kind is FileKind.ENV:
             yield from cls._env_file(ctx, prefixes)
+            return
+        if ctx.kind is FileKind.CONFIG and _BUILD_FILE.search(ctx.path.lower()):
+            yield from cls._build_file(ctx, prefixes)
             return
         if ctx.kind is FileKind.SCRIPT and _FRAMEWORK_CONFIG.search(ctx.path.lower()):
             yield from cls._framework_config(ctx)
@@ -251,17 +287,55 @@ class PublicEnvVar(Rule):
                 name = m.group(1)
                 prefix = cls._exposed(name, prefixes)
                 if prefix is not None and _defines_value(ctx, m.group(2)):
-                    yield from cls._env_definition(ctx, m, offset, name, prefix)
+                    yield from cls._env_definition(
+                        ctx, offset + m.start(1), offset + m.end(2), offset + m.start(2), prefix
+                    )
+            offset += len(line) + 1
+
+    @classmethod
+    def _build_file(cls, ctx: FileContext, prefixes: tuple[str, ...]) -> Iterator[Finding]:
+        """Dockerfiles, compose files and CI pipelines: every public-prefixed Autype variable
+        given a value (`ENV`/`ARG`, `env:`, `variables:`, `environment:`, build args), a
+        literal key or a reference to one (`${{ secrets.AUTYPE_API_KEY }}`) alike."""
+        text = ctx.text
+        offset = 0
+        for line in text.split("\n"):
+            if "=" in line or ":" in line or "ENV" in line:
+                hits = [(m.start(1), m.end(1), m.end()) for m in _BUILD_ASSIGN.finditer(line)]
+                m = _DOCKER_ENV_SPACE.match(line)
+                if m is not None and not hits:
+                    hits = [(m.start(1), m.end(1), m.end())]
+                for i, (name_start, name_end, value_start) in enumerate(hits):
+                    name = line[name_start:name_end]
+                    prefix = cls._exposed(name, prefixes)
+                    if prefix is None or is_comment_line(text, offset + name_start):
+                        continue
+                    value_end = hits[i + 1][0] if i + 1 < len(hits) else len(line)
+                    if _defines_value(ctx, line[value_start:value_end]):
+                        yield from cls._env_definition(
+                            ctx,
+                            offset + name_start,
+                            offset + value_end,
+                            offset + value_start,
+                            prefix,
+                        )
             offset += len(line) + 1
 
     @classmethod
     def _env_definition(
-        cls, ctx: FileContext, m: re.Match[str], offset: int, name: str, prefix: str
+        cls, ctx: FileContext, start: int, end: int, value_start: int, prefix: str
     ) -> Iterator[Finding]:
-        """An env-file line giving a public-prefixed Autype variable a value: AG201 for each
-        key in the value (it takes the key's place over AG103), else for the name."""
+        """A line giving a public-prefixed Autype variable (at `start`) a value (from
+        `value_start` to `end`): AG201 for each key in the value (it takes the key's place
+        over AG103), else for the name."""
+        name_end = start
+        while name_end < value_start and (
+            ctx.text[name_end].isalnum() or ctx.text[name_end] in "_."
+        ):
+            name_end += 1
+        name = ctx.text[start:name_end]
         where = f"in a browser-exposed variable ({prefix} is inlined into client bundles)"
-        value_start, value_end = offset + m.start(2), offset + m.end(2)
+        value_end = end
         keys = [
             occ.hit
             for occ in ctx.key_occurrences
@@ -270,8 +344,8 @@ class PublicEnvVar(Rule):
         if not keys:
             yield cls._finding(
                 ctx,
-                offset + m.start(1),
-                offset + m.end(1),
+                start,
+                name_end,
                 name,
                 f"{name} puts the Autype key {where}",
                 prefix,
