@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
+from .binaries import binary_findings, is_binary_format, may_hold_key
 from .classify import classify
 from .config import Config
 from .context import FileContext, KeySink, ScanSettings
@@ -33,7 +34,7 @@ from .suppress import (
     is_inline_ignored,
     unused_suppressions,
 )
-from .textio import decode, looks_binary
+from .textio import BINARY_SNIFF, decode, looks_binary, utf16_without_bom
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,13 @@ class Engine:
         `findings_only`: only findings count (a history scan does not report suppression
         comments of old revisions): CLEAN also when no enabled rule can fire on `data`
         (see `may_have_findings`)."""
-        if looks_binary(data):
-            return BINARY
-        if data.startswith(_UTF16_BOMS):
-            return None
+        if b"\0" in data[:BINARY_SNIFF] or data.startswith(_UTF16_BOMS):
+            # The rare case: UTF-16 (the byte prefilter cannot read it), a binary file
+            # (holding a key prefix? see `binaries`) or text with stray NULs (read on).
+            if _is_utf16(data):
+                return None
+            if looks_binary(data):
+                return None if may_hold_key(data) else BINARY
         if not self.prefilter(data):
             return CLEAN
         if findings_only and not may_have_findings(data, self.config):
@@ -149,8 +153,8 @@ def _prefilter(
 def may_have_findings(data: bytes, config: Config) -> bool:
     """The cheap first look of `scan_bytes` for plain (not packed, not binary) content:
     False means no enabled rule can fire on `data` (see `rules_to_run`). UTF-16 with a BOM
-    always passes."""
-    if data.startswith(_UTF16_BOMS):
+    always passes, with or without a byte order mark."""
+    if _is_utf16(data):
         return True
     prefilter = _prefilter(active_rules(config), "auto", False, config.key_pattern)
     if not prefilter(data):
@@ -175,12 +179,22 @@ def scan_plain(
     Never raises."""
     kind = kind or classify(display, data[:256])
     result = FileResult(display, kind, size=len(data))
-    if looks_binary(data):
+    if looks_binary(data) or is_binary_format(display):
         result.kind = FileKind.BINARY
         result.skipped = "binary"
+        if may_hold_key(data):
+            found = binary_findings(
+                data,
+                display,
+                config,
+                _matcher(config.key_pattern).pattern,
+                show_secrets=options.show_secrets,
+                key_collector=options.key_collector,
+            )
+            finish(result, [(finding, False) for finding in found], rel, config)
         return result
     decoded = None
-    if data.startswith(_UTF16_BOMS):
+    if _is_utf16(data):
         # The byte prefilter only understands ASCII-compatible encodings.
         decoded = decode(data)
         data = decoded.text.encode("utf-8", "surrogatepass")
@@ -215,6 +229,13 @@ def scan_plain(
 
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _is_utf16(data: bytes) -> bool:
+    """UTF-16 with a byte order mark, or recognised without one (see `textio.decode`)."""
+    if data.startswith(_UTF16_BOMS):
+        return True
+    return b"\0" in data[:BINARY_SNIFF] and utf16_without_bom(data) is not None
 
 
 def prefilter_for(config: Config, options: ScanOptions) -> Prefilter:

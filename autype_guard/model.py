@@ -173,6 +173,10 @@ class Finding:
     has_key: bool = False
     # Fingerprints earlier versions gave this finding: baselines they wrote still match.
     aliases: tuple[str, ...] = ()
+    # A key found in a binary file's raw bytes: where it starts in the file and how many
+    # bytes it spans. Such a finding has no line: its span is line 1, column offset + 1.
+    byte_offset: Optional[int] = None
+    byte_length: int = 0
 
     @property
     def line(self) -> int:
@@ -222,6 +226,11 @@ class FileResult:
     suppressed: int = 0
     baselined: int = 0  # findings dropped because the baseline accepts them
     unused_suppressions: list[UnusedSuppression] = field(default_factory=list)
+    # Parts of the file that could not be scanned although they should have been (an
+    # encrypted archive member, content past a decompression cap): (location, reason),
+    # such as ("dist.zip!secret.js", "encrypted zip member: not scanned"). They count as
+    # errors of the run (`ScanReport.errors`): a file not fully scanned is never clean.
+    unscanned: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -309,6 +318,7 @@ class ScanReport:
     def errors(self) -> list[tuple[str, str]]:
         """(path, reason) for everything that should have been scanned and could not be."""
         out = [(r.path, r.error) for r in self.files if r.error]
+        out.extend(part for r in self.files for part in r.unscanned)
         out.extend((s.display, s.reason) for s in self.skipped if s.error)
         return out
 
@@ -339,5 +349,6 @@ def is_clean(result: FileResult) -> bool:
         and not result.suppressed
         and not result.baselined
         and not result.unused_suppressions
+        and not result.unscanned
         and result.skipped in (None, "binary")
     )

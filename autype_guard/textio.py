@@ -24,15 +24,51 @@ class Decoded:
     notes: list[str] = field(default_factory=list)
 
 
+# Bytes that do not occur in text: C0 controls other than tab, newline, vertical tab, form
+# feed, carriage return and escape (ANSI colours in logs).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\v\f\r\x1b")
+# Text may hold a few stray NULs or control bytes (a NUL in a bundle's string table, a
+# form feed in C source): it is binary only past this share of its first window.
+BINARY_SHARE = 0.05
+# A window with this share of NULs in one byte lane and almost none in the other is UTF-16
+# (little endian: NULs at odd offsets) of mostly ASCII text.
+_UTF16_LANE = 0.7
+_UTF16_OTHER_LANE = 0.05
+
+
+def utf16_without_bom(data: bytes) -> Optional[str]:
+    """ "utf-16-le" or "utf-16-be" for UTF-16 text without a byte order mark (its first window
+    holds NULs in every other byte, as ASCII text in UTF-16 does), else None."""
+    sample = data[:BINARY_SNIFF]
+    half = len(sample) // 2
+    if half < 4 or sample.count(0) < half * _UTF16_LANE:
+        return None
+    even, odd = sample[0 : 2 * half : 2].count(0), sample[1 : 2 * half : 2].count(0)
+    if odd >= half * _UTF16_LANE and even <= half * _UTF16_OTHER_LANE:
+        return "utf-16-le"
+    if even >= half * _UTF16_LANE and odd <= half * _UTF16_OTHER_LANE:
+        return "utf-16-be"
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
-    """True for content that is not text: a NUL byte near the start, unless a UTF-16/32 BOM."""
+    """True for content that is not text, judged on its first window: more than
+    `BINARY_SHARE` of it NULs and other control bytes. A stray NUL does not make a file
+    binary, nor does UTF-16, with or without a byte order mark (`utf16_without_bom`)."""
+    sample = data[:BINARY_SNIFF]
+    if b"\0" not in sample:
+        return False  # the common case: one pass over the window
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
-    return b"\0" in data[:BINARY_SNIFF]
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if control <= max(2, len(sample) * BINARY_SHARE):
+        return False
+    return utf16_without_bom(sample) is None
 
 
 def decode(data: bytes) -> Decoded:
-    """Decode bytes as UTF-8 (BOM-aware), UTF-16 with a BOM, or UTF-8 with replacements.
+    """Decode bytes as UTF-8 (BOM-aware), UTF-16 with a BOM or recognised without one
+    (`utf16_without_bom`), or UTF-8 with replacements.
 
     Never raises. Invalid bytes become U+FFFD, one code point per bad byte, and a note says so.
     """
@@ -43,6 +79,15 @@ def decode(data: bytes) -> Decoded:
             return Decoded(data.decode("utf-16"), ["decoded as UTF-16"])
         except UnicodeDecodeError:
             return Decoded(data.decode("utf-16", errors="replace"), ["invalid UTF-16"])
+    elif b"\0" in data[:BINARY_SNIFF]:
+        encoding = utf16_without_bom(data)
+        if encoding is not None:
+            name = encoding.upper().replace("-LE", "LE").replace("-BE", "BE")
+            data16 = data[: len(data) & ~1]
+            return Decoded(
+                data16.decode(encoding, errors="replace"),
+                [f"decoded as {name} (no byte order mark)"],
+            )
     try:
         return Decoded(data.decode("utf-8"))
     except UnicodeDecodeError:

@@ -38,11 +38,12 @@ def positions(data: bytes, name: str = "notes.txt") -> list[tuple[int, int]]:
     return [(f.line, f.column) for f in result.findings]
 
 
-def test_binary_file_with_a_key_is_skipped_and_counted(tmp_path: Path) -> None:
-    (tmp_path / "blob.dat").write_bytes(b"\x00\x01" + fake_key().encode() + b"\xff" * 100)
+def test_binary_file_with_a_key_is_searched_and_counted(tmp_path: Path) -> None:
+    (tmp_path / "blob.dat").write_bytes(b"\x00\x01" * 8 + fake_key().encode() + b"\xff" * 100)
     proc = cli(tmp_path, "scan", "--format", "json", ".")
     doc = json.loads(proc.stdout)
-    assert proc.returncode == 0
+    assert proc.returncode == 1
+    assert [(f["path"], f["byte_offset"]) for f in doc["findings"]] == [("blob.dat", 16)]
     assert doc["summary"]["binary_skipped"] == 1
     assert "Traceback" not in proc.stderr
 

@@ -76,7 +76,7 @@ def test_json_output_is_versioned_and_redacted(project: Path) -> None:
     code, out, _ = run("scan", "--format", "json", ".")
     doc = json.loads(out)
     assert code == 1
-    assert doc["version"] == "1.2"
+    assert doc["version"] == "1.3"
     (finding,) = doc["findings"]
     assert (finding["code"], finding["line"], finding["column"]) == ("AG103", 1, 16)
     assert (finding["end_line"], finding["end_column"]) == (1, 16 + len(key))
@@ -174,11 +174,13 @@ def test_rules_and_rule_commands_print_docs() -> None:
     assert run("rule", "AG999")[0] == 2
 
 
-def test_binary_files_are_skipped_and_counted(project: Path) -> None:
+def test_binary_files_are_searched_for_keys_and_counted(project: Path) -> None:
     (project / "blob.bin").write_bytes(b"\0\1\2" + fake_key().encode())
+    (project / "clean.bin").write_bytes(b"\0\1\2" * 100)
     code, out, _ = run("scan", ".")
-    assert code == 0
-    assert "1 binary skipped" in out
+    assert code == 1
+    assert "blob.bin@0x3: AG101" in out
+    assert "2 binary skipped" in out
 
 
 def test_python_m_entry_point_runs(project: Path) -> None:

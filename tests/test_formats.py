@@ -475,12 +475,12 @@ def test_json_format_doc_describes_every_field(project: Path) -> None:
     (project / "b.py").write_text("x = 1  # autype-guard" + ": ignore\n")
     _, out, _ = run("scan", "--format", "json", ".")
     doc = json.loads(out)
-    assert doc["version"] == "1.2"
+    assert doc["version"] == "1.3"
     # by_rule/by_severity/properties have data as keys, not fields
     fields = _keys(doc, frozenset({"by_rule", "by_severity", "properties"}))
     fields |= {"by_rule", "by_severity", "properties"}
     text = (DOCS / "json-format.md").read_text(encoding="utf-8")
-    assert '`"1.2"`' in text
+    assert '`"1.3"`' in text
     missing = sorted(f for f in fields if f"`{f}`" not in text)
     assert missing == []
 

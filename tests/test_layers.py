@@ -17,7 +17,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "api"),
     ("run", "parallel", "baseline", "verify"),
     ("sources",),
-    ("engine",),
+    ("engine", "binaries"),
     ("rules", "scanners", "context", "suppress", "exposure", "autype_context", "report"),
     ("applicability", "suggest", "config", "keys", "prefilter", "testing"),
     ("classify", "globs", "paths", "textio", "gitrun", "progress"),

@@ -136,7 +136,9 @@ def test_chunked_scan_keeps_suppressions_and_binary_detection(tmp_path: Path) ->
     (tmp_path / "big.txt").write_text(text)
     (tmp_path / "big.bin").write_bytes(b"\0" * 20000 + key.encode())
     report = scan_paths([tmp_path], Config(root=tmp_path), CHUNKED)
-    assert report.findings == []
+    assert [(f.path, f.byte_offset) for f in report.findings] == [
+        (str(tmp_path / "big.bin"), 20000)
+    ]
     assert (report.suppressed, report.binary) == (1, 1)
 
 

@@ -87,11 +87,18 @@ def test_truncated_gzip_scans_what_it_can_with_a_note() -> None:
 
 
 @pytest.mark.parametrize("data", [b"\x1f\x8b" + b"garbage" * 10, b"\x1f\x8b"])
-def test_corrupt_gzip_is_skipped_with_a_reason(data: bytes) -> None:
+def test_corrupt_gzip_is_scanned_as_it_is_with_a_reason(data: bytes) -> None:
     result = scan_bytes(data, "public/app.js.gz", Config())
     assert result.findings == []
-    assert result.error is None
-    assert result.skipped and result.notes
+    assert result.error is None and result.unscanned == []
+    assert any("scanned as a plain file" in note for note in result.notes)
+
+
+def test_corrupt_gzip_holding_a_key_in_the_clear_is_found() -> None:
+    key = fake_key()
+    data = b"\x1f\x8b not gzip at all\nvar k = '" + key.encode() + b"';\n"
+    result = scan_bytes(data, "public/app.js.gz", Config())
+    assert [f.code for f in result.findings] == ["AG102"]
 
 
 def test_decompression_is_capped_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,7 +107,12 @@ def test_decompression_is_capped_and_says_so(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(unpack, "MAX_DECOMPRESSED", 4096)
     result = scan_bytes(gzip.compress(text.encode()), "public/app.js.gz", Config())
     assert [(f.code, f.line) for f in result.findings] == [("AG102", 1)]
-    assert any("exceeds" in note for note in result.notes)
+    assert result.unscanned == [
+        (
+            "public/app.js.gz",
+            "decompressed size exceeds 4096 bytes: only the first 4096 bytes scanned, the rest not",
+        )
+    ]
     capped = unpack.decompress("gzip", gzip.compress(b"a" * 10_000), cap=1000)
     assert len(capped.data) == 1000 and capped.notes
 
@@ -115,13 +127,14 @@ def test_brotli_asset_is_scanned_when_the_decoder_is_installed() -> None:
     assert len(capped.data) == 100_000 and capped.notes
 
 
-def test_brotli_without_the_decoder_is_skipped_with_a_note(
+def test_brotli_without_the_decoder_is_listed_as_not_scanned(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "brotli", None)  # makes `import brotli` fail
     result = scan_bytes(b"\x8b\x02\x80hello\x03", "dist/app.js.br", Config())
     assert result.findings == [] and result.error is None
-    assert any("autype-guard[brotli]" in note for note in result.notes)
+    [(path, reason)] = result.unscanned
+    assert path == "dist/app.js.br" and "autype-guard[brotli]" in reason
 
 
 # --- archives -----------------------------------------------------------------------------
@@ -176,7 +189,9 @@ def test_nesting_is_limited() -> None:
     outer = _zip({"middle.zip": middle})
     result = scan_bytes(outer, "outer.zip", Config())
     assert result.findings == []
-    assert any("nested" in note for note in result.notes)
+    assert result.unscanned == [
+        ("outer.zip!middle.zip!deep.zip", "archive nested more than 2 levels deep: not scanned")
+    ]
 
 
 def test_member_names_are_only_labels() -> None:
@@ -226,7 +241,7 @@ def test_member_count_and_total_caps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(unpack, "MAX_ARCHIVE_MEMBERS", 2)
     result = scan_bytes(data, "x.zip", Config())
     assert len(result.findings) == 2
-    assert any("more than 2 members" in note for note in result.notes)
+    assert result.unscanned == [("x.zip", "more than 2 members: the rest not scanned")]
 
 
 def test_per_file_ignores_cover_an_archive_like_a_directory(tmp_path: Path) -> None:

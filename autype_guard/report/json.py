@@ -14,11 +14,13 @@ from ..version import __version__
 from .common import ReportOptions
 from .escape import escape_json
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    """The JSON object for one finding; holds the redacted preview, never the key."""
+    """The JSON object for one finding; holds the redacted preview, never the key. A key in
+    a binary file has `byte_offset` and `byte_length` (its line is 1, its columns bytes)."""
+    binary = finding.byte_offset is not None
     return {
         "code": finding.code,
         "name": finding.name,
@@ -30,6 +32,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "column": finding.span.start.column,
         "end_line": finding.span.end.line,
         "end_column": finding.span.end.column,
+        "byte_offset": finding.byte_offset,
+        "byte_length": finding.byte_length if binary else None,
         "preview": finding.preview,
         "fingerprint": finding.fingerprint,
         "encoding": finding.encoding or None,

@@ -120,6 +120,9 @@ def _result(
         "endLine": max(span.end.line, span.start.line),
         "endColumn": end_column,
     }
+    if finding.byte_offset is not None:
+        # A key in a binary file: a binary region, bytes rather than lines.
+        region = {"byteOffset": finding.byte_offset, "byteLength": finding.byte_length}
     if finding.snippet:
         region["snippet"] = {"text": finding.snippet}
     # The finding's own severity can differ from the rule's (config, placeholders, a key

@@ -29,7 +29,11 @@ def _paint(text: str, code: str, color: bool) -> str:
 def render_finding(finding: Finding, options: ReportOptions) -> str:
     """One finding: location line, code frame with a caret under the key, help lines."""
     c = options.color
-    where = _paint(f"{escape_path(finding.path)}:{finding.line}:{finding.column}:", "1", c)
+    if finding.byte_offset is not None:
+        # A key in a binary file has a byte offset, not a line: `path@0x1a2b:`.
+        where = _paint(f"{escape_path(finding.path)}@{finding.byte_offset:#x}:", "1", c)
+    else:
+        where = _paint(f"{escape_path(finding.path)}:{finding.line}:{finding.column}:", "1", c)
     code = _paint(finding.code, _SEVERITY_COLOR[finding.severity], c)
     lines = [f"{where} {code} {escape_text(finding.message)} [{finding.severity.value}]"]
     if finding.snippet:
@@ -73,7 +77,9 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     for note in report.stats.notes:
         out.append(f"note: {escape_text(note)}")
     for path, reason in report.errors:
-        error = f"error: {escape_path(path)}: could not be scanned: {escape_text(reason)}"
+        # A part of a file not scanned says so itself ("encrypted zip member: not scanned").
+        said = "" if "scanned" in reason else "could not be scanned: "
+        error = f"error: {escape_path(path)}: {said}{escape_text(reason)}"
         out.append(_paint(error, "31", options.color))
     out.append(_summary(report, findings))
     return "\n".join(out) + "\n"

@@ -35,11 +35,17 @@ MAX_DECOMPRESSED = 64 * 1024 * 1024
 MAX_ARCHIVE_TOTAL = 256 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 50_000
 MAX_ARCHIVE_DEPTH = 2
+# Layers of compression around one file (`app.js.gz` gzipped again) that are undone.
+MAX_COMPRESSION_DEPTH = 3
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _TAR_SUFFIXES = tuple(s for s in ARCHIVE_SUFFIXES if ".t" in s)
-_ZIP_SUFFIXES = tuple(s for s in ARCHIVE_SUFFIXES if s not in _TAR_SUFFIXES)
-# Members that are never text: skipped without being read.
+# Mobile app packages are zip archives too: their members (native libraries, dex code,
+# bundled JavaScript) are where keys compiled into an app sit.
+_APP_SUFFIXES = (".apk", ".aab", ".ipa", ".xapk", ".apks", ".aar")
+_ZIP_SUFFIXES = tuple(s for s in ARCHIVE_SUFFIXES if s not in _TAR_SUFFIXES) + _APP_SUFFIXES
+# Members that are media, never text nor code: skipped without being read. Compiled code
+# (`.so`, `.dex`, `.pyc`, `.wasm`, ...) is read: keys are compiled into it (see `binaries`).
 _BINARY_SUFFIXES = (
     ".png",
     ".jpg",
@@ -66,20 +72,6 @@ _BINARY_SUFFIXES = (
     ".flac",
     ".mov",
     ".avi",
-    ".class",
-    ".so",
-    ".dll",
-    ".dylib",
-    ".exe",
-    ".pyc",
-    ".pyo",
-    ".pyd",
-    ".o",
-    ".a",
-    ".lib",
-    ".wasm",
-    ".dex",
-    ".bin",
     ".pdf",
 )
 # Control characters in member names would break one-line output: shown as `?`.
@@ -94,7 +86,13 @@ ScanPlain = Callable[[bytes, str, str, bool], FileResult]
 
 
 def _mb(size: int) -> str:
-    return f"{size // (1024 * 1024)} MB"
+    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MB"
+    return f"{size} bytes"
+
+
+# What went unscanned in an archive: (member name, or None for the archive itself; reason).
+Unscanned = list[tuple[Optional[str], str]]
 
 
 def _name(path: str) -> str:
@@ -134,6 +132,7 @@ class Decompressed:
     notes: list[str] = field(default_factory=list)
     failure: Optional[str] = None
     cut: bool = False  # `data` stops where the content went on (a cap, corruption, truncation)
+    capped: bool = False  # cut at the cap: the rest is there but was not decompressed
 
 
 def decompress(packing: str, data: bytes, cap: int = MAX_DECOMPRESSED) -> Decompressed:
@@ -141,6 +140,10 @@ def decompress(packing: str, data: bytes, cap: int = MAX_DECOMPRESSED) -> Decomp
     if packing == "gzip":
         return _gunzip(data, cap)
     return _unbrotli(data, cap)
+
+
+def _capped_note(cap: int) -> str:
+    return f"decompressed size exceeds {_mb(cap)}: only the first {_mb(cap)} scanned"
 
 
 def _gunzip(data: bytes, cap: int) -> Decompressed:
@@ -161,11 +164,8 @@ def _gunzip(data: bytes, cap: int) -> Decompressed:
                     out += d.decompress(chunk, min(_CHUNK_OUT, cap + 1 - len(out)))
                     chunk = d.unconsumed_tail
                 if len(out) > cap:
-                    notes.append(
-                        f"decompressed size exceeds {_mb(cap)}: only the first {_mb(cap)}"
-                        " were scanned"
-                    )
-                    return Decompressed(bytes(out[:cap]), notes, cut=True)
+                    notes.append(_capped_note(cap))
+                    return Decompressed(bytes(out[:cap]), notes, cut=True, capped=True)
         except zlib.error as exc:
             if not out:
                 return Decompressed(failure=f"not a valid gzip file ({exc})")
@@ -205,10 +205,8 @@ def _unbrotli(data: bytes, cap: int) -> Decompressed:
             while len(out) <= cap and not dec.can_accept_more_data():
                 out += dec.process(b"", output_buffer_limit=_CHUNK_OUT)
             if len(out) > cap:
-                notes.append(
-                    f"decompressed size exceeds {_mb(cap)}: only the first {_mb(cap)} were scanned"
-                )
-                return Decompressed(bytes(out[:cap]), notes, cut=True)
+                notes.append(_capped_note(cap))
+                return Decompressed(bytes(out[:cap]), notes, cut=True, capped=True)
         while len(out) <= cap and not dec.is_finished() and not dec.can_accept_more_data():
             out += dec.process(b"", output_buffer_limit=_CHUNK_OUT)
     except TypeError:
@@ -246,22 +244,28 @@ def _is_binary_name(name: str) -> bool:
     return name.lower().endswith(_BINARY_SUFFIXES)
 
 
-def _take(budget: _Budget, size: int, notes: list[str]) -> bool:
-    """Whether another member of `size` bytes may be read; notes when a cap is hit."""
+def _take(budget: _Budget, size: int, unscanned: Unscanned) -> bool:
+    """Whether another member of `size` bytes may be read; says so when a cap is hit."""
     if budget.exhausted:
         return False
     if budget.members >= MAX_ARCHIVE_MEMBERS:
-        notes.append(f"more than {MAX_ARCHIVE_MEMBERS} members: the rest were not scanned")
+        unscanned.append((None, f"more than {MAX_ARCHIVE_MEMBERS} members: the rest not scanned"))
         budget.exhausted = True
         return False
     if size > budget.remaining:
-        notes.append(f"archive content exceeds {_mb(MAX_ARCHIVE_TOTAL)}: the rest were not scanned")
+        unscanned.append((None, f"content exceeds {_mb(MAX_ARCHIVE_TOTAL)}: the rest not scanned"))
         budget.exhausted = True
         return False
     return True
 
 
-def _zip_members(data: bytes, budget: _Budget, notes: list[str]) -> Iterator[_Member]:
+def _cap_reason(cap: int, size: int) -> str:
+    return f"larger than {_mb(cap)} ({_mb(size)}): only the first {_mb(cap)} scanned, the rest not"
+
+
+def _zip_members(
+    data: bytes, budget: _Budget, notes: list[str], unscanned: Unscanned
+) -> Iterator[_Member]:
     import io
     import zipfile
     import zlib
@@ -269,18 +273,18 @@ def _zip_members(data: bytes, budget: _Budget, notes: list[str]) -> Iterator[_Me
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        notes.append(f"not a valid zip archive ({exc}): not scanned")
-        return
+        notes.append(f"not a valid zip archive ({exc}): scanned as a plain file")
+        raise _NotAnArchive from None
     with archive:
         for info in archive.infolist():
             if info.is_dir() or _is_binary_name(info.filename):
                 continue
             name = _label(info.filename)
             if info.flag_bits & 0x1:
-                notes.append(f"{name}: encrypted, not scanned")
+                unscanned.append((name, "encrypted zip member: not scanned"))
                 continue
             cap = min(MAX_DECOMPRESSED, budget.remaining)
-            if not _take(budget, min(info.file_size, cap), notes):
+            if not _take(budget, min(info.file_size, cap), unscanned):
                 return
             try:
                 with archive.open(info) as fh:
@@ -294,33 +298,36 @@ def _zip_members(data: bytes, budget: _Budget, notes: list[str]) -> Iterator[_Me
                 ValueError,
                 zlib.error,
             ) as exc:
-                notes.append(f"{name}: could not be read ({exc})")
+                unscanned.append((name, f"could not be read ({exc}): not scanned"))
                 continue
             if len(blob) > cap:
-                notes.append(f"{name}: larger than {_mb(cap)}: only the first {_mb(cap)} scanned")
+                unscanned.append((name, _cap_reason(cap, info.file_size)))
                 blob = blob[:cap]
             budget.members += 1
             budget.remaining -= len(blob)
             yield _Member(name, blob, len(blob) < info.file_size)
 
 
-def _tar_members(data: bytes, budget: _Budget, notes: list[str]) -> Iterator[_Member]:
+def _tar_members(
+    data: bytes, budget: _Budget, notes: list[str], unscanned: Unscanned
+) -> Iterator[_Member]:
     import io
     import tarfile
 
     seen = [0]
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r|*") as archive:
-            yield from _tar_stream(archive, budget, notes, seen)
+            yield from _tar_stream(archive, budget, unscanned, seen)
     except Exception as exc:  # tarfile raises many kinds for bad input; none may escape
         if seen[0]:
             notes.append(f"archive is truncated or corrupt ({type(exc).__name__}: {exc})")
         else:
-            notes.append(f"not a valid tar archive ({exc}): not scanned")
+            notes.append(f"not a valid tar archive ({exc}): scanned as a plain file")
+            raise _NotAnArchive from None
 
 
 def _tar_stream(
-    archive: tarfile.TarFile, budget: _Budget, notes: list[str], seen: list[int]
+    archive: tarfile.TarFile, budget: _Budget, unscanned: Unscanned, seen: list[int]
 ) -> Iterator[_Member]:
     # Members are read in stream order; skipping one still decompresses it, so the sizes
     # passed over count against the total too.
@@ -331,14 +338,14 @@ def _tar_stream(
             continue
         passed += info.size
         if passed > MAX_ARCHIVE_TOTAL:
-            notes.append(
-                f"archive content exceeds {_mb(MAX_ARCHIVE_TOTAL)}: the rest were not scanned"
+            unscanned.append(
+                (None, f"content exceeds {_mb(MAX_ARCHIVE_TOTAL)}: the rest not scanned")
             )
             return
         if _is_binary_name(info.name):
             continue
         cap = min(MAX_DECOMPRESSED, budget.remaining)
-        if not _take(budget, min(info.size, cap), notes):
+        if not _take(budget, min(info.size, cap), unscanned):
             return
         name = _label(info.name)
         fh = archive.extractfile(info)
@@ -346,11 +353,15 @@ def _tar_stream(
             continue
         blob = fh.read(cap + 1)
         if len(blob) > cap:
-            notes.append(f"{name}: larger than {_mb(cap)}: only the first {_mb(cap)} scanned")
+            unscanned.append((name, _cap_reason(cap, info.size)))
             blob = blob[:cap]
         budget.members += 1
         budget.remaining -= len(blob)
         yield _Member(name, blob, len(blob) < info.size)
+
+
+class _NotAnArchive(Exception):
+    """Raised by a member iterator before its first member: the data is no such archive."""
 
 
 def scan_packed(
@@ -362,42 +373,70 @@ def scan_packed(
     *,
     depth: int = 0,
     budget: Optional[_Budget] = None,
+    layers: int = 0,
 ) -> FileResult:
-    """Scan a compressed file or an archive through `scan_plain`. Never raises."""
+    """Scan a compressed file or an archive through `scan_plain`. Never raises.
+
+    What could not be scanned (an encrypted member, content past a cap, an archive nested
+    too deep, compression nested too deep) is listed in `FileResult.unscanned`, so that the
+    run does not pass as clean; an archive that cannot be opened is scanned as a plain file.
+    """
     budget = budget or _Budget()
     if packing in ("gzip", "brotli"):
-        return _scan_compressed(packing, data, display, relpath, scan_plain, depth, budget)
+        return _scan_compressed(packing, data, display, relpath, scan_plain, depth, budget, layers)
     result = FileResult(display, FileKind.ARCHIVE, size=len(data))
     if depth >= MAX_ARCHIVE_DEPTH:
         result.skipped = "nested archive"
-        result.notes.append(
-            f"archive nested more than {MAX_ARCHIVE_DEPTH} levels deep: not scanned"
+        result.unscanned.append(
+            (display, f"archive nested more than {MAX_ARCHIVE_DEPTH} levels deep: not scanned")
         )
         return result
     notes: list[str] = []
+    unscanned: Unscanned = []
     members = _zip_members if packing == "zip" else _tar_members
-    for member in members(data, budget, notes):
-        label = f"{display}!{member.name}"
-        inner = packing_of(member.name, member.data)
-        if inner is None:
-            sub = scan_plain(member.data, label, f"{relpath}/{member.name}", member.cut)
-        else:
-            sub = scan_packed(
-                inner,
-                member.data,
-                label,
-                f"{relpath}/{member.name}",
-                scan_plain,
-                depth=depth + 1,
-                budget=budget,
-            )
-        result.findings.extend(sub.findings)
-        result.suppressed += sub.suppressed
-        result.notes.extend(f"{member.name}: {note}" for note in sub.notes)
-        if sub.error:
-            result.notes.append(f"{member.name}: could not be scanned: {sub.error}")
+    try:
+        for member in members(data, budget, notes, unscanned):
+            _scan_member(member, display, relpath, scan_plain, depth, budget, result)
+    except _NotAnArchive:
+        plain = scan_plain(data, display, relpath, False)
+        plain.notes[:0] = notes
+        return plain
     result.notes.extend(notes)
+    result.unscanned.extend(
+        (display if name is None else f"{display}!{name}", reason) for name, reason in unscanned
+    )
     return result
+
+
+def _scan_member(
+    member: _Member,
+    display: str,
+    relpath: str,
+    scan_plain: ScanPlain,
+    depth: int,
+    budget: _Budget,
+    result: FileResult,
+) -> None:
+    label = f"{display}!{member.name}"
+    inner = packing_of(member.name, member.data)
+    if inner is None:
+        sub = scan_plain(member.data, label, f"{relpath}/{member.name}", member.cut)
+    else:
+        sub = scan_packed(
+            inner,
+            member.data,
+            label,
+            f"{relpath}/{member.name}",
+            scan_plain,
+            depth=depth + 1,
+            budget=budget,
+        )
+    result.findings.extend(sub.findings)
+    result.suppressed += sub.suppressed
+    result.notes.extend(f"{member.name}: {note}" for note in sub.notes)
+    result.unscanned.extend(sub.unscanned)
+    if sub.error:
+        result.unscanned.append((label, f"{sub.error}: not scanned"))
 
 
 def _scan_compressed(
@@ -408,19 +447,25 @@ def _scan_compressed(
     scan_plain: ScanPlain,
     depth: int,
     budget: _Budget,
+    layers: int = 0,
 ) -> FileResult:
     if budget.remaining <= 0:
-        reason = f"archive content exceeds {_mb(MAX_ARCHIVE_TOTAL)}: not decompressed"
-        return FileResult(display, classify(display), size=len(data), skipped=reason)
+        reason = f"content exceeds {_mb(MAX_ARCHIVE_TOTAL)}: not decompressed, not scanned"
+        result = FileResult(display, classify(display), size=len(data), skipped=reason)
+        result.unscanned.append((display, reason))
+        return result
     unpacked = decompress(packing, data, min(MAX_DECOMPRESSED, budget.remaining))
     if unpacked.failure is not None:
-        return FileResult(
-            display,
-            classify(display),
-            size=len(data),
-            skipped=unpacked.failure,
-            notes=[unpacked.failure],
-        )
+        if unpacked.failure.startswith("brotli-compressed"):
+            # Brotli is there but cannot be read here: the file was not scanned.
+            result = FileResult(display, classify(display), size=len(data))
+            result.skipped = unpacked.failure
+            result.unscanned.append((display, f"{unpacked.failure}: not scanned"))
+            return result
+        # Not compressed after all (or damaged from the start): read as it is.
+        result = scan_plain(data, display, relpath, False)
+        result.notes.insert(0, f"{unpacked.failure}: scanned as a plain file")
+        return result
     budget.remaining -= len(unpacked.data)
     inner_name = display[: -len(".br")] if packing == "brotli" else _strip_gz(display)
     inner = packing_of(inner_name, unpacked.data)
@@ -429,14 +474,29 @@ def _scan_compressed(
             inner, unpacked.data, display, relpath, scan_plain, depth=depth, budget=budget
         )
     elif inner is not None:
-        result = FileResult(display, classify(display), size=len(data))
-        result.skipped = "compressed twice"
-        result.notes.append("compressed twice: the inner layer was not decompressed")
-        return result
+        if layers + 1 >= MAX_COMPRESSION_DEPTH:
+            result = FileResult(display, classify(display), size=len(data))
+            result.skipped = "compressed too many times"
+            result.unscanned.append(
+                (
+                    display,
+                    f"compressed more than {MAX_COMPRESSION_DEPTH} times: the inner layers"
+                    " were not decompressed, not scanned",
+                )
+            )
+            return result
+        result = _scan_compressed(
+            inner, unpacked.data, display, relpath, scan_plain, depth, budget, layers + 1
+        )
     else:
         result = scan_plain(unpacked.data, display, relpath, unpacked.cut)
     result.size = len(data)
-    result.notes[:0] = unpacked.notes
+    notes = unpacked.notes
+    if unpacked.capped:
+        # Said once, as what was not scanned.
+        notes = [n for n in notes if n != _capped_note(len(unpacked.data))]
+        result.unscanned.append((display, f"{_capped_note(len(unpacked.data))}, the rest not"))
+    result.notes[:0] = notes
     return result
 
 
@@ -448,6 +508,7 @@ __all__ = [
     "MAX_ARCHIVE_DEPTH",
     "MAX_ARCHIVE_MEMBERS",
     "MAX_ARCHIVE_TOTAL",
+    "MAX_COMPRESSION_DEPTH",
     "MAX_DECOMPRESSED",
     "Decompressed",
     "decompress",

@@ -18,7 +18,9 @@ Differences from reading the whole file (only for files over the size threshold)
 - Python is scanned as text (libcst needs the whole module), with a note;
 - an inline ignore comment counts when it is on the finding's line within the window, and
   suppression comments that suppress nothing are not reported;
-- UTF-16 files (with a BOM) are read whole.
+- UTF-16 files (with a BOM) are read whole;
+- a binary file (decided from its first window) is searched for keys window by window
+  (`binaries`), each window reaching `binaries.REACH_BYTES` into the next.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import os
 from dataclasses import replace
 from typing import Optional
 
+from ..binaries import REACH_BYTES, binary_findings, is_binary_format, may_hold_key
 from ..classify import classify
 from ..config import Config
 from ..engine import Engine, check_text, finish, rules_to_run
@@ -52,9 +55,10 @@ def scan_chunked(fd: int, size: int, display: str, relpath: str, engine: Engine)
     head = _pread(fd, 0, min(size, max(BINARY_SNIFF, 256)))
     kind = classify(display, head[:256])
     result = FileResult(display, kind, size=size)
-    if looks_binary(head):
+    if looks_binary(head) or is_binary_format(display):
         result.kind = FileKind.BINARY
         result.skipped = "binary"
+        _scan_binary(fd, size, result, relpath, engine)
         return result
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         os.lseek(fd, 0, os.SEEK_SET)
@@ -141,6 +145,29 @@ def scan_chunked(fd: int, size: int, display: str, relpath: str, engine: Engine)
     result.notes.extend(notes)
     finish(result, found, relpath, config)
     return result
+
+
+def _scan_binary(fd: int, size: int, result: FileResult, relpath: str, engine: Engine) -> None:
+    """Search a large binary file for keys (see `binaries`), one window at a time."""
+    config, options = engine.config, engine.options
+    width = max(options.chunk_size, 1)
+    found: list[tuple[Finding, bool]] = []
+    for start in range(0, size, width):
+        window = _pread(fd, start, min(size, start + width + REACH_BYTES) - start)
+        if not may_hold_key(window):
+            continue
+        for finding in binary_findings(
+            window,
+            result.path,
+            config,
+            engine.matcher.pattern,
+            show_secrets=options.show_secrets,
+            key_collector=options.key_collector,
+            base=start,
+        ):
+            if finding.byte_offset is not None and finding.byte_offset < start + width:
+                found.append((finding, False))
+    finish(result, found, relpath, config)
 
 
 def _pread(fd: int, offset: int, length: int) -> bytes:
