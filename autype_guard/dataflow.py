@@ -2,7 +2,7 @@
 
 AG203 and AG301 decide whether a credential is the Autype key from the expression on the line
 (`AUTYPE_API_KEY`, `settings.autype_key`). Code often reads the key once and passes it on by
-name: `token = os.environ["AUTYPE_API_KEY"]` ... `f"Bearer {token}"`. `LocalFlow` follows
+name: `token = os.environ["AUTYPE_API_KEY"]`, then `token` in a header. `LocalFlow` follows
 such chains within one file, text-based and language-agnostic:
 
 - an assignment is `name = expr`, `name := expr`, `const/let/var/val name = expr`,
@@ -17,7 +17,8 @@ such chains within one file, text-based and language-agnostic:
   so a reassigned variable holds its new value. Calls into other functions and other files
   are not followed.
 
-Built once per file, and only by rules that found a candidate: one linear pass over the text.
+Built once per file, and only by rules that found a candidate: one linear pass over the text
+(texts over 2 MB, large bundles, are not followed).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ _MAX_VALUE = 400
 # passed over looking for the visible one.
 _MAX_HOPS = 8
 _MAX_SHADOWED = 200
+# Larger texts (bundles of several MB) are not followed: judged by names on the line only.
+_MAX_TEXT = 2_000_000
 # Words that never name a variable (language keywords around a value).
 _KEYWORDS = frozenset(
     {"const", "let", "var", "val", "final", "await", "new", "return", "if", "else", "not", "and"}
@@ -124,7 +127,7 @@ class LocalFlow:
                         _, n, k = open_.pop()
                         self._ends[n][k] = pos
 
-        for m in _ASSIGNMENT.finditer(text):
+        for m in _ASSIGNMENT.finditer(text, 0, 0 if len(text) > _MAX_TEXT else len(text)):
             name = _normal(m.group(1))
             if name in _KEYWORDS:
                 continue
