@@ -230,6 +230,16 @@ def is_comment_line(text: str, offset: int) -> bool:
     return start is not None and _COMMENT_LINE.match(text, start) is not None
 
 
+def line_names_autype(text: str, offset: int) -> bool:
+    """True when the line holding `offset` names Autype: a request made by an Autype-named
+    client (`autype_client.headers[...] = ...`, `AutypeClient.post(...)`). Bounded to 1000
+    characters either side."""
+    floor = max(0, offset - 1000)
+    start = text.rfind("\n", floor, offset) + 1 or floor
+    end = text.find("\n", offset, offset + 1000)
+    return mentions_autype(text[start : end if end != -1 else offset + 1000])
+
+
 class UrlIndex:
     """Every absolute URL of one text, found once; `nearest_host` answers in O(log n).
 
@@ -366,6 +376,7 @@ __all__ = [
     "is_autype_host",
     "is_autype_secret_name",
     "is_comment_line",
+    "line_names_autype",
     "mentions_autype",
     "names_autype_endpoint",
     "names_other_service",

@@ -13,23 +13,34 @@ from ..autype_context import (
     header_audience,
     is_autype_context,
     is_comment_line,
+    line_names_autype,
+    mentions_autype,
 )
 from ..context import FileContext
+from ..dataflow import LocalFlow
 from ..keys import PREFIX, ROTATE_HINT
 from ..model import Applicability, FileKind, Finding, Fix, Severity, Span
 from ..testing import Invalid, Valid
 from .base import Rule
 
-# The spellings of the scheme the rule looks at; MARKERS lists the same bytes.
+# The spellings of the scheme the rule looks at, and the client calls that send it without
+# spelling it (Laravel's `withToken(`, resty's `SetAuthToken(`, RestSharp's
+# `JwtAuthenticator(`); MARKERS lists the same bytes.
 _BEARER_SPELLINGS = ("Bearer", "bearer", "BEARER")
+_IMPLIED_BEARER = ("withToken(", "SetAuthToken(", "JwtAuthenticator(")
 # `Bearer` as a word, or a call of a client helper that sends it: `.setBearerAuth(`,
-# `.bearer_auth(`, `auth=BearerAuth(` (a method call or a constructor in an expression, not
-# a definition such as `class BearerAuth(...)`).
+# `.bearer_auth(`, `auth=BearerAuth(`, Ktor's `bearerAuth(` and `BearerTokens(`,
+# Alamofire's `.authorization(bearerToken: k)`. (Definitions such as `class BearerAuth(...)`
+# are told apart in `_is_definition`.)
 _BEARER = re.compile(
     r"(?<![A-Za-z])(Bearer|bearer|BEARER)(?![A-Za-z_])"
-    r"|(?:(?<=\.)|(?<==)|(?<=\()|(?<=[=(,] )|(?<=new ))"
-    r"(?:set|with)?(?:Bearer|bearer)_?(?:Auth|auth|Token|token)[ \t]*\("
+    r"|(?<![A-Za-z0-9_])(?P<call>(?:set|with)?(?:Bearer|bearer)_?(?:Auth|auth|Token|token)s?"
+    r"|withToken|SetAuthToken|JwtAuthenticator)[ \t]*\("
+    r"|(?<=authorization\()(?P<label>bearerToken)[ \t]*:"
 )
+# The word before a helper's name that makes the line its definition, not a call.
+_LAST_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+_CALL_KEYWORDS = frozenset({"new", "return", "await", "yield", "then", "do", "else", "in"})
 # What follows the scheme when a credential is attached, one alternative per language:
 # interpolation `${x}`, `#{x}`, `{x}`, `{{x}}`, `$(cmd)`, `$X`, `$env:X`, `<your-key>`,
 # Swift's `\(x)`; a format slot `%s`/`%v`/`{}`/`{0}`; or the string closes and is joined:
@@ -51,11 +62,29 @@ _VALUE = re.compile(
 # `fmt.Sprintf("Bearer %s", c.Key)`, `".format(key)` in Python.
 _FORMAT_ARGS = re.compile(r"[^\"'`\n]{0,100}\\?[\"'`][ \t]*(?:,|\.format\(|%)[ \t]*([^\n]{1,200})")
 # The call whose first argument is the scheme: `new AuthenticationHeaderValue("`,
-# `Authorization.of('`; the name must say auth, header or credentials.
-# (Searched in an 80-character window only.)
+# `Authorization.of('`; the name must say auth, header or credentials. Faraday's
+# `request :authorization, "Bearer", k` too. (Searched in an 80-character window only.)
 _AUTH_CALLEE = re.compile(
     r"(?<![A-Za-z0-9_])[A-Za-z0-9_]*(?i:auth|header|credential)[A-Za-z0-9_]*\(\s*\\?[\"']$"
+    r"|:authorization,[ \t]*\\?[\"']$"
 )
+# The scheme as a later argument of an auth call, the credential first: RestSharp's
+# `new OAuth2AuthorizationRequestHeaderAuthenticator(k, "Bearer")`, superagent's
+# `.auth(k, { type: 'bearer' })`. (Searched in a 200-character window only.)
+_AUTH_CALL_FIRST_ARG = re.compile(
+    r"(?<![A-Za-z0-9_])[A-Za-z0-9_]*(?i:auth)[A-Za-z0-9_]*\([ \t]*([^,()\n]{1,150}),[ \t]*"
+    r"(?:\{[ \t]*type[ \t]*:[ \t]*)?\\?[\"']$"
+)
+# Options that name the scheme, the credential elsewhere: Symfony's `'auth_bearer' => $k`,
+# curl's `--oauth2-bearer "$KEY"`, HTTPie's `--auth-type=bearer --auth=$KEY` / `-A bearer -a
+# $KEY`.
+_OPTION_VALUE = re.compile(r"\\?[\"']?[ \t]*(?:=>|:|=)[ \t]*([^\n]{1,200})")
+_CURL_VALUE = re.compile(r"(?:[ \t]*=|[ \t]+)[ \t]*([^ \t\n;|&]{1,200})")
+_HTTPIE_SCHEME = ("--auth-type=", "--auth-type ", "-A ", "-A=")
+_HTTPIE_AUTH = re.compile(r"(?<![A-Za-z0-9_-])(?:--auth(?:=|[ \t]+)|-a[ \t]+)([^ \t\n;|&]{1,200})")
+# PHP joins strings with a bare `.`: `'Bearer '.config('services.autype.key')`.
+_PHP_JOIN = re.compile(r"[ \t]*[\"'][ \t]*\.[ \t]*([A-Za-z_\\$][^\n]{0,199})")
+_PHP_SUFFIXES = (".php", ".phtml")
 # The scheme as the first item joined with the credential: `" ".join(["Bearer", key])`,
 # `String.join(" ", "Bearer", key)`, `strings.Join([]string{"Bearer", key}, " ")` (before the
 # scheme, in an 80-character window) or `["Bearer", key].join(" ")` (after it).
@@ -99,6 +128,25 @@ class BearerAuth(Rule):
     format strings, joins (`" ".join(["Bearer", k])`), or, on a line naming the Authorization
     header in an Autype context, any operand that follows the string `"Bearer "`.
 
+    HTTP clients' own ways of sending a Bearer token count too: Python requests, httpx,
+    aiohttp and urllib3 (`auth=BearerAuth(k)`, an `Authorization` header); fetch, node-fetch,
+    axios (`headers.common.Authorization`, `axios.create({headers})`), got, ky and superagent
+    (`.auth(k, {type: 'bearer'})`); Go net/http (`req.Header.Set`) and resty
+    (`SetAuthToken(k)`); OkHttp, java.net.http, Spring (`setBearerAuth(k)`); .NET
+    `AuthenticationHeaderValue("Bearer", k)`, RestSharp `JwtAuthenticator(k)` and
+    `OAuth2AuthorizationRequestHeaderAuthenticator(k, "Bearer")`; Ruby Faraday
+    (`request :authorization, "Bearer", k`), Net::HTTP, HTTParty; PHP Guzzle, Laravel
+    `Http::withToken(k)`, Symfony `'auth_bearer' => k`; Rust reqwest `bearer_auth(k)`;
+    Swift URLSession and Alamofire `.authorization(bearerToken: k)`; Ktor `bearerAuth(k)`,
+    `BearerTokens(k, ...)`; Dart http and dio; curl (`--oauth2-bearer`, `-H`), HTTPie
+    (`--auth-type=bearer`, `-A bearer`) and wget (`--header=`).
+
+    The credential is followed by name within the file: a variable assigned the Autype key
+    (`token = os.environ["AUTYPE_API_KEY"]`, `$key = config('services.autype.key')`, a key
+    literal), directly or through a chain of plain assignments (`t = key`, `t = f"{key}"`),
+    is the key where it is used in the same function or module. A request made by an
+    Autype-named client (`autype_client.headers[...]`) goes to Autype.
+
     ## Why is this bad?
     Autype's Developer API does not support Bearer authentication or JWTs: every such request
     fails with HTTP 401, and the key ends up in places (proxies, logs, tracing) that treat
@@ -119,14 +167,15 @@ class BearerAuth(Rule):
 
     ## Options
     None. Prose that merely mentions Bearer is not a finding (in Markdown only fenced code
-    blocks are read), nor is a Bearer header sent to another service (named for it, or
-    sent to another host).
+    blocks are read), nor is a Bearer header sent to another service (named for it, assigned
+    from a credential named for it, or sent to another host). Calls into other functions
+    and other files are not followed.
     """
 
     CODE = "AG301"
     NAME = "bearer-auth"
     SEVERITY = Severity.MEDIUM
-    MARKERS = tuple(s.encode() for s in _BEARER_SPELLINGS)
+    MARKERS = tuple(s.encode() for s in _BEARER_SPELLINGS + _IMPLIED_BEARER)
     VALID = (
         Valid('headers = {"X-API-Key": os.environ["AUTYPE_API_KEY"]}\n', path="autype.py"),
         Valid(
@@ -197,14 +246,16 @@ class BearerAuth(Rule):
     @classmethod
     def check(cls, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.text
-        if not any(s in text for s in _BEARER_SPELLINGS):
+        if not any(s in text for s in _BEARER_SPELLINGS + _IMPLIED_BEARER):
             return
         in_context: Optional[bool] = None  # computed on first need
         lines = OnePerLine(text)
         code_ranges = _markdown_code(text) if ctx.path.lower().endswith(_MARKDOWN) else None
         whole_diff = ctx.path.lower().endswith(_DIFF_SUFFIXES)
         prose = ctx.kind in (FileKind.DOCS, FileKind.NOTEBOOK)
+        php = ctx.path.lower().endswith(_PHP_SUFFIXES)
         urls: Optional[UrlIndex] = None
+        flow: Optional[LocalFlow] = None
         for m in _BEARER.finditer(text):
             if lines.taken(m.start()):
                 continue  # this line is reported already
@@ -220,7 +271,9 @@ class BearerAuth(Rule):
                 continue  # a sentence quoting the header: `Authorization: Bearer $KEY`
             if not prose and is_comment_line(text, m.start()):
                 continue
-            value = _credential(text, m)
+            if m.group("call") and _is_definition(text, m.start()):
+                continue  # `class BearerAuth(AuthBase):`, `fun bearerAuth(token: String)`
+            value = _credential(text, m, php)
             if value is None:
                 # Any operand joined to the scheme in a header value, in an Autype context.
                 value = _any_operand(text, m)
@@ -231,18 +284,28 @@ class BearerAuth(Rule):
                 if not in_context:
                     continue
             autype: Optional[bool] = True
-            if not any(True for _ in ctx.matcher.find(value)):
-                if urls is None:
-                    urls = UrlIndex(text)
-                autype = header_audience(urls, m.start(), value)
+            if not any(True for _ in ctx.matcher.find(value)) and not mentions_autype(value):
+                # Whose credential: followed through the file's assignments, then by its
+                # name and the URL it is sent to, then by the client on the line.
+                if flow is None:
+                    flow = LocalFlow(text, lambda v: any(True for _ in ctx.matcher.find(v)))
+                origin = flow.origin(value, m.start())
+                if origin is not None:
+                    autype = origin.autype
+                else:
+                    if urls is None:
+                        urls = UrlIndex(text)
+                    autype = header_audience(urls, m.start(), value)
+                    if autype is None and line_names_autype(text, m.start()):
+                        autype = True  # `autype_client.headers["Authorization"] = ...`
             if autype is None:
                 if in_context is None:
                     in_context = is_autype_context(ctx.path, text)
                 autype = in_context
             if not autype or not lines.admit(m.start()):
                 continue
-            start = m.start(1) if m.group(1) else m.start()
-            end = m.end(1) if m.group(1) else m.end() - 1
+            name = m.lastgroup if m.lastgroup in ("call", "label") else None
+            start, end = m.span(name or 1)
             yield ctx.finding(
                 cls,
                 start,
@@ -255,7 +318,19 @@ class BearerAuth(Rule):
             )
 
 
-def _credential(text: str, m: re.Match[str]) -> Optional[str]:
+def _is_definition(text: str, start: int) -> bool:
+    """True when the helper named at `start` is being defined (`def bearer_auth(`,
+    `class BearerAuth(`, `HttpHeaders setBearerAuth(`), not called."""
+    floor = max(0, start - 200)
+    line_start = text.rfind("\n", floor, start) + 1 or floor
+    before = text[line_start:start].rstrip()
+    if not before or not (before[-1].isalnum() or before[-1] == "_"):
+        return False
+    word = _LAST_WORD.search(before)
+    return word is None or word.group() not in _CALL_KEYWORDS
+
+
+def _credential(text: str, m: re.Match[str], php: bool = False) -> Optional[str]:
     """The credential expression sent after `Bearer`, or None when nothing is attached."""
     if m.group(1) is None:  # a helper call: its arguments are the credential
         close = text.find(")", m.end(), m.end() + 200)
@@ -263,7 +338,7 @@ def _credential(text: str, m: re.Match[str]) -> Optional[str]:
         return args if args.strip() else None
     v = _VALUE.match(text, m.end())
     if v is None:
-        return None
+        return _option_credential(text, m, php)
     if v.group("interp"):
         return v.group("interp")
     if v.group("joined"):
@@ -287,6 +362,35 @@ def _credential(text: str, m: re.Match[str]) -> Optional[str]:
     literal = v.group("literal") or ""
     if PREFIX in literal or (_CONSTANT_NAME.fullmatch(literal) and "_" in literal):
         return literal
+    return _option_credential(text, m, php)
+
+
+def _option_credential(text: str, m: re.Match[str], php: bool) -> Optional[str]:
+    """The credential when the scheme is named by an option or a later argument rather than
+    written before the value: `'auth_bearer' => $k`, `--oauth2-bearer $KEY`,
+    `-A bearer -a $KEY`, `.auth(k, {type: 'bearer'})`, `Authenticator(k, "Bearer")`, or
+    joined with PHP's bare `.`."""
+    start = m.start()
+    if text.endswith("auth_", max(0, start - 5), start):
+        o = _OPTION_VALUE.match(text, m.end())
+        return _until_statement_end(o.group(1)) if o else None
+    if text.endswith("--oauth2-", max(0, start - 9), start):
+        o = _CURL_VALUE.match(text, m.end())
+        return o.group(1) if o else None
+    if any(text.endswith(s, max(0, start - len(s)), start) for s in _HTTPIE_SCHEME):
+        floor = max(0, start - 1000)
+        line_start = text.rfind("\n", floor, start) + 1 or floor
+        line_end = text.find("\n", start, start + 1000)
+        line = text[line_start : line_end if line_end != -1 else start + 1000]
+        a = _HTTPIE_AUTH.search(line)
+        return a.group(1) if a else None
+    first = _AUTH_CALL_FIRST_ARG.search(text, max(0, start - 200), start)
+    if first is not None:
+        return first.group(1).strip()
+    if php:
+        j = _PHP_JOIN.match(text, m.end())
+        if j is not None:
+            return _until_statement_end(j.group(1))
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import ClassVar, Optional
 
 from ..autype_context import (
     OnePerLine,
@@ -12,10 +12,12 @@ from ..autype_context import (
     header_audience,
     is_autype_context,
     is_comment_line,
+    mentions_autype,
     names_autype_endpoint,
     server_env_read,
 )
 from ..context import FileContext
+from ..dataflow import LocalFlow
 from ..keys import ROTATE_HINT
 from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
 from ..prefilter import Confirmations
@@ -57,7 +59,9 @@ class BrowserCallsAutype(Rule):
     (client JS/TS, single-file components, HTML, bundles) that calls `api.autype.com` (any
     path) with an `X-API-Key` header. It reports every line that sets the header, whether
     the key is a literal or a variable. The host may sit anywhere in the file: a base-URL
-    constant or an `axios.create({ baseURL })` instance on another line counts.
+    constant or an `axios.create({ baseURL })` instance on another line counts. A variable
+    sent as the header is followed through the file's plain assignments: one assigned a key
+    literal (`const DEMO_KEY = "ak_..."`) is the Autype key whatever its name.
 
     ## Why is this bad?
     A request made by the browser carries the key in the clear: anyone can read it in the
@@ -170,6 +174,7 @@ class BrowserCallsAutype(Rule):
         file_calls_autype = is_autype_context(ctx.path, text) or names_autype_endpoint(text)
         lines = OnePerLine(text)
         urls = UrlIndex(text)
+        flow: Optional[LocalFlow] = None
         for m in _HEADER.finditer(text):
             if lines.taken(m.start()):
                 continue  # this line is reported already
@@ -179,10 +184,26 @@ class BrowserCallsAutype(Rule):
                 continue
             value_match = _VALUE.match(text, m.end())
             value = value_match.group().strip() if value_match else ""
-            audience = header_audience(urls, m.start(), value)
+            source = value
+            origin = None
+            if value and not mentions_autype(value):
+                # A variable: followed through the file's assignments to what it holds
+                # (`const DEMO_KEY = "ak_..."`, `const k = process.env.AUTYPE_API_KEY`).
+                if flow is None:
+                    flow = LocalFlow(text, lambda v: any(True for _ in ctx.matcher.find(v)))
+                origin = flow.origin(value, m.start())
+            if origin is not None:
+                source = origin.source
+                # The Autype key: named so, the request is Autype's; a key literal still
+                # needs the request's URL or the file to say so, as when written in place.
+                audience: Optional[bool] = origin.autype and (
+                    mentions_autype(source) or header_audience(urls, m.start(), "")
+                )
+            else:
+                audience = header_audience(urls, m.start(), value)
             if audience is False or (audience is None and not file_calls_autype):
                 continue  # the header goes to another service, or nothing says it is Autype's
-            if server_env_read(value, ctx.config.public_env_prefixes):
+            if server_env_read(source, ctx.config.public_env_prefixes):
                 continue  # server code in a mixed module: bundlers never inline this variable
             if not lines.admit(m.start()):
                 continue
