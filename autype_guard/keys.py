@@ -540,7 +540,11 @@ class KeyMatcher:
         characters up to a quote, then `+` or another literal: a key split across literals
         (`"ak_3hQ9" "xLr2..."`) starts so. Decides whether the Python scanner needs to parse
         a file to join literals; `{'ak_gh': 'ak_GH.UTF-8'}` (a locale table) does not.
+        Also true when such a literal may be one operand of an expression that assembles a
+        key (see `_may_assemble_key`).
         """
+        if "ak" in text and _may_assemble_key(text):
+            return True
         # Quick no: without an escaped prefix character, a start needs "ak_", key
         # characters and a quote.
         if not _has_plain_key_start_quote(text) and not _has_prefix_escape(text):
@@ -594,6 +598,24 @@ class KeyMatcher:
                 if is_left_boundary(decoded, km.start()):
                     yield KeyHit(m.start(), m.end(), km.group(), "base64")
                     break
+
+
+# A literal that may take part in assembling a key (the Python scanner's constant
+# evaluator): `"ak"` or `"ak_..."` closed and followed by what continues an expression or
+# ends a statement (`,` `)` `]` `+` `.` `%` `;` a comment or the line end: `PREFIX = "ak_"`,
+# `["ak", ...]`, `"ak_".format`), or `"ak_` followed by a format slot (`"ak_%s"`,
+# `"ak_{}"`, `f"ak_{body}"`). Not a dict key (`'ak_gh': ...`). "ak" is not glued to what
+# comes before it, so each run of key characters is tried once: linear.
+_ASSEMBLY_HEAD = re.compile(
+    r"""ak(?<![A-Za-z0-9_$-]ak)(?:_[A-Za-z0-9_-]*)?"""
+    r"""(?:["'][ \t]*(?:[,)\]+.%;#\r\n]|\Z)|%|\{)"""
+)
+
+
+def _may_assemble_key(text: str) -> bool:
+    """Whether a literal in `text` may be one operand of an expression assembling a key
+    (see `_ASSEMBLY_HEAD`)."""
+    return _ASSEMBLY_HEAD.search(text) is not None
 
 
 def _has_plain_key_start_quote(text: str) -> bool:

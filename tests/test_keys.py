@@ -135,8 +135,9 @@ def test_matching_is_linear_on_a_pathological_line() -> None:
 def test_joined_literal_check_is_linear_on_a_comment_of_hashes() -> None:
     matcher = KeyMatcher()
     # Splitting `# ####...` into comments used to backtrack exponentially.
-    small = 'KEY = "ak_x" #' + "#" * 2_000
-    big = 'KEY = "ak_x" #' + "#" * 16_000
+    # (After a line continuation: a literal ending its line may be a constant operand.)
+    small = 'KEY = "ak_x" \\\n#' + "#" * 2_000
+    big = 'KEY = "ak_x" \\\n#' + "#" * 16_000
     assert not matcher.has_open_key_start(big)
     assert grows_linearly(matcher.has_open_key_start, small, big)
     joined = 'KEY = ("ak_3hQ9"  # first half ###\n  "xLr2Vt8mW1pZq7")\n'

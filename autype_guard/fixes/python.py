@@ -14,6 +14,9 @@ Given a module's text and the keys to move (character offsets as the scanner rep
 - `os.environ.get("NAME", "ak_...")` / `os.getenv("NAME", "ak_...")`: the literal fallback
   is dropped; the key is stored under NAME, the name the code already reads;
 - comments, docstrings and bare strings: the key becomes the docs placeholder.
+- an expression the scanner evaluated to the key (`PREFIX + "..."`, `"".join([...])`,
+  `"{}{}".format(...)`): the whole expression becomes the lookup; one that builds more than
+  the key, or a parameter default, is left with a reason.
 
 `import os` is added once through `AddImportsVisitor.add_needed_import` (after the module
 docstring and `from __future__` imports), unless `import os`, `import os as x` or
@@ -29,7 +32,7 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Optional, Union
+from typing import Literal, Optional, TypeVar, Union, cast
 
 import libcst as cst
 import libcst.matchers as m
@@ -39,9 +42,11 @@ from libcst.metadata import PositionProvider
 
 from ..keys import DOCS_PLACEHOLDER
 from ..scanners.nesting import MAX_PARSE_DEPTH, nesting_depth
+from ..scanners.python import assembled_values
 from .target import FileFix, Outcome, Target
 
 _Leaf = Union[cst.SimpleString, cst.FormattedString]
+_NodeT = TypeVar("_NodeT", bound=cst.CSTNode)
 
 
 def _leaves(node: cst.BaseExpression) -> Optional[list[_Leaf]]:
@@ -148,6 +153,10 @@ class KeyToEnvironment(VisitorBasedCodemodCommand):
         self.import_offset: Optional[int] = None  # where the reused import sits
         self.needs_os_import = False
         self.needs_optional = False
+        # Keys assembled by an expression (the scanner's constant evaluator): by the
+        # expression's offsets; the expression is replaced whole when its value is the key.
+        self.assembled = {(t.start, t.end): t for t in self.targets if t.encoding == "assembled"}
+        self.assembled_values = assembled_values(text) if self.assembled else {}
         self.os_names = {"os"}
         self.environ_names = {"environ"}
         self.getenv_names = {"getenv"}
@@ -167,6 +176,8 @@ class KeyToEnvironment(VisitorBasedCodemodCommand):
         for t in self.targets[lo:]:
             if t.start >= end:
                 break
+            if t.encoding == "assembled":
+                continue  # replaced whole, or not at all (see `on_visit`)
             if t.start in self.pending and t.start not in self.claimed and t.end <= end:
                 out.append(t)
         return out
@@ -268,6 +279,8 @@ class KeyToEnvironment(VisitorBasedCodemodCommand):
             if param.default is None:
                 continue
             start, end = self._range(param.default)
+            if any(start <= a <= b <= end for a, b in self.assembled):
+                self._block(param.default, "it is a parameter default assembled by an expression")
             if not self._pending_in(start, end):
                 continue
             names = {n.value for n in m.findall(param.default, m.Name()) if isinstance(n, cst.Name)}
@@ -422,6 +435,49 @@ class KeyToEnvironment(VisitorBasedCodemodCommand):
         code = self.module.code_for_node(new)
         self._done(target, Outcome(True, replacement=code, reads=name))
         return new
+
+    # --- keys assembled by an expression --------------------------------------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.assembled and isinstance(node, cst.BaseExpression):
+            target = self.assembled.get(self._range(node))
+            if (
+                target is not None
+                and target.start in self.pending
+                and self._assembled(node, target)
+            ):
+                return False  # replaced whole: nothing inside needs an edit
+        return super().on_visit(node)
+
+    def on_leave(
+        self, original_node: _NodeT, updated_node: _NodeT
+    ) -> Union[_NodeT, cst.RemovalSentinel]:
+        new = super().on_leave(original_node, updated_node)
+        replacement = self.replacements.get(id(original_node))
+        return new if replacement is None else cast(_NodeT, replacement)
+
+    def _assembled(self, node: cst.BaseExpression, target: Target) -> bool:
+        """Replace an expression that assembles exactly the key with the lookup; True when
+        it will be replaced."""
+        reason = self._blocked_reason(target)
+        if reason is None and target.name is None:
+            reason = "no variable name"
+        if reason is None:
+            reason = self.rebound or self._check_runs_after_import(target)
+        if reason is None and self.assembled_values.get((target.start, target.end)) != target.key:
+            reason = "the expression builds more than the key; move the key by hand"
+        if reason is not None:
+            self._skip(target, reason)
+            return False
+        assert target.name is not None
+        code = self._lookup_code(target.name, '"')
+        new = cst.parse_expression(code)
+        if "\n" not in self.module.code_for_node(node):
+            new = new.with_changes(lpar=node.lpar, rpar=node.rpar)
+        else:
+            new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        self._fixed(target, code)
+        self.replacements[id(node)] = new
+        return True
 
     # --- docstrings, bare strings and comments ----------------------------------------------
     def visit_Expr(self, node: cst.Expr) -> None:

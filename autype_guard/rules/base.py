@@ -19,6 +19,7 @@ _ENCODING_NOTES = {
     "url": " (URL-encoded)",
     "escape": " (written with escape sequences)",
     "joined": " (split across string literals)",
+    "assembled": " (assembled by an expression)",
 }
 
 

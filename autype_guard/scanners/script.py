@@ -1,11 +1,17 @@
 """Keys assembled from string literals: a small, linear joiner for JS/TS and its relatives.
 
-Not a parser. Three shapes are recognised around a literal that holds the start of a key:
+Not a parser. These shapes are recognised around a literal that holds the start of a key:
 
 - concatenation: `'ak_' + '3hQ9...' + '...'`, across lines and around comments (PHP's `.`
-  operator too);
+  operator too), and literals written next to each other (`"ak_" "..."`, shell
+  `"ak_""..."` and `KEY=ak_"..."`);
 - array join: `['ak', '3hQ9...'].join('_')` (the separator defaults to `,`);
-- template literals with literal holes: `` `ak_${'3hQ9'}xLr2...` ``.
+- template literals with literal holes: `` `ak_${'3hQ9'}xLr2...` `` (`String.raw` too);
+- calls over literal arguments: `'ak_'.concat('...')`, `''.concat('ak_', '...')`, Rust's
+  `concat!`, C#'s `string.Concat`, Java's `String.join(sep, ...)`, and `format!`,
+  `String.format`, `Sprintf` with `{}`/`%s`/`%v` slots only;
+- a `const` bound once, at the start of a line, to a literal holding `ak`, then joined:
+  `const P = 'ak_'` ... `P + '...'` or `` `${P}...` ``.
 
 Only literal parts made of key characters take part, so a join stops at the first variable
 or at any other character, and every regex below is linear: each repetition starts with a
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import Optional
 
 from ..keys import KeyHit, KeyMatcher
 from . import KeyOccurrence
@@ -51,9 +58,75 @@ _HEAD = r"ak(?<![A-Za-z0-9_$-]ak)" + _atomic("run", "(?:_[A-Za-z0-9_-]*)?")
 
 # `'ak_' + 'more' + 'more'`, or PHP's `'ak_' . 'more'`.
 # At most 32 parts: a key is short, and bounding the chain bounds the work per match.
+# The operator is optional: literals written next to each other are joined too (Python,
+# Ruby and C-family `"ak_" "..."`, shell `"ak_""..."`).
 _CONCAT = re.compile(
-    _HEAD + r"""['"`](?:""" + _gap("g1") + "[+.]" + _gap("g2") + _part("p") + "){1,32}"
+    _HEAD + r"""['"`](?:""" + _gap("g1") + "(?:[+.]" + _gap("g2") + ")?" + _part("p") + "){1,32}"
 )
+# Shell: an unquoted word that starts a key, then quoted parts: `KEY=ak_"3hQ9..."`. Not
+# inside a literal (no quote before "ak"), else it is the end of one (`_CONCAT`).
+_WORD = re.compile(
+    r"""ak(?<![A-Za-z0-9_$'"`-]ak)"""
+    + _atomic("run", "(?:_[A-Za-z0-9_-]*)?")
+    + "(?:"
+    + _part("p")
+    + "){1,8}"
+)
+# Literal arguments after the one holding `ak`: `concat!("ak_", "...")`,
+# `String.join("", "ak_", "...")`, `string.Concat(...)`, `''.concat('ak_', '...')`,
+# `format!("{}{}", "ak_", "...")`, `fmt.Sprintf("%s%s", "ak_", "...")`; the call is
+# recognised before the literal by `_CALL_BEFORE_REVERSED`.
+_ARGS = re.compile(
+    _HEAD
+    + r"""['"](?:"""
+    + _gap("g1")
+    + ","
+    + _gap("g2")
+    + _part("p")
+    + "){1,32}"
+    + _gap("g3")
+    + r",?"
+    + _gap("g4")
+    + r"\)"
+)
+# `'ak_'.concat('...', '...')`.
+_DOT_CONCAT = re.compile(
+    _HEAD
+    + r"""['"`]"""
+    + _gap("g1")
+    + r"\.concat\("
+    + _gap("g2")
+    + _part("p")
+    + "(?:"
+    + _gap("g3")
+    + ","
+    + _gap("g4")
+    + _part("q")
+    + "){0,31}"
+    + _gap("g5")
+    + r",?"
+    + _gap("g6")
+    + r"\)"
+)
+# The call around `_ARGS`, read backwards from its first literal over a bounded window
+# (one anchored match, never a search): the literal arguments before it, `(`, the callee.
+_ARG_LITERAL = r"""(?:'[^'\\\n]{0,80}'|"[^"\\\n]{0,80}")"""
+_CALL_BEFORE_REVERSED = re.compile(
+    r"\s*(?P<before>(?:,\s*" + _ARG_LITERAL + r"\s*){0,8})\("
+    r"(?:(?P<concat>!?tacnoc|tacnoC)|(?P<join>nioj)|(?P<format>!?tamrof|tamroF|ftnirp[Ss]))"
+    r"(?![A-Za-z0-9_$])"
+)
+_CALL_WINDOW = 800
+# A format slot that `_CALL_BEFORE_REVERSED`'s format calls fill in order.
+_SLOT = re.compile(r"\{\}|%[sv]")
+# `const NAME = 'ak_';` at the start of a line (top level in formatted code), and where a
+# const so bound is joined to literals: `NAME + '...'`, `` `${NAME}...` ``.
+_CONST = re.compile(
+    r"\bconst[ \t]+(?P<name>[A-Za-z_$][\w$]{0,63})[ \t]*=[ \t]*"
+    r"""(?P<q>['"`])(?P<value>ak(?:_[A-Za-z0-9_-]*)?)(?P=q)"""
+)
+_CONST_LINE_START = re.compile(r"(?:export[ \t]+)?\Z")
+_MAX_CONSTS = 8
 # `['ak', 'more'].join('_')`.
 _JOIN = re.compile(
     r"\["
@@ -137,7 +210,13 @@ def _template_parts(m: re.Match[str]) -> tuple[int, str]:
 # (U+0085, U+00A0) could be split in exponentially many ways before a failure.
 _LOOSE_GAP = r"(?:[\s\x80-\U0010ffff]|/\*[^*]{0,800}\*/|//[^\n]{0,800}\n)*"
 _MAY_JOIN = re.compile(
-    _HEAD + r"""(?:['"`]""" + _LOOSE_GAP + r"[+.]|\$\{)"  # `_CONCAT`, `_TEMPLATE`
+    _HEAD
+    + r"""(?:['"`](?:"""
+    + _LOOSE_GAP
+    + r"""[+.,'"`]"""  # `_CONCAT`, `_DOT_CONCAT`, `_ARGS`
+    + r"""|[ \t]*(?:[;\r\n]|\Z)"""  # `_CONST`
+    + r"""|[A-Za-z0-9_-])"""  # `_WORD`
+    + r"""|\$\{)"""  # `_TEMPLATE`
 )
 # `_JOIN`'s first element and comma, found from its `ak` (a search led by `[` would try
 # every bracket of a minified bundle); the `[` before it is checked by `_opens_array`.
@@ -159,13 +238,86 @@ def _opens_array(text: str, quote: int) -> bool:
 def may_join(text: str) -> bool:
     """False when `find_joined` certainly finds nothing in `text` (read as UTF-8 or as
     Latin-1): no literal ending in `ak` (optionally `_` and key characters) is followed by
-    `+`, `.` or a template hole, nor opens an array followed by more elements. A few regex
-    passes, far cheaper than `find_joined`."""
+    `+`, `.`, `,`, another literal or a template hole, nor ends a statement, nor opens an
+    array followed by more elements. A few regex passes, far cheaper than `find_joined`."""
     if "ak" not in text:
         return False
     if _MAY_JOIN.search(text) is not None:
         return True
     return any(_opens_array(text, m.start() - 1) for m in _MAY_JOIN_ARRAY.finditer(text))
+
+
+def _literals(text: str, start: int, end: int) -> list[str]:
+    """The contents of the literals of key characters in text[start:end] (a matched
+    chain of gaps, operators and literals)."""
+    return [v for q, v in _CHAIN_PART.findall(text, start, end) if q]
+
+
+def _call_value(text: str, m: re.Match[str]) -> Optional[str]:
+    """The value from the `ak` literal of an `_ARGS` match on, by the call around it: None
+    when no known call is."""
+    quote = m.start() - 1
+    if quote < 0 or text[quote] not in "'\"":
+        return None
+    call = _CALL_BEFORE_REVERSED.match(text[max(0, quote - _CALL_WINDOW) : quote][::-1])
+    if call is None:
+        return None
+    first = text[m.start() : m.end("run")]
+    rest = _literals(text, m.end("run") + 1, m.end())
+    before = [lit.group(2) for lit in _LITERAL.finditer(call.group("before")[::-1])]
+    if call.group("concat"):
+        return first + "".join(rest)
+    if call.group("join"):
+        return before[0].join([first, *rest]) if before else None
+    if not before:
+        return None
+    slots = _SLOT.split(before[0])
+    args = [*before[1:], first, *rest]
+    if len(slots) != len(args) + 1:
+        return None
+    head = len(before) - 1  # the slot `ak` fills
+    return first + slots[head + 1] + "".join(a + slots[head + 2 + i] for i, a in enumerate(rest))
+
+
+def _const_joins(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
+    """Keys joined from a const bound once at the start of a line to `'ak...'` and
+    literals after it."""
+    if "const" not in text:
+        return
+    seen: set[str] = set()
+    for m in _CONST.finditer(text):
+        name = m.group("name")
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if name in seen or _CONST_LINE_START.match(text, line_start, m.start()) is None:
+            continue
+        seen.add(name)
+        if len(seen) > _MAX_CONSTS:
+            return
+        escaped = re.escape(name)
+        bindings = re.findall(r"(?<![\w$.])" + escaped + r"[ \t]*=(?![=>])", text)
+        if len(bindings) != 1:
+            continue
+        value = m.group("value")
+        uses = re.compile(
+            r"(?<![\w$.])"
+            + escaped
+            + r"(?![\w$])(?:"
+            + _GAP
+            + r"\+"
+            + _GAP
+            + r"""(['"`])[A-Za-z0-9_-]*\1){1,32}"""
+            + r"|\$\{\s*"
+            + escaped
+            + r"\s*\}[A-Za-z0-9_-]*"
+        )
+        for use in uses.finditer(text, m.end()):
+            joined = value + (
+                "".join(_literals(text, use.start() + len(name), use.end()))
+                if not use.group().startswith("$")
+                else use.group()[use.group().index("}") + 1 :]
+            )
+            end = use.end() - (0 if use.group().startswith("$") else 1)
+            yield from _occurrence(text, matcher, use.start(), use.start(), end, joined)
 
 
 def find_joined(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
@@ -184,6 +336,20 @@ def find_joined(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
     for m in _TEMPLATE.finditer(text):
         first_end, joined = _template_parts(m)
         yield from _occurrence(text, matcher, m.start(), first_end, m.end(), joined)
+    for m in _WORD.finditer(text):
+        joined = text[m.start() : m.end("run")] + "".join(_literals(text, m.end("run"), m.end()))
+        yield from _occurrence(text, matcher, m.start(), m.end("run"), m.end("p_body"), joined)
+    for m in _ARGS.finditer(text):
+        value = _call_value(text, m)
+        if value is not None:
+            yield from _occurrence(text, matcher, m.start(), m.end("run"), m.end("p_body"), value)
+    for m in _DOT_CONCAT.finditer(text):
+        joined = text[m.start() : m.end("run")] + "".join(
+            _literals(text, m.end("run") + 1, m.end())
+        )
+        last = max(m.end("p_body"), m.end("q_body"))
+        yield from _occurrence(text, matcher, m.start(), m.end("run"), last, joined)
+    yield from _const_joins(text, matcher)
 
 
 def _occurrence(
