@@ -128,7 +128,7 @@ def grows_linearly(call: Callable[[str], object], small: str, big: str) -> bool:
 def test_matching_is_linear_on_a_pathological_line() -> None:
     find = lambda text: list(KeyMatcher().find(text))  # noqa: E731
     assert grows_linearly(
-        find, ("ak_" + "a-" * 50_000 + "!") * 4, ("ak_" + "a-" * 400_000 + "!") * 4
+        find, ("ak_" + "a-" * 200_000 + "!") * 4, ("ak_" + "a-" * 1_600_000 + "!") * 4
     )
 
 
@@ -148,8 +148,9 @@ def test_joined_literal_check_is_linear_on_a_comment_of_hashes() -> None:
 def test_joined_literal_check_is_linear_on_runs_of_glued_prefixes(unit: str) -> None:
     matcher = KeyMatcher()
     # Every prefix used to rescan the rest of the run: quadratic in its length.
-    small = 'KEY = "ak_x" ' + unit * 2_000
-    big = 'KEY = "ak_x" ' + unit * 16_000
+    # Sizes where fixed costs are small next to the work: a ratio near 8 when linear.
+    small = 'KEY = "ak_x" ' + unit * 8_000
+    big = 'KEY = "ak_x" ' + unit * 64_000
     assert not matcher.has_open_key_start(big)
     assert grows_linearly(matcher.has_open_key_start, small, big)
 
