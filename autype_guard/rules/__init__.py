@@ -1,6 +1,7 @@
 """The rule table. Codes are part of the interface: never reused or renumbered.
 
-AG1xx: key literals by place (AG101 source, AG102 browser-shipped, AG103 config, AG104 docs).
+AG1xx: key literals by place (AG101 source, AG102 browser-shipped, AG103 config, AG104 docs),
+and AG105 for an `ak_` key that belongs to another service.
 AG2xx: exposure without a literal. AG3xx: misuse.
 """
 
@@ -10,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from ..model import FileKind, Finding, RuleInfo, Span
+from .ak_key_other_service import AkKeyOtherService
 from .base import KeyLiteralRule, Rule
 from .bearer_auth import BearerAuth
 from .browser_calls_autype import BrowserCallsAutype
@@ -25,6 +27,7 @@ RULES: tuple[type[Rule], ...] = (
     KeyInBrowserCode,
     KeyInConfig,
     KeyInDocs,
+    AkKeyOtherService,
     PublicEnvVar,
     KeyRenderedIntoTemplate,
     BrowserCallsAutype,
@@ -77,9 +80,12 @@ def catalogue() -> tuple[RuleInfo, ...]:
 def precedence(code: str, env_file: bool) -> int:
     """Lower wins when several rules flag one key occurrence.
 
-    An env-file line defining a browser-exposed key is AG201 for that key; otherwise the
-    key literal's AG1xx rule.
+    An `ak_` key that belongs to another service is AG105 for that key, wherever it is (it
+    is not Autype's, so no Autype rule applies to it); an env-file line defining a
+    browser-exposed key is AG201 for that key; otherwise the key literal's AG1xx rule.
     """
+    if code == "AG105":
+        return -1
     if code == "AG201" and env_file:
         return 0
     if code.startswith("AG1"):
