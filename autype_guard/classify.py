@@ -23,7 +23,10 @@ for _kind, _suffixes in {
     ),
     FileKind.CONFIG: (
         ".json .jsonc .json5 .yaml .yml .toml .ini .cfg .conf .properties .tfvars .tf .hcl "
-        ".har .xml .plist .tsv .csv .dockerfile .npmrc .pypirc .netrc .service .nomad"
+        ".har .xml .plist .tsv .csv .dockerfile .npmrc .pypirc .netrc .service .nomad "
+        # .NET XML configuration (Web.config, App.config, MyApp.exe.config), Xcode build
+        # settings, systemd units besides .service, cron tables.
+        ".config .xcconfig .timer .socket .mount .path .target .cron .crontab"
     ),
     FileKind.DOCS: ".md .markdown .mdx .rst .txt .adoc .asciidoc .rdoc .org .textile .log .tex",
     FileKind.NOTEBOOK: ".ipynb",
@@ -46,6 +49,9 @@ _BY_NAME: dict[str, FileKind] = {
     ".npmrc": FileKind.CONFIG,
     ".pypirc": FileKind.CONFIG,
     ".netrc": FileKind.CONFIG,
+    "_netrc": FileKind.CONFIG,  # Windows
+    "netrc": FileKind.CONFIG,
+    "crontab": FileKind.CONFIG,
     ".gitconfig": FileKind.CONFIG,
     ".bashrc": FileKind.SOURCE,
     ".zshrc": FileKind.SOURCE,
@@ -91,13 +97,43 @@ def member_path(label: str) -> str:
     return label
 
 
+# Suffixes of a copy or a sample of another file (`application.properties.example`,
+# `netrc.sample`, `config.yml.dist`): it has the kind of the file it stands for.
+_SAMPLE_SUFFIXES = (".example", ".sample", ".dist", ".default", ".orig", ".bak")
+# Config files named by their directory: cron tables in /etc/cron.d/ and the spool.
+_CONFIG_DIRS = ("/cron.d", "/crontabs")
+# The first bytes of config files that names do not give away (see `_config_by_content`):
+# a netrc entry, a systemd unit section, a cron line, a .NET or Maven XML configuration.
+_CONFIG_HEAD = re.compile(
+    rb"(?:\A|\n)[ \t]*(?:machine[ \t]+\S+[ \t]+(?:login|password|account)\b"
+    rb"|\[(?:Unit|Service|Timer|Socket|Install|Mount|Path)\][ \t]*\r?\n"
+    rb"|(?:@(?:reboot|yearly|annually|monthly|weekly|daily|hourly)|[0-9*][0-9*/,-]*[ \t]+"
+    rb"[0-9*][0-9*/,-]*[ \t]+[0-9*][0-9*/,-]*[ \t]+[0-9*][0-9*/,-]*[ \t]+[0-9*][0-9*/,-]*)"
+    rb"[ \t]+[/A-Za-z]"
+    rb"|<(?:configuration|settings)\b)"
+)
+
+
 def classify(name: str, head: bytes = b"") -> FileKind:
     """The kind of a file from its name and (optionally) its first bytes; never raises.
 
-    A precompressed asset (`app.js.gz`, `app.js.br`) has the kind of the file inside it."""
-    lower = member_path(name).rsplit("/", 1)[-1].lower()
+    A precompressed asset (`app.js.gz`, `app.js.br`) has the kind of the file inside it, a
+    sample or copy (`application.properties.example`) the kind of the file it stands for.
+    Config files are known by name (`.netrc`, `_netrc`, `Web.config`, `*.service`,
+    `*.timer`, `crontab`, `*.cron`, files in `cron.d/`) and, for a name that says nothing,
+    by their first bytes (`_config_by_content`)."""
+    path = member_path(name)
+    lower = path.rsplit("/", 1)[-1].lower()
     if lower.endswith((".gz", ".br")) and not lower.endswith((".tar.gz", ".tgz")):
         lower = lower[:-3]
+    if lower.endswith(_SAMPLE_SUFFIXES) and lower.count(".") > 1:
+        inner = classify(path[: path.rfind(".")], head)
+        if inner is not FileKind.TEXT:
+            return inner
+    if lower.startswith(("netrc.", ".netrc.")) or lower.endswith(".netrc"):
+        return FileKind.CONFIG
+    if "." not in lower and f"/{path.lower()}".rsplit("/", 1)[0].endswith(_CONFIG_DIRS):
+        return FileKind.CONFIG
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
         return FileKind.ENV
     if lower in _BY_NAME:
@@ -118,4 +154,13 @@ def classify(name: str, head: bytes = b"") -> FileKind:
     if head.startswith(b"#!"):
         first = head.split(b"\n", 1)[0]
         return FileKind.PYTHON if b"python" in first else FileKind.SOURCE
+    if _config_by_content(head):
+        return FileKind.CONFIG
     return FileKind.TEXT
+
+
+def _config_by_content(head: bytes) -> bool:
+    """True when the first bytes of a file whose name says nothing are a config file's: a
+    netrc entry (`machine HOST login ...`), a systemd unit section (`[Service]`), a cron
+    line (`0 3 * * * /usr/bin/...`, `@daily ...`) or a .NET/Maven XML configuration."""
+    return _CONFIG_HEAD.search(head[:1024]) is not None

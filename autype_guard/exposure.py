@@ -47,7 +47,28 @@ it is config (see `renders_markup`). NOTE: Helm charts follow from this: `templa
 are YAML (config) and a `_helpers.tpl` holds no HTML, so what they render goes into
 Kubernetes objects, not browsers; a `.tpl` or `.gotmpl` that does render HTML (Smarty, Go
 `html/template`) is a page.
-Config and env files are "config"; Markdown, text and notebooks are "docs".
+Config and env files are "config"; Markdown, text and notebooks are "docs". Config files
+are known by name and, for names that say nothing, by content (`classify.py`): `.netrc`
+(also `_netrc`, `*.netrc`, `netrc.sample`), .NET `Web.config`/`App.config`/`*.config`,
+Maven `settings.xml`, .NET user secrets, `.properties` variants, copies and samples
+(`*.example`, `*.sample`, `*.dist`), systemd units (`*.service`, `*.timer`, `*.socket`,
+`*.env` drop-ins) and cron tables (`crontab`, `*.cron`, `cron.d/*`).
+
+## Mobile apps (`is_mobile_app_file`)
+
+An app package ships to every device like browser code does, so these are "browser":
+- Android resources and assets under `src/<source set>/res/` and `.../assets/`,
+  `AndroidManifest.xml`, `google-services.json`;
+- iOS `Info.plist` (and `GoogleService-Info.plist`), Xcode `*.xcconfig` build settings;
+- Kotlin, Java, Swift, Objective-C and Gradle files under an `android/` or `ios/` folder
+  (Flutter, React Native, Capacitor layouts) or a Kotlin Multiplatform `androidMain/` or
+  `iosMain/` source set, or that import Android, Jetpack, React Native, UIKit or SwiftUI
+  (a Gradle file applying `com.android.application`: its `buildConfigField` values ship);
+- Dart files under `lib/` or importing Flutter, unless they sit under `bin/`, `server/` or
+  `routes/` or import a Dart server framework (shelf, dart_frog, serverpod);
+- Expo configs (`app.json`, `app.config.js/ts`) naming `expo`: `extra` ships in the app.
+React Native components are client scripts already. Server-side Kotlin, Java and Swift
+(Spring, Ktor, Vapor: no app framework import, not under `android/`/`ios/`) stays server code.
 
 Inside an archive (`app.zip!static/js/app.js`) the member's own path decides.
 
@@ -271,8 +292,60 @@ def renders_markup(path: str, text: str) -> bool:
 _HTML_TAG = re.compile(r"<[A-Za-z!/]")
 
 
+# --- mobile apps -------------------------------------------------------------------------
+
+# Files that ship inside an app package whatever they hold: Android resources and assets
+# (`src/main/res/values/strings.xml`, any source set), the manifest, Firebase app configs,
+# iOS `Info.plist` and Xcode build settings.
+_MOBILE_SHIPPED = re.compile(
+    r"(?:^|/)(?:src/[a-z][A-Za-z0-9_]*/(?:res|assets)/[^\n]*"
+    r"|androidmanifest\.xml|google-services\.json|googleservice-info\.plist"
+    r"|[^/]*info\.plist|[^/]*\.xcconfig)$"
+)
+# Native app code by where it sits: an `android/` or `ios/` folder (Flutter, React Native,
+# Capacitor, Kotlin Multiplatform layouts) or a Kotlin Multiplatform app source set.
+_MOBILE_DIR = re.compile(r"(?:^|/)(?:android|ios|androidmain|iosmain)/")
+_MOBILE_CODE_SUFFIXES = (".kt", ".java", ".swift", ".m", ".mm", ".dart", ".gradle", ".kts")
+# Imports of app frameworks: Android, Jetpack, React Native's Android side, UIKit, SwiftUI,
+# Flutter. Server frameworks (Spring, Ktor, Vapor) import none of them.
+_MOBILE_IMPORT = re.compile(
+    r"^\s*(?:import\s+(?:androidx?\.|com\.facebook\.react\.|(?:UIKit|SwiftUI|WatchKit)\b"
+    r"|['\"]package:flutter/)|#import\s+<UIKit/|id\s*\(?\s*['\"]com\.android\.application)",
+    re.MULTILINE,
+)
+# Dart server frameworks: a Dart file importing one is server code even under `lib/`.
+_DART_SERVER_IMPORT = re.compile(r"""['"]package:(?:shelf|dart_frog|serverpod|alfred)[/_]""")
+# Expo app config: `app.json`, `app.config.js/ts`. Its `extra` (and the rest of the Expo
+# config) is embedded in the app and readable through `expo-constants`.
+_EXPO_CONFIG = re.compile(r"(?:^|/)app\.(?:json|config\.[cm]?[jt]s)$")
+
+
+def is_mobile_app_file(path: str, kind: FileKind, text: str) -> bool:
+    """True when a file ships inside a mobile app (see "Mobile apps" in the module docs).
+
+    Decided by path first; only Kotlin, Java, Swift, Objective-C, Dart and Gradle files
+    outside an `android/` or `ios/` folder, and Expo configs, are looked into."""
+    lower = _strip_compression(member_path(path).lower())
+    if _MOBILE_SHIPPED.search(lower):
+        return True
+    if _EXPO_CONFIG.search(lower):
+        return '"expo"' in text or ("expo" in text[:4096] and "extra" in text)
+    if not lower.endswith(_MOBILE_CODE_SUFFIXES) or kind not in (FileKind.SOURCE, FileKind.TEXT):
+        return False
+    if lower.endswith(".kts") and not lower.endswith(".gradle.kts"):
+        return False
+    head = text[:16384]
+    if lower.endswith(".dart"):
+        if _DART_SERVER_IMPORT.search(head) or re.search(r"(?:^|/)(?:bin|server|routes)/", lower):
+            return False
+        return "/lib/" in f"/{lower}" or _MOBILE_IMPORT.search(head) is not None
+    return _MOBILE_DIR.search(lower) is not None or _MOBILE_IMPORT.search(head) is not None
+
+
 def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
     """The place of a file from its display path, kind and text; never raises."""
+    if kind is not FileKind.ENV and is_mobile_app_file(path, kind, text):
+        return Place.BROWSER
     if kind in (FileKind.CONFIG, FileKind.ENV):
         return Place.CONFIG
     if kind in (FileKind.DOCS, FileKind.NOTEBOOK):
@@ -710,6 +783,7 @@ __all__ = [
     "Regions",
     "data_loaders",
     "is_browser_path",
+    "is_mobile_app_file",
     "is_server_build_path",
     "is_server_script",
     "place_of",

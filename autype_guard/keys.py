@@ -810,6 +810,40 @@ _ABBREVIATIONS = frozenset(
         "lat",
         "px",
         "pt",
+        "ttl",
+        "secs",
+        "cnf",
+        "conn",
+        "conns",
+        "env",
+        "evt",
+        "req",
+        "res",
+        "resp",
+        "idx",
+        "lvl",
+        "sig",
+        "seq",
+        "rps",
+        "qps",
+        "dlq",
+        "img",
+        "bg",
+        "fg",
+        "gw",
+        "dn",
+        "ws",
+        "pg",
+        "utc",
+        "id",
+        "ids",
+        "uri",
+        "url",
+        "attr",
+        "attrs",
+        "sync",
+        "pct",
+        "gcs",
     ]
 )
 # Splits an identifier-like chunk into camelCase words, acronyms and digit runs.
@@ -827,6 +861,10 @@ def _is_word(part: str) -> bool:
     return any(c in _VOWELS for c in part) or part.lower() in _ABBREVIATIONS
 
 
+# A camelCase version suffix: one capital and a digit run, `JobV2`, `CfgV10`.
+_CAMEL_VERSION = re.compile(r"[A-Z][0-9]{1,3}")
+
+
 def _reads_as_words(body: str) -> bool:
     parts: list[str] = []
     for chunk in re.split(r"[_-]+", body):
@@ -835,11 +873,115 @@ def _reads_as_words(body: str) -> bool:
         found = _CAMEL_PART.findall(chunk)
         if "".join(found) != chunk:
             return False
-        parts.extend(found)
+        parts.extend(_join_versions(found))
     if not parts:
         return True
     # One long lowercase run is more likely random than a 16-letter word.
-    return len(parts) >= 2 and all(_is_word(p) for p in parts)
+    return len(parts) >= 2 and all(
+        _is_word(p) or _CAMEL_VERSION.fullmatch(p) is not None for p in parts
+    )
+
+
+def _join_versions(parts: list[str]) -> list[str]:
+    """camelCase parts with a lone capital and its digit run joined (`V`, `2` -> `V2`) after
+    three words, where they end the chunk (`InvoiceBatchJobV2`) or, for a `V` and at most two
+    digits, a capitalised word follows (`tmpCfgV2TtlMs`)."""
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        nxt = parts[i + 1] if i + 1 < len(parts) else ""
+        if (
+            part.isdigit()
+            and len(out) >= 3
+            and len(out[-1]) == 1
+            and out[-1].isupper()
+            and (not nxt or (out[-1] == "V" and len(part) <= 2 and len(nxt) >= 3 and nxt.istitle()))
+        ):
+            out[-1] += part
+        else:
+            out.append(part)
+    return out
+
+
+# One chunk of a snake_case (or kebab-case, SCREAMING_CASE) identifier, lowercased: a word
+# or abbreviation with an optional number (`lookup`, `ttl`, `v2`, `oauth2`, `step3`), a
+# number (`20250101`), possibly with a unit (`2024q3`, `1024mb`, `30s`) or a numeronym
+# (`k8s`, `i18n`, `a3b`).
+_SNAKE_CHUNK = re.compile(
+    r"(?P<word>[a-z]+)(?P<version>[0-9]{1,4})?|(?P<number>[0-9]+)(?P<unit>[a-z]{1,2}[0-9]{0,2})?"
+    r"|[a-z][0-9]{1,2}[a-z]"
+)
+# A run of letters that cannot be a word or an abbreviation: five consonants in a row.
+_CONSONANT_RUN = re.compile(r"[b-df-hj-np-tv-xz]{5}")
+
+
+def _reads_as_snake_identifier(body: str) -> bool:
+    """True for a body made of three or more `_`/`-`-separated chunks in one case (all
+    lower or all upper), each a word, an abbreviation, a number or a numeronym (see
+    `_SNAKE_CHUNK`), none a run of 3 or more letters that is neither a known abbreviation
+    nor pronounceable (a vowel, no five consonants in a row, at most 14 letters), and at
+    least one the mark of a hand-made name: a known abbreviation, a version (`v3`), a
+    number (with a known unit), or a numeronym: `org_id_lookup_ttl_secs`,
+    `v3_backfill_20250101_job`, `tmp_cfg_v2_ttl_ms`. (Names of words alone are
+    `_reads_as_words`'.)
+
+    NOTE: a random base62 body almost never has three chunks in one case, and random
+    lowercase chunks rarely keep digits at their ends only; `bench/classifier_fn_rate.py`
+    measures how often random bodies pass anyway.
+    """
+    if body != body.lower() and body != body.upper():
+        return False
+    # One separator throughout, never doubled, never at an end: `a_b_c` or `a-b-c`.
+    separator = "_" if "_" in body else "-"
+    chunks = body.lower().split(separator)
+    if len(chunks) < 3 or "" in chunks or ("-" in body and "_" in body):
+        return False
+    marks = 0
+    odd = 0  # short chunks that are neither known nor a number: `w` in `img_thumb_w_px`
+    for i, chunk in enumerate(chunks):
+        m = _SNAKE_CHUNK.fullmatch(chunk)
+        if m is None:
+            return False
+        word, number, unit = m.group("word"), m.group("number"), m.group("unit")
+        if number is not None:
+            if unit is not None and len(number) < 4 and unit.rstrip("0123456789") not in _UNITS:
+                return False
+            marks += 1
+        elif word is None:
+            marks += 1  # a numeronym
+        elif (
+            word in _ABBREVIATIONS
+            or (word == "v" and m.group("version"))
+            or (word in _UNITS and i == len(chunks) - 1)
+        ):
+            marks += 1
+        elif len(word) < 3:
+            odd += 1
+        elif len(word) > 14 or not any(c in _VOWELS for c in word) or _CONSONANT_RUN.search(word):
+            return False
+    return marks >= 1 and odd <= 1
+
+
+# Units after a number in an identifier: `30s`, `500ms`, `1024mb`, `3d`, `2024q3`.
+_UNITS = frozenset({"s", "ms", "us", "ns", "m", "h", "d", "w", "y", "q", "kb", "mb", "gb", "px"})
+
+
+def _repeats_a_short_period(compact: str) -> bool:
+    """True when most of the body repeats one short unit: `c0ffeec0ffeec0ffee`,
+    `abcdabcdabcdabcd`, `live_badf00dbadf00dbadf00d`: a stretch where each character equals
+    the one `p` places before (p up to 12), covering at least 12 characters and three
+    quarters of the body, with the unit (and at least 8 characters) repeated whole. A random
+    body holds no such stretch: each repeated character matches with a chance of 1 in 16 at
+    most (hex), so 8 in a row come up about once in 4 billion."""
+    n = len(compact)
+    need = max(12, (3 * n + 3) // 4)
+    for p in range(1, min(12, n // 2) + 1):
+        least = max(need - p, p, 8)
+        run = 0
+        for i in range(p, n):
+            run = run + 1 if compact[i] == compact[i - p] else 0
+            if run >= least:
+                return True
+    return False
 
 
 def _longest_run(body: str) -> int:
@@ -876,9 +1018,11 @@ def placeholder_reason(key: str) -> Optional[str]:
     compact = body.replace("_", "").replace("-", "")
     if len(set(compact.lower())) <= max(2, min(4, len(compact) // 4)) or _longest_run(compact) >= 5:
         return "a run of repeated characters"
+    if _repeats_a_short_period(compact):
+        return "a short unit repeated"
     if _has_sequence(compact):
         return "a counting sequence"
-    if _reads_as_words(body):
+    if _reads_as_words(body) or _reads_as_snake_identifier(body):
         return "reads as words, like an identifier"
     return None
 

@@ -76,7 +76,7 @@ def env_lookup(path: str, kind: FileKind, name: str) -> str:
     if kind is FileKind.CONFIG and ("k8s" in lower or "kube" in lower or "helm" in lower):
         return f"a Secret referenced with secretKeyRef, exposed as {name}"
     if kind is FileKind.CONFIG:
-        return f"a reference to the environment variable {name}"
+        return _config_lookup(lower, base, name)
     if kind in (FileKind.DOCS, FileKind.NOTEBOOK):
         return f"the placeholder {DOCS_PLACEHOLDER}"
     for suffix, template in _LOOKUP_BY_SUFFIX.items():
@@ -85,9 +85,43 @@ def env_lookup(path: str, kind: FileKind, name: str) -> str:
     return f"the environment variable {name}"
 
 
+def _config_lookup(lower: str, base: str, name: str) -> str:
+    """What a config file of its family uses instead of a literal (never a code rewrite)."""
+    stem = base.split(".", 1)[0]
+    if base.endswith(".netrc") or stem in ("netrc", "_netrc") or base.startswith(".netrc"):
+        return f"a credential helper or a .netrc outside the repository (mode 600) for {name}"
+    if base.endswith((".service", ".timer", ".socket", ".mount", ".path", ".target")) or (
+        ".service.d/" in lower or "systemd/" in lower
+    ):
+        return f"EnvironmentFile= or LoadCredential= with a file outside the repository for {name}"
+    if base == "crontab" or base.endswith((".cron", ".crontab")) or "cron.d/" in lower:
+        return f"an environment file outside the repository, sourced by the job, for {name}"
+    if base == "settings.xml":
+        return f"${{env.{name}}}"
+    if base.endswith(".config"):
+        return f".NET user secrets or the environment variable {name} (configuration reads both)"
+    if ".properties" in base:
+        return f"${{{name}}}"
+    return f"a reference to the environment variable {name}"
+
+
 def key_suggestion(path: str, kind: FileKind, name: str) -> str:
     """The full advice for a key found in a file: what to use instead, then rotate."""
     return f"Use {env_lookup(path, kind, name)} instead, and {ROTATE_HINT}."
+
+
+def other_service_suggestion(path: str, kind: FileKind, name: str, service: str) -> str:
+    """The advice for an `ak_` key that belongs to another service: that service's own
+    environment variable, and rotating the key with that service (not in Autype)."""
+    instead = (
+        "a placeholder"
+        if kind in (FileKind.DOCS, FileKind.NOTEBOOK)
+        else env_lookup(path, kind, name)
+    )
+    return (
+        f"Use {instead} instead, and revoke the exposed key with "
+        f"{service} (it was issued there, not by Autype)."
+    )
 
 
 # Signs of a framework in a browser-shipped file, most specific first, and the server-side

@@ -128,7 +128,9 @@ def test_sarif_rules_carry_what_github_needs(project: Path) -> None:
     assert [r["id"] for r in driver["rules"]] == [r.CODE for r in RULES]
     for rule, descriptor in zip(RULES, driver["rules"]):
         assert descriptor["name"] == rule.NAME
-        assert descriptor["shortDescription"]["text"].startswith("Autype API keys ")
+        assert descriptor["shortDescription"]["text"].startswith(
+            ("Autype API keys ", "`ak_` keys ")
+        )
         assert len(descriptor["shortDescription"]["text"]) < 80
         assert descriptor["fullDescription"]["text"]
         assert "## Use instead" in descriptor["help"]["markdown"]

@@ -211,3 +211,64 @@ def test_a_custom_pattern_reads_lone_surrogates() -> None:
     assert [(h.start, h.key) for h in matcher.find(text)] == [(text.index(key), key)]
     escaped = "k = 'ak_\\ud800" + key[3:] + "'"
     assert list(matcher.find(escaped)) == []
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "ak_abcdabcdabcdabcd",
+        "ak_c0ffeec0ffeec0ffee",
+        "ak_badf00dbadf00dbadf00dbadf00d",
+        "ak_live_deadbeefdeadbeefdeadbeef",
+        "ak_c0ffee_c0ffee_c0ffee_c0ffee",
+        "ak_Q7xZ9kQ7xZ9kQ7xZ9kQ7xZ9k",
+    ],
+)
+def test_a_short_unit_repeated_is_a_placeholder(key: str) -> None:
+    assert placeholder_reason(key) is not None
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "ak_org_id_lookup_ttl_secs",
+        "ak_v3_backfill_20250101_job",
+        "ak_tmp_cfg_v2_ttl_ms",
+        "ak_gcs_upload_timeout_secs",
+        "ak_k8s_pod_restart_count",
+        "ak_job_id_seq_2024q3",
+        "ak_q4_2025_migration_step3",
+        "ak_img_thumb_w_px",
+        "ak_metrics_flush_interval_s",
+        "ak_ldap_bind_dn_attr",
+        "ak-bulk-render-batch-size-v2",
+        "ak_SECRET_ROTATION_INTERVAL_DAYS",
+        "ak_InvoiceBatchJobV2",
+        "ak_tmpCfgV2TtlMs",
+        "ak_orgIdLookupTtlSecs",
+    ],
+)
+def test_snake_and_camel_case_names_with_abbreviations_and_numbers_are_identifiers(
+    key: str,
+) -> None:
+    assert placeholder_reason(key) == "reads as words, like an identifier"
+
+
+@pytest.mark.parametrize(
+    "alphabet",
+    [
+        "0123456789abcdef",
+        "0123456789ABCDEF",
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
+        "abcdefghijklmnopqrstuvwxyz0123456789_-",
+    ],
+)
+def test_random_keys_of_every_shape_are_almost_always_real(alphabet: str) -> None:
+    import random
+
+    rng = random.Random(7)
+    keys = [
+        "ak_" + "".join(rng.choice(alphabet) for _ in range(rng.randint(24, 48)))
+        for _ in range(3000)
+    ]
+    assert sum(not is_real_key(k) for k in keys) <= 6

@@ -1,6 +1,7 @@
 """The rule table. Codes are part of the interface: never reused or renumbered.
 
-AG1xx: key literals by place (AG101 source, AG102 browser-shipped, AG103 config, AG104 docs).
+AG1xx: key literals by place (AG101 source, AG102 browser-shipped, AG103 config, AG104 docs),
+and AG105 for an `ak_` key that belongs to another service.
 AG2xx: exposure without a literal. AG3xx: misuse.
 """
 
@@ -10,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from ..model import FileKind, Finding, RuleInfo, Span
+from .ak_key_other_service import AkKeyOtherService
 from .base import KeyLiteralRule, Rule
 from .bearer_auth import BearerAuth
 from .browser_calls_autype import BrowserCallsAutype
@@ -25,6 +27,7 @@ RULES: tuple[type[Rule], ...] = (
     KeyInBrowserCode,
     KeyInConfig,
     KeyInDocs,
+    AkKeyOtherService,
     PublicEnvVar,
     KeyRenderedIntoTemplate,
     BrowserCallsAutype,
@@ -74,13 +77,17 @@ def catalogue() -> tuple[RuleInfo, ...]:
     )
 
 
-def precedence(code: str, env_file: bool) -> int:
+def precedence(code: str, config_file: bool) -> int:
     """Lower wins when several rules flag one key occurrence.
 
-    A line defining a browser-exposed variable (an env file, a Dockerfile, a CI pipeline)
-    is AG201 for the key it holds; otherwise the key literal's AG1xx rule.
+    An `ak_` key that belongs to another service is AG105 for that key, wherever it is (it
+    is not Autype's, so no Autype rule applies to it); a line defining a browser-exposed
+    variable (an env file, a Dockerfile, a CI pipeline) is AG201 for the key it holds;
+    otherwise the key literal's AG1xx rule.
     """
-    if code == "AG201" and env_file:
+    if code == "AG105":
+        return -1
+    if code == "AG201" and config_file:
         return 0
     if code.startswith("AG1"):
         return 1
@@ -98,10 +105,10 @@ def one_per_key(findings: Iterable[Finding]) -> list[Finding]:
     for finding in findings:
         slot = ("" if finding.has_key else finding.code, finding.span)
         old = best.get(slot)
-        env_file = finding.kind in (FileKind.ENV, FileKind.CONFIG)
+        config_file = finding.kind in (FileKind.ENV, FileKind.CONFIG)
         if (
             old is None
-            or precedence(finding.code, env_file) < precedence(old.code, env_file)
+            or precedence(finding.code, config_file) < precedence(old.code, config_file)
             or (old.placeholder and not finding.placeholder)
         ):
             best[slot] = finding

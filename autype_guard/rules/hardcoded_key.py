@@ -111,6 +111,16 @@ class HardcodedKey(KeyLiteralRule):
             span=Span.of((1, 11), (1, 30)),
             path="app/views/page.html.erb",
         ),
+        Invalid(
+            'import io.ktor.server.engine.*\nval autypeKey = "ak_3hQ9xLr2Vt8mW1pZ"\n',
+            span=Span.of((2, 18), (2, 37)),
+            path="src/main/kotlin/com/acme/Application.kt",
+        ),
+        Invalid(
+            'import Vapor\nlet autypeKey = "ak_3hQ9xLr2Vt8mW1pZ"\n',
+            span=Span.of((2, 18), (2, 37)),
+            path="Sources/App/routes.swift",
+        ),
         # Server-side JavaScript, with the key split across literals.
         Invalid(
             "const express = require('express');\nconst key = 'ak_3hQ9' + 'xLr2Vt8mW1pZ';\n",

@@ -15,13 +15,20 @@ from .base import KeyLiteralRule
 class KeyInBrowserCode(KeyLiteralRule):
     """
     ## What it does
-    Flags Autype API keys in anything shipped to a browser: bundles and build output
-    (`dist/`, `build/`, `.next/static/`, `public/`, ...), source maps (the original sources
-    they embed), precompressed assets (`.js.gz`, `.js.br`), archives that ship code
-    (`.zip`, `.whl`, `.jar`, `.tgz`), client-side JavaScript/TypeScript, single-file
+    Flags Autype API keys in anything shipped to a browser or a mobile app: bundles and
+    build output (`dist/`, `build/`, `.next/static/`, `public/`, ...), source maps (the
+    original sources they embed), precompressed assets (`.js.gz`, `.js.br`), archives that
+    ship code (`.zip`, `.whl`, `.jar`, `.tgz`), client-side JavaScript/TypeScript, single-file
     components (`.vue`, `.svelte`, `.astro`) and the page parts of HTML templates (HTML,
     Jinja/Django, ERB, EJS, PHP, Blade, Go templates, ...). Keys assembled from literals
     (`'ak_' + '...'`, `['ak', '...'].join('_')`, template literals) count too.
+
+    Mobile apps ship to every device the same way: Android resources and assets
+    (`res/values/strings.xml`), `AndroidManifest.xml`, `google-services.json`, iOS
+    `Info.plist` and `*.xcconfig`, Kotlin/Java/Swift/Dart app code (under `android/` or
+    `ios/`, importing Android, UIKit, SwiftUI or Flutter, Dart under `lib/`), Expo
+    `app.json`/`app.config.js` and React Native components. Server-side Kotlin, Java and
+    Swift (Spring, Ktor, Vapor) stay AG101. `autype_guard/exposure.py` lists the conventions.
 
     Server-side parts of a file are not browser code: Astro frontmatter, PHP code inside
     `<?php ... ?>`, ERB/EJS `<% %>` scriptlets and template tags such as `{% set %}` report
@@ -30,8 +37,10 @@ class KeyInBrowserCode(KeyLiteralRule):
     ## Why is this bad?
     Autype keys must only be used server-side. Whatever reaches a browser is public the
     moment it is deployed: anyone can open the developer tools, copy the key and spend your
-    organization's credits. Minifying, splitting or compressing the key does not hide it, and
-    a published source map hands out the original source.
+    organization's credits. An app package can be downloaded and unpacked by anyone
+    (`apktool`, `strings` on an `.ipa`) with the same result. Minifying, splitting or
+    compressing the key does not hide it, and a published source map hands out the
+    original source.
 
     ## Example
     ```ts
@@ -88,6 +97,10 @@ class KeyInBrowserCode(KeyLiteralRule):
         Valid(
             "<script>const k = \"<%= ENV.fetch('PUBLIC_ID') %>\";</script>\n",
             path="app/views/home.html.erb",
+        ),
+        Valid(
+            '<resources><string name="autype_key">ak_your_api_key_here</string></resources>\n',
+            path="android/app/src/main/res/values/strings.xml",
         ),
     )
     INVALID = (
@@ -158,6 +171,27 @@ class KeyInBrowserCode(KeyLiteralRule):
             '<script>window.k = "<%= "ak_3hQ9xLr2Vt8mW1pZ" %>";</script>\n',
             span=Span.of((1, 26), (1, 45)),
             path="app/views/home.html.erb",
+        ),
+        # Mobile apps: resources, Info.plist and app code ship to every device.
+        Invalid(
+            '<resources>\n  <string name="autype_key">ak_3hQ9xLr2Vt8mW1pZ</string>\n',
+            span=Span.of((2, 29), (2, 48)),
+            path="android/app/src/main/res/values/strings.xml",
+        ),
+        Invalid(
+            "<dict>\n  <key>AutypeKey</key>\n  <string>ak_3hQ9xLr2Vt8mW1pZ</string>\n",
+            span=Span.of((3, 11), (3, 30)),
+            path="ios/Runner/Info.plist",
+        ),
+        Invalid(
+            'import SwiftUI\nlet autypeKey = "ak_3hQ9xLr2Vt8mW1pZ"\n',
+            span=Span.of((2, 18), (2, 37)),
+            path="Sources/Render/Client.swift",
+        ),
+        Invalid(
+            "const autypeKey = 'ak_3hQ9xLr2Vt8mW1pZ';\n",
+            span=Span.of((1, 20), (1, 39)),
+            path="lib/services/render.dart",
         ),
     )
 

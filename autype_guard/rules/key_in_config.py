@@ -11,9 +11,17 @@ class KeyInConfig(KeyLiteralRule):
     """
     ## What it does
     Flags Autype API keys in configuration and infrastructure files: `.env` files, JSON,
-    YAML, TOML, INI, `.properties`, Terraform `.tfvars`, HAR captures, Dockerfiles,
-    docker-compose files, Kubernetes manifests (base64 `Secret` data included) and CI
-    workflow files.
+    YAML, TOML, INI, `.properties` (and variants such as `application-prod.properties`,
+    `*.properties.example`), Terraform `.tfvars`, HAR captures, Dockerfiles,
+    docker-compose files, Kubernetes manifests (base64 `Secret` data included), CI
+    workflow files, `.netrc` credentials (also `_netrc`, `*.netrc`, `netrc.sample`),
+    server-side XML configuration (`Web.config`, `App.config`, `*.config`, Maven
+    `settings.xml`, .NET user secrets), systemd units (`*.service`, `*.timer`, `*.socket`,
+    `*.env` drop-ins) and cron tables (`crontab`, `*.cron`, `/etc/cron.d/*`). Files whose
+    name says nothing count by content: a netrc entry, a systemd section, a cron line.
+
+    Config that ships inside a mobile app (Android `res/`, `AndroidManifest.xml`, iOS
+    `Info.plist`, `*.xcconfig`, Expo `app.json`) is AG102 instead.
 
     ## Why is this bad?
     Config files are committed, copied into images and printed in CI logs. A key in one is
@@ -81,6 +89,26 @@ class KeyInConfig(KeyLiteralRule):
             "data:\n  key: YWtfM2hROXhMcjJWdDhtVzFwWg==\n",
             span=Span.of((2, 8), (2, 36)),
             path="k8s/secret.yaml",
+        ),
+        Invalid(
+            "machine api.autype.com login render password ak_3hQ9xLr2Vt8mW1pZ\n",
+            span=Span.of((1, 46), (1, 65)),
+            path=".netrc",
+        ),
+        Invalid(
+            '<configuration>\n  <add key="Autype:ApiKey" value="ak_3hQ9xLr2Vt8mW1pZ" />\n',
+            span=Span.of((2, 35), (2, 54)),
+            path="Web.config",
+        ),
+        Invalid(
+            "[Service]\nEnvironment=AUTYPE_API_KEY=ak_3hQ9xLr2Vt8mW1pZ\n",
+            span=Span.of((2, 28), (2, 47)),
+            path="deploy/renderd.timer",
+        ),
+        Invalid(
+            "AUTYPE_API_KEY=ak_3hQ9xLr2Vt8mW1pZ\n0 3 * * * render /usr/bin/nightly\n",
+            span=Span.of((1, 16), (1, 35)),
+            path="etc/cron.d/nightly",
         ),
         Invalid(
             '{"key": "\\u0061k_3hQ9xLr2Vt8mW1pZ"}\n',  # autype-guard: ignore[AG101]
