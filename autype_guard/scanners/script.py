@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..keys import KeyHit, KeyMatcher
-from . import KeyOccurrence
+from . import KeyOccurrence, Segment, spelled_by
 from .text import describe_context
 
 # Whitespace and short comments between the parts of an expression. Comments are bounded so
@@ -90,20 +90,25 @@ _CHAIN_PART = re.compile(
 _HOLE = re.compile(r"""\$\{\s*(['"])([A-Za-z0-9_-]*)\1\s*\}([A-Za-z0-9_-]*)""")
 
 
-def _concat_parts(m: re.Match[str]) -> tuple[int, str]:
-    """The first literal's end and the joined value of a matched concatenation."""
+def _concat_parts(m: re.Match[str]) -> tuple[int, list[Segment]]:
+    """The first literal's end and the literals of a matched concatenation."""
     text = m.string
     first_end = m.end("run")
     # The matched span holds only gaps, operators and literals of key characters; the
-    # literals after the first closing quote are read back in one call.
-    parts = [v for q, v in _CHAIN_PART.findall(text, first_end + 1, m.end()) if q]
-    return first_end, text[m.start() : first_end] + "".join(parts)
+    # literals after the first closing quote are read back in one pass.
+    head = text[m.start() : first_end]
+    parts = [Segment(m.start(), head, head)]
+    for part in _CHAIN_PART.finditer(text, first_end + 1, m.end()):
+        if part.group(1):
+            parts.append(Segment(part.start(2), part.group(2), part.group(2)))
+    return first_end, parts
 
 
-def _join_parts(text: str, start: int, end: int) -> tuple[int, int, int, str]:
-    """Start and end of the first element's content, the last one's end, the joined value."""
+def _join_parts(text: str, start: int, end: int) -> tuple[int, int, int, list[Segment]]:
+    """Start and end of the first element's content, the last one's end, and the elements
+    with the separator between them."""
     pos = _GAP_RE.match(text, start + 1).end()  # type: ignore[union-attr]
-    values: list[str] = []
+    values: list[Segment] = []
     first = (pos + 1, pos + 1)
     last_end = pos + 1
     while True:
@@ -112,7 +117,7 @@ def _join_parts(text: str, start: int, end: int) -> tuple[int, int, int, str]:
             break
         if not values:
             first = (lit.start(2), lit.end(2))
-        values.append(lit.group(2))
+        values.append(Segment(lit.start(2), lit.group(2), lit.group(2)))
         last_end = lit.end(2)
         pos = _GAP_RE.match(text, lit.end()).end()  # type: ignore[union-attr]
         if text.startswith(",", pos):
@@ -120,14 +125,22 @@ def _join_parts(text: str, start: int, end: int) -> tuple[int, int, int, str]:
     pos = text.index(".join(", pos, end) + len(".join(")
     pos = _GAP_RE.match(text, pos).end()  # type: ignore[union-attr]
     sep = _LITERAL.match(text, pos, end)
-    separator = sep.group(2) if sep is not None else ","
-    return first[0], first[1], last_end, separator.join(values)
+    # No separator literal: the default "," is written nowhere.
+    separator = Segment(sep.start(2), sep.group(2), sep.group(2)) if sep else Segment(0, None, ",")
+    parts = values[:1]
+    for value in values[1:]:
+        parts += [separator, value]
+    return first[0], first[1], last_end, parts
 
 
-def _template_parts(m: re.Match[str]) -> tuple[int, str]:
+def _template_parts(m: re.Match[str]) -> tuple[int, list[Segment]]:
     first_end = m.end("run")
-    holes = _HOLE.findall(m.string, first_end, m.end())
-    return first_end, m.string[m.start() : first_end] + "".join(a + b for _, a, b in holes)
+    head = m.string[m.start() : first_end]
+    parts = [Segment(m.start(), head, head)]
+    for hole in _HOLE.finditer(m.string, first_end, m.end()):
+        parts.append(Segment(hole.start(2), hole.group(2), hole.group(2)))
+        parts.append(Segment(hole.start(3), hole.group(3), hole.group(3)))
+    return first_end, parts
 
 
 # How each joined shape begins, loosened so that reading a file's bytes as Latin-1 can only
@@ -176,19 +189,25 @@ def find_joined(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
     if "ak" not in text:
         return
     for m in _CONCAT.finditer(text):
-        first_end, joined = _concat_parts(m)
-        yield from _occurrence(text, matcher, m.start(), first_end, m.end() - 1, joined)
+        first_end, parts = _concat_parts(m)
+        yield from _occurrence(text, matcher, m.start(), first_end, m.end() - 1, parts)
     for m in _JOIN.finditer(text):
-        start, first_end, last_end, joined = _join_parts(text, m.start(), m.end())
-        yield from _occurrence(text, matcher, start, first_end, last_end, joined)
+        start, first_end, last_end, parts = _join_parts(text, m.start(), m.end())
+        yield from _occurrence(text, matcher, start, first_end, last_end, parts)
     for m in _TEMPLATE.finditer(text):
-        first_end, joined = _template_parts(m)
-        yield from _occurrence(text, matcher, m.start(), first_end, m.end(), joined)
+        first_end, parts = _template_parts(m)
+        yield from _occurrence(text, matcher, m.start(), first_end, m.end(), parts)
 
 
 def _occurrence(
-    text: str, matcher: KeyMatcher, start: int, first_end: int, last_end: int, joined: str
+    text: str,
+    matcher: KeyMatcher,
+    start: int,
+    first_end: int,
+    last_end: int,
+    parts: list[Segment],
 ) -> Iterator[KeyOccurrence]:
+    joined = "".join(part.value for part in parts)
     km = matcher.pattern.match(joined)
     # A key that ends inside the first literal is found by the plain scan already.
     if km is None or km.end() <= first_end - start:
@@ -198,7 +217,7 @@ def _occurrence(
     # NOTE: the hit covers every part of the key (spans and snippets clip it to the first
     # line), so no part of the key body is shown unredacted next to the preview.
     hit = KeyHit(start, max(last_end, start + 3), km.group(), "joined")
-    yield KeyOccurrence(hit, context, env, joined=True)
+    yield KeyOccurrence(hit, context, env, joined=True, pieces=spelled_by(parts, 0, km.end()))
 
 
 def with_joined(
