@@ -43,13 +43,13 @@ from pathlib import Path
 from typing import Optional
 
 from ..api import ScanOptions, ScanReport, read_file, scan_paths, scan_text
-from ..applicability import Strategy, strategy_for
+from ..applicability import edit_kind_for
 from ..config import Config
 from ..context import FileContext
 from ..discovery import classify
 from ..exposure import place_of
 from ..keys import KeyMatcher, fingerprint, is_real_key, redact
-from ..model import Applicability, FileKind, Finding
+from ..model import Applicability, EditKind, FileKind, Finding
 from ..rules import RULES, KeyLiteralRule
 from ..scanners import KeyOccurrence
 from .envfile import (
@@ -234,13 +234,13 @@ class _FileWork:
     text: str
     encoding: str
     kind: FileKind
-    strategy: Strategy
+    strategy: EditKind
     findings: list[Finding]
     sites: list[_Site] = field(default_factory=list)
 
 
-def _run_fixer(strategy: Strategy, text: str, targets: Sequence[Target]) -> FileFix:
-    if strategy is Strategy.PYTHON:
+def _run_fixer(strategy: EditKind, text: str, targets: Sequence[Target]) -> FileFix:
+    if strategy is EditKind.PYTHON_LITERAL:
         from .python import fix_python
 
         return fix_python(text, targets)
@@ -305,7 +305,7 @@ def _prepare_data(
     if decoded is None:
         return None, "it is not valid text in its declared encoding; fix it by hand"
     text, encoding = decoded
-    strategy = strategy_for(display, kind, place_of(display, kind, text, config))
+    strategy = edit_kind_for(display, kind, place_of(display, kind, text, config))
     if strategy is None:
         return None, "no automatic fix for this kind of file"
     work = _FileWork(path, display, data, mode, text, encoding, kind, strategy, findings)
@@ -527,7 +527,7 @@ def _finish_file(work: _FileWork, plan: FixPlan, config: Config) -> list[_Site]:
             plan.unfixed.append(Unfixed(finding, "the key could not be located again"))
         elif failed:
             plan.unfixed.append(Unfixed(finding, failed[0].analysis.reason))
-    if any(s.analysis.fixed for s in fixed_sites) and work.strategy is Strategy.WORKFLOW:
+    if any(s.analysis.fixed for s in fixed_sites) and work.strategy is EditKind.WORKFLOW_VALUE:
         names = sorted({s.assigned for s in fixed_sites if s.assigned and not s.analysis.docs})
         if names:
             plan.notes.append(
@@ -535,7 +535,7 @@ def _finish_file(work: _FileWork, plan: FixPlan, config: Config) -> list[_Site]:
                 " (Settings -> Secrets and variables -> Actions); the values are in"
                 f" {_display(plan.env_path)}."
             )
-    if work.strategy is Strategy.COMPOSE and fixed_sites:
+    if work.strategy is EditKind.COMPOSE_VALUE and fixed_sites:
         plan.notes.append(
             f"{work.display}: docker compose reads ${{NAME}} from the environment or from the"
             " .env file in the compose project directory."
