@@ -11,7 +11,17 @@ from typing import Optional, Protocol
 from .config import Config
 from .exposure import Regions, regions_of
 from .keys import CUT_KEY, KeyMatcher, Mask, fingerprint, key_masks, mask_run, redact
-from .model import FileKind, Finding, Fix, Place, RelatedLocation, Severity, Span
+from .model import (
+    EditKind,
+    EditSite,
+    FileKind,
+    Finding,
+    Fix,
+    Place,
+    RelatedLocation,
+    Severity,
+    Span,
+)
 from .scanners import KeyOccurrence
 from .textio import LineIndex
 
@@ -217,6 +227,17 @@ class FileContext:
         if end is not None and end >= len(self.text) and self.cut_after:
             return CUT_KEY
         return redact(key)
+
+    def edit_site(self, occ: KeyOccurrence, kind: EditKind) -> EditSite:
+        """Where `fix` edits the key `occ`: the offsets of its written form (and of the
+        pieces that spell a joined key), never the key. A name hint that holds a key is
+        dropped."""
+        end = occ.hit.end if occ.written_end is None else occ.written_end
+        hint = occ.env_name
+        # NOTE: a fallback's variable name is any string literal, even a key.
+        if hint is not None and next(self.matcher.find(hint), None) is not None:
+            hint = None
+        return EditSite(occ.hit.start, end, kind, occ.pieces, hint)
 
     def finding(
         self,

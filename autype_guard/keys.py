@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Optional, Protocol
@@ -305,6 +305,8 @@ _BACKSLASH_ESCAPE = re.compile(r"\\(?:u00|x)(?:6[1bB]|5[fF])")
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
 # A run of base64 (standard or URL-safe alphabet) long enough to hold a key.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
+# The characters of such a run: a run starts after none of them.
+_BASE64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 # The last character before a run of base64 that reaches the end of the searched range:
 # finds where the run around a marker starts, scanning each character once.
 _BEFORE_BASE64_TAIL = re.compile(r"[^A-Za-z0-9+/_-](?=[A-Za-z0-9+/_-]*\Z)")
@@ -350,7 +352,9 @@ class KeyPattern(Protocol):
 
     def finditer(self, text: str, /) -> Iterator[KeyMatch]: ...
 
-    def match(self, text: str, /) -> Optional[KeyMatch]: ...
+    def match(self, text: str, pos: int = 0, /) -> Optional[KeyMatch]: ...
+
+    def fullmatch(self, text: str, /) -> Optional[KeyMatch]: ...
 
 
 class KeyPatternError(ValueError):
@@ -443,8 +447,12 @@ class _Re2Pattern:
         matches: Iterator[KeyMatch] = self._compiled.finditer(_encodable(text))
         return matches
 
-    def match(self, text: str, /) -> Optional[KeyMatch]:
-        m: Optional[KeyMatch] = self._compiled.match(_encodable(text))
+    def match(self, text: str, pos: int = 0, /) -> Optional[KeyMatch]:
+        m: Optional[KeyMatch] = self._compiled.match(_encodable(text), pos)
+        return m
+
+    def fullmatch(self, text: str, /) -> Optional[KeyMatch]:
+        m: Optional[KeyMatch] = self._compiled.fullmatch(_encodable(text))
         return m
 
 
@@ -490,6 +498,45 @@ class KeyMatcher:
         for hit in self._find_base64(text, present):
             hits.setdefault(hit.start, hit)
         yield from (hits[k] for k in sorted(hits))
+
+    def key_at(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        encoding: str = "",
+        pieces: Sequence[tuple[int, int]] = (),
+    ) -> Optional[str]:
+        """The key a scanner found written at [start, end) of `text`, spelled as `encoding`
+        says (a `KeyHit.encoding`, or "joined": then spelled by the text of `pieces`, in
+        order), read back from there alone; None when that range no longer holds a whole
+        key so spelled. Never searches the rest of the text."""
+        if not 0 <= start < end <= len(text):
+            return None
+        if encoding == "joined":
+            if not pieces or any(not 0 <= a < b <= len(text) for a, b in pieces):
+                return None
+            joined = "".join(text[a:b] for a, b in pieces)
+            return joined if self.pattern.fullmatch(joined) else None
+        if encoding == "base64":
+            run = _BASE64_RUN.match(text, start)
+            if run is None or run.end() != end or (start and text[start - 1] in _BASE64_ALPHABET):
+                return None  # not the whole run the scanner decoded
+            decoded = _b64decode(run.group()) or ""
+            for found in self.pattern.finditer(decoded):
+                if is_left_boundary(decoded, found.start()):
+                    return found.group()
+            return None
+        if not is_left_boundary(text, start):
+            return None
+        if encoding in ("url", "escape"):
+            written = _ENCODED_KEY.match(text, start)
+            if written is None or written.end() != end:
+                return None
+            km = self.pattern.match(_unescape(written.group()))
+            return km.group() if km is not None else None
+        plain = self.pattern.match(text, start)
+        return plain.group() if plain is not None and plain.end() == end else None
 
     def restricted_to(self, text: str, present: Collection[bytes]) -> KeyMatcher:
         """This matcher, told which markers occur in `text`: `find(text)` on that very

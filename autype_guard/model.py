@@ -128,6 +128,39 @@ class Edit:
     content: str
 
 
+class EditKind(str, Enum):
+    """The edit `autype-guard fix` makes where a key is written: which fixer edits the file
+    (one per file; `applicability.edit_kind_for` decides) and what the key becomes."""
+
+    PYTHON_LITERAL = "python-literal"  # libcst codemod: os.environ["NAME"] (comments: placeholder)
+    SCRIPT_LITERAL = "script-literal"  # server-side JS/TS: process.env.NAME
+    WORKFLOW_VALUE = "workflow-value"  # GitHub workflow: ${{ secrets.NAME }}
+    COMPOSE_VALUE = "compose-value"  # docker-compose: ${NAME}
+    DOCS_PLACEHOLDER = "docs-placeholder"  # docs and notebooks: ak_your_api_key_here
+
+
+@dataclass(frozen=True)
+class EditSite:
+    """Where a key is written, for `autype-guard fix`: 0-based character offsets
+    [start, end) into the file's decoded text (after a byte order mark) covering the key's
+    written form, as the scanner found it (escaped, URL- or base64-encoded, or joined from
+    several literals: see `Finding.encoding`), and the kind of edit made there.
+
+    Never the key: `fix` reads it from the file again at these offsets and checks it
+    against the finding's fingerprint. A joined key is read from `pieces`, the ranges whose
+    text, in order, spells it; () when no verbatim text spells it (escape sequences in the
+    literals), and `fix` then leaves it alone.
+    """
+
+    start: int
+    end: int
+    kind: EditKind
+    pieces: tuple[tuple[int, int], ...] = ()
+    # An environment variable name the code around the key suggests (`API_KEY = "ak_..."`)
+    # or already reads (`os.getenv("NAME", "ak_...")`); never a key.
+    hint: Optional[str] = None
+
+
 @dataclass(frozen=True)
 class Fix:
     """What to do about a finding; display-only fixes are suggestions, never applied."""
@@ -136,6 +169,7 @@ class Fix:
     applicability: Applicability
     edits: tuple[Edit, ...] = ()
     replacement: Optional[str] = None  # the suggested code, shown to the user
+    site: Optional[EditSite] = None  # a key literal in a file `fix` can edit: where it is
 
 
 @dataclass(frozen=True)

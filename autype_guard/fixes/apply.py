@@ -1,11 +1,14 @@
 """Plan and apply `autype-guard fix`: move every fixable key into the env file, atomically.
 
-Planning (`plan_fixes`) writes nothing. It scans (the scanner and the rules decide what is a
-finding; `applicability.py` decides which files can be fixed), reads each fixable file again,
-finds the keys on the findings' lines with the same scanners, asks the fixer for the file's
-kind what it can do, picks variable names for the whole run (`naming.py`), computes every
-new file in memory and checks each: it decodes, parses (Python) and a rescan finds exactly
-the fixed keys gone.
+Planning (`plan_fixes`) writes nothing. It scans once (the scanners and the rules decide what
+is a finding; `applicability.py` decides which files can be fixed, and each key finding there
+carries its `EditSite`: where the key is written and which fixer edits it). It then reads
+each fixable file again, reads every key back from its site and checks it against the
+finding's fingerprint (a file whose keys are no longer where the scan saw them is reported as
+changed, never guessed at; a key that Python constant expressions assemble is in no one place,
+so that file's constant expressions are evaluated again to read it), asks the file's fixer what it can do, picks variable names for
+the whole run (`naming.py`), computes every new file in memory and checks each: it decodes,
+parses (Python), and each fixed key's written form occurs that many times fewer.
 
 Applying (`apply_plan`) keeps one invariant: **a key is never in neither place**. Order:
 
@@ -28,7 +31,6 @@ someone else between the last check and its rename (4): not detectable without l
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import contextlib
 import io
@@ -36,22 +38,17 @@ import os
 import stat
 import tempfile
 import tokenize
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
 from ..api import ScanOptions, ScanReport, read_file, scan_paths, scan_text
-from ..applicability import Strategy, strategy_for
-from ..classify import classify
 from ..config import Config
-from ..context import FileContext
-from ..exposure import place_of
 from ..keys import KeyMatcher, fingerprint, is_real_key, redact
-from ..model import Applicability, FileKind, Finding
+from ..model import Applicability, EditKind, EditSite, FileKind, Finding
 from ..rules import RULES, KeyLiteralRule
-from ..scanners import KeyOccurrence
+from ..textio import decode
 from .envfile import (
     EnvFile,
     FixError,
@@ -211,16 +208,18 @@ def _display(path: Path) -> str:
 
 # --- planning ------------------------------------------------------------------------------
 
+# Why a file's keys are left alone when they are no longer where the scan found them.
+CHANGED_SINCE_SCAN = "the file changed since it was scanned; run fix again"
+
 
 @dataclass
 class _Site:
-    """A key on a finding's line in a fixable file."""
+    """A fixable finding, with its key read back from the file at the finding's edit site."""
 
-    occurrence: KeyOccurrence
-    line: int
-    column: int
     finding: Finding
-    analysis: Outcome
+    site: EditSite
+    key: str = field(repr=False)  # NOTE: never shown
+    analysis: Outcome = field(default_factory=lambda: Outcome(False))
     assigned: Optional[str] = None
     note: str = ""
 
@@ -233,61 +232,101 @@ class _FileWork:
     mode: int
     text: str
     encoding: str
-    kind: FileKind
-    strategy: Strategy
+    kind: EditKind
     findings: list[Finding]
     sites: list[_Site] = field(default_factory=list)
+    skipped: list[Unfixed] = field(default_factory=list)  # findings whose key stays, and why
 
 
-def _run_fixer(strategy: Strategy, text: str, targets: Sequence[Target]) -> FileFix:
-    if strategy is Strategy.PYTHON:
+def _run_fixer(kind: EditKind, text: str, targets: Sequence[Target]) -> FileFix:
+    if kind is EditKind.PYTHON_LITERAL:
         from .python import fix_python
 
         return fix_python(text, targets)
     from .text import fix_text
 
-    return fix_text(text, strategy, targets)
+    return fix_text(text, kind, targets)
 
 
 def _targets(work: _FileWork, names: Sequence[Optional[str]]) -> list[Target]:
     return [
         Target(
-            s.occurrence.hit.start,
-            s.occurrence.hit.end,
-            s.occurrence.hit.key,
+            s.site.start,
+            s.site.end,
+            s.key,
             name,
-            joined=s.occurrence.joined,
-            encoding=s.occurrence.hit.encoding,
+            joined=s.finding.encoding == "joined",
+            encoding=s.finding.encoding,
         )
         for s, name in zip(work.sites, names)
     ]
 
 
-def _occurrences(work: _FileWork, config: Config) -> list[KeyOccurrence]:
-    ctx = FileContext(
-        path=work.display,
-        kind=work.kind,
-        place=place_of(work.display, work.kind, work.text, config),
-        text=work.text,
-        config=config,
-        matcher=KeyMatcher(config.key_pattern),
+def _site_of(finding: Finding) -> Optional[EditSite]:
+    """The edit site of a key-literal finding `fix` may apply, else None."""
+    fix = finding.fix
+    if (
+        finding.code not in _LITERAL_CODES
+        or fix is None
+        or fix.applicability is Applicability.DISPLAY_ONLY
+    ):
+        return None
+    return fix.site
+
+
+def _same_offsets(scanned: str, exact: str) -> bool:
+    """True when character offsets into `scanned` (the text as the scan decoded it: UTF-8,
+    bad bytes as U+FFFD) are offsets into `exact` (decoded as the file declares)."""
+    if scanned == exact:
+        return True
+    return len(scanned) == len(exact) and all(
+        a == b or a == "\ufffd" for a, b in zip(scanned, exact)
     )
-    return ctx.key_occurrences
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    i = text.find("\n")
-    while i != -1:
-        starts.append(i + 1)
-        i = text.find("\n", i + 1)
-    return starts
+def _exact_offset(data: bytes, encoding: str, offset: int) -> Optional[int]:
+    """The offset in `data` decoded as `encoding` of `offset` in `data` as the scan decoded
+    it (UTF-8, bad bytes as U+FFFD); None unless an ASCII byte is next to it (at an edit
+    site's ends, a key's first and last characters are: there both decodings are in step).
+    For files in a declared encoding other than UTF-8 only; linear in the file's size per
+    offset times a logarithm: such files are rare and small."""
+
+    def scanned(n: int) -> int:
+        return len(data[:n].decode("utf-8", errors="replace"))
+
+    lo, hi = 0, len(data)
+    while lo < hi:  # the shortest prefix the scan read as `offset` characters
+        mid = (lo + hi) // 2
+        if scanned(mid) < offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    ascii_before = lo > 0 and data[lo - 1] < 0x80
+    ascii_after = lo < len(data) and data[lo] < 0x80
+    if scanned(lo) != offset or not (ascii_before or ascii_after):
+        return None
+    try:
+        return len(data[:lo].decode(encoding))
+    except (LookupError, UnicodeError):
+        return None
+
+
+def _site_in(site: EditSite, data: bytes, encoding: str) -> Optional[EditSite]:
+    """`site` (offsets into the text as scanned) with offsets into the text decoded as
+    `encoding`; None when an offset has no exact counterpart."""
+    ends = [site.start, site.end, *(x for piece in site.pieces for x in piece)]
+    mapped = [_exact_offset(data, encoding, x) for x in ends]
+    if any(x is None for x in mapped):
+        return None
+    at = [x for x in mapped if x is not None]
+    pieces = tuple((at[i], at[i + 1]) for i in range(2, len(at), 2))
+    return replace(site, start=at[0], end=at[1], pieces=pieces)
 
 
 def _prepare_file(
     path: Path, findings: list[Finding], config: Config
 ) -> tuple[Optional[_FileWork], str]:
-    """Read a file with fixable findings and locate its keys; (None, reason) if it can't."""
+    """Read a file with fixable findings and read its keys back; (None, reason) if it can't."""
     try:
         data = read_file(path)
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -296,31 +335,69 @@ def _prepare_file(
     return _prepare_data(path, data, mode, findings, config)
 
 
+def _assembled_keys(text: str, matcher: KeyMatcher) -> dict[tuple[int, int], str]:
+    """The keys that Python constant expressions in `text` assemble, by the offsets of the
+    expression that completes each."""
+    from ..scanners.python import scan_python  # start-up time: libcst
+
+    occurrences, _notes = scan_python(text, matcher)
+    return {
+        (occ.hit.start, occ.hit.end): occ.hit.key
+        for occ in occurrences
+        if occ.hit.encoding == "assembled"
+    }
+
+
 def _prepare_data(
     path: Path, data: bytes, mode: int, findings: list[Finding], config: Config
 ) -> tuple[Optional[_FileWork], str]:
-    display = findings[0].path
-    kind = classify(display, data[:256])
-    decoded = _decode_exact(data, kind)
+    """`data` as the file to fix, with every finding's key read back from its edit site;
+    (None, reason) when the file cannot be fixed, e.g. a key is no longer at its site."""
+    sites = [_site_of(f) for f in findings]
+    kinds = {site.kind for site in sites if site is not None}
+    if len(kinds) != 1 or None in sites:
+        return None, "internal error: findings without one kind of edit site"
+    decoded = _decode_exact(data, findings[0].kind)
     if decoded is None:
         return None, "it is not valid text in its declared encoding; fix it by hand"
     text, encoding = decoded
-    strategy = strategy_for(display, kind, place_of(display, kind, text, config))
-    if strategy is None:
-        return None, "no automatic fix for this kind of file"
-    work = _FileWork(path, display, data, mode, text, encoding, kind, strategy, findings)
-    by_line = {f.line: f for f in findings}
-    starts = _line_starts(text)
-    for occ in _occurrences(work, config):
-        line = bisect.bisect_right(starts, occ.hit.start)
-        finding = by_line.get(line)
-        key = occ.hit.key
-        if finding is None or not is_real_key(key) or fingerprint(key) in config.allowlist:
+    # The scan read the file as UTF-8; a file in another declared encoding (PEP 263) may
+    # spell some characters with another number of bytes: then offsets are translated.
+    aligned = _same_offsets(decode(data).text, text)
+    work = _FileWork(path, findings[0].path, data, mode, text, encoding, kinds.pop(), findings)
+    matcher = KeyMatcher(config.key_pattern)
+    assembled: Optional[dict[tuple[int, int], str]] = None
+    for finding, scanned_site in zip(findings, sites):
+        assert scanned_site is not None
+        if finding.encoding == "joined" and not scanned_site.pieces:
+            # The scanner knows the value, not where each of its parts is written (a literal
+            # with escape sequences, a call's arguments): nothing to read it back from.
+            reason = "the key is assembled from parts written apart; move it by hand"
+            work.skipped.append(Unfixed(finding, reason))
             continue
-        if format_entry("X", key) is None:
-            continue  # cannot be written to an env file: stays, reported unfixed
-        column = occ.hit.start - starts[line - 1] + 1
-        work.sites.append(_Site(occ, line, column, finding, Outcome(False)))
+        site = scanned_site if aligned else _site_in(scanned_site, data, encoding)
+        if site is None:
+            return None, (
+                f"its declared encoding ({encoding}) spells the text around a key differently"
+                " from UTF-8; fix it by hand"
+            )
+        if finding.encoding == "assembled":
+            # A key built by an expression of constants is in no one place of the text:
+            # the file's constant expressions are evaluated again (Python only, rare).
+            if assembled is None:
+                assembled = _assembled_keys(text, matcher)
+            key = assembled.get((site.start, site.end))
+        else:
+            key = matcher.key_at(text, site.start, site.end, finding.encoding, site.pieces)
+        if key is None or fingerprint(key) != finding.fingerprint:
+            # NOTE: never guess where the key went: the whole file waits for a new scan.
+            return None, CHANGED_SINCE_SCAN
+        if finding.placeholder or not is_real_key(key):
+            work.skipped.append(Unfixed(finding, "a placeholder, not a key"))
+        elif format_entry("X", key) is None:
+            work.skipped.append(Unfixed(finding, "the key cannot be written to an env file"))
+        else:
+            work.sites.append(_Site(finding, site, key))
     return work, ""
 
 
@@ -355,11 +432,12 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
 
     works: list[_FileWork] = []
     for display in sorted(by_path):
-        findings = by_path[display]
-        fixable = _fixable(findings)
-        for finding in findings:
-            if finding not in fixable:
+        fixable = []
+        for finding in by_path[display]:
+            if _site_of(finding) is None:
                 plan.unfixed.append(Unfixed(finding, "no automatic fix is safe here"))
+            else:
+                fixable.append(finding)
         if not fixable:
             continue
         try:
@@ -371,40 +449,30 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
         if work is None:
             plan.unfixed.extend(Unfixed(f, reason) for f in fixable)
             continue
+        plan.unfixed.extend(work.skipped)
         works.append(work)
 
     _assign_names(works, env, config)
     moved: list[tuple[str, str, str]] = []
     moved_keys: dict[str, tuple[str, list[str]]] = {}
     for work in works:
-        for site in _finish_file(work, plan, config):
-            key = site.occurrence.hit.key
+        for site in _finish_file(work, plan):
             assert site.assigned is not None
-            moved.append((site.assigned, key, site.note))
-            moved_keys.setdefault(fingerprint(key), (redact(key), []))[1].append(work.display)
+            moved.append((site.assigned, site.key, site.note))
+            moved_keys.setdefault(site.finding.fingerprint, (redact(site.key), []))[1].append(
+                work.display
+            )
     _plan_env(plan, env, moved)
     _collect_exposed(plan, moved_keys)
     plan.unfixed.sort(key=lambda u: (u.finding.path, u.finding.line, u.finding.column))
     return plan
 
 
-def _fixable(findings: list[Finding]) -> list[Finding]:
-    return [
-        f
-        for f in findings
-        if f.code in _LITERAL_CODES
-        and f.fix is not None
-        and f.fix.applicability is not Applicability.DISPLAY_ONLY
-    ]
-
-
 def _analyse(work: _FileWork, config: Config) -> None:
     names = [config.env_var] * len(work.sites)  # any name will do to see what is fixable
-    analysis = _run_fixer(work.strategy, work.text, _targets(work, names))
+    analysis = _run_fixer(work.kind, work.text, _targets(work, names))
     for site in work.sites:
-        site.analysis = analysis.outcomes.get(
-            site.occurrence.hit.start, Outcome(False, reason="not found")
-        )
+        site.analysis = analysis.outcomes.get(site.site.start, Outcome(False, reason="not found"))
 
 
 def fix_source(text: str, path: str, config: Optional[Config] = None) -> str:
@@ -413,7 +481,7 @@ def fix_source(text: str, path: str, config: Optional[Config] = None) -> str:
     For rule examples, tests and editors; reads and writes nothing. Never raises.
     """
     config = config or Config()
-    fixable = _fixable(scan_text(text, path, config).findings)
+    fixable = [f for f in scan_text(text, path, config).findings if _site_of(f) is not None]
     if not fixable:
         return text
     try:
@@ -423,7 +491,7 @@ def fix_source(text: str, path: str, config: Optional[Config] = None) -> str:
         _analyse(work, config)
         _assign_names([work], EnvFile(Path(".env")), config)
         plan = FixPlan(Path(".env"), ".env", None, ScanReport())
-        if not _finish_file(work, plan, config):
+        if not _finish_file(work, plan):
             return text
         return plan.sources[0].new.decode(work.encoding)
     except Exception:  # the contract: never raises; the text stays as it was
@@ -443,7 +511,7 @@ def _assign_names(works: list[_FileWork], env: EnvFile, config: Config) -> None:
             outcome = site.analysis
             if not outcome.fixed and outcome.reads is None:
                 continue
-            hint = site.occurrence.env_name
+            hint = site.site.hint
             if outcome.reads is not None:
                 tier = 0
             elif outcome.docs:
@@ -452,13 +520,13 @@ def _assign_names(works: list[_FileWork], env: EnvFile, config: Config) -> None:
                 tier = 1
             else:
                 tier = 2
-            ranked.append((tier, work.display, site.occurrence.hit.start, site))
+            ranked.append((tier, work.display, site.site.start, site))
     ranked.sort(key=lambda r: (r[0], r[1], r[2]))
     for _, display, _, site in ranked:
         outcome = site.analysis
         request = NameRequest(
-            key=site.occurrence.hit.key,
-            hint=outcome.reads if outcome.reads is not None else site.occurrence.env_name,
+            key=site.key,
+            hint=outcome.reads if outcome.reads is not None else site.site.hint,
             bound=outcome.reads is not None,
             path=display,
         )
@@ -467,12 +535,10 @@ def _assign_names(works: list[_FileWork], env: EnvFile, config: Config) -> None:
         site.note = assignment.note
 
 
-def _finish_file(work: _FileWork, plan: FixPlan, config: Config) -> list[_Site]:
+def _finish_file(work: _FileWork, plan: FixPlan) -> list[_Site]:
     """Run the fixer with the final names; record fixed and unfixed; return fixed sites."""
-    result = _run_fixer(work.strategy, work.text, _targets(work, [s.assigned for s in work.sites]))
-    outcomes = {
-        s.occurrence.hit.start: result.outcomes.get(s.occurrence.hit.start) for s in work.sites
-    }
+    result = _run_fixer(work.kind, work.text, _targets(work, [s.assigned for s in work.sites]))
+    outcomes = {s.site.start: result.outcomes.get(s.site.start) for s in work.sites}
     problem = None
     new_bytes = b""
     if result.text == work.text:
@@ -483,7 +549,7 @@ def _finish_file(work: _FileWork, plan: FixPlan, config: Config) -> list[_Site]:
         except UnicodeError:
             problem = f"the fixed text cannot be encoded as {work.encoding}"
         if problem is None:
-            problem = _verify(work, result, config)
+            problem = _verify(work, result)
     if problem is not None:
         outcomes = {
             start: o if o is not None and not o.fixed else Outcome(False, reason=problem)
@@ -491,13 +557,14 @@ def _finish_file(work: _FileWork, plan: FixPlan, config: Config) -> list[_Site]:
         }
     fixed_sites = []
     for site in work.sites:
-        outcome = outcomes.get(site.occurrence.hit.start)
+        outcome = outcomes.get(site.site.start)
         if outcome is None or not outcome.fixed:
             reason = (outcome.reason if outcome else "") or "no exact fix"
             if site.assigned is None:
                 # Never named: either the first pass found no safe edit, or no name was free.
                 reason = site.note or site.analysis.reason or reason
             site.analysis = Outcome(False, reason=reason)
+            plan.unfixed.append(Unfixed(site.finding, reason))
             continue
         site.analysis = outcome
         fixed_sites.append(site)
@@ -510,24 +577,16 @@ def _finish_file(work: _FileWork, plan: FixPlan, config: Config) -> list[_Site]:
         plan.fixed.append(
             FixedKey(
                 path=work.display,
-                line=site.line,
-                column=site.column,
+                line=site.finding.line,
+                column=site.finding.column,
                 code=site.finding.code,
-                preview=redact(site.occurrence.hit.key),
+                preview=redact(site.key),
                 replacement=site.analysis.replacement,
                 name=site.assigned,
                 docs=site.analysis.docs,
             )
         )
-    # A finding is fixed when every key on its line was.
-    for finding in work.findings:
-        on_line = [s for s in work.sites if s.line == finding.line]
-        failed = [s for s in on_line if not s.analysis.fixed]
-        if not on_line:
-            plan.unfixed.append(Unfixed(finding, "the key could not be located again"))
-        elif failed:
-            plan.unfixed.append(Unfixed(finding, failed[0].analysis.reason))
-    if any(s.analysis.fixed for s in fixed_sites) and work.strategy is Strategy.WORKFLOW:
+    if fixed_sites and work.kind is EditKind.WORKFLOW_VALUE:
         names = sorted({s.assigned for s in fixed_sites if s.assigned and not s.analysis.docs})
         if names:
             plan.notes.append(
@@ -535,7 +594,7 @@ def _finish_file(work: _FileWork, plan: FixPlan, config: Config) -> list[_Site]:
                 " (Settings -> Secrets and variables -> Actions); the values are in"
                 f" {_display(plan.env_path)}."
             )
-    if work.strategy is Strategy.COMPOSE and fixed_sites:
+    if work.kind is EditKind.COMPOSE_VALUE and fixed_sites:
         plan.notes.append(
             f"{work.display}: docker compose reads ${{NAME}} from the environment or from the"
             " .env file in the compose project directory."
@@ -543,21 +602,18 @@ def _finish_file(work: _FileWork, plan: FixPlan, config: Config) -> list[_Site]:
     return fixed_sites
 
 
-def _verify(work: _FileWork, result: FileFix, config: Config) -> Optional[str]:
-    """None when rescanning the new text finds exactly the fixed keys gone."""
-    before = Counter(s.occurrence.hit.key for s in work.sites)
-    fixed = Counter(
-        s.occurrence.hit.key
+def _verify(work: _FileWork, result: FileFix) -> Optional[str]:
+    """None when the written form of every key at a site occurs in the new text exactly as
+    many times fewer as the fixer moved it: the fixed keys are gone, the others all stay."""
+    forms = {s.site.start: work.text[s.site.start : s.site.end] for s in work.sites}
+    moved = [
+        forms[s.site.start]
         for s in work.sites
-        if (o := result.outcomes.get(s.occurrence.hit.start)) is not None and o.fixed
-    )
-    old_all = Counter(o.hit.key for o in _occurrences(work, config))
-    new_work = _FileWork(
-        work.path, work.display, b"", 0, result.text, work.encoding, work.kind, work.strategy, []
-    )
-    new_all = Counter(o.hit.key for o in _occurrences(new_work, config))
-    for key in before:
-        if new_all[key] != old_all[key] - fixed[key]:
+        if (o := result.outcomes.get(s.site.start)) is not None and o.fixed
+    ]
+    for form in set(forms.values()):
+        gone = sum(m.count(form) for m in moved)
+        if result.text.count(form) != work.text.count(form) - gone:
             return "the fixed file still holds the key (a bug in autype-guard: please report it)"
     return None
 

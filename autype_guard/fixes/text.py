@@ -1,4 +1,4 @@
-"""Exact text edits for the non-Python files that have a safe fix (see `strategy.py`).
+"""Exact text edits for the non-Python files that have a safe fix (see `applicability.py`).
 
 - server-side JS/TS: a string literal that is exactly the key (`"ak_..."`, `'ak_...'`,
   `` `ak_...` ``) becomes `process.env.NAME`; a key inside a longer string is left alone
@@ -22,8 +22,8 @@ import re
 from collections.abc import Sequence
 from typing import Optional
 
-from ..applicability import Strategy
 from ..keys import DOCS_PLACEHOLDER
+from ..model import EditKind
 from .target import FileFix, Outcome, Target
 
 _JS_QUOTES = "\"'`"
@@ -69,9 +69,7 @@ def _script(text: str, target: Target, name: str) -> tuple[int, int, str, Outcom
     )
 
 
-def _yaml(
-    text: str, target: Target, name: str, strategy: Strategy
-) -> tuple[int, int, str, Outcome]:
+def _yaml(text: str, target: Target, name: str, kind: EditKind) -> tuple[int, int, str, Outcome]:
     prefix = _line_prefix(text, target.start)
     if _in_comment(prefix):
         return (
@@ -82,7 +80,7 @@ def _yaml(
         )
     if _YAML_FLOW.match(prefix):
         return 0, 0, "", Outcome(False, reason="the key sits in a YAML flow collection")
-    if strategy is Strategy.WORKFLOW:
+    if kind is EditKind.WORKFLOW_VALUE:
         code = f"${{{{ secrets.{name} }}}}"
         return target.start, target.end, code, Outcome(True, replacement=code)
     default = _COMPOSE_DEFAULT.search(prefix)
@@ -97,9 +95,9 @@ def _yaml(
     return target.start, target.end, code, Outcome(True, replacement=code)
 
 
-def bound_name(text: str, strategy: Strategy, target: Target) -> Optional[str]:
+def bound_name(text: str, kind: EditKind, target: Target) -> Optional[str]:
     """The variable the file already reads at this key (a compose `${NAME:-ak_...}`)."""
-    if strategy is not Strategy.COMPOSE:
+    if kind is not EditKind.COMPOSE_VALUE:
         return None
     m = _COMPOSE_DEFAULT.search(_line_prefix(text, target.start))
     if m is None or text[target.end : target.end + 1] != "}":
@@ -107,8 +105,8 @@ def bound_name(text: str, strategy: Strategy, target: Target) -> Optional[str]:
     return m.group(1)
 
 
-def fix_text(text: str, strategy: Strategy, targets: Sequence[Target]) -> FileFix:
-    """Apply the exact edits for `strategy` to `text`. Never raises; a target without a
+def fix_text(text: str, kind: EditKind, targets: Sequence[Target]) -> FileFix:
+    """Apply the exact edits for `kind` to `text`. Never raises; a target without a
     safe edit keeps its text and gets the reason."""
     outcomes: dict[int, Outcome] = {}
     edits: list[tuple[int, int, str]] = []
@@ -117,23 +115,23 @@ def fix_text(text: str, strategy: Strategy, targets: Sequence[Target]) -> FileFi
             reason = "the key is base64-encoded together with other data"
             outcomes[target.start] = Outcome(False, reason=reason)
             continue
-        if target.name is None and strategy is not Strategy.DOCS:
+        if target.name is None and kind is not EditKind.DOCS_PLACEHOLDER:
             outcomes[target.start] = Outcome(
-                False, reason="no variable name", reads=bound_name(text, strategy, target)
+                False, reason="no variable name", reads=bound_name(text, kind, target)
             )
             continue
         name = target.name or ""
-        if strategy is Strategy.DOCS:
+        if kind is EditKind.DOCS_PLACEHOLDER:
             edit = (
                 target.start,
                 target.end,
                 DOCS_PLACEHOLDER,
                 Outcome(True, replacement=DOCS_PLACEHOLDER, docs=True),
             )
-        elif strategy is Strategy.SCRIPT:
+        elif kind is EditKind.SCRIPT_LITERAL:
             edit = _script(text, target, name)
-        elif strategy in (Strategy.WORKFLOW, Strategy.COMPOSE):
-            edit = _yaml(text, target, name, strategy)
+        elif kind in (EditKind.WORKFLOW_VALUE, EditKind.COMPOSE_VALUE):
+            edit = _yaml(text, target, name, kind)
         else:
             edit = (0, 0, "", Outcome(False, reason="no text fix for this kind of file"))
         start, end, content, outcome = edit
@@ -145,7 +143,7 @@ def fix_text(text: str, strategy: Strategy, targets: Sequence[Target]) -> FileFi
     new = text
     for start, end, content in reversed(edits):
         new = new[:start] + content + new[end:]
-    if strategy is Strategy.DOCS and new != text and _is_json(text) and not _is_json(new):
+    if kind is EditKind.DOCS_PLACEHOLDER and new != text and _is_json(text) and not _is_json(new):
         reason = "the notebook would not be valid JSON afterwards"
         return FileFix(text, {t.start: Outcome(False, reason=reason) for t in targets})
     return FileFix(new, outcomes)

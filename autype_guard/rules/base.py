@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
-from ..applicability import applicability_for
+from ..applicability import applicability_of, edit_kind_for
 from ..context import FileContext
 from ..keys import DEFAULT_ENV_VAR, PREFILTER_MARKERS, placeholder_reason
 from ..model import Finding, Fix, Place, Severity
@@ -85,9 +85,11 @@ class KeyLiteralRule(Rule):
     def check(cls, ctx: FileContext) -> Iterator[Finding]:
         if not ctx.may_hold(cls.PLACE):
             return
-        # Whether `autype-guard fix` can edit this file (see applicability.py); the edits
-        # themselves are computed by the fixer, which also chooses the variable name.
-        applicability = applicability_for(ctx.path, ctx.kind, ctx.place)
+        # Whether `autype-guard fix` can edit this file and how (see applicability.py): each
+        # finding then carries its key's edit site; the edits themselves are computed by the
+        # fixer, which also chooses the variable name.
+        edit = edit_kind_for(ctx.path, ctx.kind, ctx.place)
+        applicability = applicability_of(edit)
         for occ in ctx.key_occurrences:
             if ctx.place_at(occ.hit.start) is not cls.PLACE:
                 continue
@@ -110,7 +112,12 @@ class KeyLiteralRule(Rule):
                 message,
                 key=occ.hit.key,
                 suggestion=suggestion,
-                fix=Fix(cls.FIX_TITLE, applicability, replacement=None),
+                fix=Fix(
+                    cls.FIX_TITLE,
+                    applicability,
+                    replacement=None,
+                    site=None if edit is None else ctx.edit_site(occ, edit),
+                ),
                 encoding=occ.hit.encoding,
                 placeholder=reason is not None,
                 related=occ.related,

@@ -24,7 +24,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..keys import KeyHit, KeyMatcher
-from . import KeyOccurrence
+from . import KeyOccurrence, Segment, spelled_by
 from .nesting import MAX_PARSE_DEPTH, nesting_depth
 from .text import scan_text
 
@@ -33,11 +33,14 @@ _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 
 @dataclass(frozen=True)
 class _StringExpr:
-    """A string expression: its offsets and its literal parts as (offset, raw, value)."""
+    """A string expression: its offsets and its literal parts as (offset, raw, value,
+    body offset, body): a part's code, its value, and where the text between its quotes
+    starts and what it is (a string literal's body as written; an f-string's text part)."""
 
     start: int
     end: int
-    parts: tuple[tuple[int, str, Optional[str]], ...]  # value None: an f-string hole
+    # value None: an f-string hole
+    parts: tuple[tuple[int, str, Optional[str], int, str], ...]
     context: str
     env_name: Optional[str]
 
@@ -117,10 +120,12 @@ def _joined_keys(
     """Keys that only appear once the literal parts of `expr` are joined."""
     joined = []
     owners: list[tuple[int, int, int, str]] = []  # (start in joined, part offset, len, raw)
+    segments: list[Segment] = []
     pos = 0
-    for offset, raw, value in expr.parts:
+    for offset, raw, value, body_start, body in expr.parts:
         piece = "\0" if value is None else value
         owners.append((pos, offset, len(piece), raw))
+        segments.append(Segment(body_start, body if value is not None else None, piece))
         joined.append(piece)
         pos += len(piece)
     value = "".join(joined)
@@ -131,9 +136,12 @@ def _joined_keys(
         last = bisect.bisect_right(owner_starts, hit.end - 1) - 1
         if first == last:
             continue  # inside one literal: the raw-text pass already found it
+        # Where the literals spell the key verbatim, `pieces` say exactly where; otherwise
+        # the key is placed at the first "ak_" of its first literal.
+        pieces = spelled_by(segments, hit.start, hit.end)
         _, offset, _, raw = owners[first]
         inner = raw.find("ak_")
-        start = offset + (inner if inner >= 0 else 0)
+        start = pieces[0][0] if pieces else offset + (inner if inner >= 0 else 0)
         if start in seen:
             continue
         seen.add(start)
@@ -150,6 +158,8 @@ def _joined_keys(
                 expr.context,
                 expr.env_name,
                 joined=True,
+                pieces=pieces,
+                written_end=pieces[-1][1] if pieces else None,
             )
         )
     return found
@@ -435,17 +445,21 @@ class _Collector(cst.CSTVisitor):
     # --- strings --------------------------------------------------------------------
     def _record(self, node: cst.BaseExpression, parts: list[cst.CSTNode]) -> None:
         offset = self.offset
-        records: list[tuple[int, str, Optional[str]]] = []
+        records: list[tuple[int, str, Optional[str], int, str]] = []
         for part in parts:
             raw = self.module.code_for_node(part)
+            start = offset(part)
             value: Optional[str]
+            body_start, body = start, raw
             if isinstance(part, cst.SimpleString):
                 value = _literal(part)
+                body_start += len(part.prefix) + len(part.quote)
+                body = part.raw_value
             elif isinstance(part, cst.FormattedStringText):
                 value = part.value
             else:
                 value = None
-            records.append((offset(part), raw, value))
+            records.append((start, raw, value, body_start, body))
         context, env = self._current()
         start = offset(node)
         end = offset(node, True)

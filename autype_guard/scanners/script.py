@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from typing import Optional
 
 from ..keys import KeyHit, KeyMatcher
-from . import KeyOccurrence
+from . import KeyOccurrence, Segment, spelled_by
 from .text import describe_context
 
 # Whitespace and short comments between the parts of an expression. Comments are bounded so
@@ -163,20 +163,25 @@ _CHAIN_PART = re.compile(
 _HOLE = re.compile(r"""\$\{\s*(['"])([A-Za-z0-9_-]*)\1\s*\}([A-Za-z0-9_-]*)""")
 
 
-def _concat_parts(m: re.Match[str]) -> tuple[int, str]:
-    """The first literal's end and the joined value of a matched concatenation."""
+def _concat_parts(m: re.Match[str]) -> tuple[int, list[Segment]]:
+    """The first literal's end and the literals of a matched concatenation."""
     text = m.string
     first_end = m.end("run")
     # The matched span holds only gaps, operators and literals of key characters; the
-    # literals after the first closing quote are read back in one call.
-    parts = [v for q, v in _CHAIN_PART.findall(text, first_end + 1, m.end()) if q]
-    return first_end, text[m.start() : first_end] + "".join(parts)
+    # literals after the first closing quote are read back in one pass.
+    head = text[m.start() : first_end]
+    parts = [Segment(m.start(), head, head)]
+    for part in _CHAIN_PART.finditer(text, first_end + 1, m.end()):
+        if part.group(1):
+            parts.append(Segment(part.start(2), part.group(2), part.group(2)))
+    return first_end, parts
 
 
-def _join_parts(text: str, start: int, end: int) -> tuple[int, int, int, str]:
-    """Start and end of the first element's content, the last one's end, the joined value."""
+def _join_parts(text: str, start: int, end: int) -> tuple[int, int, int, list[Segment]]:
+    """Start and end of the first element's content, the last one's end, and the elements
+    with the separator between them."""
     pos = _GAP_RE.match(text, start + 1).end()  # type: ignore[union-attr]
-    values: list[str] = []
+    values: list[Segment] = []
     first = (pos + 1, pos + 1)
     last_end = pos + 1
     while True:
@@ -185,7 +190,7 @@ def _join_parts(text: str, start: int, end: int) -> tuple[int, int, int, str]:
             break
         if not values:
             first = (lit.start(2), lit.end(2))
-        values.append(lit.group(2))
+        values.append(Segment(lit.start(2), lit.group(2), lit.group(2)))
         last_end = lit.end(2)
         pos = _GAP_RE.match(text, lit.end()).end()  # type: ignore[union-attr]
         if text.startswith(",", pos):
@@ -193,14 +198,22 @@ def _join_parts(text: str, start: int, end: int) -> tuple[int, int, int, str]:
     pos = text.index(".join(", pos, end) + len(".join(")
     pos = _GAP_RE.match(text, pos).end()  # type: ignore[union-attr]
     sep = _LITERAL.match(text, pos, end)
-    separator = sep.group(2) if sep is not None else ","
-    return first[0], first[1], last_end, separator.join(values)
+    # No separator literal: the default "," is written nowhere.
+    separator = Segment(sep.start(2), sep.group(2), sep.group(2)) if sep else Segment(0, None, ",")
+    parts = values[:1]
+    for value in values[1:]:
+        parts += [separator, value]
+    return first[0], first[1], last_end, parts
 
 
-def _template_parts(m: re.Match[str]) -> tuple[int, str]:
+def _template_parts(m: re.Match[str]) -> tuple[int, list[Segment]]:
     first_end = m.end("run")
-    holes = _HOLE.findall(m.string, first_end, m.end())
-    return first_end, m.string[m.start() : first_end] + "".join(a + b for _, a, b in holes)
+    head = m.string[m.start() : first_end]
+    parts = [Segment(m.start(), head, head)]
+    for hole in _HOLE.finditer(m.string, first_end, m.end()):
+        parts.append(Segment(hole.start(2), hole.group(2), hole.group(2)))
+        parts.append(Segment(hole.start(3), hole.group(3), hole.group(3)))
+    return first_end, parts
 
 
 # How each joined shape begins, loosened so that reading a file's bytes as Latin-1 can only
@@ -317,7 +330,14 @@ def _const_joins(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
                 else use.group()[use.group().index("}") + 1 :]
             )
             end = use.end() - (0 if use.group().startswith("$") else 1)
-            yield from _occurrence(text, matcher, use.start(), use.start(), end, joined)
+            yield from _occurrence(
+                text, matcher, use.start(), use.start(), end, _unwritten(use.start(), joined)
+            )
+
+
+def _unwritten(start: int, value: str) -> list[Segment]:
+    """A joined value whose parts' places are not tracked (see `spelled_by`)."""
+    return [Segment(start, None, value)]
 
 
 def find_joined(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
@@ -328,33 +348,52 @@ def find_joined(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
     if "ak" not in text:
         return
     for m in _CONCAT.finditer(text):
-        first_end, joined = _concat_parts(m)
-        yield from _occurrence(text, matcher, m.start(), first_end, m.end() - 1, joined)
+        first_end, parts = _concat_parts(m)
+        yield from _occurrence(text, matcher, m.start(), first_end, m.end() - 1, parts)
     for m in _JOIN.finditer(text):
-        start, first_end, last_end, joined = _join_parts(text, m.start(), m.end())
-        yield from _occurrence(text, matcher, start, first_end, last_end, joined)
+        start, first_end, last_end, parts = _join_parts(text, m.start(), m.end())
+        yield from _occurrence(text, matcher, start, first_end, last_end, parts)
     for m in _TEMPLATE.finditer(text):
-        first_end, joined = _template_parts(m)
-        yield from _occurrence(text, matcher, m.start(), first_end, m.end(), joined)
+        first_end, parts = _template_parts(m)
+        yield from _occurrence(text, matcher, m.start(), first_end, m.end(), parts)
+    # The shapes below give the joined value only, not where each part is written: their
+    # keys are found and reported, and `fix` leaves them with a reason (no edit site pieces).
     for m in _WORD.finditer(text):
         joined = text[m.start() : m.end("run")] + "".join(_literals(text, m.end("run"), m.end()))
-        yield from _occurrence(text, matcher, m.start(), m.end("run"), m.end("p_body"), joined)
+        yield from _occurrence(
+            text, matcher, m.start(), m.end("run"), m.end("p_body"), _unwritten(m.start(), joined)
+        )
     for m in _ARGS.finditer(text):
         value = _call_value(text, m)
         if value is not None:
-            yield from _occurrence(text, matcher, m.start(), m.end("run"), m.end("p_body"), value)
+            yield from _occurrence(
+                text,
+                matcher,
+                m.start(),
+                m.end("run"),
+                m.end("p_body"),
+                _unwritten(m.start(), value),
+            )
     for m in _DOT_CONCAT.finditer(text):
         joined = text[m.start() : m.end("run")] + "".join(
             _literals(text, m.end("run") + 1, m.end())
         )
         last = max(m.end("p_body"), m.end("q_body"))
-        yield from _occurrence(text, matcher, m.start(), m.end("run"), last, joined)
+        yield from _occurrence(
+            text, matcher, m.start(), m.end("run"), last, _unwritten(m.start(), joined)
+        )
     yield from _const_joins(text, matcher)
 
 
 def _occurrence(
-    text: str, matcher: KeyMatcher, start: int, first_end: int, last_end: int, joined: str
+    text: str,
+    matcher: KeyMatcher,
+    start: int,
+    first_end: int,
+    last_end: int,
+    parts: list[Segment],
 ) -> Iterator[KeyOccurrence]:
+    joined = "".join(part.value for part in parts)
     km = matcher.pattern.match(joined)
     # A key that ends inside the first literal is found by the plain scan already.
     if km is None or km.end() <= first_end - start:
@@ -364,7 +403,7 @@ def _occurrence(
     # NOTE: the hit covers every part of the key (spans and snippets clip it to the first
     # line), so no part of the key body is shown unredacted next to the preview.
     hit = KeyHit(start, max(last_end, start + 3), km.group(), "joined")
-    yield KeyOccurrence(hit, context, env, joined=True)
+    yield KeyOccurrence(hit, context, env, joined=True, pieces=spelled_by(parts, 0, km.end()))
 
 
 def with_joined(

@@ -77,6 +77,7 @@ def scan_chunked(fd: int, size: int, display: str, relpath: str, engine: Engine)
     # every gap to count them would cost as much as the rest of the scan.
     lo = lines_before = 0
     line_start = bom
+    counted = (bom, 0)  # a file offset that starts a character, and the characters before it
     region_start = 0
     while region_start < size:
         base = max(0, region_start - overlap - _CUT_SEARCH)
@@ -128,8 +129,12 @@ def scan_chunked(fd: int, size: int, display: str, relpath: str, engine: Engine)
                     at = index.offset_of(finding.line, finding.column)
                     if at is None or not own_lo <= at < own_hi:
                         continue
-                    if chars_before is None and finding.fix is not None and finding.fix.edits:
-                        chars_before = _count(fd, bom, lo) if lo > bom else 0
+                    fix = finding.fix
+                    if chars_before is None and fix is not None and (fix.edits or fix.site):
+                        # Counted on from the last window that needed it: each byte once.
+                        if lo > counted[0]:
+                            counted = (lo, counted[1] + _count(fd, counted[0], lo))
+                        chars_before = counted[1]
                     moved = _moved(finding, lines_before, column_before, chars_before or 0)
                     found.append((moved, ignored))
         if region_end >= size:
@@ -246,5 +251,11 @@ def _moved(finding: Finding, lines: int, column: int, chars: int) -> Finding:
     if fix is not None and fix.edits:
         edits = tuple(Edit(e.start + chars, e.end + chars, e.content) for e in fix.edits)
         fix = replace(fix, edits=edits)
+    if fix is not None and fix.site is not None:
+        site = fix.site
+        pieces = tuple((a + chars, b + chars) for a, b in site.pieces)
+        fix = replace(
+            fix, site=replace(site, start=site.start + chars, end=site.end + chars, pieces=pieces)
+        )
     span = Span(position(finding.span.start), position(finding.span.end))
     return replace(finding, span=span, fix=fix)
