@@ -228,3 +228,22 @@ def test_two_hundred_megabyte_one_line_file(tmp_path: Path) -> None:
     assert finding["line"] == 1
     assert finding["column"] == 200 * 1024 * 1024 - 8 * 1024 + 8
     assert len(finding["snippet"]) < 200
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("option", ["--baseline", "--config"])
+def test_fifo_as_baseline_or_config_is_refused_at_once(tmp_path: Path, option: str) -> None:
+    fifo = tmp_path / "named-pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "app.py").write_text("x = 1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "autype_guard", "scan", option, str(fifo), "app.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,  # it used to wait for a writer forever
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr
