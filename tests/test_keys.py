@@ -209,3 +209,33 @@ def test_a_custom_pattern_reads_lone_surrogates() -> None:
     assert [(h.start, h.key) for h in matcher.find(text)] == [(text.index(key), key)]
     escaped = "k = 'ak_\\ud800" + key[3:] + "'"
     assert list(matcher.find(escaped)) == []
+
+
+def best_time(call: Callable[[str], object], text: str) -> float:
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        call(text)
+        times.append(time.perf_counter() - start)
+    return max(min(times), 1e-4)
+
+
+ESCAPED_PREFIXES = ["%61%6b%5f", "%61%6b%5f ", "x%61%6b%5f-", "\\u0061\\x6b%5f "]
+
+
+@pytest.mark.parametrize("unit", ESCAPED_PREFIXES)
+def test_escaped_key_matching_is_linear_on_a_line_of_escaped_prefixes(unit: str) -> None:
+    find = lambda text: list(KeyMatcher().find(text))  # noqa: E731
+    assert grows_linearly(find, unit * 20_000, unit * 160_000)
+
+
+@pytest.mark.parametrize("unit", ESCAPED_PREFIXES[1:])
+def test_escaped_near_misses_cost_about_what_plain_near_misses_do(unit: str) -> None:
+    # Every fragment spells "ak_" and decodes to no key. A plain text of the same length
+    # full of "ak_" near misses is the yardstick: escaped ones may cost a few times more
+    # (decoding), not hundreds of times (a dozen regex matches and a decode per escape).
+    find = lambda text: list(KeyMatcher().find(text))  # noqa: E731
+    size = 400_000
+    escaped = (unit * size)[:size]
+    plain = ("ak_ " * size)[:size]
+    assert best_time(find, escaped) < 60 * best_time(find, plain)
