@@ -1,4 +1,4 @@
-"""Paths as reports show them and as config globs match them."""
+"""Paths as config globs match them, and reading a file named on the command line."""
 
 from __future__ import annotations
 
@@ -6,20 +6,6 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 from typing import Union
-
-# Control characters would break one-line output formats and terminals.
-_CONTROL_ESCAPES = {c: f"\\x{c:02x}" for c in range(32)} | {
-    ord("\n"): "\\n",
-    ord("\r"): "\\r",
-    ord("\t"): "\\t",
-    0x7F: "\\x7f",
-}
-
-
-def printable_path(text: str) -> str:
-    """A path safe to print: undecodable bytes as \\xNN, control characters escaped."""
-    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return shown.translate(_CONTROL_ESCAPES)
 
 
 def relative_to_root(path: Path, root: Path) -> str:

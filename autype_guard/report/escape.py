@@ -14,14 +14,16 @@ scanner found, only how a report spells it.
   or at an escaped character is doubled: `\x1b` in a file reads `\\x1b`, a backslash
   before ESC reads `\\\x1b`. Other backslashes (`\n`, `C:\Users`) are left alone. Read
   back: an odd run of backslashes before `x` ends in an escape, an even one is literal.
-- `escape_path` (paths; the CLI's one-line errors, which mostly name paths): control
-  characters only, backslashes as they are. Discovery already shows control characters
-  and undecodable bytes in file names as `\x1b` (the JSON report carries the same text),
-  and Windows paths are full of backslashes; this catches what reaches a report raw (C1
-  characters, names given through the API or `--stdin-filename`).
+- `escape_path` (paths in the text report, GitHub annotations and HTML; the CLI's
+  one-line errors, which mostly name paths): control characters as `\x1b`, and a byte of
+  a file name that is not UTF-8 (held as a lone surrogate, Python's `surrogateescape`) as
+  `\xff`; backslashes as they are (Windows paths are full of them). Findings carry a file's
+  real name: this is the only place it is made visible.
 - `escape_json`: JSON and SARIF keep every character (parse the report and the text is
   the file's) and stay readable for non-ASCII; `json.dumps` already writes C0 as `\u`
-  escapes, this does the same for DEL and C1, which it leaves raw.
+  escapes, this does the same for DEL and C1, which it leaves raw, and for lone surrogates
+  (a file name's undecodable byte 0xff is `\udcff`: Python's `json.loads` and
+  `os.fsencode` give back the byte).
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ _CONTROL = r"\x00-\x1f\x7f-\x9f"
 # A control character, or a run of backslashes (from its start: linear time) that ends at
 # an `x` or at a control character.
 _UNSAFE = re.compile(rf"[{_CONTROL}]|(?<!\\)\\+(?=[x{_CONTROL}])")
-_ONLY_CONTROL = re.compile(rf"[{_CONTROL}]")
-_JSON_RAW = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+# A control character or a lone surrogate (an undecodable byte of a file name).
+_PATH_UNSAFE = re.compile(rf"[{_CONTROL}\ud800-\udfff]")
+_JSON_RAW = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), *range(0xD800, 0xE000))}
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -49,9 +52,17 @@ def escape_text(text: str) -> str:
     return _UNSAFE.sub(_replace, text)
 
 
+def _replace_in_path(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the byte code - 0xDC00
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}" if code > 0xFF else f"\\x{code:02x}"
+
+
 def escape_path(path: str) -> str:
-    r"""`path` with control characters as `\x1b`; backslashes stay as they are."""
-    return _ONLY_CONTROL.sub(_replace, path)
+    r"""`path` with control characters as `\x1b` and undecodable bytes (surrogateescape) as
+    `\xff`; backslashes stay as they are."""
+    return _PATH_UNSAFE.sub(_replace_in_path, path)
 
 
 def escape_snippet(snippet: str, caret: tuple[int, int]) -> tuple[str, tuple[int, int]]:
