@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from autype_guard.api import ScanReport, scan_text
 from autype_guard.model import FileKind, FileResult, RelatedLocation, UnusedSuppression
 from autype_guard.report import FORMATS, ReportOptions, get_reporter
-from autype_guard.report.escape import escape_path, escape_snippet, escape_text
+from autype_guard.report.escape import escape_json, escape_path, escape_snippet, escape_text
 from autype_guard.rules import catalogue
 
 from .conftest import fake_key
@@ -305,3 +305,14 @@ def test_human_formats_show_escaped_file_names(odd_names: Path, fmt: str) -> Non
     for shown in ODD_NAMES.values():
         assert shown in out
     assert "\x1b" not in out and "\t" not in out and "\udcff" not in out
+
+
+def test_undecodable_bytes_of_a_name_are_shown_as_their_byte() -> None:
+    name = os.fsdecode(b"bad\xff\x1bname.py")
+    assert escape_path(name) == "bad\\xff\\x1bname.py"
+    assert escape_text(f"{name}: note") == "bad\\xff\\x1bname.py: note"
+    assert escape_snippet(f"{name} = ak_", (len(name) + 3, 3)) == (
+        "bad\\xff\\x1bname.py = ak_",
+        (len(name) + 9, 3),
+    )
+    assert json.loads(escape_json(json.dumps(name, ensure_ascii=False))) == name

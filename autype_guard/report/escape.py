@@ -7,7 +7,8 @@ scanner found, only how a report spells it.
 
 - `escape_text` (the text report, GitHub annotations, GitLab's description and solution,
   HTML before its own escaping, `fix` output): C0 (U+0000-U+001F), DEL and C1
-  (U+007F-U+009F) become the four characters `\x1b` (two lower-case hex digits). TAB and
+  (U+007F-U+009F) become the four characters `\x1b` (two lower-case hex digits), a lone
+  surrogate standing for an undecodable byte (U+DC80-U+DCFF) `\xff`, any other `\ud83d`. TAB and
   newline too: a message stays on its line, and snippets never hold a TAB anyway (the scanner
   turns them into spaces, which keeps the caret's columns). So that an escape is never
   confused with text that spells `\x1b` itself, a run of backslashes that ends at an `x`
@@ -30,12 +31,13 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = r"\x00-\x1f\x7f-\x9f"
+# Control characters, and lone surrogates (a file name's undecodable bytes, held with
+# Python's surrogateescape, which no output encoding takes).
+_CONTROL = r"\x00-\x1f\x7f-\x9f\ud800-\udfff"
 # A control character, or a run of backslashes (from its start: linear time) that ends at
 # an `x` or at a control character.
 _UNSAFE = re.compile(rf"[{_CONTROL}]|(?<!\\)\\+(?=[x{_CONTROL}])")
-# A control character or a lone surrogate (an undecodable byte of a file name).
-_PATH_UNSAFE = re.compile(rf"[{_CONTROL}\ud800-\udfff]")
+_PATH_UNSAFE = re.compile(rf"[{_CONTROL}]")
 _JSON_RAW = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), *range(0xD800, 0xE000))}
 
 
@@ -43,7 +45,7 @@ def _replace(match: re.Match[str]) -> str:
     text = match.group()
     if text[0] == "\\":
         return text * 2
-    return f"\\x{ord(text):02x}"
+    return _replace_in_path(match)
 
 
 def escape_text(text: str) -> str:
@@ -81,9 +83,10 @@ def _growth(text: str, offset: int) -> int:
     for match in _UNSAFE.finditer(text):
         if match.start() >= offset:
             break
-        # A control character grows by 3 (`\x1b`), each backslash of a run by 1.
-        per_char = 1 if match.group()[0] == "\\" else 3
-        grown += per_char * (min(match.end(), offset) - match.start())
+        if match.group()[0] == "\\":  # each backslash of a run grows by 1
+            grown += min(match.end(), offset) - match.start()
+        else:  # one character: `\x1b` grows by 3, `\ud83d` by 5
+            grown += len(_replace_in_path(match)) - 1
     return grown
 
 
