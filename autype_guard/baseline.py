@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Optional
 
 from .model import FileResult, Finding
+from .paths import read_regular_file
 from .version import __version__
 
 BASELINE_VERSION = 1
@@ -146,8 +147,7 @@ def dumps(baseline: Baseline) -> str:
 def load(path: Path) -> Baseline:
     """Read and validate a baseline file; raise BaselineError naming what is wrong."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BASELINE_BYTES + 1)
+        data = read_regular_file(path, MAX_BASELINE_BYTES)
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
     if len(data) > MAX_BASELINE_BYTES:

@@ -391,7 +391,55 @@ def _options(command: str) -> Callable[[_F], _F]:
     return decorate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineUsageError(click.ClickException):
+    """A usage error (unknown option, bad value, a directory given as a file) as one line on
+    stderr, like every other error: "autype-guard: error: ...; see 'autype-guard scan --help'"."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, error: click.UsageError) -> None:
+        message = error.format_message()
+        if error.ctx is not None:
+            message = f"{message} (see '{error.ctx.command_path} --help')"
+        super().__init__(message)
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"autype-guard: error: {escape_path(self.format_message())}", err=True)
+
+
+# click >= 8.2 shows the help for a bare `autype-guard` through a UsageError subclass.
+_SHOWS_HELP: tuple[type[BaseException], ...] = tuple(
+    cls for cls in (getattr(click.exceptions, "NoArgsIsHelpError", None),) if cls is not None
+)
+
+
+class _Group(click.Group):
+    """The command group; usage errors of the group and its commands come out on one line."""
+
+    def make_context(
+        self,
+        info_name: Optional[str],
+        args: list[str],
+        parent: Optional[click.Context] = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            if isinstance(exc, _SHOWS_HELP):
+                raise
+            raise _OneLineUsageError(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if isinstance(exc, _SHOWS_HELP):
+                raise
+            raise _OneLineUsageError(exc) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="autype-guard")
 def cli() -> None:
     """Find hardcoded Autype API keys before they ship."""

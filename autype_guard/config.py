@@ -23,6 +23,7 @@ from .keys import (
     compile_key_pattern,
 )
 from .model import Severity
+from .paths import read_regular_file
 
 
 def _toml() -> Any:
@@ -36,6 +37,8 @@ def _toml() -> Any:
 
 CONFIG_FILE = ".autype-guard.toml"
 PYPROJECT = "pyproject.toml"
+# A config file is a few lines; anything this big is a mistake (or a device).
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git",
@@ -135,7 +138,7 @@ def find_config_file(start: Path) -> Optional[Path]:
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        text = pyproject.read_text(encoding="utf-8")
+        text = read_regular_file(pyproject, MAX_CONFIG_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     if "autype-guard" not in text:  # most projects: no need to parse
@@ -160,7 +163,10 @@ def load_config(
         return Config(root=root if root.is_dir() else root.parent)
     tomllib = _toml()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = read_regular_file(path, MAX_CONFIG_BYTES)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: config is larger than {MAX_CONFIG_BYTES} bytes")
+        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -168,7 +174,10 @@ def load_config(
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     if path.name == PYPROJECT:
-        table = data.get("tool", {}).get("autype-guard", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: 'tool' must be a table")
+        table = tool.get("autype-guard", {})
     else:
         table = data
     if not isinstance(table, dict):
@@ -274,17 +283,25 @@ def parse_config(
         elif key == "severity":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: 'severity' must be a table of code = level")
-            levels = []
+            # A prefix (AG1) or ALL sets every rule it names; the most specific entry wins
+            # for a rule (AG101 over AG1 over ALL), whatever the order in the table.
+            levels: dict[str, tuple[int, Severity]] = {}
             for code, level in value.items():
-                (checked,) = check_rule_codes([code], f"{where}: 'severity'", known)[:1]
                 try:
-                    levels.append((checked, Severity(level)))
-                except ValueError:
+                    severity = Severity(level)
+                except (ValueError, TypeError):
                     names = ", ".join(s.value for s in Severity)
                     raise ConfigError(
                         f"{where}: 'severity.{code}' must be one of {names}, got {level!r}"
                     ) from None
-            changes["severity"] = tuple(levels)
+                named = code.strip().upper()
+                specificity = 0 if named == "ALL" else len(named)
+                for checked in check_rule_codes([code], f"{where}: 'severity'", known):
+                    if specificity >= levels.get(checked, (-1, severity))[0]:
+                        levels[checked] = (specificity, severity)
+            changes["severity"] = tuple(
+                (checked, severity) for checked, (_, severity) in sorted(levels.items())
+            )
         else:
             raise ConfigError(f"{where}: unknown config key {key!r}")
     return replace(config, **changes)

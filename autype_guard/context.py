@@ -126,7 +126,7 @@ class FileContext:
     def span(self, start: int, end: int) -> Span:
         """The Span of character offsets [start, end), clipped to the first line."""
         first = self.lines.position(start)
-        line_end = self.text.find("\n", start, end)
+        line_end = self.lines.line_end(start, end)
         last = self.lines.position(end if line_end == -1 else line_end)
         return Span(first, last)
 
@@ -139,7 +139,7 @@ class FileContext:
         masked whole, and a masked key is never cut. Looks only at that range, never at the
         whole line: cheap on a 50 MB bundle line."""
         text = self.text
-        newline = text.find("\n", start, end)
+        newline = self.lines.line_end(start, end)
         if newline != -1:
             end = newline
         left = max(start - SNIPPET_CONTEXT, self._line_start(start, SNIPPET_CONTEXT))
@@ -148,8 +148,10 @@ class FileContext:
         if not self.settings.show_secrets:
             lo = self._line_start(left, SNIPPET_SLACK)
             hi = self._line_end(right, SNIPPET_SLACK)
-            cut_lo = (lo > 0 and text[lo - 1] != "\n") or (lo == 0 and self.cut_before)
-            cut_hi = (hi < len(text) and text[hi] != "\n") or (hi == len(text) and self.cut_after)
+            cut_lo = (lo > 0 and text[lo - 1] not in "\r\n") or (lo == 0 and self.cut_before)
+            cut_hi = (hi < len(text) and text[hi] not in "\r\n") or (
+                hi == len(text) and self.cut_after
+            )
             for mask in key_masks(text, lo, hi, self.matcher, cut_lo=cut_lo, cut_hi=cut_hi):
                 if mask.end <= left or mask.start >= right:
                     continue  # outside the window
@@ -191,7 +193,7 @@ class FileContext:
             width += _put(pieces, text[at:end])
             caret_end, at = width, end
         _put(pieces, text[at:right])
-        prefix = "…" if left > 0 and text[left - 1] != "\n" else ""
+        prefix = "…" if left > 0 and text[left - 1] not in "\r\n" else ""
         suffix = "…" if right < len(text) and text[right] not in "\r\n" else ""
         body = "".join(pieces).replace("\t", " ")
         if not suffix:
@@ -201,14 +203,14 @@ class FileContext:
     def _line_start(self, offset: int, reach: int) -> int:
         """Where the line holding `offset` starts, or `offset - reach` if that is nearer."""
         lo = max(0, offset - reach)
-        newline = self.text.rfind("\n", lo, offset)
-        return newline + 1 if newline != -1 else lo
+        start = self.lines.line_start(lo, offset)
+        return start if start != -1 else lo
 
     def _line_end(self, offset: int, reach: int) -> int:
         """Where the line holding `offset` ends, or `offset + reach` if that is nearer."""
         hi = min(len(self.text), offset + reach)
-        newline = self.text.find("\n", offset, hi)
-        return newline if newline != -1 else hi
+        end = self.lines.line_end(offset, hi)
+        return end if end != -1 else hi
 
     def masked(self, words: str) -> str:
         """`words` (a message built from the file's text) with every key in it redacted."""

@@ -301,8 +301,15 @@ _PREFIX_REACH = 12
 # with one literal character, so the regex engine skips ahead to the next "%" or backslash.
 _PERCENT_ESCAPE = re.compile(r"%(?:6[1bB]|5[fF])")
 _BACKSLASH_ESCAPE = re.compile(r"\\(?:u00|x)(?:6[1bB]|5[fF])")
-# Percent, \u and \x escapes inside an encoded key.
-_ESCAPE = re.compile(r"%([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
+# Percent, \u00 and \x escapes inside an encoded key (the only ones `_BODY_UNIT` allows).
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2}")
+# Every spelling `_ESCAPE` matches -> the character it stands for.
+_ESCAPED_CHAR = {
+    f"{lead}{hi}{lo}": chr(int(hi + lo, 16))
+    for lead in ("%", "\\u00", "\\x")
+    for hi in "0123456789abcdefABCDEF"
+    for lo in "0123456789abcdefABCDEF"
+}
 # A run of base64 (standard or URL-safe alphabet) long enough to hold a key.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
 # The characters of such a run: a run starts after none of them.
@@ -321,10 +328,16 @@ _BASE64_MARKER_SEARCH = (
 
 
 def _unescape(raw: str) -> str:
-    def one(m: re.Match[str]) -> str:
-        return chr(int(m.group(1) or m.group(2) or m.group(3), 16))
-
-    return _ESCAPE.sub(one, raw)
+    # The stretches between escapes and the escapes, each found in one pass in C, then
+    # interleaved: no Python call per escape (a `sub` callback cost ten times more on a
+    # megabyte of escapes).
+    literals = _ESCAPE.split(raw)
+    if len(literals) == 1:
+        return raw
+    pieces = [""] * (2 * len(literals) - 1)
+    pieces[::2] = literals
+    pieces[1::2] = map(_ESCAPED_CHAR.__getitem__, _ESCAPE.findall(raw))
+    return "".join(pieces)
 
 
 def _find_all(text: str, needle: str) -> Iterator[int]:
@@ -548,11 +561,10 @@ class KeyMatcher:
     def _find_escaped(
         self, text: str, plain: bool = True, prefix_escape: Optional[bool] = None
     ) -> Iterator[KeyHit]:
-        # Same matches as `_ENCODED_KEY.finditer(text)`, without running the regex over the
-        # whole text: a match starts where a prefix spelling does, which is either a plain
-        # "ak_" (whose body may hold escapes) or within reach before an escaped prefix
-        # character. Visiting those starts in order and skipping the ones inside the
-        # previous match gives finditer's matches.
+        # The matches of `_ENCODED_KEY.finditer(text)`: one pass of the regex engine, which
+        # skips ahead to the next "a", "%" or backslash, then one decode per match; matches
+        # never overlap, so the work is linear in the text whatever the density of escapes
+        # and near misses.
         #
         # Most texts have no escaped prefix character; then every match starts with a plain
         # "ak_", and the matches that hold an escape are those of one regex that the
@@ -565,7 +577,7 @@ class KeyMatcher:
                 _PLAIN_PREFIX_ESCAPED_KEY.finditer(text) if plain else ()
             )
         else:
-            matches = _matches_from(_prefix_starts(text, plain), text)
+            matches = _ENCODED_KEY.finditer(text)
         for m in matches:
             raw = m.group()
             if "%" not in raw and "\\" not in raw:
@@ -684,31 +696,16 @@ def _has_prefix_escape(text: str) -> bool:
     )
 
 
-def _matches_from(starts: list[int], text: str) -> Iterator[re.Match[str]]:
-    """`_ENCODED_KEY` matches at the sorted `starts`, skipping starts inside a match."""
-    last_end = 0
-    for s in starts:
-        if s < last_end:
-            continue
-        m = _ENCODED_KEY.match(text, s)
-        if m is not None:
-            last_end = m.end()
-            yield m
-
-
 def _prefix_starts(text: str, plain: bool = True) -> list[int]:
     """Sorted offsets where a prefix spelling starts: plain "ak_" (unless `plain` is False:
-    the caller knows there is none), and within reach before every escaped prefix
-    character."""
-    starts = set(_find_all(text, "ak_")) if plain else set()
-    for gate, escape in (("%", _PERCENT_ESCAPE), ("\\", _BACKSLASH_ESCAPE)):
-        if gate not in text:
-            continue
-        for e in escape.finditer(text):
-            for s in range(max(0, e.start() - _PREFIX_REACH), e.start() + 1):
-                if _ENCODED_PREFIX.match(text, s):
-                    starts.add(s)
-    return sorted(starts)
+    the caller knows there is none), and every spelling with an escaped character."""
+    if not _has_prefix_escape(text):
+        return list(_find_all(text, "ak_")) if plain else []
+    # Two prefix spellings never overlap (only the first character of one can spell "a",
+    # and an escape spells one character), so one pass of `finditer` finds them all, each
+    # character read once by the regex engine, however dense the escapes. (Trying each
+    # offset within reach before every escape cost a dozen matches per escape.)
+    return [m.start() for m in _ENCODED_PREFIX.finditer(text)]
 
 
 def _base64_run_start(text: str, q: int) -> int:

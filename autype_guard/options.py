@@ -239,7 +239,7 @@ class Options:
         default=None,
         type=FloatRange(0, 60, min_open=True),
         metavar="SECONDS",
-        help=f"With --verify: per-request timeout [default: {VERIFY_TIMEOUT:g}].",
+        help=f"With --verify: per-request deadline, whole request [default: {VERIFY_TIMEOUT:g}].",
     )
     fail_on_live_only: bool = option(
         "--fail-on-live-only",

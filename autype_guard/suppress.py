@@ -17,6 +17,8 @@ SUPPRESSION_MARKER = "autype-guard:"
 # `autype-guard: ignore` or `autype-guard: ignore[AG101, AG103]` anywhere on the line, so it
 # works in every comment syntax (#, //, /* */, <!-- -->, {# #}, ;, --).
 _INLINE_IGNORE = re.compile(r"autype-guard:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?")
+# A line end: "\r\n", "\n" or a lone "\r", as findings count lines (`textio.LineIndex`).
+_LINE_END = re.compile(r"\r\n?|\n")
 
 
 def inline_ignore_codes(line: str) -> Optional[frozenset[str]]:
@@ -61,7 +63,7 @@ def unused_suppressions(
     if SUPPRESSION_MARKER not in text:
         return []
     out: list[UnusedSuppression] = []
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(_LINE_END.split(text), start=1):
         if SUPPRESSION_MARKER not in line:
             continue
         m = _INLINE_IGNORE.search(line)

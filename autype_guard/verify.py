@@ -6,6 +6,9 @@ Contracts:
   bounded HTTP 429), only in the ``X-API-Key`` header, never in a URL.
 * Redirects are never followed; a 3xx answer is reported as unknown.
 * Network problems never raise; they are reported as :attr:`Outcome.UNKNOWN`.
+* Bounded, always: ``timeout`` is a deadline for a whole request (connect, send, every
+  read), not per socket operation, so a server that trickles bytes cannot hold a check
+  open; the whole check has a total deadline too (:data:`TOTAL_DEADLINE` by default).
 * No result detail, exception message or log line contains a key.
 * The API URL comes only from the command line or the environment (never from
   repository configuration) and must be https://, or http:// to a loopback host.
@@ -16,6 +19,7 @@ redirects or picks up proxy settings implicitly.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import http.client
 import ipaddress
@@ -36,6 +40,7 @@ from .keys import fingerprint, is_real_key
 __all__ = [
     "API_URL_ENV",
     "DEFAULT_API_URL",
+    "TOTAL_DEADLINE",
     "USER_AGENT",
     "ApiUrlError",
     "KeyCollector",
@@ -48,6 +53,9 @@ __all__ = [
 DEFAULT_API_URL = "https://api.autype.com/api/v1/dev"
 API_URL_ENV = "AUTYPE_GUARD_API_URL"
 USER_AGENT = "autype-guard"
+# The whole live check ends within this many seconds (plus the time a DNS lookup may
+# take, which the standard library cannot interrupt); keys not checked by then are unknown.
+TOTAL_DEADLINE = 60.0
 
 _ENDPOINT = "/images"
 _REDIRECT_DETAIL = "redirect not followed"
@@ -211,16 +219,39 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class _DeadlineExceeded(Exception):
+    """A request or the whole check ran past its deadline."""
+
+
 def _request_once(
-    target: _Target, key: str, timeout: float, context: ssl.SSLContext | None
+    target: _Target, key: str, deadline: float, context: ssl.SSLContext | None
 ) -> tuple[int, str | None]:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _DeadlineExceeded
     connection: http.client.HTTPConnection
     if target.scheme == "https":
         connection = http.client.HTTPSConnection(
-            target.host, target.port, timeout=timeout, context=context
+            target.host, target.port, timeout=remaining, context=context
         )
     else:
-        connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        connection = http.client.HTTPConnection(target.host, target.port, timeout=remaining)
+    # NOTE: socket timeouts bound each operation only; a server answering one byte at a
+    # time would never trip them. A timer shuts the socket down at the deadline instead,
+    # which wakes whatever read or write is blocked on it.
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # The plain socket's shutdown, also under TLS: it acts on the descriptor.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    timer = threading.Timer(remaining, expire)
+    timer.daemon = True
+    timer.start()
     try:
         connection.request(
             "GET",
@@ -233,9 +264,16 @@ def _request_once(
             },
         )
         response = connection.getresponse()
+        if expired.is_set():
+            raise _DeadlineExceeded
         # The body is not needed (and could echo the key); it is never read.
         return response.status, response.getheader("Retry-After")
+    except Exception:
+        if expired.is_set() or time.monotonic() >= deadline:
+            raise _DeadlineExceeded from None
+        raise
     finally:
+        timer.cancel()
         connection.close()
 
 
@@ -264,15 +302,19 @@ def _check_key(
     timeout: float,
     max_retry_after: float,
     context: ssl.SSLContext | None,
+    total_deadline: float,
 ) -> VerifyResult:
     if not _is_sendable(key):
         return VerifyResult(
             Outcome.UNKNOWN, None, "not checked: key has characters not allowed in a header"
         )
+    if time.monotonic() >= total_deadline:
+        return _NOT_CHECKED_IN_TIME
     # Exception messages are never copied into the detail: only type names are used,
     # so nothing the key might have ended up in can leak.
+    deadline = min(time.monotonic() + timeout, total_deadline)
     try:
-        status, retry_after = _request_once(target, key, timeout, context)
+        status, retry_after = _request_once(target, key, deadline, context)
         if status == 429:
             delay = _retry_after_seconds(retry_after)
             if delay is None:
@@ -286,9 +328,16 @@ def _check_key(
                     f"HTTP 429, rate limited; Retry-After {delay:g}s exceeds "
                     f"the {max_retry_after:g}s limit",
                 )
+            if time.monotonic() + delay >= total_deadline:
+                return VerifyResult(
+                    Outcome.UNKNOWN, status, "HTTP 429, rate limited; no time left to retry"
+                )
             time.sleep(delay)
-            status, _ = _request_once(target, key, timeout, context)
-    except (socket.timeout, TimeoutError):
+            deadline = min(time.monotonic() + timeout, total_deadline)
+            status, _ = _request_once(target, key, deadline, context)
+    except (_DeadlineExceeded, socket.timeout, TimeoutError):
+        if time.monotonic() >= total_deadline and deadline >= total_deadline:
+            return _NOT_CHECKED_IN_TIME
         return VerifyResult(Outcome.UNKNOWN, None, f"timed out after {timeout:g}s")
     except ssl.SSLError as exc:
         return VerifyResult(Outcome.UNKNOWN, None, f"TLS error: {type(exc).__name__}")
@@ -301,6 +350,11 @@ def _check_key(
     return _classify(status)
 
 
+_NOT_CHECKED_IN_TIME = VerifyResult(
+    Outcome.UNKNOWN, None, "not checked in time, the live check's total deadline passed"
+)
+
+
 def verify_keys(
     keys: Iterable[str],
     api_url: str,
@@ -308,6 +362,7 @@ def verify_keys(
     timeout: float = 5.0,
     max_workers: int = 4,
     max_retry_after: float = 5.0,
+    total_timeout: float = TOTAL_DEADLINE,
 ) -> dict[str, VerifyResult]:
     """Check each distinct key once against ``GET {api_url}/images``; results keyed by key.
 
@@ -315,13 +370,17 @@ def verify_keys(
     if its Retry-After is at most ``max_retry_after`` seconds. Never follows
     redirects; never raises for network errors. Raises :class:`ApiUrlError` for an
     unacceptable ``api_url`` and ``ValueError`` for invalid limits, before any request.
-    At most ``max_workers`` requests run at once; ``timeout`` applies per socket operation.
+    At most ``max_workers`` requests run at once. ``timeout`` is a deadline for each
+    request as a whole (connect, send, every read); ``total_timeout`` bounds the whole
+    check: keys not answered by then are unknown, and the call returns shortly after it.
     """
     if isinstance(keys, str):
         raise TypeError("keys must be an iterable of key strings, not a single string")
     target = _parse_api_url(api_url, "API URL")
     if not timeout > 0:
         raise ValueError("timeout must be a positive number of seconds")
+    if not total_timeout > 0:
+        raise ValueError("total_timeout must be a positive number of seconds")
     if max_workers < 1:
         raise ValueError("max_workers must be at least 1")
     if not max_retry_after >= 0:
@@ -330,9 +389,10 @@ def verify_keys(
     if not distinct:
         return {}
     context = ssl.create_default_context() if target.scheme == "https" else None
+    total_deadline = time.monotonic() + total_timeout
 
     def check(key: str) -> VerifyResult:
-        return _check_key(key, target, timeout, max_retry_after, context)
+        return _check_key(key, target, timeout, max_retry_after, context, total_deadline)
 
     with ThreadPoolExecutor(
         max_workers=min(max_workers, len(distinct)), thread_name_prefix="autype-guard-verify"

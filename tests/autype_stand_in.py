@@ -139,7 +139,9 @@ class AutypeStandIn:
     permission); ``slow`` -> waits ``slow_seconds`` then 200; ``rate_limited_once``
     -> 429 with ``Retry-After: 1`` on the first request, then 200;
     ``rate_limited_long`` -> always 429 with ``Retry-After: 3600``; ``server_error``
-    -> 500; ``redirect`` -> 302 to the thief server on another host. No
+    -> 500; ``redirect`` -> 302 to the thief server on another host; ``trickle`` ->
+    a 200 whose status line and headers come one every ``trickle_seconds``
+    (``trickle_headers`` headers, so it never idles long enough for a per-read timeout). No
     ``X-API-Key`` header -> 401 "API key is required".
     """
 
@@ -153,7 +155,10 @@ class AutypeStandIn:
         rate_limited_long: Iterable[str] = (),
         server_error: Iterable[str] = (),
         redirect: Iterable[str] = (),
+        trickle: Iterable[str] = (),
         slow_seconds: float = 3.0,
+        trickle_seconds: float = 0.5,
+        trickle_headers: int = 60,
     ) -> None:
         self.live = frozenset(live)
         self.forbidden = frozenset(forbidden)
@@ -162,7 +167,10 @@ class AutypeStandIn:
         self.rate_limited_long = frozenset(rate_limited_long)
         self.server_error = frozenset(server_error)
         self.redirect = frozenset(redirect)
+        self.trickle = frozenset(trickle)
         self.slow_seconds = slow_seconds
+        self.trickle_seconds = trickle_seconds
+        self.trickle_headers = trickle_headers
         self._seen_rate_limited: set[str] = set()
         self._api: _RecordingServer | None = None
         self._thief: _RecordingServer | None = None
@@ -268,5 +276,17 @@ class AutypeStandIn:
         elif key in self.redirect:
             location = f"http://{self.thief_host}:{self._thief_server.server_port}/steal"
             handler.send_json(302, {"message": "Moved"}, [("Location", location)])
+        elif key in self.trickle:
+            self._trickle(handler)
         else:
             handler.send_json(401, {"message": "Invalid or expired API key"})
+
+    def _trickle(self, handler: _Handler) -> None:
+        lines = [b"HTTP/1.1 200 OK\r\n"]
+        lines += [b"X-Trickle-%d: 1\r\n" % n for n in range(self.trickle_headers)]
+        lines += [b"Content-Length: 0\r\n\r\n"]
+        for line in lines:
+            handler.wfile.write(line)
+            handler.wfile.flush()
+            if handler.server.stopping.wait(self.trickle_seconds):
+                return

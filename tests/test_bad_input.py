@@ -15,6 +15,7 @@ import pytest
 from autype_guard import scan_text
 from autype_guard.api import ScanOptions, scan_bytes, scan_file
 from autype_guard.config import Config
+from autype_guard.keys import fingerprint
 from autype_guard.sources.walk import Candidate
 
 from .conftest import fake_key
@@ -77,8 +78,8 @@ def test_latin1_text_keeps_columns_in_code_points() -> None:
 def test_crlf_mixed_endings_and_no_trailing_newline() -> None:
     key = fake_key()
     data = f"a\r\nb\rc\nd {key}".encode()
-    # lines split on \n only: the lone \r is part of line 2
-    assert positions(data) == [(3, 3)]
+    # a line ends at \r\n, \n or a lone \r
+    assert positions(data) == [(4, 3)]
 
 
 def test_utf8_bom_does_not_shift_columns() -> None:
@@ -191,13 +192,15 @@ def test_paths_with_spaces_newlines_and_undecodable_bytes(tmp_path: Path) -> Non
     proc = cli(tmp_path, "scan", "--format", "json", ".")
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1, proc.stderr
+    # JSON carries the real names (an undecodable byte as a surrogateescape `\\udcff`).
     assert sorted(f["path"] for f in doc["findings"]) == [
-        "bad\\xff\\xfename.py",
-        "new\\nline.py",
+        "bad\udcff\udcfename.py",
+        "new\nline.py",
         "with space.py",
     ]
     text = cli(tmp_path, "scan", ".")
-    assert "new\\nline.py:1:6: AG101" in text.stdout
+    assert "new\\x0aline.py:1:6: AG101" in text.stdout
+    assert "bad\\xff\\xfename.py:1:6: AG101" in text.stdout
 
 
 def test_fifo_and_device_files_are_never_opened(tmp_path: Path) -> None:
@@ -229,3 +232,70 @@ def test_two_hundred_megabyte_one_line_file(tmp_path: Path) -> None:
     assert finding["line"] == 1
     assert finding["column"] == 200 * 1024 * 1024 - 8 * 1024 + 8
     assert len(finding["snippet"]) < 200
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("option", ["--baseline", "--config"])
+def test_fifo_as_baseline_or_config_is_refused_at_once(tmp_path: Path, option: str) -> None:
+    fifo = tmp_path / "named-pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "app.py").write_text("x = 1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "autype_guard", "scan", option, str(fifo), "app.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,  # it used to wait for a writer forever
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# Line ends are "\r\n", "\n" and a lone "\r" (as SARIF and editors count them), nothing else.
+@pytest.mark.parametrize("name", ["notes.txt", "settings.yaml", "app.js", "app.py"])
+def test_cr_only_file_reports_the_line_and_a_snippet_of_that_line_only(name: str) -> None:
+    key = fake_key()
+    data = f'first = 1\rsecond = 2\rKEY = "{key}"\rfourth = 4\r'.encode()
+    (finding,) = scan_bytes(data, name, Config()).findings
+    assert (finding.line, finding.column) == (3, 8)
+    assert (finding.span.end.line, finding.span.end.column) == (3, 8 + len(key))
+    assert "second" not in finding.snippet and "fourth" not in finding.snippet
+    assert finding.snippet.startswith("KEY = ")
+
+
+def test_mixed_line_ends_count_each_once() -> None:
+    key = fake_key()
+    lines = ["one", "two", "three", "four", f"key: {key}", "six"]
+    data = "\r\n".join(lines[:2]).encode() + b"\r" + "\n".join(lines[2:4]).encode()
+    data += b"\r\n" + "\r".join(lines[4:]).encode()
+    (finding,) = scan_bytes(data, "notes.txt", Config()).findings
+    assert (finding.line, finding.column) == (5, 6)
+    assert finding.snippet.startswith("key: ") and "six" not in finding.snippet
+    assert "\u2028" not in data.decode()  # only \r and \n end lines: U+2028, \f, \v do not
+    other = f"a\u2028b\x0cc\x0bd\x1ce {key}".encode()
+    assert positions(other) == [(1, 11)]
+
+
+def test_inline_ignore_on_a_cr_only_line_covers_only_that_line() -> None:
+    key, other = fake_key(), fake_key()
+    ignore = "# autype-guard" + ": ignore"
+    data = f'A = "{key}"  {ignore}\rB = "{other}"\r'.encode()
+    result = scan_bytes(data, "app.py", Config())
+    assert [(f.line, f.fingerprint) for f in result.findings] == [(2, fingerprint(other))]
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
+def test_cr_only_file_larger_than_a_chunk_keeps_exact_lines(tmp_path: Path, ending: str) -> None:
+    keys = [fake_key() for _ in range(5)]
+    lines = []
+    for n in range(3000):
+        lines.append(f"key{n // 600} = {keys[n // 600]}" if n % 600 == 599 else f"x{n} = {n}")
+    path = tmp_path / "big.txt"
+    path.write_bytes(ending.join(lines).encode() + ending.encode())
+    options = ScanOptions(chunk_size=1000, chunk_overlap=100)
+    assert path.stat().st_size > 20 * options.chunk_size
+    result = scan_file(Candidate(path, "big.txt"), Config(root=tmp_path), options)
+    assert [(f.line, f.column) for f in result.findings] == [(600 * k, 8) for k in range(1, 6)]
+    assert all(f.snippet.startswith(f"key{k} = ") for k, f in enumerate(result.findings))

@@ -216,3 +216,37 @@ def test_unknown_prefilter_switch_is_a_one_line_error(
         "autype-guard: error: AUTYPE_GUARD_PREFILTER='grep': expected one of auto, python,"
         " ahocorasick"
     ]
+
+
+# A usage error is one line on stderr, exit 2, like every other error. (Run as root, a
+# path in an unreadable directory is readable, so only missing paths and directories
+# given as files are tried here.)
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["scan", "--config", "subdir", "app.py"], "'--config'"),
+        (["scan", "--baseline", "subdir", "app.py"], "'--baseline'"),
+        (["scan", "--config", "missing.toml", "app.py"], "missing.toml"),
+        (["scan", "--baseline", "missing.json", "app.py"], "missing.json"),
+        (["scan", "--format", "yaml", "app.py"], "'--format'"),
+        (["scan", "--no-such-option", "app.py"], "--no-such-option"),
+        (["no-such-command"], "no-such-command"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(project: Path, args: list[str], named: str) -> None:
+    (project / "subdir").mkdir()
+    (project / "app.py").write_text("x = 1\n")
+    code, out, err = run(*args)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("autype-guard: error: ") and named in err
+
+
+def test_missing_path_to_scan_is_one_error_line_naming_it(project: Path) -> None:
+    (project / "app.py").write_text("x = 1\n")
+    code, out, err = run("scan", "app.py", "missing.py")
+    assert code == 2
+    errors = [line for line in (out + err).splitlines() if "missing.py" in line]
+    assert len(errors) == 1 and "could not be" in errors[0]
+    assert "Usage:" not in out + err and "Traceback" not in out + err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -356,3 +357,16 @@ def test_a_library_run_applies_the_baseline_before_the_live_check(
     assert outcome.report.baselined == 1
     # The baselined key was never sent; the live one once.
     assert [r.api_key for r in api.requests] == [live]
+
+
+def test_verify_timeout_bounds_a_request_to_a_trickling_server(project: Path, live: str) -> None:
+    (project / "app.py").write_text(f'KEY = "{live}"\n')
+    with AutypeStandIn(trickle=[live], trickle_seconds=0.5, trickle_headers=60) as api:
+        started = time.monotonic()
+        code, out, _ = run(
+            "scan", "--verify", "--verify-timeout", "1", "--api-url", api.api_url, "."
+        )
+        elapsed = time.monotonic() - started
+    assert code == 1
+    assert "verified: unknown (timed out after 1s)" in out
+    assert elapsed < 8.0

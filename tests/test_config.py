@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from autype_guard import config as config_module
 from autype_guard import keys, load_config
 from autype_guard.config import ConfigError, validate_key_pattern
 from autype_guard.keys import KeyMatcher
+from autype_guard.model import Severity
+from autype_guard.rules import RULES
 
 from .conftest import fake_key
 from .test_cli import run
@@ -240,3 +243,63 @@ def test_without_re2_a_simple_pattern_still_finds_keys(
 
 def test_the_default_pattern_keeps_pythons_re() -> None:
     assert isinstance(KeyMatcher().pattern, re.Pattern)
+
+
+# Every malformed shape is a config error naming the key: exit 2, one line, no traceback.
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('tool = "x"\n', "'tool'"),
+        ("tool = [1, 2]\n", "'tool'"),
+        ("[tool]\nautype-guard = 3\n", "[tool.autype-guard]"),
+        ('[tool]\nautype-guard = "AG101"\n', "[tool.autype-guard]"),
+        ("[tool.autype-guard]\nper-file-ignores = []\n", "'per-file-ignores'"),
+        ('[tool.autype-guard]\nper-file-ignores = {"*.py" = "AG101"}\n', "'per-file-ignores"),
+        ('[tool.autype-guard.per-file-ignores."*.py"]\nAG101 = true\n', "'per-file-ignores"),
+        ('[tool.autype-guard]\nseverity = "high"\n', "'severity'"),
+        ('[tool.autype-guard]\nseverity = ["AG101", "high"]\n', "'severity'"),
+        ('[tool.autype-guard.severity]\nAG101 = ["high"]\n', "'severity.AG101'"),
+        ('[tool.autype-guard.severity.AG101]\nlevel = "high"\n', "'severity.AG101'"),
+        ("[tool.autype-guard.severity]\nAG101 = 3\n", "'severity.AG101'"),
+        ("[tool.autype-guard.exclude]\nbuild = true\n", "'exclude'"),
+        ('[tool.autype-guard]\nextend-exclude = "build/"\n', "'extend-exclude'"),
+        ('[tool.autype-guard]\ndisable = [["AG101"]]\n', "'disable'"),
+        ('[tool.autype-guard]\ndisable = "AG101"\n', "'disable'"),
+        ("[tool.autype-guard]\nallowlist = [1]\n", "'allowlist'"),
+        ('[tool.autype-guard]\nkey-pattern = ["ak_"]\n', "'key-pattern'"),
+        ("[tool.autype-guard]\nenv-var = {name = 1}\n", "'env-var'"),
+        ("[tool.autype-guard]\nbrowser-paths = [{glob = 1}]\n", "'browser-paths'"),
+        ("[[tool.autype-guard.public-env-prefixes]]\nx = 1\n", "'public-env-prefixes'"),
+    ],
+)
+def test_malformed_config_shapes_are_one_line_config_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, key: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(toml)
+    (tmp_path / "app.py").write_text("x = 1\n")
+    code, _, err = run("scan", "--config", "pyproject.toml", "app.py")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert key in err
+    assert "internal error" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "severity = { AG1 = 'critical', AG104 = 'low' }",
+        "severity = { AG104 = 'low', AG1 = 'critical' }",
+        "severity = { ALL = 'info', AG1 = 'critical', AG104 = 'low' }",
+    ],
+)
+def test_severity_prefix_sets_every_rule_it_names_and_specific_entries_win(
+    tmp_path: Path, table: str
+) -> None:
+    (tmp_path / ".autype-guard.toml").write_text(table + "\n")
+    config = config_module.load_config(tmp_path, codes=[rule.CODE for rule in RULES])
+    ag1 = [rule.CODE for rule in RULES if rule.CODE.startswith("AG1")]
+    assert len(ag1) > 2
+    for code in ag1:
+        expected = Severity.LOW if code == "AG104" else Severity.CRITICAL
+        assert config.severity_for(code, Severity.MEDIUM) is expected

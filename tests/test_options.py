@@ -147,7 +147,7 @@ def test_scan_help_keeps_its_wording() -> None:
         "Print keys in full (never in CI logs).",
         "-j, --jobs INTEGER RANGE",
         "--verify-timeout SECONDS",
-        "With --verify: per-request timeout [default: 5].",
+        "With --verify: per-request deadline, whole request [default: 5].",
         "--color / --no-color",
     ):
         assert expected in text

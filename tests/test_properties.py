@@ -39,7 +39,7 @@ KEY_BODY = st.text(alphabet=string.ascii_letters + string.digits, min_size=16, m
 REAL_KEY = KEY_BODY.map(lambda body: "ak_" + body).filter(is_real_key)
 # Filler text: anything but line breaks and the characters that start an encoded key.
 FILLER = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n%\\\0"),
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n%\\\0"),
     max_size=40,
 ).filter(lambda s: "ak_" not in s and "autype-guard" not in s)
 # How a key is written on its line, per kind of file.

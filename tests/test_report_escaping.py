@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 import pytest
 from hypothesis import given
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from autype_guard.api import ScanReport, scan_text
 from autype_guard.model import FileKind, FileResult, RelatedLocation, UnusedSuppression
 from autype_guard.report import FORMATS, ReportOptions, get_reporter
-from autype_guard.report.escape import escape_path, escape_snippet, escape_text
+from autype_guard.report.escape import escape_json, escape_path, escape_snippet, escape_text
 from autype_guard.rules import catalogue
 
 from .conftest import fake_key
@@ -248,3 +249,70 @@ def test_escape_snippet_moves_the_caret_with_the_text(before: str, key: str, aft
     escaped, (start, width) = escape_snippet(before + key + after, (len(before), len(key)))
     assert escaped == escape_text(before + key + after)
     assert escaped[start : start + width] == escape_text(key)
+
+
+# File names are data too: findings carry the real name, machine formats encode it their
+# own way (JSON escapes, SARIF percent-encoding), human-readable ones show escapes.
+ODD_NAMES = {
+    b"new\nline.py": "new\\x0aline.py",
+    b"tab\there.py": "tab\\x09here.py",
+    b"esc\x1b[2Kape.py": "esc\\x1b[2Kape.py",
+    b"bad\xffbyte.py": "bad\\xffbyte.py",  # not UTF-8: JSON carries "\udcff"
+}
+
+
+@pytest.fixture
+def odd_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    key = fake_key()
+    for name in ODD_NAMES:
+        try:
+            with open(os.path.join(os.fsencode(tmp_path), name), "wb") as handle:
+                handle.write(f'KEY = "{key}"\n'.encode())
+        except OSError:
+            pytest.skip("the file system refuses such names")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_json_gitlab_and_baseline_carry_the_real_file_name(odd_names: Path) -> None:
+    code, out, _ = run("scan", "--format", "json", ".")
+    assert code == 1
+    paths = [finding["path"] for finding in json.loads(out)["findings"]]
+    assert sorted(os.fsencode(p) for p in paths) == sorted(ODD_NAMES)
+    for path in paths:
+        assert (odd_names / path).read_text().startswith("KEY = ")  # names the very file
+    code, out, _ = run("scan", "--format", "gitlab", ".")
+    files = [v["location"]["file"] for v in json.loads(out)["vulnerabilities"]]
+    assert sorted(os.fsencode(f) for f in files) == sorted(ODD_NAMES)
+    assert run("baseline", ".")[0] == 0
+    assert run("scan", "--baseline", ".autype-guard-baseline.json", ".")[0] == 0
+
+
+def test_sarif_uri_percent_encodes_the_real_file_name(odd_names: Path) -> None:
+    code, out, _ = run("scan", "--format", "sarif", ".")
+    assert code == 1
+    uris = [
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for result in json.loads(out)["runs"][0]["results"]
+    ]
+    assert sorted(unquote_to_bytes(uri) for uri in uris) == sorted(ODD_NAMES)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "html"])
+def test_human_formats_show_escaped_file_names(odd_names: Path, fmt: str) -> None:
+    code, out, _ = run("scan", "--format", fmt, ".")
+    assert code == 1
+    for shown in ODD_NAMES.values():
+        assert shown in out
+    assert "\x1b" not in out and "\t" not in out and "\udcff" not in out
+
+
+def test_undecodable_bytes_of_a_name_are_shown_as_their_byte() -> None:
+    name = os.fsdecode(b"bad\xff\x1bname.py")
+    assert escape_path(name) == "bad\\xff\\x1bname.py"
+    assert escape_text(f"{name}: note") == "bad\\xff\\x1bname.py: note"
+    assert escape_snippet(f"{name} = ak_", (len(name) + 3, 3)) == (
+        "bad\\xff\\x1bname.py = ak_",
+        (len(name) + 9, 3),
+    )
+    assert json.loads(escape_json(json.dumps(name, ensure_ascii=False))) == name

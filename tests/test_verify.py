@@ -150,6 +150,31 @@ def test_slow_endpoint_is_unknown_within_roughly_the_timeout(
     assert elapsed < 3.0
 
 
+def test_trickling_server_cannot_stretch_a_request_past_its_timeout() -> None:
+    key = fake_key()
+    # One header every 0.5 s for 30 s: no single read ever waits a whole second.
+    with AutypeStandIn(trickle=[key], trickle_seconds=0.5, trickle_headers=60) as api:
+        started = time.monotonic()
+        result = verify_one(key, api.api_url, timeout=1.0)
+        elapsed = time.monotonic() - started
+    assert result.outcome is Outcome.UNKNOWN
+    assert result.status is None
+    assert "timed out" in result.detail
+    assert elapsed < 5.0
+
+
+def test_the_whole_check_ends_at_its_total_deadline() -> None:
+    trickling = [fake_key() for _ in range(6)]
+    with AutypeStandIn(trickle=trickling, trickle_seconds=0.5, trickle_headers=60) as api:
+        started = time.monotonic()
+        results = verify_keys(trickling, api.api_url, timeout=1.5, max_workers=1, total_timeout=2.0)
+        elapsed = time.monotonic() - started
+    assert list(results) == trickling
+    assert all(r.outcome is Outcome.UNKNOWN for r in results.values())
+    assert any("deadline" in r.detail for r in results.values())
+    assert elapsed < 6.0
+
+
 def test_refused_connection_is_unknown_without_raising() -> None:
     url = f"http://127.0.0.1:{unused_local_port()}/api/v1/dev"
     result = verify_one(fake_key(), url, timeout=2.0)

@@ -6,9 +6,10 @@ carries its `EditSite`: where the key is written and which fixer edits it). It t
 each fixable file again, reads every key back from its site and checks it against the
 finding's fingerprint (a file whose keys are no longer where the scan saw them is reported as
 changed, never guessed at; a key that Python constant expressions assemble is in no one place,
-so that file's constant expressions are evaluated again to read it), asks the file's fixer what it can do, picks variable names for
-the whole run (`naming.py`), computes every new file in memory and checks each: it decodes,
-parses (Python), and each fixed key's written form occurs that many times fewer.
+so that file's constant expressions are evaluated again to read it), asks the file's fixer
+what it can do, picks variable names for the whole run (`naming.py`), computes every new
+file in memory and checks each: it decodes, parses (Python), and each fixed key's written
+form occurs that many times fewer.
 
 Applying (`apply_plan`) keeps one invariant: **a key is never in neither place**. Order:
 

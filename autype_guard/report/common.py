@@ -62,7 +62,8 @@ def artifact_uri(path: str, root: Optional[str]) -> tuple[str, bool]:
     `file:` URI and False for a file outside `root`."""
     rel = repo_path(path, root)
     if rel is not None:
-        return quote(rel, safe="/"), True
+        # The name's own bytes, undecodable ones too (surrogateescape), as %XX.
+        return quote(rel.encode("utf-8", "surrogateescape"), safe="/"), True
     return Path(os.path.abspath(path)).as_uri(), False
 
 

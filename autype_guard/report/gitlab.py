@@ -115,7 +115,9 @@ def _vulnerability(finding: Finding, ordinal: int, options: ReportOptions) -> di
     solution = finding.suggestion or f"Remove the key and {ROTATE_HINT}."
     if ROTATE_HINT not in solution:
         solution += f" Then {ROTATE_HINT}."
-    identity = f"{finding.code}\0{file}\0{finding.fingerprint}\0{ordinal}"
+    # A name's undecodable bytes (surrogateescape) as `\udcff` text: uuid5 hashes UTF-8.
+    named = file.encode("utf-8", "backslashreplace").decode("utf-8")
+    identity = f"{finding.code}\0{named}\0{finding.fingerprint}\0{ordinal}"
     return {
         "id": str(uuid.uuid5(_ID_NAMESPACE, identity)),
         "name": _clip(f"{finding.code} {finding.name}: {title}", _NAME_MAX),

@@ -9,9 +9,10 @@ holds it): it starts in some region and ends inside that region's window. Memory
 window (`chunk_size` plus twice the overlap) and, when the prefilter lets it through, its text.
 
 Regions and windows are cut before a byte that starts a character (ASCII or a UTF-8 lead
-byte), so decoding each window gives the characters that decoding the whole file gives
-there; lines and columns are the window's plus the newlines before it and the code points
-since the last one, which are counted while moving from window to window.
+byte) and never inside a `\r\n`, so decoding each window gives the characters that decoding
+the whole file gives there; lines and columns are the window's plus the line ends before it
+(`\r\n`, `\n` or a lone `\r`) and the code points since the last one, which are counted
+while moving from window to window.
 
 Differences from reading the whole file (only for files over the size threshold):
 - the place (server, browser, ...) is decided from the first 256 KiB;
@@ -141,9 +142,11 @@ def scan_chunked(fd: int, size: int, display: str, relpath: str, engine: Engine)
             break
         # Move the window start to the next region's, counting what lies in between.
         next_lo = max(lo, _cut(buf, base, max(0, region_end - overlap), base))
-        newlines = buf.count(b"\n", lo - base, next_lo - base)
+        # Line ends: "\r\n", "\n" and a lone "\r" (no cut falls inside a "\r\n").
+        a, b = lo - base, next_lo - base
+        newlines = buf.count(b"\n", a, b) + buf.count(b"\r", a, b) - buf.count(b"\r\n", a, b)
         if newlines:
-            line_start = buf.rfind(b"\n", lo - base, next_lo - base) + 1 + base
+            line_start = max(buf.rfind(b"\n", a, b), buf.rfind(b"\r", a, b)) + 1 + base
         lines_before += newlines
         lo = next_lo
         region_start = region_end
@@ -198,7 +201,11 @@ def _cut(buf: bytes, base: int, at: int, floor: int) -> int:
     incomplete sequence ends there anyway, so the two sides decode as the whole does."""
     lowest = max(floor, base + 1, at - _CUT_SEARCH)
     for q in range(at, lowest - 1, -1):
-        if q - base >= len(buf) or not 0x80 <= buf[q - base] < 0xC0:
+        if q - base >= len(buf):
+            return q
+        byte = buf[q - base]
+        # NOTE: never between the "\r" and "\n" of a line end: each side would count one.
+        if not 0x80 <= byte < 0xC0 and not (byte == 0x0A and buf[q - base - 1] == 0x0D):
             return q
     return at
 

@@ -14,7 +14,7 @@ from typing import NamedTuple, Optional, Union
 from ..config import Config
 from ..globs import glob_set
 from ..model import DiscoveryStats, Skip
-from ..paths import printable_path, relative_to_root
+from ..paths import relative_to_root
 
 
 class Candidate(NamedTuple):
@@ -72,7 +72,9 @@ class Walker:
             shown = PurePosixPath(Path(os.path.abspath(path)).relative_to(self.cwd)).as_posix()
         except ValueError:
             shown = path.as_posix()
-        return printable_path(shown)
+        # NOTE: the real name (undecodable bytes as surrogateescape): machine formats carry
+        # it with their own escaping, human-readable reporters escape it visibly.
+        return shown
 
     def _visible(self, directory: Path) -> Optional[frozenset[str]]:
         if not self.respect_gitignore:
@@ -119,7 +121,7 @@ class Walker:
         self, top: Path, top_display: str, top_rel: str, visible: Optional[frozenset[str]]
     ) -> Iterator[Union[Candidate, Skip]]:
         # Each directory on the stack is (path on disk, path below `top` with "/" and a
-        # trailing "/", or "" for top itself, and the same made printable); the part below
+        # trailing "/", or "" for top itself, and the same as findings name it); the part below
         # `top` is how `git ls-files` names files, and display and root-relative paths are
         # the top's plus that part.
         display_prefix = "" if top_display in ("", ".") else top_display.rstrip("/") + "/"
@@ -139,8 +141,7 @@ class Walker:
             for entry in entries:
                 name = entry.name
                 sub = below + name
-                # Names with control characters or undecodable bytes are shown escaped.
-                shown = shown_below + (name if name.isprintable() else printable_path(name))
+                shown = shown_below + name
                 try:
                     if entry.is_symlink():
                         stats.symlinks += 1
