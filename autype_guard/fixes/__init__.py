@@ -10,6 +10,8 @@
 - `envfile.py`: the env file, `.gitignore` and the git checks around them.
 - `apply.py`: planning (read each file again, read each key back from its finding's edit
   site, compute every new file in memory) and atomic writes. It never scans twice.
+- `temps.py`: the temporary files written before each rename: kept out of git
+  (`info/exclude`), removed by the next run when a killed run left them.
 - `target.py`: what the fixers take (a key's offsets and variable) and give back.
 - `render.py`: the text report of a run and the `--diff` output (keys redacted).
 

@@ -3,20 +3,23 @@
 Planning (`plan_fixes`) writes nothing. It scans once (the scanners and the rules decide what
 is a finding; `applicability.py` decides which files can be fixed, and each key finding there
 carries its `EditSite`: where the key is written and which fixer edits it). It then reads
-each fixable file again, reads every key back from its site and checks it against the
-finding's fingerprint (a file whose keys are no longer where the scan saw them is reported as
-changed, never guessed at; a key that Python constant expressions assemble is in no one place,
-so that file's constant expressions are evaluated again to read it), asks the file's fixer
-what it can do, picks variable names for the whole run (`naming.py`), computes every new
-file in memory and checks each: it decodes, parses (Python), and each fixed key's written
-form occurs that many times fewer.
+each fixable file again (a read-only one keeps its keys), reads every key back from its site
+and checks it against the finding's fingerprint (a file whose keys are no longer where the
+scan saw them is reported as changed, never guessed at; a key that Python constant
+expressions assemble is in no one place, so that file's constant expressions are evaluated
+again to read it), asks the file's fixer what it can do, picks variable names for the whole
+run (`naming.py`), computes every new file in memory and checks each: it decodes, parses
+(Python), and each fixed key's written form occurs that many times fewer.
 
 Applying (`apply_plan`) keeps one invariant: **a key is never in neither place**. Order:
 
 1. Every new file is written to a temporary file in its own directory (same file system,
-   so the final rename is atomic), with the original's mode, and fsynced. The sources are
-   checked to be unchanged since planning. Any failure here: temporary files are removed,
-   nothing was changed, each key is still only in its source file.
+   so the final rename is atomic), mode 0600 until complete, then the original's mode, and
+   fsynced. The sources are checked to be unchanged since planning. Git must never see a
+   temporary file (a killed run leaves them; the env file's holds every moved key): each
+   repository's `info/exclude` lists their pattern first, and git is asked that it ignores
+   each (`temps.py`). Any failure here: temporary files are removed, nothing was changed,
+   each key is still only in its source file.
 2. `.gitignore` (when the env file was not ignored) is replaced first, and git is asked
    again: if the env file is still not ignored, `.gitignore` is restored and the run stops.
 3. The env file is replaced: from now on each key is in the env file (and still in its
@@ -26,8 +29,10 @@ Applying (`apply_plan`) keeps one invariant: **a key is never in neither place**
    keeps its key, which is then in both places, and is reported; never in neither.
 
 A crash between 3 and 4 leaves keys in both places; the next run finds the env file's line
-already there and only edits the sources. The remaining window is a source edited by
-someone else between the last check and its rename (4): not detectable without locks.
+already there and only edits the sources. A crash before the renames leaves temporary
+files, ignored by git; the next run (`run_fix`) removes them. The remaining window is a
+source edited by someone else between the last check and its rename (4): not detectable
+without locks.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import contextlib
 import io
 import os
 import stat
-import tempfile
+import time
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -50,6 +55,7 @@ from ..keys import KeyMatcher, fingerprint, is_real_key, redact
 from ..model import Applicability, EditKind, EditSite, FileKind, Finding
 from ..rules import RULES, KeyLiteralRule
 from ..textio import decode
+from . import temps
 from .envfile import (
     EnvFile,
     FixError,
@@ -172,6 +178,8 @@ class FixReport:
     applied: bool = False
     written: list[str] = field(default_factory=list)
     write_errors: list[tuple[str, str]] = field(default_factory=list)
+    # Temporary files an interrupted run left (removed, unless this is a --diff run).
+    stale: list[str] = field(default_factory=list)
 
 
 # --- reading files exactly -----------------------------------------------------------------
@@ -333,6 +341,10 @@ def _prepare_file(
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError as exc:
         return None, f"could not read it again: {exc.strerror or exc}"
+    # NOTE: a rename would replace a read-only file all the same (even for root, who may
+    # write anything): its mode says "do not edit", so its keys stay.
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+        return None, "the file is read-only: make it writable and run fix again"
     return _prepare_data(path, data, mode, findings, config)
 
 
@@ -424,6 +436,8 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
 
     by_path: dict[str, list[Finding]] = {}
     for finding in scan.findings:
+        if temps.is_temp_name(Path(finding.path).name):
+            continue  # an interrupted run's temporary file: `run_fix` removes it
         if Path(finding.path).absolute().resolve() == env_path.resolve():
             plan.notes.append(
                 f"{finding.path}:{finding.line}: the env file itself; keys belong there"
@@ -668,14 +682,14 @@ def _collect_exposed(plan: FixPlan, moved_keys: dict[str, tuple[str, list[str]]]
 
 
 def _write_temp(change: FileChange) -> str:
-    """Write `change.new` to a temporary file beside the target; return its path."""
-    directory = change.path.absolute().parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{change.path.name}.", suffix=".tmp", dir=directory)
+    """Write `change.new` to a temporary file beside the target; return its path. The file
+    is mode 0600 until it holds all its bytes, then gets the target's mode."""
+    fd, tmp = temps.create(change.path.absolute().parent)
     try:
-        os.fchmod(fd, change.mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(change.new)
             handle.flush()
+            os.fchmod(handle.fileno(), change.mode)
             os.fsync(handle.fileno())
     except BaseException:
         _remove(tmp)
@@ -718,7 +732,11 @@ def apply_plan(plan: FixPlan) -> FixReport:
     """
     report = FixReport(plan)
     changes = plan.changes
-    temps: dict[int, str] = {}
+    written: dict[int, str] = {}  # the temporary file of each change
+    # NOTE: a run killed before its renames leaves the temporary files behind (the env
+    # file's holds every moved key): git must never see them, see `temps.py`.
+    repos = temps.repositories(c.path.absolute().parent for c in changes)
+    temps.exclude_from_git(repos)
     try:
         for change in changes:
             if not _unchanged(change):
@@ -727,13 +745,19 @@ def apply_plan(plan: FixPlan) -> FixReport:
                     " fix again"
                 )
             try:
-                temps[id(change)] = _write_temp(change)
+                written[id(change)] = _write_temp(change)
             except OSError as exc:
                 raise FixError(
                     f"cannot write {change.display}: {exc.strerror or exc}; nothing was written"
                 ) from None
+        seen = temps.check_ignored(repos, written.values())
+        if seen is not None:
+            raise FixError(
+                f"git does not ignore the temporary file {seen} although info/exclude lists"
+                f" {temps.TEMP_PATTERN} (a negation rule in a .gitignore?); nothing was written"
+            )
         if plan.gitignore is not None:
-            _replace_or_stop(plan.gitignore, temps.pop(id(plan.gitignore)), report)
+            _replace_or_stop(plan.gitignore, written.pop(id(plan.gitignore)), report)
             assert plan.repo is not None
             if not is_ignored(plan.repo, plan.env_path):
                 # The added line is harmless if it cannot be taken back; the run stops anyway.
@@ -744,13 +768,13 @@ def apply_plan(plan: FixPlan) -> FixReport:
                     f" {plan.gitignore.display} (a negation rule?); no key was moved"
                 )
         if plan.env is not None:
-            _replace_or_stop(plan.env, temps.pop(id(plan.env)), report)
+            _replace_or_stop(plan.env, written.pop(id(plan.env)), report)
     except BaseException:
-        for tmp in temps.values():
+        for tmp in written.values():
             _remove(tmp)
         raise
     for change in plan.sources:
-        tmp = temps.pop(id(change))
+        tmp = written.pop(id(change))
         if not _unchanged(change):
             _remove(tmp)
             report.write_errors.append(
@@ -794,11 +818,31 @@ def _restore(change: FileChange) -> None:
 
 
 def run_fix(paths: Sequence[Path], config: Config, options: FixOptions) -> FixReport:
-    """Plan, then apply unless `options.diff`. Raises FixError when the run must stop."""
+    """Plan, then apply unless `options.diff`. Raises FixError when the run must stop.
+
+    First the temporary files an interrupted run left where this run looks are removed
+    (only counted with `options.diff`)."""
+    started = time.time()
     plan = plan_fixes(paths, config, options)
+    stale = _stale_temps(plan, started, remove=not options.diff)
     if options.diff or not plan.pending:
-        return FixReport(plan)
-    return apply_plan(plan)
+        report = FixReport(plan)
+    else:
+        report = apply_plan(plan)
+    report.stale = stale
+    return report
+
+
+def _stale_temps(plan: FixPlan, before: float, remove: bool) -> list[str]:
+    """The temporary files an interrupted run left in the directories this run writes to or
+    found keys in (the only ones a run writes to), removed when `remove`."""
+    directories = {plan.env_path.parent, *(c.path.absolute().parent for c in plan.changes)}
+    directories.update(Path(f.path).absolute().parent for f in plan.scan.findings)
+    if plan.repo is not None:
+        directories.add(plan.repo)
+    if remove:
+        return [_display(p) for p in temps.remove_stale(directories, before)]
+    return [_display(p) for p in temps.find_stale(directories, before)]
 
 
 __all__ = [

@@ -67,8 +67,18 @@ class EnvFile:
             return cls(path)
         except OSError as exc:
             raise FixError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if stat.S_ISLNK(st.st_mode):
+            # NOTE: refused wherever it points: a rename would replace the link, not write
+            # its target, and git's answers about the link say nothing about the target
+            # (outside the repository, or a tracked file inside it).
+            raise FixError(
+                f"{path} is a symlink (to {os.readlink(path)}): refusing to write keys"
+                " through it; pass --env-file with the file itself"
+            )
+        if stat.S_ISDIR(st.st_mode):
+            raise FixError(f"{path} is a directory: cannot write keys to it; pass --env-file FILE")
         if not stat.S_ISREG(st.st_mode):
-            raise FixError(f"{path} is not a regular file (a symlink?): refusing to write it")
+            raise FixError(f"{path} is not a regular file: refusing to write keys to it")
         try:
             data = path.read_bytes()
             text = data.decode("utf-8")

@@ -90,6 +90,10 @@ def render_fix(report: FixReport, options: ReportOptions, *, diff: bool = False)
         out.append(f"{head} {escape_text(line.strip())} to {escape_path(plan.gitignore.display)}.")
     for note in plan.notes:
         out.append(f"note: {escape_text(note)}")
+    if report.stale:
+        verb = "would remove" if diff else "removed"
+        stale = _plural(len(report.stale), "temporary file")
+        out.append(f"note: {verb} {stale} left by an interrupted run")
     for path, reason in plan.errors:
         out.append(f"error: {escape_path(path)}: could not be scanned: {escape_text(reason)}")
     for path, reason in report.write_errors:
