@@ -329,7 +329,9 @@ def names_other_service(expression: str) -> bool:
 
     Judged by the last segment of each name (`process.env.LLM_API_KEY` -> `LLM_API_KEY`):
     words beyond the generic ones (api, key, token, env, config...) name another service,
-    as do words such as session, user or oauth anywhere in the path.
+    as do words such as session, user or oauth anywhere in the path. In a settings path
+    (`services.github.token`, `credentials.slack.key`) whose last segment is generic, the
+    segment before it names the service.
     """
     if mentions_autype(expression):
         return False
@@ -344,7 +346,19 @@ def names_other_service(expression: str) -> bool:
             w not in _GENERIC_WORDS and not w.isdigit() for w in leaf
         ):
             return True
+        if (
+            len(segments) >= 3
+            and any(w in _SECRET_WORDS for w in leaf)
+            and any(s.lower() in _SETTINGS_ROOTS for s in segments[:-2])
+            and any(w not in _GENERIC_WORDS and not w.isdigit() for w in words(segments[-2]))
+        ):
+            return True
     return False
+
+
+# The roots of settings paths whose next segments name a service: Laravel's
+# `config('services.github.token')`, Rails' `credentials.slack.key`.
+_SETTINGS_ROOTS = frozenset({"services", "credentials", "secrets", "settings", "config"})
 
 
 def header_audience(urls: UrlIndex, offset: int, value: str) -> Optional[bool]:

@@ -54,9 +54,18 @@ PREFILTER_MARKERS: tuple[bytes, ...] = (
     b"FrX",
     b"ha18",
     b"ha19",
+    # Ruby word arrays that may be joined into a key: `%w[ak 3hQ9...].join("_")`.
+    b"%w[ak ",
+    b"%w(ak ",
+    b"%W[ak ",
+    b"%W(ak ",
 )
 # The markers of an escaped prefix character.
-_ESCAPE_MARKERS = frozenset(m for m in PREFILTER_MARKERS if m.startswith((b"%", b"\\")))
+_ESCAPE_MARKERS = frozenset(
+    m
+    for m in PREFILTER_MARKERS
+    if m.startswith((b"%", b"\\")) and not m.startswith(b"%w") and not m.startswith(b"%W")
+)
 
 
 def _may_start_key(data: bytes, start: int, end: int) -> bool:
@@ -901,7 +910,7 @@ def _is_word(part: str) -> bool:
     if part.isdigit():
         return False
     if len(part) == 1:
-        return False
+        return part in ("a", "A", "I")  # `ak_this_is_not_a_real_key`
     return any(c in _VOWELS for c in part) or part.lower() in _ABBREVIATIONS
 
 
@@ -1045,6 +1054,36 @@ def _has_sequence(body: str, length: int = 6) -> bool:
     return False
 
 
+def _has_placeholder_word(body: str, word: str) -> bool:
+    """Whether `word` (lower or upper case) occurs in `body` other than by chance inside a
+    random run: an occurrence strictly inside a `_`/`-`-separated chunk whose other
+    characters (at least 12) mix upper case, lower case and digits, as in
+    `yW7KhwPtestTxP3HnDWwGK`, does not count; `test_3hQ9xLr2Vt8m`, `TEST3hQ9xLr2Vt8mW1`,
+    `my_test_key` and `testkey` do."""
+    for spelling in (word, word.upper()):
+        i = body.find(spelling)
+        while i != -1:
+            if not _inside_random_run(body, i, i + len(spelling)):
+                return True
+            i = body.find(spelling, i + 1)
+    return False
+
+
+def _inside_random_run(body: str, start: int, end: int) -> bool:
+    chunk_start = max(body.rfind("_", 0, start), body.rfind("-", 0, start)) + 1
+    ends = [j for j in (body.find("_", end), body.find("-", end)) if j != -1]
+    chunk_end = min(ends) if ends else len(body)
+    if start == chunk_start or end == chunk_end:
+        return False
+    rest = body[chunk_start:start] + body[end:chunk_end]
+    return (
+        len(rest) >= 12
+        and any(c.isupper() for c in rest)
+        and any(c.islower() for c in rest)
+        and any(c.isdigit() for c in rest)
+    )
+
+
 def placeholder_reason(key: str) -> Optional[str]:
     """Why `key` is a placeholder or identifier rather than a real key; None if it looks real.
 
@@ -1057,7 +1096,7 @@ def placeholder_reason(key: str) -> Optional[str]:
     if any(c in _HOLE_CHARS for c in body):
         return "a template hole or mask"
     for word in _PLACEHOLDER_WORDS:
-        if word in body or word.upper() in body:
+        if _has_placeholder_word(body, word):
             return f"contains the placeholder word {word!r}"
     compact = body.replace("_", "").replace("-", "")
     if len(set(compact.lower())) <= max(2, min(4, len(compact) // 4)) or _longest_run(compact) >= 5:

@@ -12,6 +12,7 @@ from ..autype_context import (
     UrlIndex,
     header_audience,
     is_autype_context,
+    is_autype_host,
     is_comment_line,
     line_names_autype,
     mentions_autype,
@@ -302,6 +303,8 @@ class BearerAuth(Rule):
                 if in_context is None:
                     in_context = is_autype_context(ctx.path, text)
                 autype = in_context
+            if not autype and _in_request_to_autype(text, m.start()):
+                autype = True  # sent to api.autype.com, whatever the credential's name
             if not autype or not lines.admit(m.start()):
                 continue
             name = m.lastgroup if m.lastgroup in ("call", "label") else None
@@ -316,6 +319,38 @@ class BearerAuth(Rule):
                 suggestion=_SUGGESTION,
                 fix=Fix("Send the key in the X-API-Key header", Applicability.DISPLAY_ONLY),
             )
+
+
+# The host of an absolute URL.
+_URL_HOST = re.compile(r"https?://([A-Za-z0-9.-]{1,253})")
+_REQUEST_REACH = 600
+
+
+def _in_request_to_autype(text: str, offset: int) -> bool:
+    """True when the header at `offset` belongs to a request whose URL, written earlier in
+    the same statement, is on an Autype host: `fetch("https://api.autype.com/...", {headers:
+    {Authorization: "Bearer " + t}})`. Same statement: after the URL no bracket closes that
+    was opened before it, and every line break is inside a bracket opened after it or
+    follows a `,` or an opening bracket."""
+    floor = max(0, offset - _REQUEST_REACH)
+    scheme = max(text.rfind("http://", floor, offset), text.rfind("https://", floor, offset))
+    url = _URL_HOST.match(text, scheme) if scheme != -1 else None
+    if url is None or not is_autype_host(url.group(1).lower()):
+        return False
+    depth = 0
+    last = ""
+    for c in text[url.end() : offset]:
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif depth == 0 and (c == ";" or (c == "\n" and last not in ",([{")):
+            return False
+        if not c.isspace():
+            last = c
+    return True
 
 
 def _is_definition(text: str, start: int) -> bool:

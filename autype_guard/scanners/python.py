@@ -750,8 +750,8 @@ def _plain_fields(fmt: str) -> bool:
 
 
 def _decoded(node: cst.Call) -> Optional[str]:
-    """`b"...".decode()` (or `.decode("utf-8")`) of a bytes literal or implicitly joined
-    bytes literals."""
+    """`b"...".decode()` (or `.decode("utf-8")`) of a bytes literal or bytes literals joined
+    implicitly or with `+` (`(b"ak_" + b"...").decode()`)."""
     pieces = _decoded_pieces(node)
     return None if pieces is None else "".join(pieces)
 
@@ -772,7 +772,9 @@ def _decoded_pieces(node: cst.Call) -> Optional[list[str]]:
     stack: list[cst.BaseExpression] = [node.func.value]
     while stack:
         item = stack.pop()
-        if isinstance(item, cst.ConcatenatedString):
+        if isinstance(item, cst.ConcatenatedString) or (
+            isinstance(item, cst.BinaryOperation) and isinstance(item.operator, cst.Add)
+        ):
             stack.extend((item.right, item.left))
             continue
         if not isinstance(item, cst.SimpleString):

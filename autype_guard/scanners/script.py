@@ -31,7 +31,7 @@ from .text import describe_context
 
 # Whitespace and short comments between the parts of an expression. Comments are bounded so
 # that an unterminated one costs a constant, not a scan to the end of the file.
-_GAP = r"(?:\s|/\*[^*]{0,200}\*/|//[^\n]{0,200}\n)*"
+_GAP = r"(?:\s|/\*[^*]{0,200}\*/|//[^\n]{0,200}\n|\\\r?\n)*"
 
 
 def _atomic(name: str, body: str) -> str:
@@ -108,6 +108,52 @@ _DOT_CONCAT = re.compile(
     + _gap("g6")
     + r"\)"
 )
+# A format string that starts with `ak` and has slots, then literal arguments:
+# `fmt.Sprintf("ak_%s%s", "...", "...")`, `format!("ak_{}", "...")`; the call is recognised
+# before the literal by `_CALL_BEFORE_REVERSED`.
+_FORMAT = re.compile(
+    _HEAD
+    + _atomic("slots", r"(?:(?:\{\}|%[sv])[A-Za-z0-9_-]*){1,8}")
+    + r"""['"](?:"""
+    + _gap("g1")
+    + ","
+    + _gap("g2")
+    + _part("p")
+    + "){1,32}"
+    + _gap("g3")
+    + r",?"
+    + _gap("g4")
+    + r"\)"
+)
+# Go's `strings.Join([]string{"ak", "..."}, "_")`: the elements from the one holding `ak`,
+# then the separator; `[]string{` and the call are checked before the literal by
+# `_GO_JOIN_BEFORE_REVERSED`.
+_GO_JOIN = re.compile(
+    _HEAD
+    + r"""['"`](?:"""
+    + _gap("g1")
+    + ","
+    + _gap("g2")
+    + _part("p")
+    + "){1,32}"
+    + _gap("g3")
+    + r",?"
+    + _gap("g4")
+    + r"\}"
+    + _gap("g5")
+    + ","
+    + _gap("g6")
+    + r"""(?P<s>['"`])(?P<sep>[A-Za-z0-9_ .:-]{0,8})(?P=s)"""
+    + _gap("g7")
+    + r"\)"
+)
+_GO_JOIN_BEFORE_REVERSED = re.compile(r"\s*\{gnirts\]\[\s*\(nioJ\.sgnirts(?![A-Za-z0-9_])")
+# Ruby's word arrays: `%w[ak 3hQ9...].join("_")` (`Array#join` defaults to no separator).
+_WORDS_JOIN = re.compile(
+    r"%[wW][\[({<][ \t]*(?P<first>ak(?:_[A-Za-z0-9_-]*)?)"
+    r"(?P<rest>(?:[ \t\r\n]+[A-Za-z0-9_-]+){1,32})[ \t\r\n]*[\])}>]"
+    r"""\.join(?:\([ \t]*(?:(?P<s>['"])(?P<sep>[A-Za-z0-9_ .:-]{0,8})(?P=s))?[ \t]*\)|(?![\w(]))"""
+)
 # The call around `_ARGS`, read backwards from its first literal over a bounded window
 # (one anchored match, never a search): the literal arguments before it, `(`, the callee.
 _ARG_LITERAL = r"""(?:'[^'\\\n]{0,80}'|"[^"\\\n]{0,80}")"""
@@ -119,13 +165,19 @@ _CALL_BEFORE_REVERSED = re.compile(
 _CALL_WINDOW = 800
 # A format slot that `_CALL_BEFORE_REVERSED`'s format calls fill in order.
 _SLOT = re.compile(r"\{\}|%[sv]")
-# `const NAME = 'ak_';` at the start of a line (top level in formatted code), and where a
-# const so bound is joined to literals: `NAME + '...'`, `` `${NAME}...` ``.
-_CONST = re.compile(
-    r"\bconst[ \t]+(?P<name>[A-Za-z_$][\w$]{0,63})[ \t]*=[ \t]*"
-    r"""(?P<q>['"`])(?P<value>ak(?:_[A-Za-z0-9_-]*)?)(?P=q)"""
+# A name bound to a literal holding `ak` on a line of its own: `const NAME = 'ak_';`,
+# `export const`, `let`/`var`/`val`, Go's `NAME = "ak_"` in a `const (...)` block or
+# `NAME := "ak_"`, a Ruby constant; found from the literal (`_CONST_VALUE`), the line before it
+# read by `_BINDING`. Where a name so bound once is joined to literals: `NAME + '...'`,
+# `` `${NAME}...` ``, `"#{NAME}..."`.
+_CONST_VALUE = re.compile(
+    r"""ak(?<=['"`]ak)(?:_[A-Za-z0-9_-]*)?['"`][ \t]*;?[ \t]*(?:(?://|#)[^\n]*)?(?:\r?\n|\Z)"""
 )
-_CONST_LINE_START = re.compile(r"(?:export[ \t]+)?\Z")
+_BINDING = re.compile(
+    r"[ \t]*(?:export[ \t]+)?(?:(?:const|let|var|val)[ \t]+)?(?P<name>[A-Za-z_$][\w$]{0,63})"
+    r"""(?:[ \t]*:[ \t]*[A-Za-z_]\w{0,31}|[ \t]+string)?[ \t]*:?=[ \t]*['"`]\Z"""
+)
+_BINDING_REACH = 200
 _MAX_CONSTS = 8
 # `['ak', 'more'].join('_')`.
 _JOIN = re.compile(
@@ -148,9 +200,9 @@ _JOIN = re.compile(
     + _gap("g8")
     + r"\)"
 )
-# `` `ak_${'more'}more` ``: holes that hold one literal each.
+# `` `ak_${'more'}more` ``, Ruby's `"ak_#{'more'}more"`: holes that hold one literal each.
 _TEMPLATE = re.compile(
-    _HEAD + r"""(?:\$\{\s*(?P<q>['"])[A-Za-z0-9_-]*(?P=q)\s*\}[A-Za-z0-9_-]*){1,32}"""
+    _HEAD + r"""(?:[$#]\{\s*(?P<q>['"])[A-Za-z0-9_-]*(?P=q)\s*\}[A-Za-z0-9_-]*){1,32}"""
 )
 
 # The pieces of a matched expression, read back in order.
@@ -158,9 +210,9 @@ _GAP_RE = re.compile(_GAP)
 _LITERAL = re.compile(r"""(['"`])([^'"`\\\n]*)\1""")
 # A gap, an operator, or a literal (quote, content) inside a matched concatenation.
 _CHAIN_PART = re.compile(
-    r"""(?:\s|/\*[^*]{0,200}\*/|//[^\n]{0,200}\n)+|[+.]|(['"`])([A-Za-z0-9_-]*)\1"""
+    r"""(?:\s|/\*[^*]{0,200}\*/|//[^\n]{0,200}\n|\\\r?\n)+|[+.]|(['"`])([A-Za-z0-9_-]*)\1"""
 )
-_HOLE = re.compile(r"""\$\{\s*(['"])([A-Za-z0-9_-]*)\1\s*\}([A-Za-z0-9_-]*)""")
+_HOLE = re.compile(r"""[$#]\{\s*(['"])([A-Za-z0-9_-]*)\1\s*\}([A-Za-z0-9_-]*)""")
 
 
 def _concat_parts(m: re.Match[str]) -> tuple[int, list[Segment]]:
@@ -221,7 +273,7 @@ def _template_parts(m: re.Match[str]) -> tuple[int, list[Segment]]:
 # UTF-8 text may have Unicode whitespace there) and comments may be four times as long.
 # One character class for both: as two alternatives, a run of characters that are both
 # (U+0085, U+00A0) could be split in exponentially many ways before a failure.
-_LOOSE_GAP = r"(?:[\s\x80-\U0010ffff]|/\*[^*]{0,800}\*/|//[^\n]{0,800}\n)*"
+_LOOSE_GAP = r"(?:[\s\x80-\U0010ffff]|/\*[^*]{0,800}\*/|//[^\n]{0,800}\n|\\\r?\n)*"
 _MAY_JOIN = re.compile(
     _HEAD
     + r"""(?:['"`](?:"""
@@ -229,8 +281,11 @@ _MAY_JOIN = re.compile(
     + r"""[+.,'"`]"""  # `_CONCAT`, `_DOT_CONCAT`, `_ARGS`
     + r"""|[ \t]*(?:[;\r\n]|\Z)"""  # `_CONST`
     + r"""|[A-Za-z0-9_-])"""  # `_WORD`
-    + r"""|\$\{)"""  # `_TEMPLATE`
+    + r"""|[$#]\{"""  # `_TEMPLATE`
+    + r"""|\{\}|%[sv])"""  # `_FORMAT`
 )
+# `_WORDS_JOIN`'s start.
+_MAY_WORDS_JOIN = re.compile(r"%[wW][\[({<][ \t]*ak[ \t\r\n_]")
 # `_JOIN`'s first element and comma, found from its `ak` (a search led by `[` would try
 # every bracket of a minified bundle); the `[` before it is checked by `_opens_array`.
 _MAY_JOIN_ARRAY = re.compile(r"""ak(?<=['"`]ak)(?:_[A-Za-z0-9_-]*)?['"`]""" + _LOOSE_GAP + ",")
@@ -256,6 +311,8 @@ def may_join(text: str) -> bool:
     if "ak" not in text:
         return False
     if _MAY_JOIN.search(text) is not None:
+        return True
+    if ("%w" in text or "%W" in text) and _MAY_WORDS_JOIN.search(text) is not None:
         return True
     return any(_opens_array(text, m.start() - 1) for m in _MAY_JOIN_ARRAY.finditer(text))
 
@@ -292,25 +349,55 @@ def _call_value(text: str, m: re.Match[str]) -> Optional[str]:
     return first + slots[head + 1] + "".join(a + slots[head + 2 + i] for i, a in enumerate(rest))
 
 
+def _literal_end(text: str, start: int) -> int:
+    """The length of the run of key characters at `start` (the value of a bound literal)."""
+    i = start + 2
+    while i < len(text) and (text[i].isascii() and (text[i].isalnum() or text[i] in "_-")):
+        i += 1
+    return i - start
+
+
+def _format_value(text: str, m: re.Match[str]) -> Optional[str]:
+    """The value of a `_FORMAT` match (a format string starting with `ak`, its slots filled by
+    the literal arguments), or None when no known format call is around it or the counts of
+    slots and arguments differ."""
+    quote = m.start() - 1
+    if quote < 0 or text[quote] not in "'\"":
+        return None
+    call = _CALL_BEFORE_REVERSED.match(text[max(0, quote - _CALL_WINDOW) : quote][::-1])
+    if call is None or not call.group("format") or call.group("before").strip():
+        return None
+    slots = _SLOT.split(text[m.start() : m.end("slots")])
+    args = _literals(text, m.end("slots") + 1, m.end())
+    if len(slots) != len(args) + 1:
+        return None
+    return slots[0] + "".join(a + s for a, s in zip(args, slots[1:]))
+
+
 def _const_joins(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
     """Keys joined from a const bound once at the start of a line to `'ak...'` and
     literals after it."""
-    if "const" not in text:
-        return
     seen: set[str] = set()
-    for m in _CONST.finditer(text):
-        name = m.group("name")
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if name in seen or _CONST_LINE_START.match(text, line_start, m.start()) is None:
+    for m in _CONST_VALUE.finditer(text):
+        quote = m.start() - 1
+        floor = max(0, quote - _BINDING_REACH)
+        line_start = text.rfind("\n", floor, quote) + 1 or floor
+        bound = _BINDING.match(text, line_start, quote + 1)
+        if bound is None:
+            continue
+        name = bound.group("name")
+        if name in seen or name in ("const", "let", "var", "val", "export"):
             continue
         seen.add(name)
         if len(seen) > _MAX_CONSTS:
             return
         escaped = re.escape(name)
-        bindings = re.findall(r"(?<![\w$.])" + escaped + r"[ \t]*=(?![=>])", text)
+        bindings = re.findall(
+            r"(?<![\w$.])" + escaped + r"[ \t]*(?::=|[-+*/.|&?]{0,2}=)(?![=>~])", text
+        )
         if len(bindings) != 1:
             continue
-        value = m.group("value")
+        value = text[m.start() : m.start() + _literal_end(text, m.start())]
         uses = re.compile(
             r"(?<![\w$.])"
             + escaped
@@ -319,19 +406,22 @@ def _const_joins(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
             + r"\+"
             + _GAP
             + r"""(['"`])[A-Za-z0-9_-]*\1){1,32}"""
-            + r"|\$\{\s*"
+            + r"|[$#]\{\s*"
             + escaped
             + r"\s*\}[A-Za-z0-9_-]*"
         )
         for use in uses.finditer(text, m.end()):
+            hole = use.group().startswith(("$", "#"))
             joined = value + (
                 "".join(_literals(text, use.start() + len(name), use.end()))
-                if not use.group().startswith("$")
+                if not hole
                 else use.group()[use.group().index("}") + 1 :]
             )
-            end = use.end() - (0 if use.group().startswith("$") else 1)
+            end = use.end() - (0 if hole else 1)
+            # The key must end past the bound value: a use of a whole key is not a join.
+            first_end = use.start() + len(value)
             yield from _occurrence(
-                text, matcher, use.start(), use.start(), end, _unwritten(use.start(), joined)
+                text, matcher, use.start(), first_end, end, _unwritten(use.start(), joined)
             )
 
 
@@ -366,14 +456,27 @@ def find_joined(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:
     for m in _ARGS.finditer(text):
         value = _call_value(text, m)
         if value is not None:
-            yield from _occurrence(
-                text,
-                matcher,
-                m.start(),
-                m.end("run"),
-                m.end("p_body"),
-                _unwritten(m.start(), value),
-            )
+            parts = _unwritten(m.start(), value)
+            yield from _occurrence(text, matcher, m.start(), m.end("run"), m.end("p_body"), parts)
+    for m in _FORMAT.finditer(text):
+        value = _format_value(text, m)
+        if value is not None:
+            parts = _unwritten(m.start(), value)
+            yield from _occurrence(text, matcher, m.start(), m.end("run"), m.end("p_body"), parts)
+    for m in _GO_JOIN.finditer(text):
+        quote = m.start() - 1
+        before = text[max(0, quote - 40) : quote][::-1]
+        if quote >= 0 and _GO_JOIN_BEFORE_REVERSED.match(before):
+            pieces = [text[m.start() : m.end("run")]]
+            pieces += _literals(text, m.end("run") + 1, m.end("g4"))
+            parts = _unwritten(m.start(), m.group("sep").join(pieces))
+            yield from _occurrence(text, matcher, m.start(), m.end("run"), m.end("p_body"), parts)
+    if "%w" in text or "%W" in text:
+        for m in _WORDS_JOIN.finditer(text):
+            words = [m.group("first"), *m.group("rest").split()]
+            parts = _unwritten(m.start("first"), (m.group("sep") or "").join(words))
+            last = m.end("rest")
+            yield from _occurrence(text, matcher, m.start("first"), m.end("first"), last, parts)
     for m in _DOT_CONCAT.finditer(text):
         joined = text[m.start() : m.end("run")] + "".join(
             _literals(text, m.end("run") + 1, m.end())
