@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Optional
 
@@ -38,6 +38,12 @@ _ASSIGNMENT = re.compile(
     r"(?<![A-Za-z0-9_$@.>])([$@]?[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->)[A-Za-z_][A-Za-z0-9_]*)*)"
     r"(?:[ \t]*:[ \t]*[A-Za-z_][A-Za-z0-9_.<>\[\]?]{0,60})?[ \t]*:?=(?![=>~])[ \t]*"
 )
+# Every character `_ASSIGNMENT` can match before its `=`. The pattern starts with a lookbehind
+# and a class, so `re` would try it at every offset; it is tried only from the start of the
+# run of these characters before each `=` (see `_assignments`), at most `_MAX_TARGET` back.
+_TARGET_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$@.<>[]?:- \t"
+_MAX_TARGET = 1000
+_EQUALS = re.compile(r"=(?![=>~])[ \t]*")
 # Names read in an expression, same shape as the targets.
 _NAME = re.compile(r"[$@]?[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->|\?\.)[A-Za-z_][A-Za-z0-9_]*)*")
 # Longest value expression read after `=`.
@@ -88,6 +94,24 @@ def _value_end(text: str, start: int) -> int:
     return limit
 
 
+def _assignments(text: str, endpos: int) -> Iterator[re.Match[str]]:
+    """The matches of `_ASSIGNMENT.finditer(text, 0, endpos)` (targets of up to `_MAX_TARGET`
+    characters): each holds one `=`, found by `_EQUALS` (a literal start), and starts in the
+    run of `_TARGET_CHARS` right before it."""
+    pos = 0
+    eq = _EQUALS.search(text, 0, endpos)
+    while eq is not None:
+        at = eq.start()
+        floor = max(pos, at - _MAX_TARGET)
+        start = floor + len(text[floor:at].rstrip(_TARGET_CHARS))
+        # The pattern's lookahead needs the character after the `=` and its blanks.
+        m = _ASSIGNMENT.search(text, start, min(endpos, eq.end() + 1))
+        if m is not None:
+            yield m
+            pos = m.end()
+        eq = _EQUALS.search(text, max(at + 1, pos), endpos)
+
+
 def _indent(text: str, line_start: int) -> int:
     i = line_start
     while i < len(text) and text[i] in " \t":
@@ -127,7 +151,7 @@ class LocalFlow:
                         _, n, k = open_.pop()
                         self._ends[n][k] = pos
 
-        for m in _ASSIGNMENT.finditer(text, 0, 0 if len(text) > _MAX_TEXT else len(text)):
+        for m in _assignments(text, 0 if len(text) > _MAX_TEXT else len(text)):
             name = _normal(m.group(1))
             if name in _KEYWORDS:
                 continue
