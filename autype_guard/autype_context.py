@@ -24,8 +24,9 @@ _AUTYPE_SPELLINGS = tuple(m.decode() for m in AUTYPE_MARKERS)
 # The Autype API host inside a URL or a base-URL string: `api.autype.com` (any case for the
 # parts that are not the marker word). Any path counts.
 AUTYPE_HOST = re.compile(r"(?i:api)\.(?:autype|Autype|AUTYPE|AuType)\.(?i:com)\b")
-# An absolute http(s) URL's host: `https://api.example.com/...`.
-_URL_HOST = re.compile(r"(?i:https?)://([A-Za-z0-9.-]{1,253})")
+# An absolute http(s) URL's host: `https://api.example.com/...`. Written from its literal
+# `://` (the scheme checked behind it), so `re` skips to each `://`.
+_URL_HOST = re.compile(r"://(?:(?<=(?i:http)://)|(?<=(?i:https)://))([A-Za-z0-9.-]{1,253})")
 # Words of an identifier: camelCase parts, ACRONYMS and digit runs (after splitting on
 # anything that is not a letter or digit).
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -322,8 +323,9 @@ class UrlIndex:
         self.text = text
         self._starts: list[int] = []
         self._hosts: list[str] = []
-        for m in finditer_near(_URL_HOST, text, ("://",), len("https")):
-            self._starts.append(m.start())
+        for m in _URL_HOST.finditer(text):
+            # The URL starts at its scheme: `http` or `https` before the `://`.
+            self._starts.append(m.start() - (5 if text[m.start() - 1] in "sS" else 4))
             self._hosts.append(m.group(1).lower())
 
     def nearest_host(self, offset: int) -> Optional[str]:
@@ -399,6 +401,7 @@ def is_autype_host(host: str) -> bool:
     return host == "autype.com" or host.endswith(".autype.com")
 
 
+@lru_cache(maxsize=4096)
 def names_other_service(expression: str) -> bool:
     """True when a credential expression is named for something other than Autype.
 

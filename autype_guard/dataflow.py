@@ -97,10 +97,9 @@ def _value_end(text: str, start: int) -> int:
 def _assignments(text: str, endpos: int) -> Iterator[re.Match[str]]:
     """The matches of `_ASSIGNMENT.finditer(text, 0, endpos)` (targets of up to `_MAX_TARGET`
     characters): each holds one `=`, found by `_EQUALS` (a literal start), and starts in the
-    run of `_TARGET_CHARS` right before it."""
+    run of `_TARGET_CHARS` right before it. (A match ends where its `_EQUALS` match ends.)"""
     pos = 0
-    eq = _EQUALS.search(text, 0, endpos)
-    while eq is not None:
+    for eq in _EQUALS.finditer(text, 0, endpos):
         at = eq.start()
         floor = max(pos, at - _MAX_TARGET)
         start = floor + len(text[floor:at].rstrip(_TARGET_CHARS))
@@ -109,7 +108,6 @@ def _assignments(text: str, endpos: int) -> Iterator[re.Match[str]]:
         if m is not None:
             yield m
             pos = m.end()
-        eq = _EQUALS.search(text, max(at + 1, pos), endpos)
 
 
 def _indent(text: str, line_start: int) -> int:
@@ -151,17 +149,25 @@ class LocalFlow:
                         _, n, k = open_.pop()
                         self._ends[n][k] = pos
 
+        starts_of, ends_of, values_of = self._starts, self._ends, self._values
         for m in _assignments(text, 0 if len(text) > _MAX_TEXT else len(text)):
-            name = _normal(m.group(1))
+            name = m.group(1)
+            if name[0] in "$@" or "->" in name:
+                name = _normal(name)
             if name in _KEYWORDS:
                 continue
-            if m.start() > searched:
-                close_until(m.start())
+            start = m.start()
+            if start > searched:
+                close_until(start)
                 line_indent = _indent(text, pos)
-            starts = self._starts.setdefault(name, [])
-            starts.append(m.start())
-            self._ends.setdefault(name, []).append(len(text))
-            self._values.setdefault(name, []).append(m.end())
+            starts = starts_of.get(name)
+            if starts is None:
+                starts = starts_of[name] = []
+                ends_of[name] = []
+                values_of[name] = []
+            starts.append(start)
+            ends_of[name].append(len(text))
+            values_of[name].append(m.end())
             open_.append((line_indent, name, len(starts) - 1))
         if open_:
             close_until(len(text))

@@ -262,6 +262,15 @@ class BearerAuth(Rule):
         php = ctx.path.lower().endswith(_PHP_SUFFIXES)
         urls: Optional[UrlIndex] = None
         flow: Optional[LocalFlow] = None
+        # Whether an expression holds a key literal, once per expression (a bundle sends the
+        # same few credential expressions many times).
+        held: dict[str, bool] = {}
+
+        def holds_key(v: str) -> bool:
+            if v not in held:
+                held[v] = any(True for _ in ctx.matcher.find(v))
+            return held[v]
+
         bearer = NearSearch(_BEARER, text, _BEARER_NEEDLES, _BEARER_BACK)
         pos = 0
         while True:
@@ -297,11 +306,11 @@ class BearerAuth(Rule):
                 if not in_context:
                     continue
             autype: Optional[bool] = True
-            if not any(True for _ in ctx.matcher.find(value)) and not mentions_autype(value):
+            if not holds_key(value) and not mentions_autype(value):
                 # Whose credential: followed through the file's assignments, then by its
                 # name and the URL it is sent to, then by the client on the line.
                 if flow is None:
-                    flow = LocalFlow(text, lambda v: any(True for _ in ctx.matcher.find(v)))
+                    flow = LocalFlow(text, holds_key)
                 origin = flow.origin(value, m.start())
                 if origin is not None:
                     autype = origin.autype
