@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Optional
 
@@ -20,11 +20,13 @@ from typing import Optional
 AUTYPE_MARKERS: tuple[bytes, ...] = (b"autype", b"Autype", b"AUTYPE", b"AuType")
 # The same spellings as text.
 AUTYPE_WORD = re.compile(r"autype|Autype|AUTYPE|AuType")
+_AUTYPE_SPELLINGS = tuple(m.decode() for m in AUTYPE_MARKERS)
 # The Autype API host inside a URL or a base-URL string: `api.autype.com` (any case for the
 # parts that are not the marker word). Any path counts.
 AUTYPE_HOST = re.compile(r"(?i:api)\.(?:autype|Autype|AUTYPE|AuType)\.(?i:com)\b")
-# An absolute http(s) URL's host: `https://api.example.com/...`.
-_URL_HOST = re.compile(r"(?i:https?)://([A-Za-z0-9.-]{1,253})")
+# An absolute http(s) URL's host: `https://api.example.com/...`. Written from its literal
+# `://` (the scheme checked behind it), so `re` skips to each `://`.
+_URL_HOST = re.compile(r"://(?:(?<=(?i:http)://)|(?<=(?i:https)://))([A-Za-z0-9.-]{1,253})")
 # Words of an identifier: camelCase parts, ACRONYMS and digit runs (after splitting on
 # anything that is not a letter or digit).
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -128,6 +130,76 @@ _URL_LOOKBACK_LINES = 10
 _MAX_LINE_LOOKBACK = 4096
 
 
+class NearSearch:
+    """`pattern.search` for a pattern that Python's `re` cannot skip ahead for (it starts
+    with a character class, an alternation, `\\b` or a lookbehind): the pattern is tried
+    only at the `back + 1` positions up to each occurrence of one of `needles`, found with
+    `str.find` (memchr-fast). Exact when every match of `pattern` holds one of `needles`
+    starting at most `back` characters after the match's start.
+
+    Each needle's next occurrence is kept between searches, so a pass with increasing `pos`
+    costs one `find` pass per needle (less when the caller skips ahead) plus the tries.
+    """
+
+    def __init__(
+        self,
+        pattern: re.Pattern[str],
+        text: str,
+        needles: tuple[str, ...],
+        back: int,
+        endpos: Optional[int] = None,
+    ) -> None:
+        self.pattern = pattern
+        self.text = text
+        self.back = back
+        self.endpos = len(text) if endpos is None else min(endpos, len(text))
+        self._needles = needles
+        self._next = [-2] * len(needles)  # each needle's next offset; -1: none left
+        self._pos = 0  # the `pos` the kept offsets were found from
+
+    def search(self, pos: int = 0) -> Optional[re.Match[str]]:
+        """The first match at or after `pos`, as `pattern.search(text, pos, endpos)`."""
+        text, end, needles, nexts = self.text, self.endpos, self._needles, self._next
+        if pos < self._pos:
+            nexts[:] = [-2] * len(needles)  # searching backwards: forget what was found
+        self._pos = pos
+        tried = pos
+        while True:
+            hit = -1
+            for i, at in enumerate(nexts):
+                if at != -1 and at < tried:
+                    at = nexts[i] = text.find(needles[i], tried, end)
+                if at != -1 and (hit == -1 or at < hit):
+                    hit = at
+            if hit == -1:
+                return None
+            for start in range(max(tried, hit - self.back), hit + 1):
+                m = self.pattern.match(text, start, end)
+                if m is not None:
+                    return m
+            tried = hit + 1
+
+
+def finditer_near(
+    pattern: re.Pattern[str],
+    text: str,
+    needles: tuple[str, ...],
+    back: int = 0,
+    pos: int = 0,
+    endpos: Optional[int] = None,
+) -> Iterator[re.Match[str]]:
+    """The matches of `pattern.finditer(text, pos, endpos)`, found by trying the pattern only
+    near the occurrences of `needles` (see `NearSearch`: every match must hold a needle
+    starting at most `back` characters after its start)."""
+    searcher = NearSearch(pattern, text, needles, back, endpos)
+    while True:
+        m = searcher.search(pos)
+        if m is None:
+            return
+        yield m
+        pos = m.end() if m.end() > m.start() else m.start() + 1
+
+
 def words(name: str) -> list[str]:
     """The lower-case words of a name in any case style: `AutypeAPIKey` -> autype, api, key."""
     out: list[str] = []
@@ -140,7 +212,7 @@ def words(name: str) -> list[str]:
 
 def mentions_autype(text: str) -> bool:
     """True when `text` names Autype in one of the spellings the prefilter admits."""
-    return AUTYPE_WORD.search(text) is not None
+    return any(word in text for word in _AUTYPE_SPELLINGS)
 
 
 @lru_cache(maxsize=4096)
@@ -187,13 +259,13 @@ def server_env_read(expression: str, public_prefixes: Iterable[str]) -> bool:
 
 def calls_autype(text: str) -> bool:
     """True when `text` holds the Autype API host (a base URL or a request to it)."""
-    return AUTYPE_HOST.search(text) is not None
+    return NearSearch(AUTYPE_HOST, text, _AUTYPE_SPELLINGS, len("api.")).search() is not None
 
 
 def names_autype_endpoint(text: str) -> bool:
     """True when `text` names an Autype base URL without spelling the host:
     `import.meta.env.VITE_AUTYPE_API_URL`, `autypeBaseUrl`, `AUTYPE_ENDPOINT`."""
-    return _AUTYPE_ENDPOINT_NAME.search(text) is not None
+    return NearSearch(_AUTYPE_ENDPOINT_NAME, text, _AUTYPE_SPELLINGS, 0).search() is not None
 
 
 def path_names_autype(path: str) -> bool:
@@ -252,7 +324,8 @@ class UrlIndex:
         self._starts: list[int] = []
         self._hosts: list[str] = []
         for m in _URL_HOST.finditer(text):
-            self._starts.append(m.start())
+            # The URL starts at its scheme: `http` or `https` before the `://`.
+            self._starts.append(m.start() - (5 if text[m.start() - 1] in "sS" else 4))
             self._hosts.append(m.group(1).lower())
 
     def nearest_host(self, offset: int) -> Optional[str]:
@@ -311,6 +384,10 @@ class OnePerLine:
         """True when an offset on the same line was admitted already (nothing to do)."""
         return offset <= self._line_end
 
+    def resume(self, offset: int) -> int:
+        """Where to look next from `offset`: past the end of an admitted line."""
+        return max(offset, self._line_end + 1)
+
     def admit(self, offset: int) -> bool:
         if offset <= self._line_end:
             return False
@@ -324,6 +401,7 @@ def is_autype_host(host: str) -> bool:
     return host == "autype.com" or host.endswith(".autype.com")
 
 
+@lru_cache(maxsize=4096)
 def names_other_service(expression: str) -> bool:
     """True when a credential expression is named for something other than Autype.
 
@@ -382,9 +460,11 @@ __all__ = [
     "AUTYPE_MARKERS",
     "AUTYPE_WORD",
     "NAME",
+    "NearSearch",
     "OnePerLine",
     "UrlIndex",
     "calls_autype",
+    "finditer_near",
     "header_audience",
     "is_autype_context",
     "is_autype_host",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Optional
 
@@ -38,6 +38,12 @@ _ASSIGNMENT = re.compile(
     r"(?<![A-Za-z0-9_$@.>])([$@]?[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->)[A-Za-z_][A-Za-z0-9_]*)*)"
     r"(?:[ \t]*:[ \t]*[A-Za-z_][A-Za-z0-9_.<>\[\]?]{0,60})?[ \t]*:?=(?![=>~])[ \t]*"
 )
+# Every character `_ASSIGNMENT` can match before its `=`. The pattern starts with a lookbehind
+# and a class, so `re` would try it at every offset; it is tried only from the start of the
+# run of these characters before each `=` (see `_assignments`), at most `_MAX_TARGET` back.
+_TARGET_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$@.<>[]?:- \t"
+_MAX_TARGET = 1000
+_EQUALS = re.compile(r"=(?![=>~])[ \t]*")
 # Names read in an expression, same shape as the targets.
 _NAME = re.compile(r"[$@]?[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->|\?\.)[A-Za-z_][A-Za-z0-9_]*)*")
 # Longest value expression read after `=`.
@@ -88,6 +94,22 @@ def _value_end(text: str, start: int) -> int:
     return limit
 
 
+def _assignments(text: str, endpos: int) -> Iterator[re.Match[str]]:
+    """The matches of `_ASSIGNMENT.finditer(text, 0, endpos)` (targets of up to `_MAX_TARGET`
+    characters): each holds one `=`, found by `_EQUALS` (a literal start), and starts in the
+    run of `_TARGET_CHARS` right before it. (A match ends where its `_EQUALS` match ends.)"""
+    pos = 0
+    for eq in _EQUALS.finditer(text, 0, endpos):
+        at = eq.start()
+        floor = max(pos, at - _MAX_TARGET)
+        start = floor + len(text[floor:at].rstrip(_TARGET_CHARS))
+        # The pattern's lookahead needs the character after the `=` and its blanks.
+        m = _ASSIGNMENT.search(text, start, min(endpos, eq.end() + 1))
+        if m is not None:
+            yield m
+            pos = m.end()
+
+
 def _indent(text: str, line_start: int) -> int:
     i = line_start
     while i < len(text) and text[i] in " \t":
@@ -127,17 +149,25 @@ class LocalFlow:
                         _, n, k = open_.pop()
                         self._ends[n][k] = pos
 
-        for m in _ASSIGNMENT.finditer(text, 0, 0 if len(text) > _MAX_TEXT else len(text)):
-            name = _normal(m.group(1))
+        starts_of, ends_of, values_of = self._starts, self._ends, self._values
+        for m in _assignments(text, 0 if len(text) > _MAX_TEXT else len(text)):
+            name = m.group(1)
+            if name[0] in "$@" or "->" in name:
+                name = _normal(name)
             if name in _KEYWORDS:
                 continue
-            if m.start() > searched:
-                close_until(m.start())
+            start = m.start()
+            if start > searched:
+                close_until(start)
                 line_indent = _indent(text, pos)
-            starts = self._starts.setdefault(name, [])
-            starts.append(m.start())
-            self._ends.setdefault(name, []).append(len(text))
-            self._values.setdefault(name, []).append(m.end())
+            starts = starts_of.get(name)
+            if starts is None:
+                starts = starts_of[name] = []
+                ends_of[name] = []
+                values_of[name] = []
+            starts.append(start)
+            ends_of[name].append(len(text))
+            values_of[name].append(m.end())
             open_.append((line_indent, name, len(starts) - 1))
         if open_:
             close_until(len(text))

@@ -111,6 +111,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
+from .autype_context import NearSearch, finditer_near
 from .classify import classify, member_path
 from .config import Config
 from .globs import glob_match
@@ -440,6 +441,9 @@ _FRAMEWORK_CONFIG = re.compile(
 _INLINED_BLOCK = re.compile(
     r"\b(?:(?:env|define|public|publicRuntimeConfig)\s*:|DefinePlugin\s*\()\s*\{"
 )
+# `_INLINED_BLOCK` and `_DATA_LOADER` start with `\b`, which keeps `re` from skipping ahead:
+# they are tried only where their first word occurs (`NearSearch`).
+_INLINED_WORDS = ("env", "define", "public", "DefinePlugin")
 # Inside a block: strings and comments are skipped whole, braces are counted.
 _BLOCK_TOKEN = re.compile(
     r"""'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?|`(?:[^`\\]|\\.)*`?"""
@@ -453,8 +457,9 @@ def _inlined_blocks(text: str) -> list[Region]:
     browser bundle, so a key literal in them is browser-shipped."""
     out: list[Region] = []
     pos = 0
+    blocks = NearSearch(_INLINED_BLOCK, text, _INLINED_WORDS, 0)
     while True:
-        m = _INLINED_BLOCK.search(text, pos)
+        m = blocks.search(pos)
         if m is None:
             return out
         depth = 1
@@ -490,7 +495,7 @@ def data_loaders(path: str, text: str) -> list[tuple[int, int]]:
         return []
     lower = member_path(path).lower()
     out: list[tuple[int, int]] = []
-    for m in _DATA_LOADER.finditer(text):
+    for m in finditer_near(_DATA_LOADER, text, ("export",)):
         if m.group(1) == "load" and not _SVELTEKIT_SERVER_LOAD.search(lower):
             continue  # a universal `+page.ts` load runs in the browser too
         paren = text.find("(", m.end(), m.end() + 400)
@@ -595,7 +600,11 @@ def _astro_regions(text: str) -> list[Region]:
     m = _ASTRO_FENCE_OPEN.match(text)
     if m is None:
         return []
-    close = _ASTRO_FENCE_CLOSE.search(text, m.end())
+    close = None
+    fence = m.end() if text.startswith("---", m.end()) else text.find("\n---", m.end()) + 1
+    while fence > 0 and close is None:  # only at the start of a line
+        close = _ASTRO_FENCE_CLOSE.match(text, fence)
+        fence = text.find("\n---", fence) + 1
     end = len(text) if close is None else close.end()
     return [Region(0, end, Place.SERVER)]
 

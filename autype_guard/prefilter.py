@@ -11,8 +11,8 @@ key): it counts as present only where that holds. Two engines give the same answ
   starts with that byte as a literal, so the regex engine's literal scan skips through the
   data, and the rest of each marker is checked around it. A group whose byte does not occur
   at all is ruled out by one `in` (memchr) first.
-- `ahocorasick`: one pass of the `ahocorasick_rs` package (installed with the `fast`
-  extra) over all markers at once, several times faster on large trees.
+- `ahocorasick`: one pass of the `ahocorasick_rs` package (a dependency where it has
+  wheels) over all markers at once, several times faster on large trees.
 
 `auto` picks `ahocorasick` when it is installed (its import and set-up cost about a
 millisecond), `python` otherwise.

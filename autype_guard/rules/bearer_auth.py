@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Optional
 
 from ..autype_context import (
+    NearSearch,
     OnePerLine,
     UrlIndex,
     header_audience,
@@ -32,13 +33,17 @@ _IMPLIED_BEARER = ("withToken(", "SetAuthToken(", "JwtAuthenticator(")
 # `Bearer` as a word, or a call of a client helper that sends it: `.setBearerAuth(`,
 # `.bearer_auth(`, `auth=BearerAuth(`, Ktor's `bearerAuth(` and `BearerTokens(`,
 # Alamofire's `.authorization(bearerToken: k)`. (Definitions such as `class BearerAuth(...)`
-# are told apart in `_is_definition`.)
+# are told apart in `_is_definition`.) It starts with lookbehinds, so `re` would try it at
+# every offset: it is tried only where `_BEARER_NEEDLES` occur, at most `_BEARER_BACK`
+# characters before (`setBearerAuth(`, `withBearer...`).
 _BEARER = re.compile(
     r"(?<![A-Za-z])(Bearer|bearer|BEARER)(?![A-Za-z_])"
     r"|(?<![A-Za-z0-9_])(?P<call>(?:set|with)?(?:Bearer|bearer)_?(?:Auth|auth|Token|token)s?"
     r"|withToken|SetAuthToken|JwtAuthenticator)[ \t]*\("
     r"|(?<=authorization\()(?P<label>bearerToken)[ \t]*:"
 )
+_BEARER_NEEDLES = (*_BEARER_SPELLINGS, "withToken", "SetAuthToken", "JwtAuthenticator")
+_BEARER_BACK = len("with")
 # The word before a helper's name that makes the line its definition, not a call.
 _LAST_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _CALL_KEYWORDS = frozenset({"new", "return", "await", "yield", "then", "do", "else", "in"})
@@ -104,7 +109,8 @@ _AUTHORIZATION = re.compile(r"(?i:authorization)")
 # A literal that stands for a variable: `YOUR_API_KEY`, `AUTYPE_API_KEY`.
 _CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 # Markdown: fenced code blocks (``` or ~~~); prose outside them only mentions Bearer.
-_FENCE = re.compile(r"^[ \t]*(```|~~~)[ \t]*([A-Za-z0-9_+-]*)", re.MULTILINE)
+# Matched only at the start of a line holding a fence (see `_fences`).
+_FENCE = re.compile(r"[ \t]*(```|~~~)[ \t]*([A-Za-z0-9_+-]*)")
 # Diffs: a removed line (`- headers = ...Bearer...`) shows what was fixed, not what is sent.
 _DIFF_SUFFIXES = (".diff", ".patch")
 _MARKDOWN = (".md", ".markdown", ".mdx")
@@ -257,7 +263,23 @@ class BearerAuth(Rule):
         php = ctx.path.lower().endswith(_PHP_SUFFIXES)
         urls: Optional[UrlIndex] = None
         flow: Optional[LocalFlow] = None
-        for m in _BEARER.finditer(text):
+        # Whether an expression holds a key literal, once per expression (a bundle sends the
+        # same few credential expressions many times).
+        held: dict[str, bool] = {}
+
+        def holds_key(v: str) -> bool:
+            if v not in held:
+                held[v] = any(True for _ in ctx.matcher.find(v))
+            return held[v]
+
+        bearer = NearSearch(_BEARER, text, _BEARER_NEEDLES, _BEARER_BACK)
+        pos = 0
+        while True:
+            # Lines reported already are skipped whole (a minified line holds many headers).
+            m = bearer.search(lines.resume(pos))
+            if m is None:
+                break
+            pos = m.end()
             if lines.taken(m.start()):
                 continue  # this line is reported already
             in_diff = whole_diff
@@ -285,11 +307,11 @@ class BearerAuth(Rule):
                 if not in_context:
                     continue
             autype: Optional[bool] = True
-            if not any(True for _ in ctx.matcher.find(value)) and not mentions_autype(value):
+            if not holds_key(value) and not mentions_autype(value):
                 # Whose credential: followed through the file's assignments, then by its
                 # name and the URL it is sent to, then by the client on the line.
                 if flow is None:
-                    flow = LocalFlow(text, lambda v: any(True for _ in ctx.matcher.find(v)))
+                    flow = LocalFlow(text, holds_key)
                 origin = flow.origin(value, m.start())
                 if origin is not None:
                     autype = origin.autype
@@ -495,7 +517,7 @@ def _markdown_code(text: str) -> list[tuple[int, int, bool]]:
     opened: Optional[int] = None
     fence = ""
     is_diff = False
-    for m in _FENCE.finditer(text):
+    for m in _fences(text):
         if opened is None:
             opened, fence = m.end(), m.group(1)
             is_diff = m.group(2).lower() in ("diff", "patch")
@@ -505,3 +527,28 @@ def _markdown_code(text: str) -> list[tuple[int, int, bool]]:
     if opened is not None:
         ranges.append((opened, len(text), is_diff))
     return ranges
+
+
+def _fences(text: str) -> Iterator[re.Match[str]]:
+    """The fence lines of a Markdown text, in order: a line whose first non-blank characters
+    are ``` or ~~~ (found with `str.find`, then `_FENCE` matched at the line's start)."""
+    done = -1  # the start of the last fence line
+    for hit in sorted(_all(text, "```") + _all(text, "~~~")):
+        start = hit
+        while start > 0 and text[start - 1] in " \t":
+            start -= 1
+        if start <= done or (start > 0 and text[start - 1] != "\n"):
+            continue  # a second fence on the line, or text before it
+        m = _FENCE.match(text, start)
+        if m is not None:
+            done = start
+            yield m
+
+
+def _all(text: str, needle: str) -> list[int]:
+    out = []
+    at = text.find(needle)
+    while at != -1:
+        out.append(at)
+        at = text.find(needle, at + 1)
+    return out

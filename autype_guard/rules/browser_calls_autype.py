@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import ClassVar, Optional
 
 from ..autype_context import (
+    NearSearch,
     OnePerLine,
     UrlIndex,
     header_audience,
@@ -34,6 +35,10 @@ _HEADER = re.compile(
     r"""\\?(["'`])([xX]-(?:api|API|Api)-(?:key|Key|KEY))\\?\1"""
     r"""[ \t]*(?::|,|\][ \t]*(?::|=(?!=)))[ \t]*"""
 )
+# `_HEADER` starts with a character class: it is tried only where these occur, at most
+# `_HEADER_BACK` characters after its start (`\"x-api-key`).
+_HEADER_NEEDLES = ("-api-", "-API-", "-Api-")
+_HEADER_BACK = len('\\"x')
 
 
 def _in_header_name(data: bytes, start: int, end: int) -> bool:
@@ -175,7 +180,14 @@ class BrowserCallsAutype(Rule):
         lines = OnePerLine(text)
         urls = UrlIndex(text)
         flow: Optional[LocalFlow] = None
-        for m in _HEADER.finditer(text):
+        headers = NearSearch(_HEADER, text, _HEADER_NEEDLES, _HEADER_BACK)
+        pos = 0
+        while True:
+            # Lines reported already are skipped whole (a minified line holds many headers).
+            m = headers.search(lines.resume(pos))
+            if m is None:
+                break
+            pos = m.end()
             if lines.taken(m.start()):
                 continue  # this line is reported already
             # Only browser regions count: not Astro frontmatter or PHP code, but the page of a

@@ -10,6 +10,7 @@ from ..autype_context import (
     AUTYPE_MARKERS,
     NAME,
     OnePerLine,
+    finditer_near,
     is_autype_secret_name,
     mentions_autype,
 )
@@ -121,6 +122,10 @@ _RUBY_HELPER = re.compile(
 # response body (`res.send(`...`)`, `res.write`, `res.end`, `reply.send`, Hono `c.html`).
 _INNER_HTML = re.compile(r"\b__html[ \t]*:")
 _RESPONSE_WRITE = re.compile(r"\b(?:res|reply|response|c)\.(?:send|write|end|html)[ \t]*\(")
+# Patterns above that start with `\b` or a class are run through `finditer_near`, tried
+# only where one of their literals occurs.
+_RUBY_HELPER_NEEDLES = ("javascript_tag", "content_tag", "tag.", "gon.")
+_WRITE_NEEDLES = (".send", ".write", ".end", ".html")
 # A `${...}` hole of a JS template literal.
 _HOLE = re.compile(r"\$\{([^{}\n]{1,300})\}")
 
@@ -353,7 +358,7 @@ def _ruby_renders(text: str) -> Iterator[tuple[int, int]]:
     `tag.*` (data attributes), the gon gem. Their arguments, or the rest of the line."""
     if not ("tag" in text or "gon." in text):
         return
-    for m in _RUBY_HELPER.finditer(text):
+    for m in finditer_near(_RUBY_HELPER, text, _RUBY_HELPER_NEEDLES):
         if m.group().endswith("("):
             yield m.end(), _close_paren(text, m.end() - 1)
         else:
@@ -367,14 +372,14 @@ def _script_renders(ctx: FileContext, text: str) -> Iterator[tuple[int, int]]:
     returns as page props (Next.js `getServerSideProps`/`getStaticProps`, Remix
     `loader`/`action`, SvelteKit `load` in `+page.server.ts`): that is sent to the page."""
     if "__html" in text:
-        for m in _INNER_HTML.finditer(text):
+        for m in finditer_near(_INNER_HTML, text, ("__html",)):
             limit = min(len(text), m.end() + _MAX_TAG)
             close = text.find("}}", m.end(), limit)
             end = limit if close == -1 else close
             holes = [(h.start(1), h.end(1)) for h in _HOLE.finditer(text, m.end(), end)]
             yield from holes or [(m.end(), end)]
     if "res" in text or "c.html" in text:
-        for m in _RESPONSE_WRITE.finditer(text):
+        for m in finditer_near(_RESPONSE_WRITE, text, _WRITE_NEEDLES, len("response")):
             end = _close_paren(text, m.end() - 1)
             for h in _HOLE.finditer(text, m.end(), end):
                 yield h.start(1), h.end(1)
@@ -500,7 +505,7 @@ def _expressions(text: str, lower: str, is_php: bool, body: int) -> Iterator[tup
         for m in _BLADE_DIRECTIVE.finditer(text):
             yield m.end(), _close_paren(text, m.end() - 1)
         if "wp_" in text:
-            for m in _WP_HELPER.finditer(text):
+            for m in finditer_near(_WP_HELPER, text, ("wp_",)):
                 yield m.end(), _close_paren(text, m.end() - 1)
     if lower.endswith(".blade.php") and "<x-" in text:
         for m in _BLADE_COMPONENT.finditer(text):
@@ -513,7 +518,7 @@ def _expressions(text: str, lower: str, is_php: bool, body: int) -> Iterator[tup
         for m in _RAZOR.finditer(text):
             yield (m.start(1), m.end(1)) if m.group(1) else (m.start(2), m.end(2))
     if lower.endswith((".pug", ".jade", ".slim", ".haml")):
-        for m in _INDENT_INTERPOLATION.finditer(text):
+        for m in finditer_near(_INDENT_INTERPOLATION, text, ("#{", "!{")):
             yield m.start(1), m.end(1)
         for m in _INDENT_BUFFERED.finditer(text):
             yield m.start(1), m.end(1)
@@ -521,7 +526,7 @@ def _expressions(text: str, lower: str, is_php: bool, body: int) -> Iterator[tup
         for m in _EL.finditer(text):
             yield m.start(1), m.end(1)
     if "th:" in text or "[[" in text or "[(" in text:
-        for m in _THYMELEAF.finditer(text):
+        for m in finditer_near(_THYMELEAF, text, ("th:", "[[", "[(")):
             group = next(i for i in (1, 2, 3) if m.group(i) is not None)
             yield m.start(group), m.end(group)
     if lower.endswith(".astro"):

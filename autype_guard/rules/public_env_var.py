@@ -9,6 +9,7 @@ from typing import Optional
 from ..autype_context import (
     AUTYPE_MARKERS,
     OnePerLine,
+    finditer_near,
     is_autype_secret_name,
     is_comment_line,
     mentions_autype,
@@ -69,6 +70,11 @@ _FRAMEWORK_CONFIG = re.compile(
 _INLINING_BLOCK = re.compile(
     r"\b(env|define|public|extra)[ \t]*:[ \t]*([{\[])"
     r"|\b(DefinePlugin|EnvironmentPlugin|replace)[ \t]*\([ \t]*([{\[])"
+)
+# `_INLINING_BLOCK` starts with `\b`: it is tried only where its first word occurs.
+_INLINING_WORDS = (
+    *("env", "define", "public", "extra"),
+    *("DefinePlugin", "EnvironmentPlugin", "replace"),
 )
 # Vite's `envPrefix: 'X_'` or `envPrefix: ['VITE_', 'X_']`: every variable with one of these
 # prefixes is public.
@@ -376,7 +382,7 @@ class PublicEnvVar(Rule):
                 hits.setdefault(start, (end, name))
 
         if "env" in text:
-            for m in _ENV_READ.finditer(text):
+            for m in finditer_near(_ENV_READ, text, ("env",)):
                 add(m.start(1), m.end(1), m.group(1))
             if "process.env" in text or "import.meta.env" in text:
                 for m in _DESTRUCTURE.finditer(text):
@@ -395,7 +401,7 @@ class PublicEnvVar(Rule):
                     # Every later use of the imported binding reads the variable too.
                     local = b.group(2) or name
                     use = re.compile(rf"(?<![\w$.]){re.escape(local)}(?![\w$])")
-                    for u in use.finditer(text, m.end()):
+                    for u in finditer_near(use, text, (local,), 0, m.end()):
                         add(u.start(), u.end(), name)
         lines = OnePerLine(text)
         for start in sorted(hits):
@@ -417,7 +423,7 @@ class PublicEnvVar(Rule):
     def _framework_config(cls, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.text
         base = ctx.path.lower().rsplit("/", 1)[-1]
-        for m in _INLINING_BLOCK.finditer(text):
+        for m in finditer_near(_INLINING_BLOCK, text, _INLINING_WORDS):
             key = m.group(1) or m.group(3)
             opener = m.group(2) or m.group(4)
             if key == "env" and not base.startswith(("next.", "nuxt.")):
@@ -429,7 +435,7 @@ class PublicEnvVar(Rule):
             if key == "extra" and not base.startswith("app."):
                 continue  # Expo ships app.config `extra` to the app
             yield from cls._config_block(ctx, key, m.end(), _block_end(text, m.end() - 1, opener))
-        for m in _ENV_PREFIX.finditer(text):
+        for m in finditer_near(_ENV_PREFIX, text, ("envPrefix",)):
             for s in _STRING.finditer(text, m.start(1), m.end(1)):
                 value = next(g for g in s.groups() if g is not None)
                 if "autype" in words(value) and not is_comment_line(text, s.start()):
