@@ -168,7 +168,8 @@ def load_config(
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     if path.name == PYPROJECT:
-        table = data.get("tool", {}).get("autype-guard", {})
+        tool = data.get("tool", {})
+        table = tool.get("autype-guard", {}) if isinstance(tool, dict) else None
     else:
         table = data
     if not isinstance(table, dict):
