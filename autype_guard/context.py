@@ -268,7 +268,10 @@ class FileContext:
             fix=fix,
             encoding=encoding,
             placeholder=placeholder,
-            related=tuple(replace(r, message=self.masked(r.message)) for r in related),
+            related=tuple(
+                replace(r, path=self.masked(r.path), message=self.masked(r.message))
+                for r in related
+            ),
             has_key=key is not None,
             aliases=aliases,
         )

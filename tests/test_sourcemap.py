@@ -157,3 +157,18 @@ def test_original_source_path_is_resolved(
     from autype_guard.scanners.sourcemap import _resolve
 
     assert _resolve(map_path, root, source) == resolved
+
+
+def test_a_key_in_a_source_name_is_masked_in_related_locations() -> None:
+    # Found by fuzz/fuzz_sourcemap.py: the related location of another finding named the
+    # source verbatim, key and all.
+    from .test_masking import leaks, rendered
+
+    named, inside = fake_key(), fake_key()
+    text = _map([f'const k = "{inside}";\n'], [f"src/{named}.js"])
+    result = scan_text(text, "dist/assets/app.js.map")
+    assert {f.preview[-4:] for f in result.findings} == {named[-4:], inside[-4:]}
+    assert any(
+        r.path.startswith("dist/assets/src/ak_…") for f in result.findings for r in f.related
+    )
+    assert leaks(rendered(result), [named, inside]) == []
