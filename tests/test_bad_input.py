@@ -229,3 +229,29 @@ def test_two_hundred_megabyte_one_line_file(tmp_path: Path) -> None:
     assert finding["line"] == 1
     assert finding["column"] == 200 * 1024 * 1024 - 8 * 1024 + 8
     assert len(finding["snippet"]) < 200
+
+
+def test_a_file_of_thousands_of_keys_scans_in_linear_time() -> None:
+    # Found by fuzz/fuzz_archives.py (a zip member of one line repeated): each finding looked
+    # its line up from the file's start and re-ran the framework probes, so 6,000 keys took
+    # about a minute.
+    import time
+
+    text = "".join(f'const k{i} = "{fake_key()}";\n' for i in range(6000))
+    started = time.perf_counter()
+    result = scan_text(text, "src/app.js")
+    assert len(result.findings) == 6000
+    assert time.perf_counter() - started < 15
+
+
+def test_one_line_of_thousands_of_keys_and_an_ignore_comment_scans_in_linear_time() -> None:
+    # Found by fuzz/fuzz_archives.py: each finding searched its whole line again for an
+    # ignore comment, so a minified line of 6,000 keys took minutes.
+    import time
+
+    keys = " ".join(f'k{i}="{fake_key()}";' for i in range(6000))
+    text = keys + " // autype-guard" + ": ignore[AG999]\n"
+    started = time.perf_counter()
+    result = scan_text(text, "dist/app.min.js")
+    assert len(result.findings) == 6000
+    assert time.perf_counter() - started < 15
