@@ -272,7 +272,14 @@ def _zip_members(
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,  # an entry needing a zip version zipfile does not know
+        OSError,
+        ValueError,
+        EOFError,
+    ) as exc:
         notes.append(f"not a valid zip archive ({exc}): scanned as a plain file")
         raise _NotAnArchive from None
     with archive:
