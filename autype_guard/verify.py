@@ -16,6 +16,7 @@ redirects or picks up proxy settings implicitly.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import http.client
 import ipaddress
@@ -221,6 +222,20 @@ def _request_once(
         )
     else:
         connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+    expired = threading.Event()
+
+    def cut() -> None:
+        # `timeout` bounds each socket operation; a server that trickles its answer a byte
+        # at a time would pass every one of them, so the whole exchange is cut off too.
+        expired.set()
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(2 * timeout, cut)
+    timer.daemon = True
+    timer.start()
     try:
         connection.request(
             "GET",
@@ -233,9 +248,16 @@ def _request_once(
             },
         )
         response = connection.getresponse()
+        if expired.is_set():  # headers cut short are no answer
+            raise TimeoutError
         # The body is not needed (and could echo the key); it is never read.
         return response.status, response.getheader("Retry-After")
+    except Exception:
+        if expired.is_set():
+            raise TimeoutError from None
+        raise
     finally:
+        timer.cancel()
         connection.close()
 
 
@@ -315,7 +337,8 @@ def verify_keys(
     if its Retry-After is at most ``max_retry_after`` seconds. Never follows
     redirects; never raises for network errors. Raises :class:`ApiUrlError` for an
     unacceptable ``api_url`` and ``ValueError`` for invalid limits, before any request.
-    At most ``max_workers`` requests run at once; ``timeout`` applies per socket operation.
+    At most ``max_workers`` requests run at once; ``timeout`` applies per socket operation,
+    and one request (a server trickling its answer) is cut off after twice ``timeout``.
     """
     if isinstance(keys, str):
         raise TypeError("keys must be an iterable of key strings, not a single string")
