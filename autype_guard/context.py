@@ -5,6 +5,7 @@ Scanner work is done lazily and at most once per file, however many rules ask.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 from typing import Optional, Protocol
 
@@ -62,6 +63,7 @@ class FileContext:
     _occurrences: Optional[list[KeyOccurrence]] = None
     _lines: Optional[LineIndex] = None
     _regions: Optional[Regions] = None
+    _key_spans: Optional[list[tuple[int, int, str]]] = None
 
     @property
     def lines(self) -> LineIndex:
@@ -140,7 +142,8 @@ class FileContext:
             hi = self._line_end(right, SNIPPET_SLACK)
             cut_lo = (lo > 0 and text[lo - 1] != "\n") or (lo == 0 and self.cut_before)
             cut_hi = (hi < len(text) and text[hi] != "\n") or (hi == len(text) and self.cut_after)
-            for mask in key_masks(text, lo, hi, self.matcher, cut_lo=cut_lo, cut_hi=cut_hi):
+            masks = key_masks(text, lo, hi, self.matcher, cut_lo=cut_lo, cut_hi=cut_hi)
+            for mask in _merged(masks + self._found_keys(lo, hi)):
                 if mask.end <= left or mask.start >= right:
                     continue  # outside the window
                 if shown is not None and mask.start < end and start < mask.end:
@@ -187,6 +190,26 @@ class FileContext:
         if not suffix:
             body = body.rstrip("\r")
         return prefix + body + suffix, len(prefix) + caret, max(1, caret_end - caret)
+
+    def _found_keys(self, lo: int, hi: int) -> list[Mask]:
+        """Masks for the keys the file's scanner found in text[lo:hi]. The matcher, run on
+        the raw text, need not see them all: a key found in decoded content (a source map's
+        `sourcesContent` after `\\x`) can sit in the raw text where it reads as no key."""
+        if self._occurrences is None:
+            return []
+        if self._key_spans is None:
+            self._key_spans = sorted((o.hit.start, o.hit.end, o.hit.key) for o in self._occurrences)
+        spans = self._key_spans
+        i = max(0, bisect.bisect_left(spans, (lo, 0, "")) - 1)
+        out = []
+        while i < len(spans) and spans[i][0] < hi:
+            start, end, key = spans[i]
+            if end > lo:
+                out.append(
+                    Mask(max(start, lo), min(end, hi), redact(key) if end <= hi else CUT_KEY)
+                )
+            i += 1
+        return out
 
     def _line_start(self, offset: int, reach: int) -> int:
         """Where the line holding `offset` starts, or `offset - reach` if that is nearer."""
@@ -286,6 +309,19 @@ class RuleLike(Protocol):
     def NAME(self) -> str: ...
     @property
     def SEVERITY(self) -> Severity: ...
+
+
+def _merged(masks: list[Mask]) -> list[Mask]:
+    """`masks` ordered by start, overlapping ones made one (shown without a last-4 hint)."""
+    out: list[Mask] = []
+    for mask in sorted(masks, key=lambda m: (m.start, -m.end)):
+        if out and mask.start < out[-1].end:
+            last = out[-1]
+            if mask.end > last.end:
+                out[-1] = Mask(last.start, mask.end, CUT_KEY)
+            continue
+        out.append(mask)
+    return out
 
 
 def _put(pieces: list[str], piece: str) -> int:
