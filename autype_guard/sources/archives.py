@@ -284,7 +284,8 @@ def _zip_members(
         raise _NotAnArchive from None
     with archive:
         for info in archive.infolist():
-            if info.is_dir() or _is_binary_name(info.filename):
+            # Not `info.is_dir()`: it raises IndexError for an entry with an empty name.
+            if info.filename.endswith("/") or _is_binary_name(info.filename):
                 continue
             name = _label(info.filename)
             if info.flag_bits & 0x1:
