@@ -11,7 +11,16 @@ from typing import Optional, Protocol
 
 from .config import Config
 from .exposure import Regions, regions_of
-from .keys import CUT_KEY, KeyMatcher, Mask, fingerprint, key_masks, mask_run, redact
+from .keys import (
+    CUT_KEY,
+    PREFIX,
+    KeyMatcher,
+    Mask,
+    fingerprint,
+    key_masks,
+    mask_run,
+    redact,
+)
 from .model import FileKind, Finding, Fix, Place, RelatedLocation, Severity, Span
 from .scanners import KeyOccurrence
 from .textio import LineIndex
@@ -191,15 +200,20 @@ class FileContext:
             body = body.rstrip("\r")
         return prefix + body + suffix, len(prefix) + caret, max(1, caret_end - caret)
 
+    def _spans(self) -> list[tuple[int, int, str]]:
+        """(start, end, key) of every key the scanner found, ordered (computed once)."""
+        if self._key_spans is None:
+            found = self._occurrences or []
+            self._key_spans = sorted((o.hit.start, o.hit.end, o.hit.key) for o in found)
+        return self._key_spans
+
     def _found_keys(self, lo: int, hi: int) -> list[Mask]:
         """Masks for the keys the file's scanner found in text[lo:hi]. The matcher, run on
         the raw text, need not see them all: a key found in decoded content (a source map's
         `sourcesContent` after `\\x`) can sit in the raw text where it reads as no key."""
         if self._occurrences is None:
             return []
-        if self._key_spans is None:
-            self._key_spans = sorted((o.hit.start, o.hit.end, o.hit.key) for o in self._occurrences)
-        spans = self._key_spans
+        spans = self._spans()
         i = max(0, bisect.bisect_left(spans, (lo, 0, "")) - 1)
         out = []
         while i < len(spans) and spans[i][0] < hi:
@@ -230,6 +244,18 @@ class FileContext:
         masks = key_masks(words, 0, len(words), self.matcher, cut_lo=False, cut_hi=False)
         for mask in reversed(masks):
             words = words[: mask.start] + mask.shown + words[mask.end :]
+        if PREFIX in words and self._occurrences:
+            # A key glued to a name taken from the text (`\ufffdak_…=` gives the name
+            # `ufffdak_…`) is no key to the matcher, but the scanner found it: mask it too.
+            keys = {key for _, _, key in self._spans()}
+            lengths = sorted({len(key) for key in keys}, reverse=True)
+            at = words.rfind(PREFIX)
+            while at != -1:
+                for n in lengths:
+                    if words[at : at + n] in keys:
+                        words = words[:at] + redact(words[at : at + n]) + words[at + n :]
+                        break
+                at = words.rfind(PREFIX, 0, at)
         return words
 
     def shown_key(self, key: str, end: Optional[int] = None) -> str:

@@ -186,3 +186,16 @@ def test_a_key_found_only_in_decoded_content_is_masked_in_its_neighbours_snippet
     result = scan_text(text, "dist/assets/app.js.map")
     assert {f.preview[-4:] for f in result.findings} == {first[-4:], second[-4:]}
     assert leaks(rendered(result), [first, second]) == []
+
+
+def test_a_key_glued_to_a_name_behind_an_escape_is_masked_in_messages() -> None:
+    # Found by fuzz/fuzz_sourcemap.py: in the raw map `\ufffd` ends before the first key, so
+    # it is found, but the message named the assignment target `ufffdak_...`: the key glued
+    # to the escape's letters, where the matcher sees no key.
+    from .test_masking import leaks, rendered
+
+    first, second = fake_key(), fake_key()
+    text = _map([""], [f"\ufffd{first}= '{second}';"])
+    result = scan_text(text, "dist/assets/app.js.map")
+    assert {f.preview[-4:] for f in result.findings} == {first[-4:], second[-4:]}
+    assert leaks(rendered(result), [first, second]) == []
