@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 seconds=${1:-400}
 corpus=${2:-/work/bench-data/fuzz-corpus}
 python=${PYTHON:-.venv/bin/python}
+# -merge=1 runs the harness again as a program (`#!/usr/bin/env python3`): that python must
+# be the one with atheris.
+PATH="$(cd "$(dirname "$python")" && pwd):$PATH"
+export PATH
 mkdir -p "$corpus/artifacts" "$corpus/logs"
 run() {
   local harness=$1
@@ -21,7 +25,12 @@ run() {
   mkdir -p "$corpus/$harness.min"
   "$python" "fuzz/fuzz_$harness.py" -merge=1 -timeout=20 -rss_limit_mb=2048 \
     "$corpus/$harness.min" "$corpus/$harness" >"$corpus/logs/$harness.merge.log" 2>&1 || true
-  rm -rf "$corpus/$harness" && mv "$corpus/$harness.min" "$corpus/$harness"
+  if [ -n "$(ls -A "$corpus/$harness.min")" ]; then
+    rm -rf "$corpus/$harness" && mv "$corpus/$harness.min" "$corpus/$harness"
+  else
+    echo "$harness: merge failed (see $corpus/logs/$harness.merge.log), corpus kept" >&2
+    rm -rf "$corpus/$harness.min"
+  fi
   echo "$harness: $(grep -o 'stat::number_of_executed_units: [0-9]*' "$corpus/logs/$harness.log")"
 }
 run scan & run archives & wait

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Coverage-guided fuzzing of compressed assets and archives (`sources.archives`).
 
 Each input either is a file's raw bytes under an archive name (selector byte even), or

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Coverage-guided fuzzing of baseline loading.
 
 Each input is the bytes of a baseline file. Properties:

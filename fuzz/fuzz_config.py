@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Coverage-guided fuzzing of configuration loading.
 
 Each input is a selector byte plus TOML text. Properties:

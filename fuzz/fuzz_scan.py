@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Coverage-guided fuzzing of the file-kind dispatcher and every scanner behind it.
 
 Each input is a file name selector byte plus file content (`@KEY@` markers become fake

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Coverage-guided fuzzing of the source-map scanner.
 
 Each input is a selector byte plus a map's text (`@KEY@` markers become fake keys, see
