@@ -5,12 +5,22 @@ Scanner work is done lazily and at most once per file, however many rules ask.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 from typing import Optional, Protocol
 
 from .config import Config
 from .exposure import Regions, regions_of
-from .keys import CUT_KEY, KeyMatcher, Mask, fingerprint, key_masks, mask_run, redact
+from .keys import (
+    CUT_KEY,
+    PREFIX,
+    KeyMatcher,
+    Mask,
+    fingerprint,
+    key_masks,
+    mask_run,
+    redact,
+)
 from .model import (
     EditKind,
     EditSite,
@@ -72,6 +82,7 @@ class FileContext:
     _occurrences: Optional[list[KeyOccurrence]] = None
     _lines: Optional[LineIndex] = None
     _regions: Optional[Regions] = None
+    _key_spans: Optional[list[tuple[int, int, str]]] = None
 
     @property
     def lines(self) -> LineIndex:
@@ -152,7 +163,8 @@ class FileContext:
             cut_hi = (hi < len(text) and text[hi] not in "\r\n") or (
                 hi == len(text) and self.cut_after
             )
-            for mask in key_masks(text, lo, hi, self.matcher, cut_lo=cut_lo, cut_hi=cut_hi):
+            masks = key_masks(text, lo, hi, self.matcher, cut_lo=cut_lo, cut_hi=cut_hi)
+            for mask in _merged(masks + self._found_keys(lo, hi)):
                 if mask.end <= left or mask.start >= right:
                     continue  # outside the window
                 if shown is not None and mask.start < end and start < mask.end:
@@ -200,6 +212,31 @@ class FileContext:
             body = body.rstrip("\r")
         return prefix + body + suffix, len(prefix) + caret, max(1, caret_end - caret)
 
+    def _spans(self) -> list[tuple[int, int, str]]:
+        """(start, end, key) of every key the scanner found, ordered (computed once)."""
+        if self._key_spans is None:
+            found = self._occurrences or []
+            self._key_spans = sorted((o.hit.start, o.hit.end, o.hit.key) for o in found)
+        return self._key_spans
+
+    def _found_keys(self, lo: int, hi: int) -> list[Mask]:
+        """Masks for the keys the file's scanner found in text[lo:hi]. The matcher, run on
+        the raw text, need not see them all: a key found in decoded content (a source map's
+        `sourcesContent` after `\\x`) can sit in the raw text where it reads as no key."""
+        if self._occurrences is None:
+            return []
+        spans = self._spans()
+        i = max(0, bisect.bisect_left(spans, (lo, 0, "")) - 1)
+        out = []
+        while i < len(spans) and spans[i][0] < hi:
+            start, end, key = spans[i]
+            if end > lo:
+                out.append(
+                    Mask(max(start, lo), min(end, hi), redact(key) if end <= hi else CUT_KEY)
+                )
+            i += 1
+        return out
+
     def _line_start(self, offset: int, reach: int) -> int:
         """Where the line holding `offset` starts, or `offset - reach` if that is nearer."""
         lo = max(0, offset - reach)
@@ -219,6 +256,18 @@ class FileContext:
         masks = key_masks(words, 0, len(words), self.matcher, cut_lo=False, cut_hi=False)
         for mask in reversed(masks):
             words = words[: mask.start] + mask.shown + words[mask.end :]
+        if PREFIX in words and self._occurrences:
+            # A key glued to a name taken from the text (`\ufffdak_…=` gives the name
+            # `ufffdak_…`) is no key to the matcher, but the scanner found it: mask it too.
+            keys = {key for _, _, key in self._spans()}
+            lengths = sorted({len(key) for key in keys}, reverse=True)
+            at = words.rfind(PREFIX)
+            while at != -1:
+                for n in lengths:
+                    if words[at : at + n] in keys:
+                        words = words[:at] + redact(words[at : at + n]) + words[at + n :]
+                        break
+                at = words.rfind(PREFIX, 0, at)
         return words
 
     def shown_key(self, key: str, end: Optional[int] = None) -> str:
@@ -291,7 +340,10 @@ class FileContext:
             fix=fix,
             encoding=encoding,
             placeholder=placeholder,
-            related=tuple(replace(r, message=self.masked(r.message)) for r in related),
+            related=tuple(
+                replace(r, path=self.masked(r.path), message=self.masked(r.message))
+                for r in related
+            ),
             has_key=key is not None,
             aliases=aliases,
         )
@@ -306,6 +358,19 @@ class RuleLike(Protocol):
     def NAME(self) -> str: ...
     @property
     def SEVERITY(self) -> Severity: ...
+
+
+def _merged(masks: list[Mask]) -> list[Mask]:
+    """`masks` ordered by start, overlapping ones made one (shown without a last-4 hint)."""
+    out: list[Mask] = []
+    for mask in sorted(masks, key=lambda m: (m.start, -m.end)):
+        if out and mask.start < out[-1].end:
+            last = out[-1]
+            if mask.end > last.end:
+                out[-1] = Mask(last.start, mask.end, CUT_KEY)
+            continue
+        out.append(mask)
+    return out
 
 
 def _put(pieces: list[str], piece: str) -> int:

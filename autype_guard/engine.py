@@ -30,8 +30,8 @@ from .prefilter import Prefilter
 from .rules import RULES, Rule, one_per_key
 from .suppress import (
     SUPPRESSION_MARKER,
+    inline_ignore_codes,
     is_config_ignored,
-    is_inline_ignored,
     unused_suppressions,
 )
 from .textio import BINARY_SNIFF, decode, looks_binary, utf16_without_bom
@@ -376,14 +376,21 @@ def check_text(
         cut_after=cut_after,
     )
     findings: list[tuple[Finding, bool]] = []
+    # A line's ignore comment, read once per line: a minified line with thousands of keys
+    # is not searched again for each (that was quadratic in the line's length).
+    line_codes: dict[int, Optional[frozenset[str]]] = {}
+    may_ignore = options.inline_ignore and SUPPRESSION_MARKER in text
     for rule in rules:
         for finding in rule.check(ctx):
             ignored = False
-            if options.inline_ignore:
-                line_start, line_end = ctx.lines.line_bounds(
-                    ctx.lines.offset_of(finding.line, finding.column) or 0
-                )
-                ignored = is_inline_ignored(text[line_start:line_end], finding.code)
+            if may_ignore:
+                if finding.line not in line_codes:
+                    line_start, line_end = ctx.lines.line_bounds(
+                        ctx.lines.offset_of(finding.line, finding.column) or 0
+                    )
+                    line_codes[finding.line] = inline_ignore_codes(text[line_start:line_end])
+                codes = line_codes[finding.line]
+                ignored = codes is not None and (not codes or finding.code in codes)
             findings.append((finding, ignored))
     return Checked(findings, ctx.notes)
 

@@ -6,6 +6,7 @@ committed stays in git history after it is removed.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .keys import DOCS_PLACEHOLDER, ROTATE_HINT
@@ -171,7 +172,13 @@ _BACKENDS: tuple[tuple[re.Pattern[str], str], ...] = (
 def backend_endpoint(path: str, text: str) -> str:
     """The server-side place to move an Autype call to, named for the framework the file
     belongs to when its path or text tells, else "your own backend endpoint"."""
-    probe = f"{path.lower()}\n{text[:16384]}"
+    return _backend_for(f"{path.lower()}\n{text[:16384]}")
+
+
+@functools.lru_cache(maxsize=16)
+def _backend_for(probe: str) -> str:
+    # Cached: a file with thousands of keys asks once per key (a 2 MB file of keys took
+    # minutes), and the probe is at most 16 KB.
     for pattern, place in _BACKENDS:
         if pattern.search(probe):
             return place

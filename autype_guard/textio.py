@@ -110,6 +110,8 @@ class LineIndex:
         self._offset = 0
         self._line = 1
         self._line_start = 0
+        # Where `offset_of` last found a line starting: (line, offset).
+        self._seek = (1, 0)
 
     def _ends(self, lo: int, hi: int) -> int:
         """How many line ends finish in [lo, hi) (a `\\r\\n` finishes at its `\\n`)."""
@@ -161,12 +163,16 @@ class LineIndex:
         return max(0, self.line_start(0, offset)), len(self.text) if end == -1 else end
 
     def offset_of(self, line: int, column: int) -> Optional[int]:
-        """The offset of a 1-based line and column, or None if past the end."""
+        """The offset of a 1-based line and column, or None if past the end. Cheap for
+        increasing lines: a file with a finding on each of its many lines stays linear."""
         text = self.text
-        start = 0
-        for _ in range(line - 1):
+        known, start = self._seek
+        if line < known:
+            known, start = 1, 0
+        for _ in range(line - known):
             end = self.line_end(start, len(text))
             if end == -1:
                 return None
             start = end + (2 if text.startswith("\r\n", end) else 1)
+        self._seek = (line, start)
         return start + column - 1

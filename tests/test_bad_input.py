@@ -299,3 +299,40 @@ def test_cr_only_file_larger_than_a_chunk_keeps_exact_lines(tmp_path: Path, endi
     result = scan_file(Candidate(path, "big.txt"), Config(root=tmp_path), options)
     assert [(f.line, f.column) for f in result.findings] == [(600 * k, 8) for k in range(1, 6)]
     assert all(f.snippet.startswith(f"key{k} = ") for k, f in enumerate(result.findings))
+
+
+def _scan_seconds(text: str, path: str) -> float:
+    import time
+
+    started = time.perf_counter()
+    scan_text(text, path)
+    return time.perf_counter() - started
+
+
+def test_a_file_of_thousands_of_keys_scans_in_linear_time() -> None:
+    # Found by fuzz/fuzz_archives.py (a zip member of one line repeated): each finding looked
+    # its line up from the file's start and re-ran the framework probes, so 6,000 keys took
+    # about a minute. 8x the keys may take at most ~40x as long (quadratic would be 64x).
+    keys = [fake_key() for _ in range(6000)]
+
+    def text(n: int) -> str:
+        return "".join(f'const k{i} = "{key}";\n' for i, key in enumerate(keys[:n]))
+
+    assert len(scan_text(text(6000), "src/app.js").findings) == 6000
+    small, big = _scan_seconds(text(750), "src/app.js"), _scan_seconds(text(6000), "src/app.js")
+    assert big < 40 * max(small, 1e-3)
+
+
+def test_one_line_of_thousands_of_keys_and_an_ignore_comment_scans_in_linear_time() -> None:
+    # Found by fuzz/fuzz_archives.py: each finding searched its whole line again for an
+    # ignore comment, so a minified line of 6,000 keys took minutes.
+    keys = [fake_key() for _ in range(6000)]
+
+    def text(n: int) -> str:
+        line = " ".join(f'k{i}="{key}";' for i, key in enumerate(keys[:n]))
+        return line + " // autype-guard" + ": ignore[AG999]\n"
+
+    assert len(scan_text(text(6000), "dist/app.min.js").findings) == 6000
+    small = _scan_seconds(text(750), "dist/app.min.js")
+    big = _scan_seconds(text(6000), "dist/app.min.js")
+    assert big < 40 * max(small, 1e-3)

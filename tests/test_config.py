@@ -59,6 +59,22 @@ def test_bad_config_is_an_error_naming_the_key(tmp_path: Path, toml: str, messag
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("tool = 5", r"'tool' must be a table"),
+        ("[tool]\nautype-guard = 'x'", r"\[tool.autype-guard\] must be a table"),
+    ],
+)
+def test_pyproject_whose_tool_is_no_table_is_an_error(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    # Found by fuzz/fuzz_config.py: `tool = 5` raised AttributeError.
+    (tmp_path / "pyproject.toml").write_text(toml + "\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path, tmp_path / "pyproject.toml")
+
+
 def test_bad_config_exits_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".autype-guard.toml").write_text("unknown = 1\n")

@@ -157,3 +157,45 @@ def test_original_source_path_is_resolved(
     from autype_guard.scanners.sourcemap import _resolve
 
     assert _resolve(map_path, root, source) == resolved
+
+
+def test_a_key_in_a_source_name_is_masked_in_related_locations() -> None:
+    # Found by fuzz/fuzz_sourcemap.py: the related location of another finding named the
+    # source verbatim, key and all.
+    from .test_masking import leaks, rendered
+
+    named, inside = fake_key(), fake_key()
+    text = _map([f'const k = "{inside}";\n'], [f"src/{named}.js"])
+    result = scan_text(text, "dist/assets/app.js.map")
+    assert {f.preview[-4:] for f in result.findings} == {named[-4:], inside[-4:]}
+    assert any(
+        r.path.startswith("dist/assets/src/ak_…") for f in result.findings for r in f.related
+    )
+    assert leaks(rendered(result), [named, inside]) == []
+
+
+def test_a_key_found_only_in_decoded_content_is_masked_in_its_neighbours_snippets() -> None:
+    # Found by fuzz/fuzz_sourcemap.py: after an escaped backslash and an x (`\\x` in the raw
+    # map, `\x` once decoded) the second key is found in sourcesContent, but the raw text
+    # shows it glued to the x, where the matcher sees no key: the first key's snippet
+    # showed it whole.
+    from .test_masking import leaks, rendered
+
+    first, second = fake_key(), fake_key()
+    text = _map([f'a = "{first}" + "\\x{second}";\n'], ["src/a.js"])
+    result = scan_text(text, "dist/assets/app.js.map")
+    assert {f.preview[-4:] for f in result.findings} == {first[-4:], second[-4:]}
+    assert leaks(rendered(result), [first, second]) == []
+
+
+def test_a_key_glued_to_a_name_behind_an_escape_is_masked_in_messages() -> None:
+    # Found by fuzz/fuzz_sourcemap.py: in the raw map `\ufffd` ends before the first key, so
+    # it is found, but the message named the assignment target `ufffdak_...`: the key glued
+    # to the escape's letters, where the matcher sees no key.
+    from .test_masking import leaks, rendered
+
+    first, second = fake_key(), fake_key()
+    text = _map([""], [f"\ufffd{first}= '{second}';"])
+    result = scan_text(text, "dist/assets/app.js.map")
+    assert {f.preview[-4:] for f in result.findings} == {first[-4:], second[-4:]}
+    assert leaks(rendered(result), [first, second]) == []

@@ -225,6 +225,29 @@ def test_corrupt_archives_never_crash(name: str, data: bytes) -> None:
     assert result.notes
 
 
+def test_a_zip_needing_an_unknown_version_is_scanned_as_a_plain_file() -> None:
+    # Found by fuzz/fuzz_archives.py: zipfile raises NotImplementedError for a central
+    # directory entry that needs zip version 11.3; it escaped `scan_bytes`.
+    key = fake_key()
+    data = bytearray(_zip({"a.js": b"var x = 1;\n"}) + f'\nvar k = "{key}";\n'.encode())
+    central = data.find(b"PK\x01\x02")
+    data[central + 6] = 113  # "version needed to extract"
+    result = scan_bytes(bytes(data), "release.zip", Config())
+    assert result.error is None
+    assert any("not a valid zip archive" in note for note in result.notes)
+    assert [f.preview for f in result.findings] == [f"ak_…{key[-4:]}"]
+
+
+def test_a_zip_entry_with_an_empty_name_is_scanned() -> None:
+    # Found by fuzz/fuzz_archives.py: zipfile's is_dir() raised IndexError on it.
+    key = fake_key()
+    data = _zip({"a.js": f'var k = "{key}";\n'.encode()})
+    data = data.replace(b"a.js", b"\0\0\0\0")  # zipfile ends a name at its first NUL
+    result = scan_bytes(data, "release.zip", Config())
+    assert result.error is None
+    assert [f.preview for f in result.findings] == [f"ak_…{key[-4:]}"]
+
+
 def test_truncated_tarball_keeps_what_was_scanned() -> None:
     key = fake_key()
     data = _tar(

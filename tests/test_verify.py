@@ -5,6 +5,7 @@ import http.client
 import pickle
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -159,6 +160,35 @@ def test_trickling_server_cannot_stretch_a_request_past_its_timeout() -> None:
         elapsed = time.monotonic() - started
     assert result.outcome is Outcome.UNKNOWN
     assert result.status is None
+    assert "timed out" in result.detail
+    assert elapsed < 5.0
+
+
+def test_a_server_trickling_its_answer_is_cut_off_as_timed_out() -> None:
+    # One byte every 0.3 s passes each 0.5 s socket timeout; before the whole request was
+    # bounded, a 60-byte answer held the check for 18 s (and any longer one for longer).
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+
+        def trickle() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 43:
+                    try:
+                        conn.send(bytes([byte]))
+                    except OSError:
+                        return
+                    time.sleep(0.3)
+
+        thread = threading.Thread(target=trickle, daemon=True)
+        thread.start()
+        started = time.monotonic()
+        result = verify_one(fake_key(), f"http://127.0.0.1:{port}/api/v1/dev", timeout=0.5)
+        elapsed = time.monotonic() - started
+    assert result.outcome is Outcome.UNKNOWN
     assert "timed out" in result.detail
     assert elapsed < 5.0
 

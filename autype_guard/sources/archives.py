@@ -272,12 +272,20 @@ def _zip_members(
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,  # an entry needing a zip version zipfile does not know
+        OSError,
+        ValueError,
+        EOFError,
+    ) as exc:
         notes.append(f"not a valid zip archive ({exc}): scanned as a plain file")
         raise _NotAnArchive from None
     with archive:
         for info in archive.infolist():
-            if info.is_dir() or _is_binary_name(info.filename):
+            # Not `info.is_dir()`: it raises IndexError for an entry with an empty name.
+            if info.filename.endswith("/") or _is_binary_name(info.filename):
                 continue
             name = _label(info.filename)
             if info.flag_bits & 0x1:
