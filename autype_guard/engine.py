@@ -224,7 +224,7 @@ def scan_plain(
     result.notes.extend(checked.notes)
     used = finish(result, checked.findings, rel, config)
     if options.inline_ignore:
-        result.unused_suppressions = _unused(decoded.text, used, config)
+        result.unused_suppressions = _unused(decoded.text, used, config, kind, display)
     return result
 
 
@@ -388,7 +388,9 @@ def check_text(
                     line_start, line_end = ctx.lines.line_bounds(
                         ctx.lines.offset_of(finding.line, finding.column) or 0
                     )
-                    line_codes[finding.line] = inline_ignore_codes(text[line_start:line_end])
+                    line_codes[finding.line] = inline_ignore_codes(
+                        text[line_start:line_end], kind, display
+                    )
                 codes = line_codes[finding.line]
                 ignored = codes is not None and (not codes or finding.code in codes)
             findings.append((finding, ignored))
@@ -420,6 +422,8 @@ def finish(
 _SUPPRESSION_BYTES = SUPPRESSION_MARKER.encode("ascii")
 
 
-def _unused(text: str, used: dict[int, frozenset[str]], config: Config) -> list[UnusedSuppression]:
+def _unused(
+    text: str, used: dict[int, frozenset[str]], config: Config, kind: FileKind, path: str
+) -> list[UnusedSuppression]:
     known = frozenset(rule.CODE for rule in RULES)
-    return unused_suppressions(text, used, config.is_enabled, known)
+    return unused_suppressions(text, used, config.is_enabled, known, kind, path)

@@ -114,3 +114,54 @@ def test_unused_suppressions_are_notes_that_never_fail_the_run(project: Path) ->
     (note,) = run_["invocations"][0]["toolExecutionNotifications"]
     assert note["level"] == "note"
     assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        ("a.py", 'k = "{key}"; MSG = "{ig}"'),
+        ("a.py", "k = '{key}'; MSG = 'x # {ig}'"),
+        ("a.js", 'const k = "{key}"; const m = `// {ig}`;'),
+        ("a.yaml", 'key: "{key}"\nnote: "{ig}"'),
+        ("a.yaml", "key: {key} 'it {ig}'"),
+        ("a.sh", 'K="{key}" MSG="# {ig}"'),
+        ("a.md", "Key {key}, write `{ig}` to hide it."),
+        ("a.json", '{{"k": "{key}", "note": "{ig}"}}'),
+        ("a.json", '{{"k": "{key}"}} // {ig}'),
+    ],
+)
+def test_a_directive_in_a_string_or_inline_code_suppresses_nothing(path: str, line: str) -> None:
+    text = line.format(key=fake_key(), ig=IGNORE) + "\n"
+    result = scan_text(text, path)
+    assert [f.line for f in result.findings] == [1]
+    assert result.unused_suppressions == []
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        ("a.py", 'k = "{key}"  # it\'s fine: {ig}'),
+        ("a.py", 'k = "{key}"  # "quoted" {ig}'),
+        ("a.js", 'const k = "{key}"; // {ig}'),
+        ("a.js", 'const k = "{key}"; /* {ig} */'),
+        ("a.yaml", "key: {key}  # {ig}"),
+        ("a.sh", 'K="{key}"  # {ig}'),
+        ("a.sql", "SELECT '{key}'; -- {ig}"),
+        ("a.ini", "key = {key} ; {ig}"),
+        ("a.html", '<p data-k="{key}"></p> <!-- {ig} -->'),
+        ("a.jinja", '{{{{ "{key}" }}}} {{# {ig} #}}'),
+        ("a.md", "Key {key} <!-- {ig} -->"),
+        ("a.md", "It's {key} <!-- {ig} -->"),
+    ],
+)
+def test_a_directive_in_a_comment_suppresses(path: str, line: str) -> None:
+    text = line.format(key=fake_key(), ig=IGNORE) + "\n"
+    result = scan_text(text, path)
+    assert result.findings == []
+    assert result.suppressed >= 1
+    assert result.unused_suppressions == []
+
+
+def test_a_block_comment_closed_before_the_directive_does_not_cover_it() -> None:
+    result = scan_text(f'const k = "{fake_key()}"; /* x */ "{IGNORE}";\n', "a.js")
+    assert [f.line for f in result.findings] == [1]
