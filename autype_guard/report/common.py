@@ -31,6 +31,8 @@ class ReportOptions:
     rule_severity: tuple[tuple[str, Severity], ...] = ()
     # The rule catalogue (`rules.catalogue()`): reporters never import the rules.
     rules: tuple[RuleInfo, ...] = ()
+    # Text format: only the findings' location lines, and no summary when nothing was found.
+    quiet: bool = False
 
     def rule(self, code: str) -> Optional[RuleInfo]:
         """The catalogue's entry for `code`, or None."""

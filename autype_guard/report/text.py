@@ -61,12 +61,21 @@ def render_finding(finding: Finding, options: ReportOptions) -> str:
 
 
 def render(report: ScanReport, options: ReportOptions) -> str:
-    """The whole report: findings, notes, errors and a summary line."""
+    """The whole report: findings, notes, errors and a summary line. Quiet: only the
+    findings' location lines, errors, and the summary when something was found."""
     out: list[str] = []
     findings = report.findings
     for finding in findings:
+        if options.quiet:
+            out.append(render_finding(finding, options).split("\n", 1)[0])
+            continue
         out.append(render_finding(finding, options))
         out.append("")
+    if options.quiet:
+        out.extend(_errors(report, options))
+        if findings:
+            out.append(_summary(report, findings).split("\n", 1)[0])
+        return "".join(line + "\n" for line in out)
     for result in report.files:
         path = escape_path(result.path)
         for note in result.notes:
@@ -76,13 +85,35 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             out.append(f"{_paint(where, '1', options.color)} note: {escape_text(unused.message)}")
     for note in report.stats.notes:
         out.append(f"note: {escape_text(note)}")
+    out.extend(_errors(report, options))
+    out.append(_summary(report, findings))
+    return "\n".join(out) + "\n"
+
+
+def _errors(report: ScanReport, options: ReportOptions) -> list[str]:
+    lines = []
     for path, reason in report.errors:
         # A part of a file not scanned says so itself ("encrypted zip member: not scanned").
         said = "" if "scanned" in reason else "could not be scanned: "
         error = f"error: {escape_path(path)}: {said}{escape_text(reason)}"
-        out.append(_paint(error, "31", options.color))
-    out.append(_summary(report, findings))
-    return "\n".join(out) + "\n"
+        lines.append(_paint(error, "31", options.color))
+    return lines
+
+
+def render_statistics(report: ScanReport, options: ReportOptions) -> str:
+    """`--statistics`: one line per rule that found something, `COUNT CODE name`, most
+    frequent first (ruff's layout)."""
+    counts = Counter(f.code for f in report.findings)
+    if not counts:
+        return ""
+    width = len(str(max(counts.values())))
+    lines = []
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        info = options.rule(code)
+        name = info.name if info is not None else ""
+        lines.append(f"{count:>{width}} {code} {name}".rstrip())
+    lines.extend(_errors(report, options))
+    return "\n".join(lines) + "\n"
 
 
 def _summary(report: ScanReport, findings: list[Finding]) -> str:
