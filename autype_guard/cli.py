@@ -36,6 +36,7 @@ from .options import (
 )
 from .progress import ProgressBar, wants_progress
 from .report import ReportOptions, get_reporter
+from .report.common import plural
 from .report.escape import escape_json, escape_path, escape_text
 from .run import VERIFY_CONCURRENCY, VERIFY_TIMEOUT, GitTarget, RunOutcome, RunRequest, execute
 from .version import __version__
@@ -289,7 +290,8 @@ def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
         _fail(f"cannot write {opts.output}: {exc.strerror or exc}")
     if to_file and opts.output_format != "text":
         click.echo(
-            f"autype-guard: {len(report.findings)} findings written to {opts.output}", err=True
+            f"autype-guard: {plural(len(report.findings), 'finding')} written to {opts.output}",
+            err=True,
         )
     if report.errors and not opts.allow_unreadable:
         return EXIT_ERROR
@@ -490,12 +492,18 @@ def baseline_command(**values: Any) -> None:
     findings = report.findings
     if old is None:
         accepted = baseline_file.build(findings, base_dir)
-        summary = f"recorded {len(findings)} findings as {accepted.total} entries in {output}"
+        summary = (
+            f"recorded {plural(len(findings), 'finding')} as {accepted.total}"
+            f" {'entry' if accepted.total == 1 else 'entries'} in {output}"
+        )
     else:
         accepted, new = baseline_file.update(old, findings, base_dir)
         summary = f"kept {accepted.total} of {old.total} entries in {output}"
         if new:
-            summary += f"; {new} new findings were not added (run without --update to accept them)"
+            summary += (
+                f"; {plural(new, 'new finding')} {'was' if new == 1 else 'were'} not added"
+                " (run without --update to accept them)"
+            )
     try:
         write_output(escape_json(baseline_file.dumps(accepted)), output, secret=False)
     except OSError as exc:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from autype_guard.cli import cli
 
-from .conftest import fake_key
+from .conftest import fake_key, git
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
@@ -302,3 +302,23 @@ def test_color_forces_colour_when_piped_even_with_no_color(
     (project / "app.py").write_text(f'API_KEY = "{fake_key()}"\n')
     assert "\x1b[" not in run("scan", ".")[1]
     assert "\x1b[" in run("scan", "--color", ".")[1]
+
+
+def test_summary_says_one_file_and_one_finding(project: Path) -> None:
+    (project / "app.py").write_text(f'API_KEY = "{fake_key()}"\n')
+    out = run("scan", ".")[1]
+    assert "Found 1 finding (AG101: 1); 1 file scanned in" in out
+
+
+def test_history_summary_says_one_blob_from_one_commit(repo: Path) -> None:
+    (repo / "a.txt").write_text("hello\n")
+    git(repo, "add", "a.txt")
+    git(repo, "commit", "-q", "-m", "first")
+    out = run("scan", "--history", str(repo))[1]
+    assert "Found 0 findings; 1 blob scanned from 1 commit in" in out
+
+
+def test_output_file_message_says_one_finding(project: Path) -> None:
+    (project / "app.py").write_text(f'API_KEY = "{fake_key()}"\n')
+    err = run("scan", "--format", "json", "-o", "report.json", ".")[2]
+    assert "autype-guard: 1 finding written to report.json" in err

@@ -45,6 +45,11 @@ class ReportOptions:
 Reporter = Callable[[ScanReport, ReportOptions], str]
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 file`, `2 files`: a count and its noun in English (nouns taking a plain `s`)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def repo_path(path: str, root: Optional[str]) -> Optional[str]:
     """`path` (as findings name it: relative to the working directory, or absolute) relative
     to `root` with `/` separators; None when it lies outside `root`."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..model import VERIFICATION, VERIFICATION_DETAIL, Finding, ScanReport, Severity
-from .common import ReportOptions
+from .common import ReportOptions, plural
 from .escape import escape_path, escape_snippet, escape_text
 
 _SEVERITY_COLOR = {
@@ -121,9 +121,9 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
     rules = ", ".join(f"{code}: {n}" for code, n in sorted(by_rule.items()))
     git = report.git
     if git is not None and git.mode == "history":
-        parts = [f"{report.scanned} blobs scanned from {git.commits} commits"]
+        parts = [f"{plural(report.scanned, 'blob')} scanned from {plural(git.commits, 'commit')}"]
     else:
-        parts = [f"{report.scanned} files scanned"]
+        parts = [f"{plural(report.scanned, 'file')} scanned"]
     if report.binary:
         parts.append(f"{report.binary} binary skipped")
     if report.stats.excluded:
@@ -134,7 +134,7 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
             " built bundles are often git-ignored)"
         )
     if report.stats.symlinks:
-        parts.append(f"{report.stats.symlinks} symlinks not followed")
+        parts.append(f"{plural(report.stats.symlinks, 'symlink')} not followed")
     if report.suppressed:
         parts.append(f"{report.suppressed} suppressed")
     if report.baselined:
@@ -142,7 +142,7 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
     errors = report.errors
     if errors:
         parts.append(f"{len(errors)} could not be read")
-    head = f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    head = f"Found {plural(len(findings), 'finding')}"
     if rules:
         head += f" ({rules})"
     tail = ""
