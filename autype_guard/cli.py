@@ -36,6 +36,7 @@ from .options import (
 )
 from .progress import ProgressBar, wants_progress
 from .report import ReportOptions, get_reporter
+from .report.common import plural
 from .report.escape import escape_json, escape_path, escape_text
 from .run import VERIFY_CONCURRENCY, VERIFY_TIMEOUT, GitTarget, RunOutcome, RunRequest, execute
 from .version import __version__
@@ -99,7 +100,8 @@ def _build_config(opts: Options) -> Config:
 def write_output(text: str, output: Optional[str], secret: bool) -> None:
     """Write a report to `output` (or stdout); reports holding keys are created mode 0600."""
     if output is None or output == "-":
-        click.echo(text, nl=False)
+        # Colour was decided already (`_use_color`): click must not strip it when piped.
+        click.echo(text, nl=False, color=True)
         return
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     fd = os.open(output, flags, 0o600 if secret else 0o644)
@@ -164,6 +166,7 @@ def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions
     if opts.output_format == "gitlab":
         commit = os.environ.get("CI_COMMIT_SHA") or _git_output("rev-parse", "--verify", "HEAD")
     return ReportOptions(
+        quiet=opts.quiet,
         color=color,
         show_secrets=opts.show_secrets,
         root=root,
@@ -274,6 +277,12 @@ def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
         )
     to_file = opts.output is not None and opts.output != "-"
     render = get_reporter(opts.output_format)
+    if opts.statistics:
+        if opts.output_format != "text":
+            _fail("--statistics only works with --format text")
+        from .report.text import render_statistics
+
+        render = render_statistics
     text = render(report, _report_options(opts, config, _use_color(opts.color, to_file)))
     try:
         write_output(text, opts.output, opts.show_secrets)
@@ -281,10 +290,13 @@ def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
         _fail(f"cannot write {opts.output}: {exc.strerror or exc}")
     if to_file and opts.output_format != "text":
         click.echo(
-            f"autype-guard: {len(report.findings)} findings written to {opts.output}", err=True
+            f"autype-guard: {plural(len(report.findings), 'finding')} written to {opts.output}",
+            err=True,
         )
     if report.errors and not opts.allow_unreadable:
         return EXIT_ERROR
+    if opts.exit_zero:
+        return EXIT_CLEAN
     if opts.fail_on_live_only:
         if any(dict(f.properties).get(VERIFICATION) == "live" for f in report.findings):
             return EXIT_FINDINGS
@@ -345,7 +357,9 @@ def run_fix(opts: Options) -> int:
             )
         click.echo(render_diff(plan, opts.show_secrets, config.key_pattern), nl=False)
     color = _use_color(opts.color, False)
-    click.echo(render_fix(report, ReportOptions(color=color), diff=opts.diff), nl=False)
+    click.echo(
+        render_fix(report, ReportOptions(color=color), diff=opts.diff), nl=False, color=color
+    )
     if plan.errors or report.write_errors:
         return EXIT_ERROR
     if plan.unfixed or (opts.diff and plan.pending):
@@ -478,12 +492,18 @@ def baseline_command(**values: Any) -> None:
     findings = report.findings
     if old is None:
         accepted = baseline_file.build(findings, base_dir)
-        summary = f"recorded {len(findings)} findings as {accepted.total} entries in {output}"
+        summary = (
+            f"recorded {plural(len(findings), 'finding')} as {accepted.total}"
+            f" {'entry' if accepted.total == 1 else 'entries'} in {output}"
+        )
     else:
         accepted, new = baseline_file.update(old, findings, base_dir)
         summary = f"kept {accepted.total} of {old.total} entries in {output}"
         if new:
-            summary += f"; {new} new findings were not added (run without --update to accept them)"
+            summary += (
+                f"; {plural(new, 'new finding')} {'was' if new == 1 else 'were'} not added"
+                " (run without --update to accept them)"
+            )
     try:
         write_output(escape_json(baseline_file.dumps(accepted)), output, secret=False)
     except OSError as exc:
@@ -518,12 +538,14 @@ def list_rules() -> None:
 @cli.command("rule")
 @click.argument("code")
 def show_rule(code: str) -> None:
-    """Show one rule's documentation."""
-    from .rules import rule_by_code
+    """Show one rule's documentation; CODE is its code (AG101) or name (hardcoded-key)."""
+    from .rules import RULES, rule_by_code
 
     rule = rule_by_code(code)
     if rule is None:
-        _fail(f"unknown rule code {code!r}; see `autype-guard rules`")
+        rule = next((r for r in RULES if code.lower() == r.NAME), None)
+    if rule is None:
+        _fail(f"unknown rule code or name {code!r}; see `autype-guard rules`")
         return
     click.echo(f"{rule.CODE} {rule.NAME} [{rule.SEVERITY.value}]\n")
     click.echo(rule.docs())

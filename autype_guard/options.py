@@ -140,6 +140,22 @@ class Options:
         convert=Severity,
         help="Exit 1 when a finding is at least this severe.",
     )
+    exit_zero: bool = option(
+        "--exit-zero",
+        default=False,
+        help="Exit 0 even when findings are reported (errors still exit 2).",
+    )
+    quiet: bool = option(
+        "-q",
+        "--quiet",
+        default=False,
+        help="Text format: only each finding's location line; no summary when nothing is found.",
+    )
+    statistics: bool = option(
+        "--statistics",
+        default=False,
+        help="Print a count per rule (count, code, name) instead of the findings.",
+    )
     # `fix`: --diff instead of writing, and where keys go.
     diff: bool = option(
         "--diff",
@@ -206,7 +222,10 @@ class Options:
         "--config", default=None, commands=_ALL, type=FILE, help="Config file."
     )
     color: Optional[bool] = option(
-        "--color/--no-color", default=None, commands=(SCAN, FIX), help="Force colour on or off."
+        "--color/--no-color",
+        default=None,
+        commands=(SCAN, FIX),
+        help="Force colour on or off (default: on a terminal unless NO_COLOR is set).",
     )
     allow_unreadable: bool = option(
         "--allow-unreadable",

@@ -138,7 +138,7 @@ def test_update_prunes_fixed_findings_and_accepts_no_new_ones(project: Path) -> 
     code, _, err = run("baseline", "--update", ".")
     assert code == 0
     assert "kept 1 of 2 entries" in err
-    assert "1 new findings were not added" in err
+    assert "1 new finding was not added" in err
     entries = json.loads((project / BASELINE).read_text())["findings"]
     assert [e["fingerprint"] for e in entries] == [fingerprint(b)]
     assert [f["preview"] for f in findings_of("--baseline", BASELINE, ".")] == [f"ak_…{c[-4:]}"]

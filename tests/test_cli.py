@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from autype_guard.cli import cli
 
-from .conftest import fake_key
+from .conftest import fake_key, git
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
@@ -250,3 +250,75 @@ def test_missing_path_to_scan_is_one_error_line_naming_it(project: Path) -> None
     errors = [line for line in (out + err).splitlines() if "missing.py" in line]
     assert len(errors) == 1 and "could not be" in errors[0]
     assert "Usage:" not in out + err and "Traceback" not in out + err
+
+
+def test_exit_zero_reports_findings_but_exits_0(project: Path) -> None:
+    (project / "app.py").write_text(f'API_KEY = "{fake_key()}"\n')
+    code, out, _ = run("scan", "--exit-zero", ".")
+    assert code == 0
+    assert "app.py:1:12: AG101" in out
+
+
+def test_exit_zero_still_exits_2_on_errors(project: Path) -> None:
+    code, _, _ = run("scan", "--exit-zero", "--config", "missing.toml", ".")
+    assert code == 2
+
+
+def test_quiet_prints_only_location_lines_and_summary(project: Path) -> None:
+    key = fake_key()
+    (project / "app.py").write_text(f'API_KEY = "{key}"\n')
+    code, out, _ = run("scan", "-q", ".")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("app.py:1:12: AG101 Hardcoded Autype API key")
+    assert lines[1].startswith("Found 1 finding (AG101: 1)")
+    assert len(lines) == 2
+
+
+def test_quiet_prints_nothing_without_findings(project: Path) -> None:
+    (project / "app.py").write_text("x = 1\n")
+    assert run("scan", "--quiet", ".")[:2] == (0, "")
+
+
+def test_statistics_counts_findings_per_rule(project: Path) -> None:
+    (project / "app.py").write_text(f'A = "{fake_key()}"\nB = "{fake_key()}"\n')
+    (project / ".env").write_text(f"AUTYPE_API_KEY={fake_key()}\n")
+    code, out, _ = run("scan", "--statistics", ".")
+    assert code == 1
+    assert out.splitlines() == ["2 AG101 hardcoded-key", "1 AG103 key-in-config"]
+
+
+def test_rule_accepts_the_rule_name(project: Path) -> None:
+    by_name = run("rule", "hardcoded-key")
+    assert by_name[0] == 0
+    assert by_name[1] == run("rule", "AG101")[1]
+    assert by_name[1].startswith("AG101 hardcoded-key")
+
+
+def test_color_forces_colour_when_piped_even_with_no_color(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    (project / "app.py").write_text(f'API_KEY = "{fake_key()}"\n')
+    assert "\x1b[" not in run("scan", ".")[1]
+    assert "\x1b[" in run("scan", "--color", ".")[1]
+
+
+def test_summary_says_one_file_and_one_finding(project: Path) -> None:
+    (project / "app.py").write_text(f'API_KEY = "{fake_key()}"\n')
+    out = run("scan", ".")[1]
+    assert "Found 1 finding (AG101: 1); 1 file scanned in" in out
+
+
+def test_history_summary_says_one_blob_from_one_commit(repo: Path) -> None:
+    (repo / "a.txt").write_text("hello\n")
+    git(repo, "add", "a.txt")
+    git(repo, "commit", "-q", "-m", "first")
+    out = run("scan", "--history", str(repo))[1]
+    assert "Found 0 findings; 1 blob scanned from 1 commit in" in out
+
+
+def test_output_file_message_says_one_finding(project: Path) -> None:
+    (project / "app.py").write_text(f'API_KEY = "{fake_key()}"\n')
+    err = run("scan", "--format", "json", "-o", "report.json", ".")[2]
+    assert "autype-guard: 1 finding written to report.json" in err

@@ -99,4 +99,4 @@ def test_fifo_is_skipped_without_opening(tmp_path: Path, monkeypatch: pytest.Mon
     (tmp_path / "a.py").write_text("x = 1\n")
     code, out, _ = run("scan", ".")
     assert code == 0
-    assert "1 files scanned" in out
+    assert "1 file scanned" in out

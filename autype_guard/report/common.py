@@ -31,6 +31,8 @@ class ReportOptions:
     rule_severity: tuple[tuple[str, Severity], ...] = ()
     # The rule catalogue (`rules.catalogue()`): reporters never import the rules.
     rules: tuple[RuleInfo, ...] = ()
+    # Text format: only the findings' location lines, and no summary when nothing was found.
+    quiet: bool = False
 
     def rule(self, code: str) -> Optional[RuleInfo]:
         """The catalogue's entry for `code`, or None."""
@@ -41,6 +43,11 @@ class ReportOptions:
 
 
 Reporter = Callable[[ScanReport, ReportOptions], str]
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 file`, `2 files`: a count and its noun in English (nouns taking a plain `s`)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def repo_path(path: str, root: Optional[str]) -> Optional[str]:

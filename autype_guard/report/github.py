@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..keys import ROTATE_HINT
 from ..model import Finding, ScanReport, Severity
-from .common import ReportOptions, repo_path
+from .common import ReportOptions, plural, repo_path
 from .escape import escape_path, escape_text
 
 COMMAND = {
@@ -121,8 +121,8 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             )
         )
     findings = report.findings
-    summary = f"autype-guard: {len(findings)} finding{'s' if len(findings) != 1 else ''}"
-    summary += f", {report.scanned} files scanned"
+    summary = f"autype-guard: {plural(len(findings), 'finding')}"
+    summary += f", {plural(report.scanned, 'file')} scanned"
     if report.suppressed:
         summary += f", {report.suppressed} suppressed"
     if report.baselined:

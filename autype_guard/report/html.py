@@ -22,7 +22,7 @@ from itertools import groupby
 from ..keys import ROTATE_HINT
 from ..model import FileResult, Finding, ScanReport, Severity
 from ..version import __version__
-from .common import ReportOptions
+from .common import ReportOptions, plural
 from .escape import escape_path, escape_snippet, escape_text
 
 _SEVERITIES = sorted(Severity, key=lambda s: s.rank, reverse=True)
@@ -151,7 +151,7 @@ def _summary(report: ScanReport, findings: list[Finding], options: ReportOptions
             + "".join(rows)
             + "</tbody></table>"
         )
-    counts = [f"{report.scanned} files scanned"]
+    counts = [f"{plural(report.scanned, 'file')} scanned"]
     if report.binary:
         counts.append(f"{report.binary} binary skipped")
     if report.stats.excluded:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..model import VERIFICATION, VERIFICATION_DETAIL, Finding, ScanReport, Severity
-from .common import ReportOptions
+from .common import ReportOptions, plural
 from .escape import escape_path, escape_snippet, escape_text
 
 _SEVERITY_COLOR = {
@@ -61,12 +61,21 @@ def render_finding(finding: Finding, options: ReportOptions) -> str:
 
 
 def render(report: ScanReport, options: ReportOptions) -> str:
-    """The whole report: findings, notes, errors and a summary line."""
+    """The whole report: findings, notes, errors and a summary line. Quiet: only the
+    findings' location lines, errors, and the summary when something was found."""
     out: list[str] = []
     findings = report.findings
     for finding in findings:
+        if options.quiet:
+            out.append(render_finding(finding, options).split("\n", 1)[0])
+            continue
         out.append(render_finding(finding, options))
         out.append("")
+    if options.quiet:
+        out.extend(_errors(report, options))
+        if findings:
+            out.append(_summary(report, findings).split("\n", 1)[0])
+        return "".join(line + "\n" for line in out)
     for result in report.files:
         path = escape_path(result.path)
         for note in result.notes:
@@ -76,13 +85,35 @@ def render(report: ScanReport, options: ReportOptions) -> str:
             out.append(f"{_paint(where, '1', options.color)} note: {escape_text(unused.message)}")
     for note in report.stats.notes:
         out.append(f"note: {escape_text(note)}")
+    out.extend(_errors(report, options))
+    out.append(_summary(report, findings))
+    return "\n".join(out) + "\n"
+
+
+def _errors(report: ScanReport, options: ReportOptions) -> list[str]:
+    lines = []
     for path, reason in report.errors:
         # A part of a file not scanned says so itself ("encrypted zip member: not scanned").
         said = "" if "scanned" in reason else "could not be scanned: "
         error = f"error: {escape_path(path)}: {said}{escape_text(reason)}"
-        out.append(_paint(error, "31", options.color))
-    out.append(_summary(report, findings))
-    return "\n".join(out) + "\n"
+        lines.append(_paint(error, "31", options.color))
+    return lines
+
+
+def render_statistics(report: ScanReport, options: ReportOptions) -> str:
+    """`--statistics`: one line per rule that found something, `COUNT CODE name`, most
+    frequent first (ruff's layout)."""
+    counts = Counter(f.code for f in report.findings)
+    if not counts:
+        return ""
+    width = len(str(max(counts.values())))
+    lines = []
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        info = options.rule(code)
+        name = info.name if info is not None else ""
+        lines.append(f"{count:>{width}} {code} {name}".rstrip())
+    lines.extend(_errors(report, options))
+    return "\n".join(lines) + "\n"
 
 
 def _summary(report: ScanReport, findings: list[Finding]) -> str:
@@ -90,9 +121,9 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
     rules = ", ".join(f"{code}: {n}" for code, n in sorted(by_rule.items()))
     git = report.git
     if git is not None and git.mode == "history":
-        parts = [f"{report.scanned} blobs scanned from {git.commits} commits"]
+        parts = [f"{plural(report.scanned, 'blob')} scanned from {plural(git.commits, 'commit')}"]
     else:
-        parts = [f"{report.scanned} files scanned"]
+        parts = [f"{plural(report.scanned, 'file')} scanned"]
     if report.binary:
         parts.append(f"{report.binary} binary skipped")
     if report.stats.excluded:
@@ -103,7 +134,7 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
             " built bundles are often git-ignored)"
         )
     if report.stats.symlinks:
-        parts.append(f"{report.stats.symlinks} symlinks not followed")
+        parts.append(f"{plural(report.stats.symlinks, 'symlink')} not followed")
     if report.suppressed:
         parts.append(f"{report.suppressed} suppressed")
     if report.baselined:
@@ -111,7 +142,7 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
     errors = report.errors
     if errors:
         parts.append(f"{len(errors)} could not be read")
-    head = f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    head = f"Found {plural(len(findings), 'finding')}"
     if rules:
         head += f" ({rules})"
     tail = ""
