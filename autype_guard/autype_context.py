@@ -388,6 +388,18 @@ class OnePerLine:
         """Where to look next from `offset`: past the end of an admitted line."""
         return max(offset, self._line_end + 1)
 
+    def unreported(self, search: NearSearch) -> Iterator[re.Match[str]]:
+        """The matches of `search`, in order, on lines not admitted yet; lines admitted
+        meanwhile are skipped whole (a minified line holds many headers)."""
+        pos = 0
+        while True:
+            m = search.search(self.resume(pos))
+            if m is None:
+                return
+            pos = m.end()
+            if not self.taken(m.start()):
+                yield m
+
     def admit(self, offset: int) -> bool:
         if offset <= self._line_end:
             return False

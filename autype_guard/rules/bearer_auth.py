@@ -273,15 +273,7 @@ class BearerAuth(Rule):
             return held[v]
 
         bearer = NearSearch(_BEARER, text, _BEARER_NEEDLES, _BEARER_BACK)
-        pos = 0
-        while True:
-            # Lines reported already are skipped whole (a minified line holds many headers).
-            m = bearer.search(lines.resume(pos))
-            if m is None:
-                break
-            pos = m.end()
-            if lines.taken(m.start()):
-                continue  # this line is reported already
+        for m in lines.unreported(bearer):
             in_diff = whole_diff
             if code_ranges is not None:
                 i = bisect_right(code_ranges, (m.start(), len(text), True)) - 1

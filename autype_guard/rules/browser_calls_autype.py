@@ -181,15 +181,7 @@ class BrowserCallsAutype(Rule):
         urls = UrlIndex(text)
         flow: Optional[LocalFlow] = None
         headers = NearSearch(_HEADER, text, _HEADER_NEEDLES, _HEADER_BACK)
-        pos = 0
-        while True:
-            # Lines reported already are skipped whole (a minified line holds many headers).
-            m = headers.search(lines.resume(pos))
-            if m is None:
-                break
-            pos = m.end()
-            if lines.taken(m.start()):
-                continue  # this line is reported already
+        for m in lines.unreported(headers):
             # Only browser regions count: not Astro frontmatter or PHP code, but the page of a
             # PHP file does.
             if ctx.place_at(m.start()) is not Place.BROWSER or is_comment_line(text, m.start()):

@@ -72,13 +72,10 @@ _WORD = re.compile(
     + _part("p")
     + "){1,8}"
 )
-# Literal arguments after the one holding `ak`: `concat!("ak_", "...")`,
-# `String.join("", "ak_", "...")`, `string.Concat(...)`, `''.concat('ak_', '...')`,
-# `format!("{}{}", "ak_", "...")`, `fmt.Sprintf("%s%s", "ak_", "...")`; the call is
-# recognised before the literal by `_CALL_BEFORE_REVERSED`.
-_ARGS = re.compile(
-    _HEAD
-    + r"""['"](?:"""
+# The closing quote of the literal holding `ak`, then up to 32 more literal arguments and the
+# call's closing parenthesis.
+_LITERAL_ARGS = (
+    r"""['"](?:"""
     + _gap("g1")
     + ","
     + _gap("g2")
@@ -89,6 +86,11 @@ _ARGS = re.compile(
     + _gap("g4")
     + r"\)"
 )
+# Literal arguments after the one holding `ak`: `concat!("ak_", "...")`,
+# `String.join("", "ak_", "...")`, `string.Concat(...)`, `''.concat('ak_', '...')`,
+# `format!("{}{}", "ak_", "...")`, `fmt.Sprintf("%s%s", "ak_", "...")`; the call is
+# recognised before the literal by `_CALL_BEFORE_REVERSED`.
+_ARGS = re.compile(_HEAD + _LITERAL_ARGS)
 # `'ak_'.concat('...', '...')`.
 _DOT_CONCAT = re.compile(
     _HEAD
@@ -112,18 +114,7 @@ _DOT_CONCAT = re.compile(
 # `fmt.Sprintf("ak_%s%s", "...", "...")`, `format!("ak_{}", "...")`; the call is recognised
 # before the literal by `_CALL_BEFORE_REVERSED`.
 _FORMAT = re.compile(
-    _HEAD
-    + _atomic("slots", r"(?:(?:\{\}|%[sv])[A-Za-z0-9_-]*){1,8}")
-    + r"""['"](?:"""
-    + _gap("g1")
-    + ","
-    + _gap("g2")
-    + _part("p")
-    + "){1,32}"
-    + _gap("g3")
-    + r",?"
-    + _gap("g4")
-    + r"\)"
+    _HEAD + _atomic("slots", r"(?:(?:\{\}|%[sv])[A-Za-z0-9_-]*){1,8}") + _LITERAL_ARGS
 )
 # Go's `strings.Join([]string{"ak", "..."}, "_")`: the elements from the one holding `ak`,
 # then the separator; `[]string{` and the call are checked before the literal by
