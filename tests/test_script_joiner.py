@@ -115,3 +115,19 @@ def test_may_join_is_linear_on_runs_of_unicode_whitespace(space: str) -> None:
     assert not may_join(big)
     assert grows_linearly(may_join, small, big)
     assert may_join("x = 'ak'" + space * 100 + "+ '_rest'")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        'const keys = ["{0}" + "{1}"];\n',
+        'const a = "{0}"\n"ak_" + "{1}".slice(3)\n',
+        "const k = ['{0}', '{1}'].join('')\n",
+    ],
+)
+def test_a_literal_starting_ak_starts_a_key_of_its_own(template: str) -> None:
+    first, second = fake_key(), fake_key()
+    text = template.format(first, second)
+    found = {f.fingerprint for f in scan_text(text, "src/keys.js").findings if f.has_key}
+    alone = {scan_text(f'k = "{key}"\n', "a.py").findings[0].fingerprint for key in (first, second)}
+    assert found == alone

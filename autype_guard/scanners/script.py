@@ -488,6 +488,11 @@ def _occurrence(
     parts: list[Segment],
 ) -> Iterator[KeyOccurrence]:
     joined = "".join(part.value for part in parts)
+    # A later part that starts another `ak_` starts a key of its own: `'ak_A...' + 'ak_B...'`
+    # is two keys (each found where it stands), never one key spelled across both.
+    later_key = joined.find("ak_", first_end - start)
+    if later_key >= 0:
+        joined = joined[:later_key]
     km = matcher.pattern.match(joined)
     # A key that ends inside the first literal is found by the plain scan already.
     if km is None or km.end() <= first_end - start:
