@@ -17,33 +17,27 @@ such chains within one file, text-based and language-agnostic:
   so a reassigned variable holds its new value. Calls into other functions and other files
   are not followed.
 
-Built once per file, and only by rules that found a candidate: one linear pass over the text
-(texts over 2 MB, large bundles, are not followed).
+Made once per file, and only by rules that found a candidate; the assignments of a name are
+searched for when a credential first uses it (texts over 2 MB, large bundles, are not
+followed).
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
 
 from .autype_context import is_autype_secret_name, mentions_autype, names_other_service
 
-# The target of an assignment and the operator: an identifier or a dotted / `->` path, with an
-# optional sigil (`$name`, `@name`) and type annotation (`key: str =`, `val k: String =`).
-# Not `==`, `=>`, `=~`, `+=`, `<=`, `!=`: the operator must follow the name directly.
-_ASSIGNMENT = re.compile(
-    r"(?<![A-Za-z0-9_$@.>])([$@]?[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->)[A-Za-z_][A-Za-z0-9_]*)*)"
-    r"(?:[ \t]*:[ \t]*[A-Za-z_][A-Za-z0-9_.<>\[\]?]{0,60})?[ \t]*:?=(?![=>~])[ \t]*"
-)
-# Every character `_ASSIGNMENT` can match before its `=`. The pattern starts with a lookbehind
-# and a class, so `re` would try it at every offset; it is tried only from the start of the
-# run of these characters before each `=` (see `_assignments`), at most `_MAX_TARGET` back.
-_TARGET_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$@.<>[]?:- \t"
-_MAX_TARGET = 1000
-_EQUALS = re.compile(r"=(?![=>~])[ \t]*")
+# What follows an assignment's target: an optional type annotation (`key: str =`,
+# `val k: String =`) and the operator. Not `==`, `=>`, `=~`, `+=`, `<=`, `!=`: the operator
+# must follow the name directly.
+_OPERATOR = r"(?:[ \t]*:[ \t]*[A-Za-z_][A-Za-z0-9_.<>\[\]?]{0,60})?[ \t]*:?=(?![=>~])[ \t]*"
+# Characters that may not stand right before a target (or before its sigil, `$name`).
+_GLUED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$@.>")
 # Names read in an expression, same shape as the targets.
 _NAME = re.compile(r"[$@]?[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->|\?\.)[A-Za-z_][A-Za-z0-9_]*)*")
 # Longest value expression read after `=`.
@@ -54,6 +48,10 @@ _MAX_HOPS = 8
 _MAX_SHADOWED = 200
 # Larger texts (bundles of several MB) are not followed: judged by names on the line only.
 _MAX_TEXT = 2_000_000
+# A line longer than this is minified: a use on it is followed only to assignments at most
+# `_MINIFIED_REACH` characters before it.
+_LONG_LINE = 2_000
+_MINIFIED_REACH = 5_000
 # Words that never name a variable (language keywords around a value).
 _KEYWORDS = frozenset(
     {"const", "let", "var", "val", "final", "await", "new", "return", "if", "else", "not", "and"}
@@ -94,22 +92,6 @@ def _value_end(text: str, start: int) -> int:
     return limit
 
 
-def _assignments(text: str, endpos: int) -> Iterator[re.Match[str]]:
-    """The matches of `_ASSIGNMENT.finditer(text, 0, endpos)` (targets of up to `_MAX_TARGET`
-    characters): each holds one `=`, found by `_EQUALS` (a literal start), and starts in the
-    run of `_TARGET_CHARS` right before it. (A match ends where its `_EQUALS` match ends.)"""
-    pos = 0
-    for eq in _EQUALS.finditer(text, 0, endpos):
-        at = eq.start()
-        floor = max(pos, at - _MAX_TARGET)
-        start = floor + len(text[floor:at].rstrip(_TARGET_CHARS))
-        # The pattern's lookahead needs the character after the `=` and its blanks.
-        m = _ASSIGNMENT.search(text, start, min(endpos, eq.end() + 1))
-        if m is not None:
-            yield m
-            pos = m.end()
-
-
 def _indent(text: str, line_start: int) -> int:
     i = line_start
     while i < len(text) and text[i] in " \t":
@@ -117,78 +99,91 @@ def _indent(text: str, line_start: int) -> int:
     return i - line_start
 
 
+def _assignment_pattern(name: str) -> re.Pattern[str]:
+    """Assignments to the normalised `name` however it is spelled (`a.b`, `$a->b`, `@a.b`),
+    starting with the name's first part (a literal `re` skips to)."""
+    parts = [re.escape(part) for part in name.split(".")]
+    return re.compile(r"(?:\.|->)".join(parts) + _OPERATOR)
+
+
+def _assignments_to(text: str, name: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Where each assignment to `name` in text[lo:hi] starts and where its value starts, in
+    text order: the target is not glued to a name or path before it (`self.key =` does not
+    assign `key`), nor followed by more of a path."""
+    out: list[tuple[int, int]] = []
+    for m in _assignment_pattern(name).finditer(text, lo, hi):
+        start = m.start()
+        if start and text[start - 1] in "$@":
+            start -= 1
+        if start and text[start - 1] in _GLUED:
+            continue
+        out.append((start, m.end()))
+    return out
+
+
+def _in_scope(text: str, start: int, indent: int, offset: int) -> bool:
+    """Whether an assignment at `start`, on a line indented `indent`, is visible at `offset`:
+    no line after its own, up to the line holding `offset`, is indented less (blank lines do
+    not count)."""
+    if indent == 0:
+        return True
+    outdent = re.compile(r"\n[ \t]{0," + str(indent - 1) + r"}[^ \t\r\n]")
+    m = outdent.search(text, start, min(len(text), offset + indent + 1))
+    return m is None or m.start() + 1 > offset
+
+
 class LocalFlow:
-    """The plain assignments of one text and what each name holds where it is used."""
+    """The plain assignments of one text and what each name holds where it is used.
+
+    Nothing is indexed up front: the assignments of a name are searched for (one pass led by
+    the name's literal) the first time a credential expression uses it, so a file that sends
+    a few credentials many times costs a few searches, not an index of every `=`. On a
+    minified line (over `_LONG_LINE` characters: no indentation, no scopes to read, many
+    one-letter names) only the `_MINIFIED_REACH` characters before the use are searched."""
 
     def __init__(self, text: str, holds_key: Callable[[str], bool]) -> None:
         self._text = text
         self._holds_key = holds_key
-        # name -> the offsets of its assignments in text order, where each one's scope ends,
-        # and where its value starts; values and origins are worked out on first need.
-        self._starts: dict[str, list[int]] = {}
-        self._ends: dict[str, list[int]] = {}
-        self._values: dict[str, list[int]] = {}
+        self._followed = len(text) <= _MAX_TEXT
+        self._newlines: Optional[list[int]] = None
+        # (name, where the search began) -> the assignments found, and where each starts
+        self._assignments: dict[tuple[str, int], tuple[list[tuple[int, int]], list[int]]] = {}
         self._origins: dict[tuple[str, int], Optional[Origin]] = {}
-        # Open assignments as (indent, name, index), indents non-decreasing.
-        open_: list[tuple[int, str, int]] = []
-        line_indent = _indent(text, 0)
-        pos = 0  # the start of the line last looked at
-        searched = 0  # no newline between `pos` and here
 
-        def close_until(limit: int) -> None:
-            nonlocal pos, searched
-            while True:
-                newline = text.find("\n", max(pos, searched), limit)
-                if newline == -1:
-                    searched = max(searched, limit)
-                    return
-                pos = newline + 1
-                indent = _indent(text, pos)
-                if pos + indent < len(text) and text[pos + indent] not in "\r\n":
-                    while open_ and open_[-1][0] > indent:
-                        _, n, k = open_.pop()
-                        self._ends[n][k] = pos
-
-        starts_of, ends_of, values_of = self._starts, self._ends, self._values
-        for m in _assignments(text, 0 if len(text) > _MAX_TEXT else len(text)):
-            name = m.group(1)
-            if name[0] in "$@" or "->" in name:
-                name = _normal(name)
-            if name in _KEYWORDS:
-                continue
-            start = m.start()
-            if start > searched:
-                close_until(start)
-                line_indent = _indent(text, pos)
-            starts = starts_of.get(name)
-            if starts is None:
-                starts = starts_of[name] = []
-                ends_of[name] = []
-                values_of[name] = []
-            starts.append(start)
-            ends_of[name].append(len(text))
-            values_of[name].append(m.end())
-            open_.append((line_indent, name, len(starts) - 1))
-        if open_:
-            close_until(len(text))
+    def _line(self, offset: int) -> tuple[int, int]:
+        """The start and end of the line holding `offset`."""
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self._text)]
+        i = bisect_left(self._newlines, offset)
+        start = self._newlines[i - 1] + 1 if i else 0
+        end = self._newlines[i] if i < len(self._newlines) else len(self._text)
+        return start, end
 
     def _visible(self, name: str, offset: int, hops: int) -> Optional[Origin]:
         """The origin of the assignment of `name` visible at `offset`: None when there is
         none, or when it holds nothing known."""
-        starts = self._starts.get(name)
-        if not starts:
+        if not self._followed or name in _KEYWORDS:
             return None
-        ends = self._ends[name]
+        text = self._text
+        line_start, line_end = self._line(offset)
+        lo = 0
+        if line_end - line_start > _LONG_LINE:
+            lo = max(line_start, offset - _MINIFIED_REACH)
+        indexed = self._assignments.get((name, lo))
+        if indexed is None:
+            found = _assignments_to(text, name, lo, len(text) if lo == 0 else offset)
+            indexed = self._assignments[name, lo] = (found, [a for a, _ in found])
+        found_all, starts = indexed
         last = bisect_left(starts, offset) - 1
         for k in range(last, max(-1, last - _MAX_SHADOWED), -1):
-            if ends[k] > offset:
-                memo = (name, k)
+            start, value_start = found_all[k]
+            if _in_scope(text, start, _indent(text, self._line(start)[0]), offset):
+                memo = (name, start)
                 if memo not in self._origins:
                     self._origins[memo] = None  # a cycle reads as unknown
-                    lo = self._values[name][k]
-                    value = self._text[lo : _value_end(self._text, lo)].strip()
-                    found = self._origin(value, starts[k], hops + 1) if value else None
-                    self._origins[memo] = found
+                    value = text[value_start : _value_end(text, value_start)].strip()
+                    found_origin = self._origin(value, start, hops + 1) if value else None
+                    self._origins[memo] = found_origin
                 return self._origins[memo]
         return None
 

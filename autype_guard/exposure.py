@@ -155,8 +155,15 @@ _NODE_SERVER_IMPORT = re.compile(
     r"""|\bexport\s+(?:async\s+)?function\s+(?:GET|POST|PUT|PATCH|DELETE)\b"""
     r"""|\bexport\s+const\s+(?:GET|POST|PUT|PATCH|DELETE)\s*[:=]"""
     r"""|\bexports\.handler\s*=|\bexport\s+(?:const|(?:async\s+)?function)\s+handler\b"""
-    r"""|\(\s*req\s*(?::\s*[\w.]+\s*)?,\s*res\s*(?::\s*[\w.]+\s*)?(?:,\s*next\b[^)]*)?\)"""
+    r"""|\(\s{0,40}req\s*(?::\s*[\w.]+\s*)?,\s*res\s*(?::\s*[\w.]+\s*)?(?:,\s*next\b[^)]*)?\)"""
 )
+# Every match of `_NODE_SERVER_IMPORT` starts with one of these or (`(req`) holds `req` at
+# most 41 characters after its start: the pattern is tried only there (`NearSearch`).
+_NODE_SERVER_NEEDLES = (
+    ("from", "require(", "import", "Deno.", "Bun.", "defineEventHandler(", "export", "req"),
+    41,
+)
+_SERVER_FRAMEWORK_NEEDLES = (("from", "require(", "import"), 0)
 # Edge workers (Cloudflare Workers, Pages `_worker.js`, Vercel/Netlify edge functions run the
 # same way): a module worker's `export default { fetch(` and its handlers taking the
 # platform's `env` bindings, `async fetch(request, env, ctx)`, `scheduled(event, env)`,
@@ -168,6 +175,15 @@ _EDGE_WORKER = re.compile(
     r"|(?<![\w$.])(?:fetch|scheduled|queue|email|tail)\s*(?::\s*(?:async\s*)?(?:function\s*)?)?"
     r"\(\s*[A-Za-z_$][\w$]*\s*(?::\s*[\w.<>\[\]]+\s*)?,\s*env\s*[:,)?]"
 )
+_EDGE_WORKER_NEEDLES = (("export", "fetch", "scheduled", "queue", "email", "tail"), 0)
+
+
+def _found(pattern: re.Pattern[str], needles: tuple[tuple[str, ...], int], text: str) -> bool:
+    """`pattern.search(text)`, tried only near `needles` (the pattern has no literal start)."""
+    words, back = needles
+    return NearSearch(pattern, text, words, back).search() is not None
+
+
 # Path shapes of server-side scripts in the common frameworks and serverless platforms.
 _SERVER_PATH = re.compile(
     r"""(?:^|/)(?:"""
@@ -229,7 +245,9 @@ def is_server_script(path: str, text: str) -> bool:
     if _SERVER_PATH.search(lower) or _ROOT_API.match(lower):
         return True
     head = text[:65536]
-    return _NODE_SERVER_IMPORT.search(head) is not None or _EDGE_WORKER.search(head) is not None
+    return _found(_NODE_SERVER_IMPORT, _NODE_SERVER_NEEDLES, head) or _found(
+        _EDGE_WORKER, _EDGE_WORKER_NEEDLES, head
+    )
 
 
 def _is_server_build_output(text: str) -> bool:
@@ -240,8 +258,8 @@ def _is_server_build_output(text: str) -> bool:
     if _SERVER_MARKER.search(head):
         return True
     head = text[:65536]  # a Cloudflare Pages `dist/_worker.js` is an edge worker
-    return (
-        _SERVER_FRAMEWORK_IMPORT.search(head) is not None or _EDGE_WORKER.search(head) is not None
+    return _found(_SERVER_FRAMEWORK_IMPORT, _SERVER_FRAMEWORK_NEEDLES, head) or _found(
+        _EDGE_WORKER, _EDGE_WORKER_NEEDLES, head
     )
 
 

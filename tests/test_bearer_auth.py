@@ -260,3 +260,25 @@ def test_local_flow_scopes_and_reassignment() -> None:
     assert flow.origin("token", second) is None
     last = flow.origin("key", text.rindex("use(key)"))
     assert last is not None and not last.autype
+
+
+def test_local_flow_spellings_of_one_target() -> None:
+    text = (
+        "<?php\n$this->key = getenv('AUTYPE_API_KEY');\n"
+        "self.key = other_token\n"  # `self.key`, not `key`
+        "use($this->key); use(key);\n"
+    )
+    flow = LocalFlow(text, lambda v: False)
+    at = text.index("use(")
+    assert (o := flow.origin("$this->key", at)) is not None and o.autype
+    assert flow.origin("key", at) is None
+
+
+def test_local_flow_on_a_minified_line_reads_only_nearby_assignments() -> None:
+    filler = "f(1);" * 2_000  # 10,000 characters: further back than a minified use looks
+    near = "var t=process.env.AUTYPE_API_KEY;" + "g(2);" * 100 + "use(t);"
+    far = "var u=process.env.AUTYPE_API_KEY;" + filler + "use(u);"
+    text = near + far
+    flow = LocalFlow(text, lambda v: False)
+    assert (o := flow.origin("t", text.index("use(t)"))) is not None and o.autype
+    assert flow.origin("u", text.index("use(u)")) is None
