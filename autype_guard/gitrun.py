@@ -60,6 +60,12 @@ _FIXED = {
 # own config must not make a scan run programs. Empty disables it both where it is a
 # program (before git 2.36) and where it is a boolean (since).
 _OPTIONS = ("-c", "core.fsmonitor=")
+# Given to long-running children too (`log`, `cat-file --batch` over a whole history): git
+# maps pack files into memory and, by default, keeps up to 8 GiB of them mapped, so reading
+# every blob of a large history grows the child to the size of its packs. Mapping at most
+# 128 MiB in 16 MiB windows bounds that at a few percent of speed (on a 387 MiB pack:
+# cat-file 549 -> 213 MB, log 400 -> 150 MB, each about 10% slower).
+_STREAMING_OPTIONS = ("-c", "core.packedGitLimit=128m", "-c", "core.packedGitWindowSize=16m")
 
 _found: dict[str, Optional[str]] = {}
 
@@ -109,12 +115,14 @@ def message(stderr: bytes) -> str:
     return lines[-1] if lines else "unknown error"
 
 
-def _argv(cwd: Union[str, Path, None], args: tuple[str, ...]) -> list[str]:
+def _argv(
+    cwd: Union[str, Path, None], args: tuple[str, ...], options: tuple[str, ...] = _OPTIONS
+) -> list[str]:
     exe = find_git()
     if exe is None:
         raise GitNotFound(MISSING)
     where = ["-C", str(cwd)] if cwd is not None else []
-    return [exe, *_OPTIONS, *where, *args]
+    return [exe, *options, *where, *args]
 
 
 def run(
@@ -157,7 +165,7 @@ def start(
     """Start `git -C cwd ARGS` and return it running: stdout is a pipe for the caller to
     read, stdin a pipe to write when `write` (else empty), stderr goes to the file `stderr`
     (a pipe nobody reads could fill up and stall git). Raise GitError if it cannot start."""
-    argv = _argv(cwd, args)
+    argv = _argv(cwd, args, _OPTIONS + _STREAMING_OPTIONS)
     try:
         return subprocess.Popen(
             argv,

@@ -673,17 +673,39 @@ class KeyMatcher:
 # ends a statement (`,` `)` `]` `+` `.` `%` `;` a comment or the line end: `PREFIX = "ak_"`,
 # `["ak", ...]`, `"ak_".format`), or `"ak_` followed by a format slot (`"ak_%s"`,
 # `"ak_{}"`, `f"ak_{body}"`). Not a dict key (`'ak_gh': ...`). "ak" is not glued to what
-# comes before it, so each run of key characters is tried once: linear.
+# comes before it (any letter: `"Działak"` is a word), so each run of key characters is
+# tried once: linear.
 _ASSEMBLY_HEAD = re.compile(
-    r"""ak(?<![A-Za-z0-9_$-]ak)(?:_[A-Za-z0-9_-]*)?"""
-    r"""(?:["'][ \t]*(?:[,)\]+.%;#\r\n]|\Z)|%|\{)"""
+    r"""ak(?<![\w$-]ak)(?P<run>_[A-Za-z0-9_-]*)?"""
+    r"""(?:["'][ \t]*(?P<next>[,)\]+.%;#\r\n]|\Z)|%|\{)"""
 )
+# A bare `"ak"` in a list, a call or a statement of its own (`["ak", body]`, `("ak", body)`,
+# `PREFIX = "ak"`) only assembles a key with an underscore from a literal: a separator near it
+# (`"_".join(...)`, `"%s_%s" % (...)`, `"{}_{}".format(...)`, `PREFIX + "_" + body`) or,
+# anywhere in the file, a literal that starts with `_` and holds a key's worth of key
+# characters (`BODY = "_3hQ9..."`). Without either (a list of syllables, a stemmer's suffix
+# table) there is nothing to assemble.
+_UNDERSCORE_SEPARATOR = re.compile(r"""["']_["']|_%|_\{""")
+_UNDERSCORE_REACH = 300
+_UNDERSCORE_BODY = re.compile(r"""["']_[A-Za-z0-9_-]{15,}["']""")
 
 
 def _may_assemble_key(text: str) -> bool:
     """Whether a literal in `text` may be one operand of an expression assembling a key
-    (see `_ASSEMBLY_HEAD`)."""
-    return _ASSEMBLY_HEAD.search(text) is not None
+    (see `_ASSEMBLY_HEAD` and `_UNDERSCORE_SEPARATOR`)."""
+    bodies: Optional[bool] = None  # whether the file has a literal `_` + key characters
+    for m in _ASSEMBLY_HEAD.finditer(text):
+        follower = m.group("next")
+        if m.group("run") or follower is None or follower in "+.%":
+            return True
+        lo, hi = max(0, m.start() - _UNDERSCORE_REACH), m.end() + _UNDERSCORE_REACH
+        if _UNDERSCORE_SEPARATOR.search(text, lo, hi) is not None:
+            return True
+        if bodies is None:
+            bodies = _UNDERSCORE_BODY.search(text) is not None
+        if bodies:
+            return True
+    return False
 
 
 def _has_plain_key_start_quote(text: str) -> bool:

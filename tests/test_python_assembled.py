@@ -156,7 +156,9 @@ def test_fix_leaves_an_assembled_parameter_default() -> None:
     "source",
     [
         'PREFIX = "ak_"\n',
-        'KEY = "".join(["ak", BODY])\n',
+        'KEY = "".join(["ak", BODY])\nBODY = "_3hQ9xLr2mN8pQ4vW7yZ1aB5cD0e"\n',
+        'KEY = "_".join(["ak", BODY])\n',
+        'KEY = "%s_%s" % ("ak", BODY)\n',
         'KEY = "ak_%s" % BODY\n',
         'KEY = f"ak_{BODY}"\n',
         'KEY = "{}{}".format("ak_", BODY)  # why\n',
@@ -171,6 +173,12 @@ def test_files_whose_key_may_be_assembled_reach_the_parser(source: str) -> None:
     [
         "locales = {'ak_gh': 'ak_GH.UTF-8', 'ak': 'Akan'}\n",
         'import weak_ref\nbreak_ = "break"\n',
+        # a bare "ak" with nothing near or in the file that could bring the underscore
+        'KEY = "".join(["ak", BODY])\n',
+        'SYLLABLES = ["aj", "ac", "ak", "at"]\n',
+        'a_0 = [Among(u"ak", -1, 1), Among(u"ek", -1, 1)]\n',
+        # words of other alphabets ending in "ak"
+        'NAMES = ["Działak", "avšak", "Čak"]\n',
     ],
 )
 def test_files_without_an_assembling_literal_do_not(source: str) -> None:
