@@ -2,10 +2,10 @@
 
 The parent walks the tree and sends batches of paths; each worker reads and scans its batch
 and sends back only the results worth keeping (see `ScanReport.add`) and counts of the rest.
-At most two batches per worker are in flight, so neither side holds more than a few batches
-of paths or file contents however large the tree; results come back in discovery order, so
-the output does not depend on scheduling. (`api.scan_paths` keeps runs of fewer than
-`api.SMALL_RUN` files in the calling process.)
+At most three batches per worker are in flight, so neither side holds more than a few batches
+of paths or file contents however large the tree; batches are taken as they finish but added
+to the report in discovery order, so the output does not depend on scheduling.
+(`api.scan_paths` keeps runs of fewer than `api.SMALL_RUN` files in the calling process.)
 
 Workers are forked on Linux (cheap: they share the parent's imported modules) unless the
 parent runs other threads, where forking is unsafe; elsewhere they are spawned. A worker that
@@ -18,9 +18,8 @@ import multiprocessing
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any, Callable, Optional
@@ -100,59 +99,91 @@ def scan_in_pool(
     done: Optional[Callable[[int], None]] = None,
 ) -> None:
     """Scan `candidates` with `jobs` worker processes, adding every result to `report`;
-    `done(n)` is called after each batch of n files."""
+    `done(n)` is called after each batch of n files.
+
+    Batches are collected as they finish, whichever finishes first (a batch holding a large
+    bundle must not leave the other workers idle behind it), and added to `report` in the
+    order they were sent."""
     engine_for(config, options).prefilter.prepare_for_large_run()  # inherited by forked workers
-    pending: deque[tuple[list[Candidate], Future[_Outcome]]] = deque()
+    running: dict[Future[_Outcome], tuple[int, list[Candidate]]] = {}
+    finished: dict[int, _Outcome] = {}  # outcomes that wait for an earlier batch
+    order = _InOrder(report, finished)
     size = _BatchSize()
+    sent = 0
     executor: Optional[ProcessPoolExecutor] = ProcessPoolExecutor(
         max_workers=jobs, mp_context=_context(), initializer=_init, initargs=(config, options)
     )
+
+    def scan_here(seq: int, batch: list[Candidate]) -> None:
+        order.arrived(seq, _scan_batch(batch, config, options))
+        if done is not None:
+            done(len(batch))
+
     try:
         while True:
             batch = list(islice(candidates, size.files))
             if not batch:
                 break
+            seq, sent = sent, sent + 1
             if executor is None:
-                _collect(_scan_batch(batch, config, options), report)
-                if done is not None:
-                    done(len(batch))
+                scan_here(seq, batch)
                 continue
             try:
-                pending.append((batch, executor.submit(_work, batch)))
+                running[executor.submit(_work, batch)] = (seq, batch)
             except BrokenProcessPool:
                 executor = _broken(executor)
-                _collect(_scan_batch(batch, config, options), report)
-                if done is not None:
-                    done(len(batch))
+                scan_here(seq, batch)
                 continue
-            while len(pending) >= 2 * jobs:
-                executor = _finish_one(pending, executor, config, options, report, size, done)
-        while pending:
-            executor = _finish_one(pending, executor, config, options, report, size, done)
+            while len(running) >= _IN_FLIGHT * jobs:
+                executor = _finish_some(running, executor, config, options, order, size, done)
+        while running:
+            executor = _finish_some(running, executor, config, options, order, size, done)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _finish_one(
-    pending: deque[tuple[list[Candidate], Future[_Outcome]]],
+# Batches in flight per worker: enough that a worker never waits for the parent's next batch.
+_IN_FLIGHT = 3
+
+
+class _InOrder:
+    """Adds batch outcomes to a report in the order the batches were sent."""
+
+    def __init__(self, report: ScanReport, finished: dict[int, _Outcome]) -> None:
+        self.report = report
+        self.finished = finished
+        self.next = 0
+
+    def arrived(self, seq: int, outcome: _Outcome) -> None:
+        self.finished[seq] = outcome
+        while self.next in self.finished:
+            _collect(self.finished.pop(self.next), self.report)
+            self.next += 1
+
+
+def _finish_some(
+    running: dict[Future[_Outcome], tuple[int, list[Candidate]]],
     executor: Optional[ProcessPoolExecutor],
     config: Config,
     options: ScanOptions,
-    report: ScanReport,
+    order: _InOrder,
     size: _BatchSize,
     done: Optional[Callable[[int], None]],
 ) -> Optional[ProcessPoolExecutor]:
-    batch, future = pending.popleft()
-    try:
-        outcome = future.result()
-    except BrokenProcessPool:
-        executor = _broken(executor)
-        outcome = _scan_batch(batch, config, options)
-    _collect(outcome, report)
-    size.measured(len(batch), outcome[3])
-    if done is not None:
-        done(len(batch))
+    """Wait for at least one running batch and take every batch that has finished."""
+    finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+    for future in finished:
+        seq, batch = running.pop(future)
+        try:
+            outcome = future.result()
+        except BrokenProcessPool:
+            executor = _broken(executor)
+            outcome = _scan_batch(batch, config, options)
+        order.arrived(seq, outcome)
+        size.measured(len(batch), outcome[3])
+        if done is not None:
+            done(len(batch))
     return executor
 
 

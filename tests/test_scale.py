@@ -247,3 +247,21 @@ def test_keys_assembled_or_escaped_are_still_found(name: str, source: str) -> No
 )
 def test_marker_lookalikes_are_clean(source: str) -> None:
     assert scan_text(source, "dist/app.min.js").findings == []
+
+
+def test_batches_that_finish_out_of_order_are_reported_in_order() -> None:
+    from autype_guard.model import FileKind, FileResult, ScanReport
+    from autype_guard.parallel import _InOrder
+
+    report = ScanReport()
+    order = _InOrder(report, {})
+
+    def outcome(name: str) -> tuple[list[FileResult], int, int, float]:
+        return ([FileResult(name, FileKind.TEXT)], 0, 0, 0.0)
+
+    order.arrived(2, outcome("c"))
+    order.arrived(1, outcome("b"))
+    assert report.files == []
+    order.arrived(0, outcome("a"))
+    order.arrived(3, outcome("d"))
+    assert [r.path for r in report.files] == ["a", "b", "c", "d"]
