@@ -8,6 +8,7 @@ The only module that prints or exits. Exit codes: 0 clean, 1 findings at or abov
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -140,7 +141,14 @@ def _verify_summary(outcomes: list[str], api_url: str) -> str:
         return "autype-guard: live check: no real keys to check"
     counts = ", ".join(f"{outcomes.count(o)} {o}" for o in ("live", "revoked", "unknown"))
     noun = "key" if len(outcomes) == 1 else "keys"
-    return f"autype-guard: live check: {len(outcomes)} {noun} checked at {api_url}: {counts}"
+    line = f"autype-guard: live check: {len(outcomes)} {noun} checked at {api_url}: {counts}"
+    if outcomes.count("unknown") == len(outcomes):
+        # Nothing was learned: `--fail-on-live-only` passes, but not because no key is live.
+        line += (
+            "\nautype-guard: warning: no key could be verified (see each finding's reason);"
+            " treat every key as live and rotate it"
+        )
+    return line
 
 
 def _git_output(*args: str) -> Optional[str]:
@@ -165,7 +173,11 @@ def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions
         root = _git_output("rev-parse", "--show-toplevel")
     if opts.output_format == "gitlab":
         commit = os.environ.get("CI_COMMIT_SHA") or _git_output("rev-parse", "--verify", "HEAD")
+    width = None
+    if opts.output_format == "text" and opts.output is None and sys.stdout.isatty():
+        width = shutil.get_terminal_size((100, 24)).columns
     return ReportOptions(
+        width=width,
         quiet=opts.quiet,
         color=color,
         show_secrets=opts.show_secrets,
@@ -266,7 +278,11 @@ def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
     """A progress bar on stderr when it is a terminal (never in CI, hooks or pipes)."""
     if not wants_progress(sys.stderr, disabled=opts.no_progress):
         return None
-    return ProgressBar(lambda text: click.echo(text, err=True, nl=False), unit=unit)
+    try:  # seconds before the bar first shows (documented in the README)
+        delay = float(os.environ.get("AUTYPE_GUARD_PROGRESS_DELAY", "0.5"))
+    except ValueError:
+        delay = 0.5
+    return ProgressBar(lambda text: click.echo(text, err=True, nl=False), unit=unit, delay=delay)
 
 
 def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:

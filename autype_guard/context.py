@@ -35,9 +35,10 @@ from .model import (
 from .scanners import KeyOccurrence
 from .textio import LineIndex
 
-# How much of a line a snippet shows on each side of a finding: enough to recognise the code,
-# never a whole minified bundle.
-SNIPPET_CONTEXT = 40
+# How much of a line a snippet shows on each side of a finding: enough to recognise the code
+# on a wide terminal (the text format cuts it to the terminal's width), never a whole
+# minified bundle.
+SNIPPET_CONTEXT = 120
 # How far past the window keys are looked for before it is cut, so that a key the window cuts
 # is masked whole; a run of key characters longer than this at the window's edge is masked.
 SNIPPET_SLACK = 512

@@ -57,6 +57,10 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+# No ETA before this many seconds: the first files' rate says little about the rest.
+ETA_AFTER = 1.0
+
+
 def render_progress(
     files: int,
     nbytes: int,
@@ -67,23 +71,29 @@ def render_progress(
     unit: str = "files",
 ) -> str:
     """One line of progress: bar and percentage (when the total is known), files and bytes
-    done, throughput and ETA, shortened to fit `width` columns. Pure: no I/O."""
+    done, throughput and ETA, shortened to fit `width` columns. Fields have fixed widths, so
+    the line does not jitter as the numbers change; no ETA in the first `ETA_AFTER`
+    seconds. Pure: no I/O."""
     rate = nbytes / elapsed if elapsed > 0 else 0.0
     fraction: Optional[float] = None
     eta: Optional[float] = None
+    settled = elapsed >= ETA_AFTER
     if total_bytes and total_bytes > 0:
         fraction = min(nbytes / total_bytes, 1.0)
-        if rate > 0:
+        if rate > 0 and settled:
             eta = max(total_bytes - nbytes, 0) / rate
     elif total_files:
         fraction = min(files / total_files, 1.0)
-        if files and elapsed > 0:
+        if files and settled:
             eta = elapsed * max(total_files - files, 0) / files
-    counts = f"{files:,}/{total_files:,} {unit}" if total_files is not None else f"{files:,} {unit}"
-    size = f"{_size(nbytes)}/{_size(total_bytes)}" if total_bytes else _size(nbytes)
-    parts = [counts, size, f"{_size(rate)}/s"]
-    if eta is not None:
-        parts.append(f"ETA {_duration(eta)}")
+    if total_files is not None:
+        total = f"{total_files:,}"
+        counts = f"{files:>{len(total)},}/{total} {unit}"
+    else:
+        counts = f"{files:>7,} {unit}"
+    size = f"{_size(nbytes):>8}/{_size(total_bytes)}" if total_bytes else f"{_size(nbytes):>8}"
+    parts = [counts, size, f"{_size(rate):>8}/s"]
+    parts.append(f"ETA {_duration(eta):<7}" if eta is not None else " " * 11)
     text = "  ".join(parts)
     if fraction is not None:
         percent = f"{fraction * 100:3.0f}%"
@@ -99,7 +109,8 @@ def render_progress(
 
 
 class ProgressBar:
-    """A `ProgressCallback` that redraws one line through `write`, at most every `interval`."""
+    """A `ProgressCallback` that redraws one line through `write`, at most every `interval`,
+    from `delay` seconds after it was made."""
 
     def __init__(
         self,
@@ -107,6 +118,7 @@ class ProgressBar:
         *,
         unit: str = "files",
         interval: float = 0.1,
+        delay: float = 0.5,
         width: Optional[Callable[[], int]] = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -116,7 +128,8 @@ class ProgressBar:
         self._width = width or (lambda: shutil.get_terminal_size((80, 24)).columns)
         self._clock = clock
         self._started = clock()
-        self._next = self._started  # the first update draws at once
+        # Nothing is drawn before `delay`: a scan of a few files ends without a bar flashing.
+        self._next = self._started + delay
         self._drawn = False
 
     def __call__(

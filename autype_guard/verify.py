@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import errno
 import http.client
 import ipaddress
 import socket
@@ -339,12 +340,14 @@ def _check_key(
         if time.monotonic() >= total_deadline and deadline >= total_deadline:
             return _NOT_CHECKED_IN_TIME
         return VerifyResult(Outcome.UNKNOWN, None, f"timed out after {timeout:g}s")
-    except ssl.SSLError as exc:
-        return VerifyResult(Outcome.UNKNOWN, None, f"TLS error: {type(exc).__name__}")
+    except ssl.SSLCertVerificationError:
+        return VerifyResult(Outcome.UNKNOWN, None, "TLS certificate not trusted")
+    except ssl.SSLError:
+        return VerifyResult(Outcome.UNKNOWN, None, "TLS handshake failed")
     except OSError as exc:
-        return VerifyResult(Outcome.UNKNOWN, None, f"connection failed: {type(exc).__name__}")
-    except http.client.HTTPException as exc:
-        return VerifyResult(Outcome.UNKNOWN, None, f"bad HTTP response: {type(exc).__name__}")
+        return VerifyResult(Outcome.UNKNOWN, None, _network_reason(exc))
+    except http.client.HTTPException:
+        return VerifyResult(Outcome.UNKNOWN, None, "the server's answer was not valid HTTP")
     except Exception as exc:  # the contract is "never raises"; keep the type name only
         return VerifyResult(Outcome.UNKNOWN, None, f"check failed: {type(exc).__name__}")
     return _classify(status)
@@ -353,6 +356,26 @@ def _check_key(
 _NOT_CHECKED_IN_TIME = VerifyResult(
     Outcome.UNKNOWN, None, "not checked in time, the live check's total deadline passed"
 )
+
+
+def _network_reason(exc: OSError) -> str:
+    """Why a connection failed, in words (never the exception's message: it could quote
+    what was sent)."""
+    if isinstance(exc, socket.gaierror):
+        return "DNS lookup failed"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset by the server"
+    if isinstance(exc, (ConnectionAbortedError, BrokenPipeError)):
+        return "connection closed by the server"
+    known = {
+        errno.ENETUNREACH: "network unreachable",
+        errno.EHOSTUNREACH: "host unreachable",
+        errno.ECONNREFUSED: "connection refused",
+        errno.ETIMEDOUT: "timed out",
+    }
+    return known.get(exc.errno or 0, "connection failed")
 
 
 def verify_keys(

@@ -83,6 +83,7 @@ def test_text_shows_each_outcome_and_a_live_key_is_critical(
     assert "[high]" in old_py.splitlines()[0]
     assert "  = verified: revoked (HTTP 401, invalid or expired key)" in old_py.splitlines()
     assert "2 keys checked" in err and "1 live, 1 revoked, 0 unknown" in err
+    assert "no key could be verified" not in err
     assert live not in out + err and revoked not in out + err
 
 
@@ -155,6 +156,7 @@ def test_slow_api_gives_unknown_within_the_timeout(project: Path) -> None:
     assert finding["properties"]["verification"] == "unknown"
     assert "timed out" in finding["properties"]["verification_detail"]
     assert "0 live, 0 revoked, 1 unknown" in err
+    assert "warning: no key could be verified" in err
 
 
 def test_stdin_keys_are_verified_too(project: Path, api: AutypeStandIn, live: str) -> None:

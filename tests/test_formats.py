@@ -496,3 +496,41 @@ def test_baseline_format_doc_describes_every_field() -> None:
         assert f"`{field}`" in text
     for field in doc["findings"][0]:
         assert f"`findings[].{field}`" in text
+
+
+def _text_of(source: str, width: Any) -> list[str]:
+    from autype_guard import scan_text
+
+    report = ScanReport(files=[scan_text(source, "src/settings.py")])
+    text = get_reporter("text")(report, ReportOptions(rules=catalogue(), width=width))
+    return text.splitlines()
+
+
+def test_code_frames_fit_the_terminal_and_keep_the_name_and_the_key() -> None:
+    key = fake_key()
+    line = "x = 1; " * 30 + f'AUTYPE_API_KEY = "{key}"' + "; y = 2" * 30 + "\n"
+    wide = _text_of(line, 200)
+    narrow = _text_of(line, 80)
+    frame = next(i for i, t in enumerate(wide) if t.startswith("1 | "))
+    for lines, columns in ((wide, 200), (narrow, 80)):
+        code, caret = lines[frame], lines[frame + 1]
+        assert len(code) <= columns
+        assert code.startswith("1 | …") and code.endswith("…")
+        # the caret still points at the key's (masked) spelling
+        start = caret.index("^")
+        assert code[start : start + 3] == '"ak' or code[start : start + 3] == "ak_"
+        assert key not in code
+    assert "AUTYPE_API_KEY" in wide[frame]
+    assert len(wide[frame]) > len(narrow[frame])
+
+
+def test_code_frames_are_left_whole_when_they_fit_or_when_piped() -> None:
+    key = fake_key()
+    short = f'KEY = "{key}"\n'
+    assert _text_of(short, 80) == _text_of(short, None)
+    line = "x = 1; " * 30 + f'K = "{key}"\n'
+    from autype_guard import scan_text
+
+    snippet = scan_text(line, "src/settings.py").findings[0].snippet
+    assert "1 | " + snippet in _text_of(line, None)
+    assert len(snippet) > 120  # the engine keeps 120 characters before the key

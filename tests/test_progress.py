@@ -35,7 +35,18 @@ def test_render_with_known_totals_shows_bar_counts_rate_and_eta() -> None:
 
 def test_render_without_totals_has_no_percentage_or_eta() -> None:
     line = render_progress(1234, 2_500, None, None, elapsed=1.0, width=120, unit="blobs")
-    assert line == "1,234 blobs  2.5 KB  2.5 KB/s"
+    assert line.split() == ["1,234", "blobs", "2.5", "KB", "2.5", "KB/s"]
+
+
+def test_render_keeps_a_steady_width_and_no_eta_at_first() -> None:
+    early = render_progress(3, 9_000, 25_000, 900_000_000, elapsed=0.2, width=120)
+    assert "ETA" not in early
+    later = [
+        render_progress(n, n * 36_000, 25_000, 900_000_000, elapsed=1 + n / 1000, width=120)
+        for n in (10, 999, 12_345, 25_000)
+    ]
+    assert all("ETA" in line for line in later)
+    assert len({len(line) for line in [early, *later]}) == 1
 
 
 def test_render_eta_from_file_counts_when_bytes_are_unknown() -> None:
@@ -52,7 +63,9 @@ def test_render_fits_the_terminal(width: int) -> None:
 def test_bar_draws_at_most_once_per_interval_and_clears_on_close() -> None:
     now = [0.0]
     written: list[str] = []
-    bar = ProgressBar(written.append, interval=0.1, width=lambda: 80, clock=lambda: now[0])
+    bar = ProgressBar(
+        written.append, interval=0.1, delay=0.0, width=lambda: 80, clock=lambda: now[0]
+    )
     bar(1, 10, 3, 30)
     bar(2, 20, 3, 30)  # same instant: throttled
     now[0] = 0.05
@@ -66,6 +79,19 @@ def test_bar_draws_at_most_once_per_interval_and_clears_on_close() -> None:
     assert written[-1] == "\r\x1b[K"
     bar.close()
     assert len(written) == 3  # nothing more to erase
+
+
+def test_bar_waits_before_drawing_so_short_scans_show_none() -> None:
+    now = [0.0]
+    written: list[str] = []
+    bar = ProgressBar(written.append, delay=0.5, width=lambda: 80, clock=lambda: now[0])
+    now[0] = 0.3
+    bar(1, 10, 1, 10)
+    bar.close()
+    assert written == []
+    now[0] = 0.6
+    bar(1, 10, 2, 20)
+    assert len(written) == 1
 
 
 def test_bar_that_never_drew_writes_nothing_on_close() -> None:
@@ -128,12 +154,14 @@ def test_progress_on_a_terminal_and_its_off_switches(repo: Path) -> None:
     (repo / "leak.py").write_text(f'K = "{fake_key()}"\n')
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "files")
-    code, screen = _on_pty(["scan", "."], repo)
+    code, screen = _on_pty(["scan", "."], repo, AUTYPE_GUARD_PROGRESS_DELAY="0")
     assert code == 1
     assert "/4 files" in screen and "\x1b[K" in screen
-    code, screen = _on_pty(["scan", "--history"], repo)
+    code, screen = _on_pty(["scan", "--history"], repo, AUTYPE_GUARD_PROGRESS_DELAY="0")
     assert code == 1
     assert "blobs" in screen and "\x1b[K" in screen
+    code, screen = _on_pty(["scan", "leak.py"], repo)  # default delay: a small scan, no bar
+    assert code == 1 and "\x1b[K" not in screen
     for args, env in ((["scan", "--no-progress", "."], {}), (["scan", "."], {"CI": "true"})):
         code, screen = _on_pty(args, repo, **env)
         assert code == 1

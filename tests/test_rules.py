@@ -81,3 +81,30 @@ def test_every_rule_lists_the_docs_placeholder_among_valid_examples() -> None:
     for rule in RULES:
         if rule.CODE.startswith("AG1"):
             assert any("ak_your_api_key_here" in v.code for v in rule.VALID), rule.CODE
+
+
+def test_ag104_tells_a_notebooks_saved_output_from_its_cells() -> None:
+    import json
+
+    from .conftest import fake_key
+
+    key = fake_key()
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "metadata": {},
+                "outputs": [{"name": "stdout", "output_type": "stream", "text": [f"{key}\n"]}],
+                "source": ["print(client.key)\n"],
+            },
+            {"cell_type": "markdown", "metadata": {}, "source": [f"Use {key}\n"]},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    result = scan_text(json.dumps(notebook, indent=1), "analysis.ipynb")
+    output, cell = sorted(result.findings, key=lambda f: f.line)
+    assert "saved output" in output.message and "nbconvert --clear-output" in output.suggestion
+    assert "notebook cell" in cell.message and "documentation" not in cell.message

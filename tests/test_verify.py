@@ -210,7 +210,19 @@ def test_refused_connection_is_unknown_without_raising() -> None:
     result = verify_one(fake_key(), url, timeout=2.0)
     assert result.outcome is Outcome.UNKNOWN
     assert result.status is None
-    assert "connection failed" in result.detail
+    assert result.detail == "connection refused"
+
+
+def test_network_reasons_are_words() -> None:
+    import errno
+    import socket
+
+    from autype_guard.verify import _network_reason
+
+    assert _network_reason(socket.gaierror(-2, "Name or service not known")) == "DNS lookup failed"
+    assert _network_reason(ConnectionRefusedError(errno.ECONNREFUSED, "x")) == "connection refused"
+    assert _network_reason(OSError(errno.ENETUNREACH, "x")) == "network unreachable"
+    assert _network_reason(OSError(errno.EPERM, "x")) == "connection failed"
 
 
 def test_https_to_a_plain_http_server_is_unknown_and_sends_nothing_readable(

@@ -33,6 +33,9 @@ class ReportOptions:
     rules: tuple[RuleInfo, ...] = ()
     # Text format: only the findings' location lines, and no summary when nothing was found.
     quiet: bool = False
+    # Text format: the terminal's width in columns; code frames are cut around the key to fit
+    # it. None (output to a file or a pipe): code frames as the findings hold them.
+    width: Optional[int] = None
 
     def rule(self, code: str) -> Optional[RuleInfo]:
         """The catalogue's entry for `code`, or None."""

@@ -22,6 +22,29 @@ _SEVERITY_COLOR = {
 }
 
 
+# The fewest columns a code frame is cut to, however narrow the terminal.
+_MIN_FRAME = 30
+
+
+def fit_frame(snippet: str, start: int, width: int, columns: int) -> tuple[str, int]:
+    """`snippet` cut to at most `columns` characters (at least `_MIN_FRAME`) around the caret
+    (`start`, `width`), with `…` where it was cut; returns the cut snippet and the caret's new
+    start. The caret's own characters are kept; the rest is shared between both sides."""
+    columns = max(columns, _MIN_FRAME)
+    if len(snippet) <= columns:
+        return snippet, start
+    room = max(columns - min(width, columns) - 2, 0)  # two columns for the `…` marks
+    left = max(start - room // 2, 0)
+    right = min(left + width + room, len(snippet))
+    left = max(min(left, right - width - room), 0)
+    cut = snippet[left:right]
+    if left > 0:
+        cut, start = "…" + cut, start - left + 1
+    if right < len(snippet):
+        cut += "…"
+    return cut, start
+
+
 def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
@@ -40,6 +63,8 @@ def render_finding(finding: Finding, options: ReportOptions) -> str:
         gutter = str(finding.line)
         pad = " " * len(gutter)
         snippet, (start, width) = escape_snippet(finding.snippet, finding.snippet_caret)
+        if options.width is not None:
+            snippet, start = fit_frame(snippet, start, width, options.width - len(gutter) - 3)
         lines.append(f"{pad} |")
         lines.append(f"{gutter} | {snippet}")
         caret = " " * start + "^" * width

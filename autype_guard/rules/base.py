@@ -98,13 +98,13 @@ class KeyLiteralRule(Rule):
                 continue
             name = occ.env_name or ctx.config.env_var or DEFAULT_ENV_VAR
             context = f"{cls.CONTEXT_SEPARATOR}{occ.context}" if occ.context else ""
-            message = cls.MESSAGE.format(
+            message = cls.message_at(ctx, occ.hit.start).format(
                 preview=ctx.shown_key(occ.hit.key, occ.hit.end), context=context
             )
             message += _ENCODING_NOTES.get(occ.hit.encoding, "")
             if reason is not None:
                 message = f"Placeholder, not a secret ({reason}): {message}"
-            suggestion = cls.suggestion(ctx, name)
+            suggestion = cls.suggestion_at(ctx, name, occ.hit.start)
             yield ctx.finding(
                 cls,
                 occ.hit.start,
@@ -122,6 +122,16 @@ class KeyLiteralRule(Rule):
                 placeholder=reason is not None,
                 related=occ.related,
             )
+
+    @classmethod
+    def message_at(cls, ctx: FileContext, start: int) -> str:
+        """The message template for a key at `start` (`MESSAGE` unless a rule tells places
+        within a file apart)."""
+        return cls.MESSAGE
+
+    @classmethod
+    def suggestion_at(cls, ctx: FileContext, name: str, start: int) -> str:
+        return cls.suggestion(ctx, name)
 
     @classmethod
     def suggestion(cls, ctx: FileContext, name: str) -> str:

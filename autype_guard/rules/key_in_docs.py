@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from ..model import Place, Severity, Span
+import re
+
+from ..context import FileContext
+from ..keys import ROTATE_HINT
+from ..model import FileKind, Place, Severity, Span
 from ..testing import Invalid, Valid
 from .base import KeyLiteralRule
+
+# The fields of a notebook cell (nbformat JSON) that hold its code and its saved outputs.
+_CELL_FIELD = re.compile(r'"(source|outputs)"\s*:')
 
 
 class KeyInDocs(KeyLiteralRule):
@@ -41,7 +48,26 @@ class KeyInDocs(KeyLiteralRule):
     CONTEXT_SEPARATOR = ", "
     PLACE = Place.DOCS
     MESSAGE = "Autype API key {preview} in documentation{context}"
+    OUTPUT_MESSAGE = "Autype API key {preview} in a notebook's saved output{context}"
+    CELL_MESSAGE = "Autype API key {preview} in a notebook cell{context}"
     FIX_TITLE = "Replace the key with the placeholder ak_your_api_key_here"
+
+    @classmethod
+    def message_at(cls, ctx: FileContext, start: int) -> str:
+        if ctx.kind is not FileKind.NOTEBOOK:
+            return cls.MESSAGE
+        return cls.OUTPUT_MESSAGE if _in_output(ctx.text, start) else cls.CELL_MESSAGE
+
+    @classmethod
+    def suggestion_at(cls, ctx: FileContext, name: str, start: int) -> str:
+        if ctx.kind is FileKind.NOTEBOOK and _in_output(ctx.text, start):
+            return (
+                "Clear the saved outputs before committing (`jupyter nbconvert --clear-output"
+                " --inplace NOTEBOOK`, or nbstripout as a pre-commit hook), read the key from"
+                f" the environment in the code, and {ROTATE_HINT}."
+            )
+        return cls.suggestion(ctx, name)
+
     VALID = (
         Valid('curl -H "X-API-Key: ak_your_api_key_here" $URL\n', path="README.md"),
         Valid('curl -H "X-API-Key: $AUTYPE_API_KEY" $URL\n', path="README.md"),
@@ -61,3 +87,13 @@ class KeyInDocs(KeyLiteralRule):
             fixed='{"source": ["k = \\"ak_your_api_key_here\\""]}\n',
         ),
     )
+
+
+def _in_output(text: str, start: int) -> bool:
+    """Whether `start` lies in a cell's `outputs` rather than its `source`: the nearest of
+    the two fields before it (nbformat writes each cell's fields in a fixed order, and an
+    output never holds a `"source":` field of its own)."""
+    last = None
+    for m in _CELL_FIELD.finditer(text, max(0, start - 200_000), start):
+        last = m.group(1)
+    return last == "outputs"
