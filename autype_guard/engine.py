@@ -374,6 +374,9 @@ def check_text(
         key_collector=options.key_collector,
         cut_before=cut_before,
         cut_after=cut_after,
+        absent=frozenset()
+        if present is None
+        else frozenset(prefilter_for(config, options).markers) - present,
     )
     findings: list[tuple[Finding, bool]] = []
     # A line's ignore comment, read once per line: a minified line with thousands of keys

@@ -155,13 +155,17 @@ _NODE_SERVER_IMPORT = re.compile(
     r"""|\bexport\s+(?:async\s+)?function\s+(?:GET|POST|PUT|PATCH|DELETE)\b"""
     r"""|\bexport\s+const\s+(?:GET|POST|PUT|PATCH|DELETE)\s*[:=]"""
     r"""|\bexports\.handler\s*=|\bexport\s+(?:const|(?:async\s+)?function)\s+handler\b"""
-    r"""|\(\s{0,40}req\s*(?::\s*[\w.]+\s*)?,\s*res\s*(?::\s*[\w.]+\s*)?(?:,\s*next\b[^)]*)?\)"""
+    # Express-style `(req, res)` callbacks: matched from `req` (a literal `re` skips to), the
+    # `(` before it checked by `_OPENS_CALLBACK`.
+    r"""|(?P<callback>req(?<![\w$.]req)\s*(?::\s*[\w.]+\s*)?,\s*res\s*(?::\s*[\w.]+\s*)?"""
+    r"""(?:,\s*next\b[^)]*)?\))"""
 )
-# Every match of `_NODE_SERVER_IMPORT` starts with one of these or (`(req`) holds `req` at
-# most 41 characters after its start: the pattern is tried only there (`NearSearch`).
+_OPENS_CALLBACK = re.compile(r"\(\s{0,40}\Z")
+# Every match of `_NODE_SERVER_IMPORT` starts with one of these: the pattern is tried only
+# there (`NearSearch`).
 _NODE_SERVER_NEEDLES = (
     ("from", "require(", "import", "Deno.", "Bun.", "defineEventHandler(", "export", "req"),
-    41,
+    0,
 )
 _SERVER_FRAMEWORK_NEEDLES = (("from", "require(", "import"), 0)
 # Edge workers (Cloudflare Workers, Pages `_worker.js`, Vercel/Netlify edge functions run the
@@ -179,9 +183,18 @@ _EDGE_WORKER_NEEDLES = (("export", "fetch", "scheduled", "queue", "email", "tail
 
 
 def _found(pattern: re.Pattern[str], needles: tuple[tuple[str, ...], int], text: str) -> bool:
-    """`pattern.search(text)`, tried only near `needles` (the pattern has no literal start)."""
+    """`pattern.search(text)`, tried only near `needles` (the pattern has no literal start);
+    a match from `req` counts only after a `(` (see `_NODE_SERVER_IMPORT`)."""
     words, back = needles
-    return NearSearch(pattern, text, words, back).search() is not None
+    search = NearSearch(pattern, text, words, back)
+    m = search.search()
+    while m is not None:
+        if not m.groupdict().get("callback") or _OPENS_CALLBACK.search(
+            text, max(0, m.start() - 41), m.start()
+        ):
+            return True
+        m = search.search(m.start() + 1)
+    return False
 
 
 # Path shapes of server-side scripts in the common frameworks and serverless platforms.
