@@ -25,14 +25,17 @@ from .options import (
     BASELINE,
     FIX,
     SCAN,
+    SCAN_URL,
     Choice,
     File,
     FloatRange,
     IntRange,
     Options,
+    Size,
     ValueType,
     from_command_line,
     options_of,
+    parse_size,
 )
 from .progress import ProgressBar, wants_progress
 from .report import ReportOptions, get_reporter
@@ -220,7 +223,10 @@ def collect(
         request.baseline = accepted
         request.baseline_dir = Path(opts.baseline).resolve().parent
     unit = "files"
-    if opts.staged or opts.since is not None or opts.history:
+    if opts.urls:
+        request.web = _url_target(opts)
+        wants_bar = False
+    elif opts.staged or opts.since is not None or opts.history:
         if opts.staged and (opts.since is not None or opts.history):
             _fail("--staged cannot be combined with --since or --history")
         if opts.paths == ("-",):
@@ -247,6 +253,36 @@ def collect(
         outcomes = [r.outcome.value for r in outcome.verified.values()]
         click.echo(_verify_summary(outcomes, request.verify_url), err=True)
     return config, outcome.report
+
+
+def _url_target(opts: Options) -> Any:
+    """The `scan-url` target `opts` describe (a `sources.web.UrlTarget`); exits 2 for a
+    start URL, --allow-origin or --header that cannot be used."""
+    from .sources.web import UrlError, UrlTarget, check_start_url, parse_allowed, parse_header
+
+    try:
+        urls = tuple(check_start_url(url) for url in opts.urls)
+        for value in opts.allow_origin:
+            parse_allowed(value)
+        headers = tuple(parse_header(value) for value in opts.header)
+    except UrlError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    if opts.cookie is not None and any(ch in opts.cookie for ch in "\r\n\0"):
+        _fail("--cookie holds a line break")
+    return UrlTarget(
+        urls,
+        depth=opts.depth,
+        allow_origins=opts.allow_origin,
+        headers=headers,
+        cookie=opts.cookie,
+        timeout=opts.timeout,
+        deadline=opts.deadline,
+        concurrency=opts.concurrency,
+        max_files=opts.max_files,
+        max_bytes=opts.max_bytes,
+        max_file_bytes=opts.max_file_bytes,
+    )
 
 
 def _execute(request: RunRequest) -> RunOutcome:
@@ -379,7 +415,21 @@ def _click_type(value: Optional[ValueType]) -> Any:  # click.ParamType (generic 
         return click.IntRange(min=value.min)
     if isinstance(value, FloatRange):
         return click.FloatRange(value.min, value.max, min_open=value.min_open)
+    if isinstance(value, Size):
+        return _SizeType()
     return None
+
+
+class _SizeType(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """A size such as 500k, 32M or 1G (options.parse_size); an int default stays one."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Any) -> Any:
+        try:
+            return parse_size(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def _options(command: str) -> Callable[[_F], _F]:
@@ -468,6 +518,19 @@ def scan(**values: Any) -> None:
     With --staged, --since or --history, PATHS limit the scan to those parts of the git
     repository that holds them (default: the whole repository)."""
     sys.exit(run_scan(from_command_line(values)))
+
+
+@cli.command("scan-url")
+@click.argument("urls", nargs=-1, required=True)
+@_options(SCAN_URL)
+def scan_url(urls: tuple[str, ...], **values: Any) -> None:
+    """Fetch URLS (and every script, worker, source map and manifest a browser loads from
+    them) and scan what a browser gets for Autype keys, as browser-shipped code.
+
+    Only the start URLs' origins are fetched (add others with --allow-origin); nothing
+    fetched is executed."""
+    opts = replace(from_command_line({"paths": (), **values}), urls=urls)
+    sys.exit(run_scan(opts))
 
 
 @cli.command()
