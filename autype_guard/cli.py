@@ -36,6 +36,7 @@ from .options import (
     from_command_line,
     options_of,
     parse_size,
+    url_only_options,
 )
 from .progress import ProgressBar, wants_progress
 from .report import ReportOptions, get_reporter
@@ -546,8 +547,11 @@ def fix(**values: Any) -> None:
 @_options(BASELINE)
 def baseline_command(**values: Any) -> None:
     """Record the current findings in PATHS as accepted, so `scan --baseline` reports only
-    new ones. The file holds rule, path and key fingerprint, never a key."""
-    opts = from_command_line(values)
+    new ones. The file holds rule, path and key fingerprint, never a key.
+
+    PATHS that are http(s) URLs are fetched as `scan-url` fetches them (the URL-scan
+    options apply), and the baseline names each file by its URL without the query."""
+    opts = _urls_for_baseline(from_command_line(values))
     output = opts.baseline_output
     old = _load_baseline(output) if opts.update else None
     _config, report = collect(opts)
@@ -584,6 +588,22 @@ def baseline_command(**values: Any) -> None:
             err=True,
         )
     sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
+
+
+def _urls_for_baseline(opts: Options) -> Options:
+    """`baseline` given URLs records what `scan-url` finds there; the options of fetching
+    work only with URLs, and paths and URLs do not mix. Exits 2 on misuse."""
+    from .report.common import is_url
+
+    urls = tuple(p for p in opts.pathspecs if is_url(p))
+    if urls:
+        if len(urls) != len(opts.pathspecs):
+            _fail("baseline takes paths or URLs, not both")
+        return replace(opts, paths=(".",), pathspecs=(), urls=urls)
+    for item, spec in url_only_options():
+        if getattr(opts, item.name) != item.default:
+            _fail(f"{spec.flags[0]} only works with URLs")
+    return opts
 
 
 @cli.command("rules")

@@ -121,6 +121,8 @@ def split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
 
 _ALL = (SCAN, FIX, BASELINE)
 _SCANS = (SCAN, SCAN_URL)
+# What fetching a site takes: `scan-url`, and `baseline` given URLs.
+_URL_SCANS = (SCAN_URL, BASELINE)
 
 
 @dataclass(frozen=True)
@@ -325,7 +327,7 @@ class Options:
     depth: int = option(
         "--depth",
         default=0,
-        commands=(SCAN_URL,),
+        commands=_URL_SCANS,
         type=IntRange(min=0),
         help="Also follow same-origin pages linked from the start pages, this many links deep"
         " [default: 0].",
@@ -333,14 +335,14 @@ class Options:
     allow_origin: tuple[str, ...] = option(
         "--allow-origin",
         default=(),
-        commands=(SCAN_URL,),
+        commands=_URL_SCANS,
         metavar="HOST",
         help="Also fetch from this host or scheme://host:port, e.g. a CDN (repeatable).",
     )
     header: tuple[str, ...] = option(
         "--header",
         default=(),
-        commands=(SCAN_URL,),
+        commands=_URL_SCANS,
         metavar="'NAME: VALUE'",
         help="Send this header to the start URLs' origins only, over https or to loopback"
         " (repeatable).",
@@ -348,14 +350,14 @@ class Options:
     cookie: Optional[str] = option(
         "--cookie",
         default=None,
-        commands=(SCAN_URL,),
+        commands=_URL_SCANS,
         metavar="'NAME=VALUE; ...'",
         help="Send this Cookie header, like --header.",
     )
     timeout: float = option(
         "--timeout",
         default=10.0,
-        commands=(SCAN_URL,),
+        commands=_URL_SCANS,
         type=FloatRange(0, 600, min_open=True),
         metavar="SECONDS",
         help="Deadline of one request, whole response [default: 10].",
@@ -363,7 +365,7 @@ class Options:
     deadline: float = option(
         "--deadline",
         default=120.0,
-        commands=(SCAN_URL,),
+        commands=_URL_SCANS,
         type=FloatRange(0, 86400, min_open=True),
         metavar="SECONDS",
         help="Deadline of the whole run; what is not fetched by then is an error [default: 120].",
@@ -371,21 +373,21 @@ class Options:
     concurrency: int = option(
         "--concurrency",
         default=8,
-        commands=(SCAN_URL,),
+        commands=_URL_SCANS,
         type=IntRange(min=1),
         help="Requests at once [default: 8].",
     )
     max_files: int = option(
         "--max-files",
         default=500,
-        commands=(SCAN_URL,),
+        commands=_URL_SCANS,
         type=IntRange(min=1),
         help="Fetch at most this many files per run [default: 500].",
     )
     max_bytes: int = option(
         "--max-bytes",
         default=256 << 20,
-        commands=(SCAN_URL,),
+        commands=_URL_SCANS,
         type=SIZE,
         metavar="SIZE",
         convert=parse_size,
@@ -394,7 +396,7 @@ class Options:
     max_file_bytes: int = option(
         "--max-file-bytes",
         default=32 << 20,
-        commands=(SCAN_URL,),
+        commands=_URL_SCANS,
         type=SIZE,
         metavar="SIZE",
         convert=parse_size,
@@ -402,6 +404,11 @@ class Options:
     )
     pathspecs: tuple[str, ...] = ()  # PATHS exactly as given (empty: the whole repository)
     urls: tuple[str, ...] = ()  # `scan-url`: the start URLs
+
+
+def url_only_options() -> list[tuple[Field[Any], OptionSpec]]:
+    """The options that only fetching a site uses (`baseline` takes them for URLs)."""
+    return [(item, spec) for item, spec in all_options() if spec.commands == _URL_SCANS]
 
 
 def spec_of(item: Field[Any]) -> Optional[OptionSpec]:

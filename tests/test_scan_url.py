@@ -487,3 +487,64 @@ def test_baselines_store_the_url_without_its_query_and_ignores_match_its_path(
     )
     code, doc, _ = scan_json(site.url + "/")
     assert code == 0
+
+
+def test_baseline_from_urls_then_scan_url_reports_only_new_keys(site: Site) -> None:
+    old, new = fake_key(), fake_key()
+    site.write("index.html", '<html><script src="/app.js?v=1"></script></html>')
+    site.write("app.js", f'const k = "{old}";')
+    code, _, err = run("baseline", site.url + "/", "-o", "base.json", "--max-files", "9")
+    assert code == 0, err
+    entries = json.loads(Path("base.json").read_text())["findings"]
+    assert [e["path"] for e in entries] == [site.url + "/app.js"]
+    site.write("index.html", '<html><script src="/app.js?v=2"></script></html>')
+    code, doc, _ = scan_json(site.url + "/", "--baseline", "base.json")
+    assert code == 0
+    site.write("app.js", f'const k = "{old}"; const j = "{new}";')
+    code, doc, _ = scan_json(site.url + "/", "--baseline", "base.json")
+    assert code == 1
+    assert [f["preview"][-4:] for f in findings_of(doc)] == [new[-4:]]
+    code, _, err = run("baseline", site.url + "/", ".")
+    assert code == 2 and "paths or URLs" in err
+    code, _, err = run("baseline", ".", "--depth", "1")
+    assert code == 2 and "--depth only works with URLs" in err
+
+
+def test_gzip_and_brotli_encoded_responses_are_decoded(site: Site) -> None:
+    brotli = pytest.importorskip("brotli")
+    keys = [fake_key(), fake_key()]
+    site.write("index.html", '<html><script src="/g.js"></script><script src="/b.js"></script>')
+    site.routes["/g.js"] = lambda _h: (
+        200,
+        {"Content-Type": "text/javascript", "Content-Encoding": "gzip"},
+        gzip.compress(f'const k = "{keys[0]}";'.encode()),
+    )
+    site.routes["/b.js"] = lambda _h: (
+        200,
+        {"Content-Type": "text/javascript", "Content-Encoding": "br"},
+        brotli.compress(f'\nconst k = "{keys[1]}";'.encode()),
+    )
+    code, doc, _ = scan_json(site.url + "/")
+    assert code == 1
+    got = sorted((f["path"], f["line"]) for f in findings_of(doc))
+    assert got == [(site.url + "/b.js", 2), (site.url + "/g.js", 1)]
+    assert "br" in site.log[-1][1]["Accept-Encoding"]
+
+
+def test_two_urls_redirected_to_one_file_scan_it_once(site: Site) -> None:
+    key = fake_key()
+    site.write("index.html", '<html><script src="/a.js"></script><script src="/b.js"></script>')
+    site.routes["/a.js"] = lambda _h: (302, {"Location": "/app.js"}, b"")
+    site.routes["/b.js"] = lambda _h: (302, {"Location": "/app.js"}, b"")
+    site.write("app.js", f'const k = "{key}";')
+    code, doc, _ = scan_json(site.url + "/")
+    assert code == 1
+    assert [f["path"] for f in findings_of(doc)] == [site.url + "/app.js"]
+
+
+def test_depth_never_follows_pages_on_other_origins(site: Site, other: Site) -> None:
+    site.write("index.html", f'<html><a href="{other.url}/page.html">x</a></html>')
+    other.write("page.html", "<html></html>")
+    code, _, _ = scan_json(site.url + "/", "--depth", "2", "--allow-origin", other.url)
+    assert code == 0
+    assert other.log == []

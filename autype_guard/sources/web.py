@@ -257,6 +257,8 @@ class _Policy:
 
     def __init__(self, target: UrlTarget) -> None:
         self.start: set[Origin] = {o for o in map(origin_of, target.urls) if o is not None}
+        # A site's http:// address usually redirects to its https:// one: the same site.
+        self.start |= {("https", host, 443) for scheme, host, port in self.start if port == 80}
         self.allowed = [parse_allowed(v) for v in target.allow_origins]
         self.headers = target.headers
         self.cookie = target.cookie
@@ -401,7 +403,8 @@ def fetch(
                     return out
                 if not policy.may_fetch(origin_of(following)):
                     out.blocked = (
-                        f"redirect to another origin not followed: {_origin_text(following)}"
+                        "redirect to another origin not followed:"
+                        f" {_origin_text(following)} (allow it with --allow-origin)"
                     )
                     return out
                 current = following
@@ -837,6 +840,7 @@ class _Run:
         self.elsewhere: dict[str, int] = {}  # origin -> URLs not fetched there
         self.missing: list[str] = []  # discovered URLs answered with 4xx
         self.key_urls: set[str] = set()
+        self.scanned: set[str] = set()  # URLs whose content was scanned (after redirects)
 
     def has_key(self, url: str) -> bool:
         return any(True for _ in self.engine.matcher.find(unquote(url))) or any(
@@ -862,7 +866,11 @@ class _Run:
         if (
             kind == PAGE
             and not start
-            and (depth > min(self.target.depth, MAX_DEPTH) or not _may_be_page(url))
+            and (
+                depth > min(self.target.depth, MAX_DEPTH)
+                or not _may_be_page(url)
+                or origin not in self.policy.start  # pages of the site only, never a CDN's
+            )
         ):
             return
         self.queue.append(_Todo(url, kind, depth, start))
@@ -983,6 +991,11 @@ class _Run:
             self.skip(todo.url, f"the limit of {self.target.max_bytes} bytes per run")
             return
         url = got.final_url or todo.url
+        if url != todo.url:
+            if url in self.scanned:
+                return  # reached before through another URL
+            self.seen.add(url)
+        self.scanned.add(url)
         expected = JSON_FILE if todo.kind == PROBE else todo.kind
         kind = _kind_of(expected, got)
         result = self.scan(url, kind, got)
