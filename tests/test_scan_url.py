@@ -350,10 +350,26 @@ def test_a_url_holding_a_key_is_never_requested_and_is_a_masked_finding(site: Si
     (hit,) = findings_of(doc)
     assert key not in json.dumps(doc)
     assert hit["path"].endswith(key[-4:])
-    # A script URL with a key in a page: the page's finding, and no request carries it.
+    # A script URL with a key in a page: the page's finding (one), no request carries it.
     site.write("page.html", f'<html><script src="/x.js?k={key}"></script></html>')
     code, doc, _ = scan_json(f"{site.url}/page.html")
     assert code == 1
+    assert [f["path"] for f in findings_of(doc)] == [f"{site.url}/page.html"]
+    assert any("a URL holding a key was not requested" in n for n in notes_of(doc))
+    assert all(key not in path for path in site.paths)
+    assert key not in json.dumps(doc)
+    # A SourceMap header naming a URL with a key: that URL is the finding.
+    site.write("app.js", "let a = 1;")
+    site.routes["/app.js"] = lambda _h: (
+        200,
+        {"Content-Type": "text/javascript", "SourceMap": f"/app.js.map?token={key}"},
+        b"let a = 1;",
+    )
+    site.write("p2.html", '<html><script src="/app.js"></script></html>')
+    code, doc, _ = scan_json(f"{site.url}/p2.html")
+    assert code == 1
+    (hit,) = findings_of(doc)
+    assert hit["path"].startswith(f"{site.url}/app.js.map?token=ak_...")
     assert all(key not in path for path in site.paths)
     assert key not in json.dumps(doc)
 
@@ -548,3 +564,15 @@ def test_depth_never_follows_pages_on_other_origins(site: Site, other: Site) -> 
     code, _, _ = scan_json(site.url + "/", "--depth", "2", "--allow-origin", other.url)
     assert code == 0
     assert other.log == []
+
+
+def test_verify_checks_keys_found_on_a_site_against_the_api(site: Site) -> None:
+    from .autype_stand_in import AutypeStandIn
+
+    live = fake_key()
+    site.write("index.html", f"<html><script>const k = '{live}';</script></html>")
+    with AutypeStandIn(live=[live]) as api:
+        code, out, err = run("scan-url", "--verify", "--api-url", api.api_url, site.url + "/")
+    assert code == 1
+    assert "1 key checked" in err and "1 live" in err
+    assert "verified: live" in out

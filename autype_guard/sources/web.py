@@ -847,13 +847,23 @@ class _Run:
             True for _ in self.engine.matcher.find(url)
         )
 
-    def add(self, url: str, kind: str, depth: int, *, start: bool = False) -> None:
+    def add(
+        self, url: str, kind: str, depth: int, *, start: bool = False, found_in: str = ""
+    ) -> None:
+        """Queue `url` if it may be fetched. `found_in`: the fetched file whose text named
+        it (its own scan reports a key in the URL, or the suppression of one)."""
         url = clean_url(url)
         if url in self.seen:
             return
         self.seen.add(url)
         if self.has_key(url):
-            self.key_finding(url)
+            if found_in:
+                self.report.stats.notes.append(
+                    f"{found_in}: a URL holding a key was not requested:"
+                    f" {_masked_url(url, self.engine)}"
+                )
+            else:
+                self.key_finding(url)
             return
         origin = origin_of(url)
         if origin is None:
@@ -1033,11 +1043,12 @@ class _Run:
             links.extend(style_links(text, url))
         elif kind == JSON_FILE:
             links.extend(json_links(text, url))
-        if got.source_map and kind in (SCRIPT, STYLE):
-            links.append(Link(urljoin(url, got.source_map.strip()), MAP))
         for link in links[:MAX_DISCOVERED_PER_FILE]:
             depth = todo.depth + 1 if link.kind == PAGE else todo.depth
-            self.add(link.url, link.kind, depth)
+            self.add(link.url, link.kind, depth, found_in=url)
+        if got.source_map and kind in (SCRIPT, STYLE):
+            # A response header: not in the text, so a key in it is reported here.
+            self.add(urljoin(url, got.source_map.strip()), MAP, todo.depth)
 
     def notes(self) -> None:
         for origin, count in sorted(self.elsewhere.items()):
