@@ -392,6 +392,12 @@ def test_a_gzip_bomb_is_capped_and_the_run_exits_2(site: Site) -> None:
     assert any("limit per file" in e for e in errors_of(doc))
     code, _, _ = scan_json(site.url + "/", "--max-file-bytes", "1M", "--allow-unreadable")
     assert code == 0
+    # A plain file whose Content-Length is over the limit is not read at all.
+    site.write("big.js", "/" * (2 << 20))
+    site.write("page.html", '<html><script src="/big.js"></script></html>')
+    code, doc, _ = scan_json(site.url + "/page.html", "--max-file-bytes", "1M")
+    assert code == 2
+    assert errors_of(doc) == [f"{site.url}/big.js: larger than the 1048576-byte limit per file"]
 
 
 def test_a_slow_server_does_not_hold_the_run_past_its_deadline(site: Site) -> None:
@@ -576,3 +582,12 @@ def test_verify_checks_keys_found_on_a_site_against_the_api(site: Site) -> None:
     assert code == 1
     assert "1 key checked" in err and "1 live" in err
     assert "verified: live" in out
+
+
+def test_the_library_scans_urls_too(site: Site) -> None:
+    from autype_guard.api import scan_urls as api_scan_urls
+
+    key = fake_key()
+    site.write("index.html", f"<html><script>const k = '{key}';</script></html>")
+    report = api_scan_urls((site.url + "/",), depth=0, max_files=5)
+    assert [f.code for f in report.findings] == ["AG102"]

@@ -55,7 +55,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from ..engine import Engine
@@ -258,7 +258,7 @@ class _Policy:
     def __init__(self, target: UrlTarget) -> None:
         self.start: set[Origin] = {o for o in map(origin_of, target.urls) if o is not None}
         # A site's http:// address usually redirects to its https:// one: the same site.
-        self.start |= {("https", host, 443) for scheme, host, port in self.start if port == 80}
+        self.start |= {("https", h, 443) for scheme, h, port in self.start if scheme == "http"}
         self.allowed = [parse_allowed(v) for v in target.allow_origins]
         self.headers = target.headers
         self.cookie = target.cookie
@@ -341,8 +341,8 @@ def _request(
         if connection.sock is not None:
             held.append(connection.sock)
         response = connection.getresponse()
-        if response.status in _REDIRECTS:
-            return response, b"", None, 0
+        if response.status in _REDIRECTS or response.status >= 400:
+            return response, b"", None, 0  # the body is not needed
         length = response.getheader("Content-Length")
         if length is not None and length.strip().isdigit() and int(length) > max_bytes:
             return response, b"", f"larger than the {max_bytes}-byte limit per file", 0
@@ -376,7 +376,7 @@ def fetch(
     timeout: float,
     run_deadline: float,
     max_file_bytes: int,
-    find_key: Optional[object] = None,
+    find_key: Optional[Callable[[str], bool]] = None,
     context: Optional[ssl.SSLContext] = None,
 ) -> Fetched:
     """GET `url`, following redirects within allowed origins. Never raises."""
@@ -397,7 +397,7 @@ def fetch(
                     out.error = f"HTTP {response.status} without a Location"
                     return out
                 following = clean_url(urljoin(current, location.strip()))
-                if callable(find_key) and find_key(following):
+                if find_key is not None and find_key(following):
                     out.key_url = following
                     out.blocked = "redirect to a URL holding a key: not followed"
                     return out
@@ -415,6 +415,9 @@ def fetch(
             out.source_map = response.getheader("SourceMap") or response.getheader("X-SourceMap")
             if cut:
                 out.capped = cut
+                if not body:  # its Content-Length was over the limit: nothing was read
+                    out.error = cut
+                    return out
             encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
             out.body = _decoded(out, body, encoding, max_file_bytes)
             return out
