@@ -17,11 +17,13 @@ from typing import Any, Callable, Optional
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autype_guard.baseline import baseline_path
 from autype_guard.config import Config
 from autype_guard.engine import ScanOptions, engine_for
-from autype_guard.sources.web import UrlTarget, scan_urls
+from autype_guard.sources.web import UrlTarget, json_links, page_links, scan_urls, script_links
 
 from .conftest import fake_key
 from .test_cli import run
@@ -591,3 +593,38 @@ def test_the_library_scans_urls_too(site: Site) -> None:
     site.write("index.html", f"<html><script>const k = '{key}';</script></html>")
     report = api_scan_urls((site.url + "/",), depth=0, max_files=5)
     assert [f.code for f in report.findings] == ["AG102"]
+
+
+_PIECES = [
+    *"<>/=\"' ab{}[]():+.,;\n",
+    "<script",
+    "</script>",
+    "src=",
+    "import(",
+    "from",
+    "new Worker(",
+    "importScripts(",
+    "sourceMappingURL=",
+    "+{",
+    "}[e]",
+    ".js",
+    "static/",
+    "<link rel=modulepreload href=",
+    '"buildId":"',
+    "type=importmap",
+    '{"imports":{',
+    "<base href=",
+    "http://",
+    "../",
+]
+_MARKUP = st.lists(st.sampled_from(_PIECES), max_size=80).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_MARKUP)
+def test_discovery_never_raises_on_any_text(text: str) -> None:
+    for base in ("http://h/", "http://h/_next/static/x/a.js", "http://h/.vite/manifest.json"):
+        links, _ = page_links(text, base)
+        links += list(script_links(text, base, {}))
+        links += list(json_links(text, base))
+        assert all(isinstance(link.url, str) for link in links)

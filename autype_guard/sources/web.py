@@ -69,6 +69,8 @@ MAX_REDIRECTS = 5
 MAX_DEPTH = 5
 # The most URLs one response can add (a hostile page listing a million scripts).
 MAX_DISCOVERED_PER_FILE = 2000
+# Links are looked for in this much of a page (the whole page is scanned for keys).
+MAX_PAGE_PARSED = 4 * 1024 * 1024
 _READ_SIZE = 64 * 1024
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 
@@ -560,13 +562,15 @@ class _PageParser(HTMLParser):
         self._script_type = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, Optional[str]]]) -> None:
+        if len(self.links) >= MAX_DISCOVERED_PER_FILE and tag != "script":
+            return
         a = {k.lower(): (v or "") for k, v in attrs}
         if tag == "base" and self.base is None and a.get("href"):
             self.base = a["href"]
         elif tag == "script":
             kind = a.get("type", "").strip().lower()
             self._script_type = kind
-            if a.get("src") and _runs_as_script(kind):
+            if a.get("src") and _runs_as_script(kind) and len(self.links) < MAX_DISCOVERED_PER_FILE:
                 self.links.append((a["src"], SCRIPT))
             self._script = []
         elif tag == "link" and a.get("href"):
@@ -598,6 +602,13 @@ class _PageParser(HTMLParser):
                 self.inline.append(text)
             self._script = None
 
+    def close(self) -> None:
+        if self._script is not None:  # a script left open at the end of the page
+            self._script.append(self.rawdata)
+            self.rawdata = ""
+        super().close()
+        self.handle_endtag("script")
+
 
 def _runs_as_script(script_type: str) -> bool:
     return script_type in ("", "module", "text/javascript", "application/javascript") or (
@@ -608,10 +619,10 @@ def _runs_as_script(script_type: str) -> bool:
 # Regexes over script text; each matches a literal URL a browser would load as code.
 # `import("./x.js")`, `import('/x.js')`, `` import(`./x.js`) `` without substitutions.
 _DYNAMIC_IMPORT = re.compile(r"""\bimport\s*\(\s*(["'`])([^"'`\s${}]+)\1\s*[,)]""")
-# `import x from "./a.js"`, `import "./a.js"`, `export * from "./a.js"`: static imports.
-_STATIC_IMPORT = re.compile(
-    r"""(?:^|[;\s}])(?:import|export)\s*(?:[\w$*{}\s,]{1,600}?\s*from\s*)?(["'])([^"'\s]+)\1"""
-)
+# Static imports: `import "./a.js"` and `... from "./a.js"` (`import {a} from`, `export *
+# from`; a string literal after `from` is nothing else in JavaScript).
+_SIDE_EFFECT_IMPORT = re.compile(r"""\bimport\s*(["'])([^"'\s]+)\1""")
+_FROM = re.compile(r"""\bfrom\s*(["'])([^"'\s]+)\1""")
 # Workers, shared workers, worklets and service workers registered with a literal URL.
 _WORKER = re.compile(
     r"""(?:\bnew\s+(?:Shared)?Worker|\bserviceWorker\s*\.\s*register|\baddModule)"""
@@ -675,14 +686,17 @@ def _near(
 
 def script_links(text: str, base: str, import_map: dict[str, str]) -> Iterator[Link]:
     """URLs a script loads as code, resolved against `base` (the script's URL)."""
-    for start, end in _windows(text, ("import", "export"), 1, 700):
-        for pattern in (_DYNAMIC_IMPORT, _STATIC_IMPORT):
-            for m in pattern.finditer(text, start, end):
-                ref = m.group(2)
-                if ref in import_map:
-                    yield Link(import_map[ref], SCRIPT)
-                elif _resolvable(ref):
-                    yield Link(urljoin(base, ref), SCRIPT)
+    for pattern, needle in (
+        (_DYNAMIC_IMPORT, "import"),
+        (_SIDE_EFFECT_IMPORT, "import"),
+        (_FROM, "from"),
+    ):
+        for m in _near(pattern, text, (needle,), 0, 700):
+            ref = m.group(2)
+            if ref in import_map:
+                yield Link(import_map[ref], SCRIPT)
+            elif _resolvable(ref):
+                yield Link(urljoin(base, ref), SCRIPT)
     for m in _near(_WORKER, text, ("Worker", "register", "addModule"), 40, 600):
         yield Link(urljoin(base, m.group(2)), SCRIPT)
     for m in _near(_URL_META, text, ("import.meta.url",), 700, 0):
@@ -1038,7 +1052,12 @@ class _Run:
         text = got.body.decode("utf-8", "replace")
         links: list[Link] = []
         if kind == PAGE:
-            found, _inline = page_links(text, url)
+            if len(text) > MAX_PAGE_PARSED:
+                # html.parser takes about a second per MB of hostile markup.
+                self.report.stats.notes.append(
+                    f"{url}: links looked for in the first {MAX_PAGE_PARSED} characters only"
+                )
+            found, _inline = page_links(text[:MAX_PAGE_PARSED], url)
             links.extend(found)
         elif kind == SCRIPT:
             links.extend(script_links(text, url, {}))
