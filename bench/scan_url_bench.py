@@ -154,6 +154,21 @@ def _compare(base: str, log_path: Path, tmp: Path, args: argparse.Namespace) -> 
         started = time.perf_counter()
         subprocess.run(curl, check=False)
         curl_times.append(time.perf_counter() - started)
+    # The same files scanned from disk in one process: what scanning alone costs.
+    listed = tmp / "files"
+    listed.mkdir()
+    for path in paths:
+        source = args.bundles / path.lstrip("/")
+        if path != "/" and source.is_file():
+            target = listed / path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(source, target)
+    disk = [*_autype_guard(), "scan", str(listed), "--jobs", "1", "--exit-zero", "--quiet"]
+    disk_times = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        subprocess.run([*disk, "--no-ignore"], capture_output=True, check=False)
+        disk_times.append(time.perf_counter() - started)
     size = sum(
         (args.bundles / p.lstrip("/")).stat().st_size
         for p in paths
@@ -163,6 +178,7 @@ def _compare(base: str, log_path: Path, tmp: Path, args: argparse.Namespace) -> 
     print(f"URLs fetched: {len(urls)} ({size / 1e6:.1f} MB), concurrency {args.concurrency}")
     print(f"scan-url (fetch + scan): median {scan:.2f}s of {args.runs}")
     print(f"curl (fetch only):       median {fetch:.2f}s of {args.runs}")
+    print(f"scan -j1 of the same files from disk: median {statistics.median(disk_times):.2f}s")
     print(f"ratio scan-url / curl:   {scan / fetch:.1f}x  (cores: {os.cpu_count()})")
     return 0
 

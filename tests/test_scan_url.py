@@ -626,5 +626,6 @@ def test_discovery_never_raises_on_any_text(text: str) -> None:
     for base in ("http://h/", "http://h/_next/static/x/a.js", "http://h/.vite/manifest.json"):
         links, _ = page_links(text, base)
         links += list(script_links(text, base, {}))
+        links += list(script_links(text.encode("utf-8", "surrogatepass"), base, {}))
         links += list(json_links(text, base))
         assert all(isinstance(link.url, str) for link in links)

@@ -55,7 +55,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from ..engine import Engine
@@ -653,81 +653,105 @@ def _resolvable(ref: str) -> bool:
     return ref.startswith(("./", "../", "/")) or ref.lower().startswith(("http://", "https://"))
 
 
-def _windows(
-    text: str, needles: tuple[str, ...], before: int, after: int
-) -> Iterator[tuple[int, int]]:
-    """Merged [start, end) windows around every occurrence of `needles` in `text`: a
-    pattern is matched only there (`str.find` is far faster than a regex over a bundle)."""
-    spans = []
-    for needle in needles:
+# What discovery reads: a script's raw bytes (found without decoding the whole file), or
+# the text of an inline script.
+Source = Union[str, bytes]
+
+
+def _find_all(text: Source, needle: str) -> Iterator[int]:
+    """Every offset of `needle` in `text` (`bytes.find` is memchr-fast; no decoding)."""
+    if isinstance(text, bytes):
+        raw = needle.encode("ascii")
+        i = text.find(raw)
+        while i >= 0:
+            yield i
+            i = text.find(raw, i + 1)
+    else:
         i = text.find(needle)
         while i >= 0:
-            spans.append((max(0, i - before), min(len(text), i + len(needle) + after)))
+            yield i
             i = text.find(needle, i + 1)
+
+
+def _windows(text: Source, needles: tuple[str, ...], before: int, after: int) -> Iterator[str]:
+    """The text of merged windows around every occurrence of `needles` in `text`: patterns
+    are matched only there (a regex over a whole bundle costs far more than `find`).
+    `before` is at least 1, so a window never starts at a needle (`\\b` stays right)."""
+    spans = []
+    for needle in needles:
+        for i in _find_all(text, needle):
+            spans.append((max(0, i - before), min(len(text), i + len(needle) + after)))
     spans.sort()
-    current: Optional[tuple[int, int]] = None
+    merged: list[tuple[int, int]] = []
     for start, end in spans:
-        if current is not None and start <= current[1]:
-            current = (current[0], max(current[1], end))
-            continue
-        if current is not None:
-            yield current
-        current = (start, end)
-    if current is not None:
-        yield current
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    for start, end in merged:
+        yield _text_of(text[start:end])
+
+
+def _text_of(part: Source) -> str:
+    return part.decode("utf-8", "replace") if isinstance(part, bytes) else part
 
 
 def _near(
-    pattern: re.Pattern[str], text: str, needles: tuple[str, ...], before: int, after: int
+    patterns: tuple[re.Pattern[str], ...],
+    text: Source,
+    needles: tuple[str, ...],
+    before: int,
+    after: int,
 ) -> Iterator[re.Match[str]]:
-    for start, end in _windows(text, needles, before, after):
-        yield from pattern.finditer(text, start, end)
+    for window in _windows(text, needles, max(1, before), after):
+        for pattern in patterns:
+            yield from pattern.finditer(window)
 
 
-def script_links(text: str, base: str, import_map: dict[str, str]) -> Iterator[Link]:
-    """URLs a script loads as code, resolved against `base` (the script's URL)."""
-    for pattern, needle in (
-        (_DYNAMIC_IMPORT, "import"),
-        (_SIDE_EFFECT_IMPORT, "import"),
-        (_FROM, "from"),
-    ):
-        for m in _near(pattern, text, (needle,), 0, 700):
+def script_links(text: Source, base: str, import_map: dict[str, str]) -> Iterator[Link]:
+    """URLs a script (its bytes or text) loads as code, resolved against `base` (its URL)."""
+    imports = (
+        _near((_DYNAMIC_IMPORT, _SIDE_EFFECT_IMPORT), text, ("import",), 1, 700),
+        _near((_FROM,), text, ("from",), 1, 700),
+    )
+    for found in imports:
+        for m in found:
             ref = m.group(2)
             if ref in import_map:
                 yield Link(import_map[ref], SCRIPT)
             elif _resolvable(ref):
                 yield Link(urljoin(base, ref), SCRIPT)
-    for m in _near(_WORKER, text, ("Worker", "register", "addModule"), 40, 600):
+    for m in _near((_WORKER,), text, ("Worker", "register", "addModule"), 40, 600):
         yield Link(urljoin(base, m.group(2)), SCRIPT)
-    for m in _near(_URL_META, text, ("import.meta.url",), 700, 0):
+    for m in _near((_URL_META,), text, ("import.meta.url",), 700, 0):
         if m.group(2).lower().endswith(_SCRIPT_SUFFIXES):
             yield Link(urljoin(base, m.group(2)), SCRIPT)
-    for m in _near(_IMPORT_SCRIPTS, text, ("importScripts",), 0, 2100):
+    for m in _near((_IMPORT_SCRIPTS,), text, ("importScripts",), 1, 2100):
         for lit in _LITERAL.finditer(m.group(1)):
             yield Link(urljoin(base, lit.group(2)), SCRIPT)
     yield from _chunk_links(text, base)
     if "/_next/" in base:
         root = base[: base.index("/_next/") + len("/_next/")]
-        for m in _near(_NEXT_ASSET, text, ("static/",), 1, 300):
+        for m in _near((_NEXT_ASSET,), text, ("static/",), 1, 300):
             asset = m.group(2)
             yield Link(urljoin(root, asset), STYLE if asset.endswith(".css") else SCRIPT)
     yield from _source_map_links(text, base)
 
 
-def _source_map_links(text: str, base: str) -> Iterator[Link]:
-    tail = text[-4096:] if len(text) > 4096 else text
+def _source_map_links(text: Source, base: str) -> Iterator[Link]:
+    tail = _text_of(text[-4096:] if len(text) > 4096 else text)
     for m in _SOURCE_MAP.finditer(tail):
         ref = m.group(1)
         if not ref.lower().startswith("data:"):  # an inline map is in the file already
             yield Link(urljoin(base, ref), MAP)
 
 
-def _chunk_links(text: str, base: str) -> Iterator[Link]:
-    if "}[" not in text:
+def _chunk_links(text: Source, base: str) -> Iterator[Link]:
+    if next(_find_all(text, "}["), None) is None:
         return
-    public = next(_near(_PUBLIC_PATH, text, (".p=", ".p ="), 0, 300), None)
+    public = next(_near((_PUBLIC_PATH,), text, (".p=", ".p ="), 1, 300), None)
     root = urljoin(base, public.group(2)) if public else urljoin(base, "/")
-    for m in _near(_CHUNK_TABLE, text, ("+{", "+ {"), 300, 200_000):
+    for m in _near((_CHUNK_TABLE,), text, ("+{", "+ {"), 300, 200_000):
         prefix, middle, table, suffix = m.group(2), m.group(4), m.group(5), m.group(7)
         for entry in _TABLE_ENTRY.finditer(table):
             name = f"{prefix}{entry.group(1)}{middle}{entry.group(2)}{suffix}"
@@ -821,7 +845,7 @@ def _by_suffix(path: str) -> str:
     return SCRIPT
 
 
-def style_links(text: str, base: str) -> Iterator[Link]:
+def style_links(text: Source, base: str) -> Iterator[Link]:
     yield from _source_map_links(text, base)
 
 
@@ -1049,9 +1073,9 @@ class _Run:
         return result
 
     def discover(self, url: str, kind: str, got: Fetched, todo: _Todo) -> None:
-        text = got.body.decode("utf-8", "replace")
         links: list[Link] = []
         if kind == PAGE:
+            text = got.body.decode("utf-8", "replace")
             if len(text) > MAX_PAGE_PARSED:
                 # html.parser takes about a second per MB of hostile markup.
                 self.report.stats.notes.append(
@@ -1060,11 +1084,11 @@ class _Run:
             found, _inline = page_links(text[:MAX_PAGE_PARSED], url)
             links.extend(found)
         elif kind == SCRIPT:
-            links.extend(script_links(text, url, {}))
+            links.extend(script_links(got.body, url, {}))
         elif kind == STYLE:
-            links.extend(style_links(text, url))
+            links.extend(style_links(got.body, url))
         elif kind == JSON_FILE:
-            links.extend(json_links(text, url))
+            links.extend(json_links(got.body.decode("utf-8", "replace"), url))
         for link in links[:MAX_DISCOVERED_PER_FILE]:
             depth = todo.depth + 1 if link.kind == PAGE else todo.depth
             self.add(link.url, link.kind, depth, found_in=url)
