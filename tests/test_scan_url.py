@@ -23,7 +23,15 @@ from hypothesis import strategies as st
 from autype_guard.baseline import baseline_path
 from autype_guard.config import Config
 from autype_guard.engine import ScanOptions, engine_for
-from autype_guard.sources.web import UrlTarget, json_links, page_links, scan_urls, script_links
+from autype_guard.report import FORMATS
+from autype_guard.sources.web import (
+    UrlTarget,
+    _Policy,
+    json_links,
+    page_links,
+    scan_urls,
+    script_links,
+)
 
 from .conftest import fake_key
 from .test_cli import run
@@ -635,3 +643,62 @@ def test_discovery_never_raises_on_any_text(text: str) -> None:
         links += list(script_links(text.encode("utf-8", "surrogatepass"), base, {}))
         links += list(json_links(text, base))
         assert all(isinstance(link.url, str) for link in links)
+
+
+def test_browser_rules_run_on_fetched_code_and_the_web_app_manifest(site: Site) -> None:
+    key = fake_key()
+    site.write(
+        "index.html",
+        '<html><head><link rel="manifest" href="/site.webmanifest">'
+        '<script src="/a.js"></script></head></html>',
+    )
+    site.write("site.webmanifest", json.dumps({"name": "x", "autype_key": key}))
+    site.write(
+        "a.js",
+        'fetch("https://api.autype.com/api/v1/dev/projects",{headers:{Authorization:'
+        '"Bearer "+process.env.NEXT_PUBLIC_AUTYPE_API_KEY}});',
+    )
+    code, doc, _ = scan_json(site.url + "/")
+    assert code == 1
+    assert sorted((f["code"], f["path"].rsplit("/", 1)[1]) for f in findings_of(doc)) == [
+        ("AG102", "site.webmanifest"),
+        ("AG201", "a.js"),
+        ("AG301", "a.js"),
+    ]
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_every_format_names_the_url_and_never_the_key(site: Site, output_format: str) -> None:
+    key = fake_key()
+    site.write("index.html", '<html><script src="/app.js"></script></html>')
+    site.write("app.js", f'const k = "{key}";')
+    code, out, _ = run("scan-url", "--format", output_format, site.url + "/")
+    assert code == 1
+    assert site.url + "/app.js" in out
+    assert key not in out
+
+
+def test_max_bytes_per_run_is_a_cap(site: Site) -> None:
+    site.write("index.html", '<html><script src="/a.js"></script><script src="/b.js"></script>')
+    site.write("a.js", "/" * 3000)
+    site.write("b.js", "/" * 3000)
+    code, doc, _ = scan_json(site.url + "/", "--max-bytes", "2k", "--concurrency", "1")
+    assert code == 2
+    assert any("bytes per run" in e for e in errors_of(doc))
+
+
+def test_credentials_go_only_to_start_origins_over_https_or_loopback() -> None:
+    policy = _Policy(
+        UrlTarget(
+            ("http://example.com/", "http://localhost:4173/"),
+            allow_origins=("cdn.example.com",),
+            headers=(("Authorization", "Basic x"),),
+            cookie="a=b",
+        )
+    )
+    assert policy.credentials_for(("http", "example.com", 80)) == []  # clear text
+    assert policy.credentials_for(("https", "example.com", 443)) != []  # its https side
+    assert policy.credentials_for(("http", "localhost", 4173)) != []
+    assert policy.credentials_for(("https", "cdn.example.com", 443)) == []
+    assert policy.may_fetch(("https", "cdn.example.com", 443))
+    assert not policy.may_fetch(("https", "evil.example", 443))
