@@ -629,15 +629,18 @@ _PIECES = [
     '{"imports":{',
     "<base href=",
     "http://",
+    "http://[::1",
+    "//[x",
     "../",
 ]
 _MARKUP = st.lists(st.sampled_from(_PIECES), max_size=80).map("".join)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_MARKUP)
 def test_discovery_never_raises_on_any_text(text: str) -> None:
-    for base in ("http://h/", "http://h/_next/static/x/a.js", "http://h/.vite/manifest.json"):
+    bases = ("http://h/", "http://h/_next/static/x/a.js", "http://h/.vite/manifest.json")
+    for base in bases:
         links, _ = page_links(text, base)
         links += list(script_links(text, base, {}))
         links += list(script_links(text.encode("utf-8", "surrogatepass"), base, {}))
@@ -702,3 +705,18 @@ def test_credentials_go_only_to_start_origins_over_https_or_loopback() -> None:
     assert policy.credentials_for(("https", "cdn.example.com", 443)) == []
     assert policy.may_fetch(("https", "cdn.example.com", 443))
     assert not policy.may_fetch(("https", "evil.example", 443))
+
+
+def test_malformed_urls_in_a_page_or_a_redirect_are_skipped(site: Site) -> None:
+    key = fake_key()
+    site.write(
+        "index.html",
+        '<html><script src="http://[::1/a.js"></script><script src="/r.js"></script>'
+        '<script src="/ok.js"></script></html>',
+    )
+    site.routes["/r.js"] = lambda _h: (302, {"Location": "http://a]b/"}, b"")
+    site.write("ok.js", f'const k = "{key}";')
+    code, doc, _ = scan_json(site.url + "/")
+    assert code == 2  # the broken redirect of a discovered script is an error
+    assert [f["path"] for f in findings_of(doc)] == [site.url + "/ok.js"]
+    assert errors_of(doc) == [f"{site.url}/r.js: HTTP 302 to a URL that is not http(s)"]

@@ -138,6 +138,15 @@ def clean_url(url: str) -> str:
     return quote(url, safe=_URL_SAFE)
 
 
+def _join(base: str, ref: str) -> str:
+    """`ref` resolved against `base`; "" for a malformed one (`http://[::1`), which is then
+    never fetched."""
+    try:
+        return urljoin(base, ref)
+    except ValueError:
+        return ""
+
+
 def url_path(url: str) -> str:
     """The decoded path of `url` without the leading `/` (what per-file ignores match)."""
     return unquote(urlsplit(url).path).lstrip("/")
@@ -398,7 +407,10 @@ def fetch(
                 if not location:
                     out.error = f"HTTP {response.status} without a Location"
                     return out
-                following = clean_url(urljoin(current, location.strip()))
+                following = clean_url(_join(current, location.strip()))
+                if origin_of(following) is None:
+                    out.error = f"HTTP {response.status} to a URL that is not http(s)"
+                    return out
                 if find_key is not None and find_key(following):
                     out.key_url = following
                     out.blocked = "redirect to a URL holding a key: not followed"
@@ -720,21 +732,21 @@ def script_links(text: Source, base: str, import_map: dict[str, str]) -> Iterato
             if ref in import_map:
                 yield Link(import_map[ref], SCRIPT)
             elif _resolvable(ref):
-                yield Link(urljoin(base, ref), SCRIPT)
+                yield Link(_join(base, ref), SCRIPT)
     for m in _near((_WORKER,), text, ("Worker", "register", "addModule"), 40, 600):
-        yield Link(urljoin(base, m.group(2)), SCRIPT)
+        yield Link(_join(base, m.group(2)), SCRIPT)
     for m in _near((_URL_META,), text, ("import.meta.url",), 700, 0):
         if m.group(2).lower().endswith(_SCRIPT_SUFFIXES):
-            yield Link(urljoin(base, m.group(2)), SCRIPT)
+            yield Link(_join(base, m.group(2)), SCRIPT)
     for m in _near((_IMPORT_SCRIPTS,), text, ("importScripts",), 1, 2100):
         for lit in _LITERAL.finditer(m.group(1)):
-            yield Link(urljoin(base, lit.group(2)), SCRIPT)
+            yield Link(_join(base, lit.group(2)), SCRIPT)
     yield from _chunk_links(text, base)
     if "/_next/" in base:
         root = base[: base.index("/_next/") + len("/_next/")]
         for m in _near((_NEXT_ASSET,), text, ("static/",), 1, 300):
             asset = m.group(2)
-            yield Link(urljoin(root, asset), STYLE if asset.endswith(".css") else SCRIPT)
+            yield Link(_join(root, asset), STYLE if asset.endswith(".css") else SCRIPT)
     yield from _source_map_links(text, base)
 
 
@@ -743,19 +755,19 @@ def _source_map_links(text: Source, base: str) -> Iterator[Link]:
     for m in _SOURCE_MAP.finditer(tail):
         ref = m.group(1)
         if not ref.lower().startswith("data:"):  # an inline map is in the file already
-            yield Link(urljoin(base, ref), MAP)
+            yield Link(_join(base, ref), MAP)
 
 
 def _chunk_links(text: Source, base: str) -> Iterator[Link]:
     if next(_find_all(text, "}["), None) is None:
         return
     public = next(_near((_PUBLIC_PATH,), text, (".p=", ".p ="), 1, 300), None)
-    root = urljoin(base, public.group(2)) if public else urljoin(base, "/")
+    root = _join(base, public.group(2)) if public else _join(base, "/")
     for m in _near((_CHUNK_TABLE,), text, ("+{", "+ {"), 300, 200_000):
         prefix, middle, table, suffix = m.group(2), m.group(4), m.group(5), m.group(7)
         for entry in _TABLE_ENTRY.finditer(table):
             name = f"{prefix}{entry.group(1)}{middle}{entry.group(2)}{suffix}"
-            yield Link(urljoin(root, name), SCRIPT)
+            yield Link(_join(root, name), SCRIPT)
 
 
 def page_links(text: str, base: str) -> tuple[list[Link], list[str]]:
@@ -765,22 +777,20 @@ def page_links(text: str, base: str) -> tuple[list[Link], list[str]]:
         parser.feed(text)
         parser.close()
     if parser.base:
-        base = urljoin(base, parser.base)
+        base = _join(base, parser.base)
     import_map: dict[str, str] = {}
     links: list[Link] = []
     for raw in parser.import_maps:
         for name, ref in _import_map_entries(raw):
             if not ref.endswith("/"):
-                import_map[name] = urljoin(base, ref)
+                import_map[name] = _join(base, ref)
                 links.append(Link(import_map[name], SCRIPT))
     for href, kind in parser.links:
-        links.append(Link(urljoin(base, href.strip()), kind))
+        links.append(Link(_join(base, href.strip()), kind))
     for script in parser.inline:
         links.extend(script_links(script, base, import_map))
         for m in _BUILD_ID.finditer(script):
-            links.append(
-                Link(urljoin(base, f"/_next/static/{m.group(1)}/_buildManifest.js"), SCRIPT)
-            )
+            links.append(Link(_join(base, f"/_next/static/{m.group(1)}/_buildManifest.js"), SCRIPT))
     return links, parser.inline
 
 
@@ -814,16 +824,16 @@ def json_links(text: str, url: str) -> Iterator[Link]:
         isinstance(v, dict) and "file" in v for v in doc.values()
     )
     if path.endswith("/.vite/manifest.json") or (path.endswith("/manifest.json") and vite_shaped):
-        root = urljoin(url, "../" if "/.vite/" in path else "./")
+        root = _join(url, "../" if "/.vite/" in path else "./")
         if isinstance(doc, dict):
             for entry in doc.values():
                 if not isinstance(entry, dict):
                     continue
                 if isinstance(entry.get("file"), str):
-                    yield Link(urljoin(root, entry["file"]), _by_suffix(entry["file"]))
+                    yield Link(_join(root, entry["file"]), _by_suffix(entry["file"]))
                 for css in entry.get("css") or ():
                     if isinstance(css, str):
-                        yield Link(urljoin(root, css), STYLE)
+                        yield Link(_join(root, css), STYLE)
         return
     if path.endswith("asset-manifest.json") and isinstance(doc, dict):
         values: list[object] = []
@@ -833,7 +843,7 @@ def json_links(text: str, url: str) -> Iterator[Link]:
             values.extend(doc["entrypoints"])
         for value in values:
             if isinstance(value, str) and value.lower().endswith((".js", ".css", ".map")):
-                yield Link(urljoin(urljoin(url, "/"), value), _by_suffix(value))
+                yield Link(_join(_join(url, "/"), value), _by_suffix(value))
 
 
 def _by_suffix(path: str) -> str:
@@ -990,7 +1000,10 @@ class _Run:
                     break
                 for future in done:
                     todo = running.pop(future)
-                    self.handle(todo, future.result())
+                    try:
+                        self.handle(todo, future.result())
+                    except Exception as exc:  # the run goes on; the type name only
+                        self.skip(todo.url, f"could not be handled: {type(exc).__name__}")
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         self.notes()
@@ -1094,7 +1107,7 @@ class _Run:
             self.add(link.url, link.kind, depth, found_in=url)
         if got.source_map and kind in (SCRIPT, STYLE):
             # A response header: not in the text, so a key in it is reported here.
-            self.add(urljoin(url, got.source_map.strip()), MAP, todo.depth)
+            self.add(_join(url, got.source_map.strip()), MAP, todo.depth)
 
     def notes(self) -> None:
         for origin, count in sorted(self.elsewhere.items()):
