@@ -720,3 +720,13 @@ def test_malformed_urls_in_a_page_or_a_redirect_are_skipped(site: Site) -> None:
     assert code == 2  # the broken redirect of a discovered script is an error
     assert [f["path"] for f in findings_of(doc)] == [site.url + "/ok.js"]
     assert errors_of(doc) == [f"{site.url}/r.js: HTTP 302 to a URL that is not http(s)"]
+
+
+def test_stylesheets_and_their_imports_are_scanned(site: Site) -> None:
+    key = fake_key()
+    site.write("index.html", '<html><link rel="stylesheet" href="/css/a.css"></html>')
+    site.write("css/a.css", '@import url("b.css");\nbody{color:red}')
+    site.write("css/b.css", f"/* {key} */ body{{color:blue}}")
+    code, doc, _ = scan_json(site.url + "/")
+    assert code == 1
+    assert [f["path"] for f in findings_of(doc)] == [site.url + "/css/b.css"]

@@ -135,7 +135,7 @@ _URL_SAFE = "/:?#[]@!$&'()*+,;=%~-._"
 def clean_url(url: str) -> str:
     """`url` without its fragment, with unsafe characters percent-encoded."""
     url = url.split("#", 1)[0]
-    return quote(url, safe=_URL_SAFE)
+    return quote(url, safe=_URL_SAFE, errors="replace")
 
 
 def _join(base: str, ref: str) -> str:
@@ -855,7 +855,14 @@ def _by_suffix(path: str) -> str:
     return SCRIPT
 
 
+# `@import "a.css";`, `@import url(a.css) screen;`: stylesheets a stylesheet loads.
+_CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?(["']?)([^"'()\s;]+)\1""")
+
+
 def style_links(text: Source, base: str) -> Iterator[Link]:
+    """Stylesheets a stylesheet imports, and its source map."""
+    for m in _near((_CSS_IMPORT,), text, ("@import",), 1, 300):
+        yield Link(_join(base, m.group(2)), STYLE)
     yield from _source_map_links(text, base)
 
 
