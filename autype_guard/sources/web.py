@@ -8,12 +8,15 @@ Discovery (nothing fetched is ever executed; URLs are read from the text):
 - HTML: `<script src>`, inline scripts (the page itself is scanned as HTML, inline scripts
   included; their text is also searched for the URLs below), `<link rel=modulepreload>`,
   `<link rel=preload|prefetch as=script|worker>`, stylesheets, `<link rel=manifest>`, import
-  maps, and with `depth` > 0 same-origin `<a href>`/`<iframe src>` pages.
+  maps, and with `depth` > 0 `<a href>`/`<iframe src>` pages of the start origins (at most
+  `MAX_DISCOVERED_PER_FILE` links per file, the first `MAX_PAGE_PARSED` characters).
 - Scripts: dynamic `import("...")` and static imports of literal paths (bare specifiers
   through the page's import map), workers and service workers registered with a literal
   URL, `importScripts(...)`, `new URL("...", import.meta.url)`, webpack chunk-name tables of
   the plain `"prefix"+id+"."+{id:"hash"}[id]+".js"` shape, Next.js `_buildManifest.js`
-  entries, and `sourceMappingURL` comments (and `SourceMap` response headers).
+  entries, and `sourceMappingURL` comments (and `SourceMap` response headers). Patterns run
+  only in windows around literal needles found with `bytes.find`: linear, no full decode.
+- Stylesheets: `@import` and their source maps.
 - Manifests: `asset-manifest.json` (Create React App) and `.vite/manifest.json` are asked
   for at each start origin; a missing one says nothing.
 - `__NEXT_DATA__`'s `buildId` leads to the Next.js build manifest.
@@ -23,8 +26,10 @@ Policy:
   URL elsewhere is listed in a note, never requested. Redirects are followed by hand, at
   most `MAX_REDIRECTS`, and only within allowed origins.
 - NOTE: user `headers` and `cookie` are sent only to the start URLs' origins, and only over
-  https or to a loopback host. A URL holding a key (`?key=ak_...`) is never requested: it
-  is reported as a finding (the URL masked), so no request carries a found key.
+  https or to a loopback host. A URL holding a key (`?key=ak_...`) is never requested, so
+  no request carries a found key: a start URL, redirect target or `SourceMap` header
+  holding one is a finding of its own (the URL masked); one written in a fetched file is
+  that file's finding (and a note).
 - Bounded: a total `deadline`, a whole-request `timeout` (a timer shuts the socket, so a
   server trickling bytes cannot hold a request open), `concurrency` requests at once, at
   most `max_files` responses and `max_bytes` per run and `max_file_bytes` per response,
