@@ -68,7 +68,9 @@ class _Handler(SimpleHTTPRequestHandler):
     site: Site
 
     def do_GET(self) -> None:
-        self.site.log.append((self.path, dict(self.headers.items())))
+        # Repeated headers joined, as HTTP reads them: a duplicate would show.
+        headers = {name: ", ".join(self.headers.get_all(name) or ()) for name in self.headers}
+        self.site.log.append((self.path, headers))
         route = self.site.routes.get(self.path.split("?", 1)[0])
         answer = route(self) if route is not None else None
         if answer is None:
@@ -355,6 +357,9 @@ def test_headers_and_cookies_go_to_the_start_origin_only(site: Site, other: Site
     assert start_headers["Cookie"] == "preview=1"
     (cdn_headers,) = [h for _, h in other.log]
     assert "Authorization" not in cdn_headers and "Cookie" not in cdn_headers
+    # A User-Agent of the user's own replaces the default (only where headers go).
+    run("scan-url", site.url + "/", "--header", "User-Agent: Mozilla/5.0 test")
+    assert [h["User-Agent"] for p, h in site.log if p == "/"][-1] == "Mozilla/5.0 test"
 
 
 def test_a_url_holding_a_key_is_never_requested_and_is_a_masked_finding(site: Site) -> None:

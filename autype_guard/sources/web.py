@@ -344,14 +344,18 @@ def _request(
         if parts.query:
             target += "?" + parts.query
         connection.putrequest("GET", target, skip_accept_encoding=True)
-        sent = [
+        given = {name.lower() for name, _ in headers}
+        defaults = [
             ("User-Agent", USER_AGENT),
             ("Accept", "*/*"),
             ("Accept-Encoding", _ACCEPT_ENCODING),
             ("Connection", "close"),
-            *headers,
         ]
-        for name, value in sent:
+        # The user's own headers replace the defaults of the same name (a User-Agent a bot
+        # filter lets through), except what reading the answer relies on.
+        kept = [(n, v) for n, v in defaults if n.lower() not in given or n == "Connection"]
+        extra = [(n, v) for n, v in headers if n.lower() not in ("accept-encoding", "connection")]
+        for name, value in (*kept, *extra):
             connection.putheader(name, value)
         connection.endheaders()
         if connection.sock is not None:
