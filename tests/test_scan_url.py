@@ -457,6 +457,8 @@ def test_a_failing_start_url_exits_2_and_a_missing_discovered_file_is_a_note(sit
     assert code == 0
     assert any("/gone.js" in note for note in notes_of(doc))
     key = fake_key()
+    code, _, err = run("scan-url", "http://h/", "--header", "Host: evil.example")
+    assert code == 2 and "set by autype-guard itself" in err
     code, _, err = run("scan-url", f"ftp://example.com/?k={key}")
     assert code == 2
     assert "absolute http:// or https:// URL" in err

@@ -195,7 +195,15 @@ def parse_header(value: str) -> tuple[str, str]:
         raise UrlError(f"--header {name!r}: expected 'Name: value'")
     if any(ch in text for ch in "\r\n\0"):
         raise UrlError(f"--header {name}: the value holds a line break")
+    if name.lower() in _FIXED_HEADERS:
+        raise UrlError(f"--header {name}: set by autype-guard itself")
     return name, text
+
+
+# Headers the client sets itself: how the request is framed and how the answer is read.
+_FIXED_HEADERS = frozenset(
+    ("host", "connection", "content-length", "transfer-encoding", "accept-encoding", "te")
+)
 
 
 # --- fetching ----------------------------------------------------------------------------
