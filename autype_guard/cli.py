@@ -220,7 +220,12 @@ def collect(
         request.baseline = accepted
         request.baseline_dir = Path(opts.baseline).resolve().parent
     unit = "files"
-    if opts.staged or opts.since is not None or opts.history:
+    if opts.images:
+        if opts.staged or opts.since is not None or opts.history or opts.pathspecs:
+            _fail("--image cannot be combined with PATHS, --staged, --since or --history")
+        request.images = list(opts.images)
+        wants_bar = False
+    elif opts.staged or opts.since is not None or opts.history:
         if opts.staged and (opts.since is not None or opts.history):
             _fail("--staged cannot be combined with --since or --history")
         if opts.paths == ("-",):
@@ -250,7 +255,16 @@ def collect(
 
 
 def _execute(request: RunRequest) -> RunOutcome:
-    """`run.execute`; trouble with git ends the run with one line and exit 2."""
+    """`run.execute`; trouble with git or saving an image ends the run with one line and
+    exit 2."""
+    if request.images:
+        from .sources.image import ImageError
+
+        try:
+            return execute(request)
+        except ImageError as exc:
+            _fail(str(exc))
+            raise  # unreachable: _fail exits
     if request.git is None:
         return execute(request)  # start-up time: a plain scan never loads the git source
     from .sources.git import GitError

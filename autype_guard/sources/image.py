@@ -1,0 +1,1121 @@
+"""Container images: `docker save` archives and OCI image layouts, scanned layer by layer.
+
+An image is a tar archive or a directory holding either `manifest.json` (what `docker save`
+writes) or an OCI layout (`oci-layout`, `index.json`, `blobs/sha256/...`). `docker://NAME`
+asks a `docker` or `podman` command line for the archive first.
+
+- **Layers.** Every file of every layer is scanned once, files deleted or replaced by a
+  later layer included: the layer still ships them. A finding is located as
+  `image.tar!sha256:<layer digest>/usr/share/nginx/html/app.js`; the path inside the image
+  decides kind and place (`exposure.place_of`: web server roots are browser-shipped). A
+  layer whose content was scanned already in this run (images sharing a base) is not
+  scanned again: layers are recognised by the SHA-256 of their bytes, computed while they
+  are read, never by the digest a manifest claims. The same key at the same path in
+  several layers of one image is one finding, naming the first layer that holds it. A
+  finding in a file that a later layer deletes (a whiteout `.wh.NAME`, an opaque
+  directory `.wh..wh..opq`) or replaces says so: the key is still in the image.
+- **Config.** `Env`, `Labels`, `Cmd`, `Entrypoint` and each history entry's `created_by`
+  (ENV, ARG and RUN lines with their build arguments) are rendered as `.env`-like lines and
+  scanned as `image.tar!config` (AG103; AG201 for a public-prefixed variable).
+- **Bounds.** Nothing is extracted to disk and no name is used as a path: names are labels.
+  Links are never followed. Compressed layers (gzip; zstd with the optional `zstandard`
+  package) decompress up to `LAYER_RATIO` times their size (at least `MAX_DECOMPRESSED`,
+  at most `MAX_LAYER_BYTES`); what lies past a cap is listed as not scanned. Files larger
+  than `ScanOptions.chunk_size` are scanned in windows (`chunks`); a sparse file's holes are
+  not read. Packed files inside a layer (`.gz`, `.zip`, `.tar`...) are opened with the
+  bounds of `archives`.
+
+Nothing here raises for a bad image: what could not be read is a `Skip` with `error` set or
+an `unscanned` entry. `ImageError` is raised only for `docker://` references that cannot be
+saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Callable, Optional, Protocol, Union
+
+from ..config import Config
+from ..engine import Engine, ScanOptions, engine_for
+from ..globs import glob_set
+from ..model import FileKind, FileResult, Finding, ScanReport, Skip
+from .archives import MAX_ARCHIVE_TOTAL, MAX_DECOMPRESSED, packing_of
+from .blobs import scan_blob
+from .chunks import scan_chunked_at
+
+# A compressed layer decompresses to at most this many times its size (at least
+# MAX_DECOMPRESSED, at most MAX_LAYER_BYTES): real layers stay far below; a bomb does not.
+LAYER_RATIO = 100
+MAX_LAYER_BYTES = 64 << 30
+# JSON documents (manifests, configs, indexes) larger than this are not read.
+MAX_JSON_BYTES = 16 << 20
+# Nested image indexes followed at most this deep.
+MAX_INDEX_DEPTH = 4
+# Seconds `docker save` may take.
+SAVE_TIMEOUT = 900.0
+DOCKER_PREFIX = "docker://"
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_READ = 1 << 20
+# A digest as manifests write it.
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+# Control characters in names would break one-line output: shown as `?`.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MANIFEST_TYPES = (
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+)
+_INDEX_TYPES = (
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+)
+WHITEOUT = ".wh."
+OPAQUE = ".wh..wh..opq"
+# Finding properties set on findings in files a later layer removes.
+LAYER_STATUS = "image_layer_status"  # "deleted" or "replaced"
+REMOVED_BY = "image_removed_by"  # the digest of the layer that removed the file
+
+
+class ImageError(Exception):
+    """A `docker://` reference that could not be saved, with a one-line message."""
+
+
+# --- where an image's files are: a tar archive or a directory ---------------------------
+
+
+class _Store:
+    """Named files of an image archive or directory (`manifest.json`, `blobs/sha256/x`)."""
+
+    def open(self, name: str) -> Optional[tuple[IO[bytes], int]]:
+        """A fresh binary stream of `name` and its size, or None when there is none."""
+        raise NotImplementedError
+
+    def read(self, name: str, cap: int = MAX_JSON_BYTES) -> Optional[bytes]:
+        """The whole of a small file, None when missing or larger than `cap`."""
+        opened = self.open(name)
+        if opened is None:
+            return None
+        fh, size = opened
+        with fh:
+            if size > cap:
+                return None
+            return fh.read(cap + 1)[:cap]
+
+    def close(self) -> None:
+        pass
+
+
+class _DirStore(_Store):
+    def __init__(self, root: Path) -> None:
+        self.root = os.path.realpath(root)
+
+    def open(self, name: str) -> Optional[tuple[IO[bytes], int]]:
+        clean = _normal(name)
+        if clean is None:
+            return None
+        path = os.path.realpath(os.path.join(self.root, clean))
+        # NOTE: a manifest naming `../x` (or a blob that is a symlink out of the layout)
+        # never reads outside the image directory.
+        if not path.startswith(self.root + os.sep):
+            return None
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 (the caller closes it)
+        except OSError:
+            return None
+        try:
+            size = os.fstat(fh.fileno()).st_size
+        except OSError:
+            fh.close()
+            return None
+        return fh, size
+
+
+class _TarStore(_Store):
+    def __init__(self, archive: tarfile.TarFile) -> None:
+        self.archive = archive
+        self.members: dict[str, tarfile.TarInfo] = {}
+        for info in archive.getmembers():
+            clean = _normal(info.name)
+            if clean is not None:
+                self.members.setdefault(clean, info)
+
+    def open(self, name: str) -> Optional[tuple[IO[bytes], int]]:
+        clean = _normal(name)
+        info = self.members.get(clean) if clean is not None else None
+        if info is None:
+            return None
+        try:
+            # Links resolve to other members of the same archive, never to the disk.
+            fh = self.archive.extractfile(info)
+        except (KeyError, tarfile.TarError, OSError):
+            return None
+        if fh is None:
+            return None
+        size = fh.seek(0, os.SEEK_END)  # of the member a link resolves to
+        fh.seek(0)
+        return fh, size
+
+    def close(self) -> None:
+        self.archive.close()
+
+
+def _normal(name: str) -> Optional[str]:
+    """A `/`-separated name inside the image with `./` and leading `/` dropped; None when it
+    climbs out (`..`)."""
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
+
+
+def _open_store(path: Path) -> Union[_Store, str]:
+    """The store at `path`, or why it is no image."""
+    if path.is_dir():
+        if (path / "manifest.json").is_file() or (path / "index.json").is_file():
+            return _DirStore(path)
+        return "not a container image: no manifest.json or index.json in the directory"
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if magic[:2] == _GZIP_MAGIC or magic == _ZSTD_MAGIC:
+        return "compressed image archive: decompress it first (gunzip, zstd -d)"
+    try:
+        archive = tarfile.open(path, mode="r:")  # noqa: SIM115 (the store closes it)
+    except (tarfile.TarError, OSError, ValueError) as exc:
+        return f"not a container image archive ({exc})"
+    try:
+        store = _TarStore(archive)
+    except Exception as exc:  # tarfile raises many kinds for bad input
+        archive.close()
+        return f"not a container image archive ({type(exc).__name__}: {exc})"
+    if "manifest.json" not in store.members and "index.json" not in store.members:
+        store.close()
+        return "not a container image: no manifest.json or index.json in the archive"
+    return store
+
+
+# --- what the manifests say ----------------------------------------------------------------
+
+
+@dataclass
+class _Layer:
+    name: str  # the blob's name in the store
+    digest: str  # as the manifest or config names it (a label; content is hashed)
+    media_type: str = ""
+
+
+@dataclass
+class _Image:
+    label: str  # `image.tar`, or `image.tar[nginx:1.25]` when the archive holds several
+    config: Optional[str]  # the config blob's name in the store
+    layers: list[_Layer] = field(default_factory=list)
+
+
+def _json(store: _Store, name: str) -> object:
+    data = store.read(name)
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _blob(digest: object) -> Optional[str]:
+    if isinstance(digest, str) and _DIGEST.fullmatch(digest):
+        return "blobs/sha256/" + digest[len("sha256:") :]
+    return None
+
+
+def _images(store: _Store, display: str, notes: list[str]) -> list[_Image]:
+    manifest = _json(store, "manifest.json")
+    found: list[_Image] = []
+    if isinstance(manifest, list):
+        for entry in manifest:
+            if not isinstance(entry, dict):
+                continue
+            config = entry.get("Config")
+            layers = entry.get("Layers")
+            if not isinstance(layers, list):
+                continue
+            tags = entry.get("RepoTags")
+            tag = tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else ""
+            image = _Image(tag, config if isinstance(config, str) else None)
+            diff_ids = _diff_ids(store, image.config)
+            for i, name in enumerate(layers):
+                if isinstance(name, str):
+                    image.layers.append(_Layer(name, _layer_digest(name, diff_ids, i)))
+            found.append(image)
+    elif store.read("index.json") is not None:
+        _index(store, "index.json", found, notes, 0)
+    else:
+        notes.append("manifest.json is not a list of images")
+    for n, image in enumerate(found):
+        if len(found) == 1:
+            image.label = display
+        else:
+            image.label = f"{display}[{_label(image.label) or n + 1}]"
+    return found
+
+
+def _index(store: _Store, name: str, found: list[_Image], notes: list[str], depth: int) -> None:
+    index = _json(store, name)
+    if not isinstance(index, dict) or not isinstance(index.get("manifests"), list):
+        notes.append(f"{name} is not an image index")
+        return
+    for desc in index["manifests"]:
+        if not isinstance(desc, dict):
+            continue
+        blob = _blob(desc.get("digest"))
+        media = desc.get("mediaType", "")
+        if blob is None:
+            continue
+        if media in _INDEX_TYPES:
+            if depth < MAX_INDEX_DEPTH:
+                _index(store, blob, found, notes, depth + 1)
+            continue
+        manifest = _json(store, blob)
+        if not isinstance(manifest, dict):
+            # A multi-platform index often lists platforms whose blobs were not saved.
+            notes.append(f"manifest {desc.get('digest')} is not in the image: skipped")
+            continue
+        if manifest.get("mediaType") in _INDEX_TYPES or "manifests" in manifest:
+            if depth < MAX_INDEX_DEPTH:
+                _index(store, blob, found, notes, depth + 1)
+            continue
+        annotations = desc.get("annotations")
+        tag = ""
+        if isinstance(annotations, dict):
+            ref = annotations.get("org.opencontainers.image.ref.name")
+            tag = ref if isinstance(ref, str) else ""
+        config = manifest.get("config")
+        image = _Image(tag, _blob(config.get("digest")) if isinstance(config, dict) else None)
+        layers = manifest.get("layers")
+        for layer in layers if isinstance(layers, list) else []:
+            if not isinstance(layer, dict):
+                continue
+            lblob = _blob(layer.get("digest"))
+            if lblob is not None:
+                media_type = layer.get("mediaType")
+                image.layers.append(
+                    _Layer(
+                        lblob,
+                        str(layer["digest"]),
+                        media_type if isinstance(media_type, str) else "",
+                    )
+                )
+        found.append(image)
+
+
+def _diff_ids(store: _Store, config: Optional[str]) -> list[str]:
+    doc = _json(store, config) if config else None
+    rootfs = doc.get("rootfs") if isinstance(doc, dict) else None
+    ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+    return [i if isinstance(i, str) else "" for i in ids] if isinstance(ids, list) else []
+
+
+def _layer_digest(name: str, diff_ids: list[str], i: int) -> str:
+    clean = _normal(name) or name
+    if clean.startswith("blobs/sha256/") and _DIGEST.fullmatch("sha256:" + clean[13:]):
+        return "sha256:" + clean[13:]
+    if i < len(diff_ids) and _DIGEST.fullmatch(diff_ids[i]):
+        return diff_ids[i]
+    return _label(clean)
+
+
+def _label(name: str) -> str:
+    return _CONTROL.sub("?", name)
+
+
+# --- reading a layer -------------------------------------------------------------------------
+
+
+class _Reader(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
+class _Forward:
+    """A stream read forward that `tarfile` may open in its random-access mode: `seek` only
+    moves forward (by reading), reads are served from a buffer without copying what is left
+    of it (tarfile's own stream mode copies its buffer on every read)."""
+
+    def __init__(self, source: _Reader) -> None:
+        self.source = source
+        self.buf = b""
+        self.at = 0  # position of self.buf[0] in the stream
+        self.pos = 0  # read position within self.buf
+
+    def tell(self) -> int:
+        return self.at + self.pos
+
+    def seekable(self) -> bool:
+        return True  # forward only (see `seek`)
+
+    def read(self, n: int = -1, /) -> bytes:
+        if n < 0:
+            n = 1 << 62
+        if self.pos + n <= len(self.buf):
+            out = self.buf[self.pos : self.pos + n]
+            self.pos += n
+            return out
+        parts = [self.buf[self.pos :]]
+        want = n - len(parts[0])
+        while want > 0:
+            self.at += len(self.buf)
+            self.buf = self.source.read(max(_READ, want) if want < _READ * 8 else want)
+            self.pos = 0
+            if not self.buf:
+                break
+            take = self.buf[:want]
+            self.pos = len(take)
+            parts.append(take)
+            want -= len(take)
+        return b"".join(parts)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        target = offset if whence == 0 else self.tell() + offset
+        if whence not in (0, 1) or target < self.tell():
+            raise OSError("a layer is read forward only")
+        while self.tell() < target:
+            if not self.read(min(target - self.tell(), _READ * 8)):
+                break
+        return self.tell()
+
+
+class _Hashing:
+    """A forward reader over a layer blob that hashes what passes through."""
+
+    def __init__(self, raw: _Reader) -> None:
+        self.raw = raw
+        self.sha = hashlib.sha256()
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n if n >= 0 else _READ)
+        self.sha.update(data)
+        self.count += len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(_READ):
+            pass
+
+
+class _Layered:
+    """The uncompressed tar stream of a layer blob, read forward; stops at `cap` bytes.
+
+    `packing` is "gzip", "zstd" or "tar"; `capped` tells whether the cap cut it."""
+
+    def __init__(self, raw: _Hashing, cap: Optional[int]) -> None:
+        self.raw = raw
+        self.cap = cap
+        self.out = 0
+        self.capped = False
+        self.pending = raw.read(4)
+        self.packing = (
+            "gzip"
+            if self.pending[:2] == _GZIP_MAGIC
+            else "zstd"
+            if self.pending == _ZSTD_MAGIC
+            else "tar"
+        )
+        self._gz: Optional[zlib._Decompress] = None
+        self._zstd: Optional[IO[bytes]] = None
+        self._done = False
+        if self.packing == "gzip":
+            self._gz = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.packing == "zstd":
+            import zstandard  # type: ignore[import-not-found,unused-ignore]
+
+            raw_stream = _Prefixed(self.pending, raw)
+            self.pending = b""
+            self._zstd = zstandard.ZstdDecompressor().stream_reader(
+                raw_stream,  # type: ignore[arg-type,unused-ignore]  # only read() is used
+                read_across_frames=True,
+            )
+        else:
+            self.cap = None
+
+    def read(self, n: int = -1) -> bytes:
+        if n < 0:
+            n = _READ
+        if self.cap is not None:
+            room = self.cap - self.out
+            if room <= 0:
+                if not self._done and self._more():
+                    self.capped = True
+                return b""
+            n = min(n, room)
+        data = self._read(n)
+        self.out += len(data)
+        return data
+
+    def _more(self) -> bool:
+        """Whether anything is left past the cap (one byte is decompressed to tell)."""
+        return bool(self._read(1))
+
+    def _read(self, n: int) -> bytes:
+        if self._done:
+            return b""
+        if self.packing == "tar":
+            if self.pending:
+                out, self.pending = self.pending[:n], self.pending[n:]
+                return out
+            return self.raw.read(n)
+        if self._zstd is not None:
+            out = self._zstd.read(n)
+            if not out:
+                self._done = True
+            return out
+        return self._gunzip(n)
+
+    def _gunzip(self, n: int) -> bytes:
+        while True:
+            d = self._gz
+            assert d is not None
+            if d.unconsumed_tail:
+                out = d.decompress(d.unconsumed_tail, n)
+            else:
+                chunk = self.pending or self.raw.read(_READ)
+                self.pending = b""
+                if not chunk:
+                    if not d.eof:
+                        raise zlib.error("truncated gzip data")
+                    self._done = True
+                    return b""
+                out = d.decompress(chunk, n)
+            if d.eof and d.unused_data:
+                rest = d.unused_data
+                if rest[:2] == _GZIP_MAGIC:  # concatenated gzip members
+                    self._gz = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    self.pending = rest
+                else:
+                    self._done = True
+                    return out
+            if out:
+                return out
+
+
+class _Prefixed:
+    """A forward reader: `head`, then `rest`."""
+
+    def __init__(self, head: bytes, rest: _Hashing) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read(self, n: int = -1) -> bytes:
+        if self.head:
+            out = self.head if n < 0 else self.head[:n]
+            self.head = self.head[len(out) :]
+            return out
+        return self.rest.read(n)
+
+
+class _EntryReader:
+    """Reads at offsets of one tar entry that is read as a stream, for `chunks`: keeps the
+    entry's head and what lies after the last read; a read further back reads the layer
+    again from its start (`reopen`) up to there, which only a window with findings on a
+    long line asks for."""
+
+    HEAD = 256 << 10
+
+    def __init__(
+        self, fh: IO[bytes], size: int, first: bytes, reopen: Callable[[], Optional[_Reader]]
+    ) -> None:
+        self.fh = fh
+        self.size = size
+        self.buf = bytearray(first)
+        self.buf_start = 0
+        self.head = b""
+        self.reopen = reopen
+        self.again: Optional[tuple[_Reader, int]] = None  # a re-read stream and its offset
+        self._fill(min(size, self.HEAD))
+        self.head = bytes(self.buf[: self.HEAD])
+
+    def _fill(self, end: int) -> None:
+        while self.buf_start + len(self.buf) < end:
+            part = self.fh.read(min(_READ * 8, end - self.buf_start - len(self.buf)))
+            if not part:
+                raise OSError("layer ends inside a file")
+            self.buf += part
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        end = min(self.size, offset + length)
+        if offset >= end:
+            return b""
+        if end <= len(self.head):
+            return self.head[offset:end]
+        if offset >= self.buf_start:
+            self._fill(end)
+            out = bytes(self.buf[offset - self.buf_start : end - self.buf_start])
+            # The next read starts after this one's start (windows move forward).
+            del self.buf[: offset - self.buf_start]
+            self.buf_start = offset
+            return out
+        return self._read_again(offset, end)
+
+    def _read_again(self, offset: int, end: int) -> bytes:
+        if self.again is None or self.again[1] > offset:
+            stream = self.reopen()
+            if stream is None:
+                raise OSError("the layer could not be read again")
+            self.again = (stream, 0)
+        stream, at = self.again
+        while at < offset:
+            skipped = stream.read(min(_READ * 8, offset - at))
+            if not skipped:
+                raise OSError("layer ends inside a file")
+            at += len(skipped)
+        out = stream.read(end - offset)
+        self.again = (stream, at + len(out))
+        return out
+
+
+# --- scanning ------------------------------------------------------------------------------
+
+
+@dataclass
+class _LayerFiles:
+    """What one layer holds, for telling which files later layers remove."""
+
+    paths: frozenset[str] = frozenset()
+    whiteouts: frozenset[str] = frozenset()
+    opaque: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Held:
+    """A file's result with findings, kept until the image's last layer is read."""
+
+    layer: int
+    path: str  # of the file in the image
+    prefix: int  # the length of `image!digest/` before the path in findings
+    result: FileResult
+
+
+class ImageScan:
+    """One run over several images: layers already scanned (by content) are skipped."""
+
+    def __init__(self, config: Config, options: ScanOptions, report: ScanReport) -> None:
+        self.engine: Engine = engine_for(config, options)
+        self.config = config
+        self.report = report
+        self.excludes = glob_set(config.excludes)
+        # What each layer scanned holds, by the SHA-256 of its bytes; and the digests
+        # manifests claimed for them (only a hint to hash a layer before scanning it).
+        self.scanned: dict[str, _LayerFiles] = {}
+        self.claimed: set[str] = set()
+
+    def scan(self, path: Path, display: str) -> None:
+        store = _open_store(path)
+        if isinstance(store, str):
+            self.report.skipped.append(Skip(display, store, error=True))
+            return
+        try:
+            notes: list[str] = []
+            images = _images(store, display, notes)
+            if not images:
+                self.report.skipped.append(
+                    Skip(display, "no image in the manifest: nothing scanned", error=True)
+                )
+            for note in notes:
+                self.report.stats.notes.append(f"{display}: {note}")
+            for image in images:
+                self._scan_image(store, image)
+        finally:
+            store.close()
+
+    def _scan_image(self, store: _Store, image: _Image) -> None:
+        if image.config is not None:
+            self._scan_config(store, image)
+        held: list[_Held] = []
+        listing: list[_LayerFiles] = []
+        digests: list[str] = []
+        for n, layer in enumerate(image.layers):
+            files = self._layer(store, image, layer, n, held)
+            listing.append(files)
+            digests.append(layer.digest)
+        self._settle(held, listing, digests)
+
+    def _layer(
+        self, store: _Store, image: _Image, layer: _Layer, n: int, held: list[_Held]
+    ) -> _LayerFiles:
+        where = f"{image.label}!{layer.digest}"
+        opened = store.open(layer.name)
+        if opened is None:
+            self.report.skipped.append(Skip(where, "layer is missing from the image", error=True))
+            return _LayerFiles()
+        raw, size = opened
+        with raw:
+            if layer.digest in self.claimed:
+                # Recognised by content, not by the name: hash it before skipping it.
+                hashing = _Hashing(raw)
+                hashing.drain()
+                digest = "sha256:" + hashing.sha.hexdigest()
+                if digest in self.scanned:
+                    return self.scanned[digest]
+                reopened = store.open(layer.name)
+                if reopened is None:
+                    return _LayerFiles()
+                raw.close()
+                raw, size = reopened
+            if layer.media_type and "tar" not in layer.media_type:
+                # Not a filesystem layer (an attestation, an artifact): scanned as content.
+                data = raw.read(MAX_ARCHIVE_TOTAL + 1)
+                digest = "sha256:" + hashlib.sha256(data).hexdigest()
+                self.scanned[digest] = _LayerFiles()
+                self.claimed.add(layer.digest)
+                if len(data) > MAX_ARCHIVE_TOTAL:
+                    self.report.skipped.append(
+                        Skip(where, f"larger than {MAX_ARCHIVE_TOTAL >> 20} MB: not scanned", True)
+                    )
+                else:
+                    self.report.add(scan_blob(self.engine, data, where, where))
+                return _LayerFiles()
+            files, digest = self._read_layer(store, layer, raw, size, where, n, held)
+        self.scanned[digest] = files
+        self.claimed.add(layer.digest)
+        return files
+
+    def _read_layer(
+        self,
+        store: _Store,
+        layer: _Layer,
+        raw: IO[bytes],
+        size: int,
+        where: str,
+        n: int,
+        held: list[_Held],
+    ) -> tuple[_LayerFiles, str]:
+        hashing = _Hashing(raw)
+        cap = min(MAX_LAYER_BYTES, max(LAYER_RATIO * size, MAX_DECOMPRESSED))
+        try:
+            stream = _Layered(hashing, cap)
+        except ImportError:
+            reason = "zstd-compressed layer: install autype-guard[zstd] to scan it; not scanned"
+            self.report.skipped.append(Skip(where, reason, error=True))
+            hashing.drain()
+            return _LayerFiles(), "sha256:" + hashing.sha.hexdigest()
+        paths: set[str] = set()
+        whiteouts: set[str] = set()
+        opaque: set[str] = set()
+
+        def reopen() -> Optional[_Reader]:
+            again = store.open(layer.name)
+            if again is None:
+                return None
+            return _Layered(_Hashing(again[0]), None)
+
+        entries = 0
+        try:
+            forward = _Forward(stream)
+            with tarfile.open(fileobj=forward, mode="r:") as archive:  # type: ignore[call-overload]
+                for info in archive:
+                    entries += 1
+                    name = _normal(info.name)
+                    if name is None:
+                        name = _label(info.name.replace("\\", "/").lstrip("/"))
+                    base = posixpath.basename(name)
+                    if base.startswith(WHITEOUT):
+                        parent = posixpath.dirname(name)
+                        if base == OPAQUE:
+                            opaque.add(parent)
+                        else:
+                            whiteouts.add(posixpath.join(parent, base[len(WHITEOUT) :]))
+                        continue
+                    paths.add(name)
+                    if not info.isreg():
+                        continue  # directories, links, devices: nothing to read, never followed
+                    if self.excludes.match(name):
+                        self.report.stats.excluded += 1
+                        continue
+                    self._entry(archive, info, name, where, n, held, reopen)
+        except zlib.error as exc:
+            self.report.skipped.append(
+                Skip(where, f"corrupt compressed layer ({exc}): the rest not scanned", True)
+            )
+        except Exception as exc:  # tarfile raises many kinds for bad input; none may escape
+            if stream.capped:
+                reason = (
+                    f"layer decompresses to more than {_size(cap)} ({LAYER_RATIO} times its"
+                    " compressed size): the rest not scanned"
+                )
+            elif entries:
+                reason = f"layer is truncated or corrupt ({type(exc).__name__}: {exc})"
+            else:
+                reason = f"not a tar layer ({type(exc).__name__}: {exc}): not scanned"
+            self.report.skipped.append(Skip(where, reason, error=True))
+        if stream.capped and not any(s.display == where for s in self.report.skipped):
+            self.report.skipped.append(
+                Skip(
+                    where,
+                    f"layer decompresses to more than {_size(cap)}: the rest not scanned",
+                    True,
+                )
+            )
+        with contextlib.suppress(OSError):
+            hashing.drain()
+        digest = "sha256:" + hashing.sha.hexdigest()
+        if (
+            _DIGEST.fullmatch(layer.digest)
+            and layer.digest != digest
+            and layer.name.startswith("blobs/")
+        ):
+            self.report.stats.notes.append(
+                f"{where}: the layer's content has digest {digest}, not the one its name says"
+            )
+        return _LayerFiles(frozenset(paths), frozenset(whiteouts), frozenset(opaque)), digest
+
+    def _entry(
+        self,
+        archive: tarfile.TarFile,
+        info: tarfile.TarInfo,
+        name: str,
+        where: str,
+        n: int,
+        held: list[_Held],
+        reopen: Callable[[], Optional[_Reader]],
+    ) -> None:
+        display = f"{where}/{name}"
+        engine = self.engine
+        fh = archive.extractfile(info)
+        if fh is None:
+            return
+        if info.sparse is not None:
+            result = self._sparse(fh, info, display, name)
+        elif info.size > engine.options.chunk_size:
+            first = fh.read(2)
+            if packing_of(name, first) is not None:
+                data = first + fh.read(MAX_ARCHIVE_TOTAL - 1)
+                if info.size > MAX_ARCHIVE_TOTAL:
+                    reason = (
+                        f"packed file larger than {_size(MAX_ARCHIVE_TOTAL)}"
+                        f" ({_size(info.size)}): not scanned"
+                    )
+                    result = FileResult(display, FileKind.ARCHIVE, size=info.size)
+                    result.unscanned.append((display, reason))
+                else:
+                    result = scan_blob(engine, data, display, name)
+            else:
+                offset = info.offset_data
+
+                def again() -> Optional[_Reader]:
+                    stream = reopen()
+                    if stream is None:
+                        return None
+                    _skip(stream, offset)
+                    return stream
+
+                reader = _EntryReader(fh, info.size, first, again)
+                result = scan_chunked_at(reader.read_at, info.size, display, name, engine)
+        else:
+            data = fh.read(info.size)
+            if len(data) < info.size:
+                raise OSError("layer ends inside a file")
+            if packing_of(name, data) is None:
+                verdict = engine.is_clean(data)
+                if verdict is not None:
+                    self.report.add(verdict)
+                    return
+            result = scan_blob(engine, data, display, name)
+        if result.findings:
+            held.append(_Held(n, name, len(where) + 1, result))
+        else:
+            self.report.add(result)
+
+    def _sparse(self, fh: IO[bytes], info: tarfile.TarInfo, display: str, name: str) -> FileResult:
+        """A sparse file: only its data regions are read (its holes are zeros)."""
+        parts = []
+        total = 0
+        regions: list[tuple[int, int]] = list(info.sparse or ())  # type: ignore[arg-type]
+        for offset, length in regions:
+            take = min(length, MAX_ARCHIVE_TOTAL - total)
+            if length <= 0:
+                continue
+            if take <= 0:
+                break
+            fh.seek(offset)
+            parts.append(fh.read(take))
+            total += take
+        result = scan_blob(self.engine, b"".join(parts), display, name)
+        result.notes.append(
+            f"sparse file of {_size(info.size)}: its {_size(total)} of data scanned, holes"
+            " skipped (positions are within the data)"
+        )
+        return result
+
+    def _settle(self, held: list[_Held], listing: list[_LayerFiles], digests: list[str]) -> None:
+        """Keep one finding per key and path (the first layer's) and tell which files a
+        later layer removes; then add the results to the report."""
+        seen: set[tuple[str, str, str]] = set()
+        holders: dict[tuple[str, str], set[int]] = {}
+        for item in held:
+            for finding in item.result.findings:
+                holders.setdefault((item.path, finding.fingerprint), set()).add(item.layer)
+        for item in held:
+            kept = []
+            for finding in item.result.findings:
+                key = (finding.path[item.prefix :], finding.code, finding.fingerprint)
+                if key in seen:
+                    continue
+                seen.add(key)
+                status = _removal(
+                    item.path, holders[(item.path, finding.fingerprint)], item.layer, listing
+                )
+                if status is not None:
+                    how, by = status
+                    finding = _removed(finding, how, digests[by])
+                kept.append(finding)
+            item.result.findings = kept
+            self.report.add(item.result)
+
+    def _scan_config(self, store: _Store, image: _Image) -> None:
+        assert image.config is not None
+        display = f"{image.label}!config"
+        doc = _json(store, image.config)
+        if not isinstance(doc, dict):
+            self.report.skipped.append(
+                Skip(display, "the image config is missing or not JSON: not scanned", True)
+            )
+            return
+        text = render_config(doc)
+        result = self.engine.scan_plain(text.encode("utf-8"), display, "config", kind=FileKind.ENV)
+        result.findings = [_image_advice(f) for f in result.findings]
+        self.report.add(result)
+
+
+def _skip(stream: _Reader, count: int) -> None:
+    while count > 0:
+        part = stream.read(min(_READ * 8, count))
+        if not part:
+            return
+        count -= len(part)
+
+
+def _removal(
+    path: str, holders: set[int], first: int, listing: list[_LayerFiles]
+) -> Optional[tuple[str, int]]:
+    """How the file at `path` (holding the key in layers `holders`, first `first`) leaves the
+    image's final filesystem, and which layer does it: None when it is still there."""
+    ancestors = []
+    parent = posixpath.dirname(path)
+    while parent:
+        ancestors.append(parent)
+        parent = posixpath.dirname(parent)
+    for j in range(len(listing) - 1, first, -1):
+        files = listing[j]
+        if path in files.paths:
+            return None if j in holders else ("replaced", j)
+        if path in files.whiteouts or any(
+            a in files.whiteouts or a in files.opaque for a in ancestors
+        ):
+            return ("deleted", j)
+        if "" in files.opaque and j > first:
+            return ("deleted", j)
+    return None
+
+
+def _removed(finding: Finding, how: str, by: str) -> Finding:
+    verb = "deleted" if how == "deleted" else "replaced"
+    message = (
+        f"{finding.message} (the file is {verb} by a later layer, {by}, but still in the image)"
+    )
+    return replace(
+        finding,
+        message=message,
+        properties=(*finding.properties, (LAYER_STATUS, how), (REMOVED_BY, by)),
+    )
+
+
+_BUILD_SECRET = (
+    "Give the image the key at run time from a secret store, or during the build as a build"
+    " secret (`RUN --mount=type=secret,id=autype_api_key`), never with ENV, LABEL or a build"
+    " argument: the image's config and history keep those for everyone who can pull it."
+    " Rotate the key in the Autype dashboard (Settings -> API Keys)."
+)
+
+
+def _image_advice(finding: Finding) -> Finding:
+    if finding.code == "AG201":
+        suggestion = f"{finding.suggestion} {_BUILD_SECRET}"
+    else:
+        suggestion = _BUILD_SECRET
+    fix = finding.fix
+    if fix is not None:
+        fix = replace(fix, title="Pass the key as a build secret or at run time")
+    return replace(finding, suggestion=suggestion, fix=fix)
+
+
+# RUN lines of the classic builder and BuildKit start with the build arguments in effect:
+# `|2 A=1 B=2 /bin/sh -c ...`.
+_BUILD_ARGS = re.compile(r"\|(\d+)\s+")
+_NOP = re.compile(r"^/bin/sh\s+-c\s+#\(nop\)\s*")
+
+
+def render_config(doc: dict[str, object]) -> str:
+    """An image config as `.env`-like lines: environment, labels, command and each history
+    entry (ENV and ARG assignments and a RUN's build arguments as `NAME=value`, other
+    instructions as comments). Line breaks inside values become spaces."""
+    lines: list[str] = []
+    config = doc.get("config") or doc.get("Config")
+    if isinstance(config, dict):
+        env = config.get("Env")
+        if isinstance(env, list):
+            lines.append("# Env")
+            lines.extend(_one_line(e) for e in env if isinstance(e, str))
+        labels = config.get("Labels")
+        if isinstance(labels, dict) and labels:
+            lines.append("# Labels")
+            lines.extend(f"{_one_line(str(k))}={_one_line(str(v))}" for k, v in labels.items())
+        for key in ("Entrypoint", "Cmd"):
+            value = config.get(key)
+            if isinstance(value, (list, str)):
+                lines.append(f"# {key}")
+                lines.append(f"{key.upper()}={_one_line(json.dumps(value))}")
+    history = doc.get("history")
+    if isinstance(history, list):
+        for i, entry in enumerate(history):
+            if not isinstance(entry, dict) or not isinstance(entry.get("created_by"), str):
+                continue
+            lines.append(f"# history {i + 1}")
+            lines.extend(_history_lines(entry["created_by"]))
+    return "\n".join(lines) + "\n"
+
+
+def _history_lines(created_by: str) -> list[str]:
+    text = _one_line(_NOP.sub("", created_by.strip())).strip()
+    word, _, rest = text.partition(" ")
+    if word in ("ENV", "ARG"):
+        return _assignments(rest, word == "ENV") or [f"# {text}"]
+    if word == "RUN":
+        text = rest.strip()
+    m = _BUILD_ARGS.match(text)
+    if m is None:
+        return [f"# {text}"]
+    words = _split(text[m.end() :])
+    count = int(m.group(1))
+    out = [w for w in words[:count] if "=" in w]
+    return [*out, f"# RUN {' '.join(words[count:])}"]
+
+
+def _assignments(text: str, env: bool) -> list[str]:
+    words = _split(text)
+    if env and len(words) >= 2 and "=" not in words[0]:  # the old `ENV NAME value` form
+        return [f"{words[0]}={' '.join(words[1:])}"]
+    return [w for w in words if "=" in w]
+
+
+def _split(text: str) -> list[str]:
+    import shlex
+
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def _one_line(value: str) -> str:
+    return value.replace("\r", " ").replace("\n", " ")
+
+
+def _size(n: int) -> str:
+    if n >= 1 << 30 and n % (1 << 30) == 0:
+        return f"{n >> 30} GB"
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return f"{n >> 20} MB"
+    return f"{n} bytes"
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def scan_images(
+    refs: Sequence[str], config: Config, options: Optional[ScanOptions] = None
+) -> ScanReport:
+    """Scan each image archive, OCI layout or `docker://NAME` in `refs`. Never raises for a
+    bad image (it is a `Skip` with `error` set); raises `ImageError` when a `docker://`
+    image cannot be saved."""
+    started = time.perf_counter()
+    report = ScanReport()
+    scan = ImageScan(config, options or ScanOptions(), report)
+    for ref in refs:
+        if ref.startswith(DOCKER_PREFIX):
+            with _saved(ref[len(DOCKER_PREFIX) :]) as path:
+                scan.scan(path, ref)
+        else:
+            scan.scan(Path(ref), ref)
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+class _saved:
+    """`docker save` (or `podman save`) of an image into a temporary archive, removed after."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.tmp: Optional[tempfile.TemporaryDirectory[str]] = None
+
+    def __enter__(self) -> Path:
+        name = self.name
+        # NOTE: a name is never an option of the save command.
+        if not name or name.startswith("-") or any(c.isspace() for c in name):
+            raise ImageError(f"not an image name: {name!r}")
+        tool = shutil.which("docker") or shutil.which("podman")
+        if tool is None:
+            raise ImageError(
+                f"{DOCKER_PREFIX}{name}: neither docker nor podman was found on PATH;"
+                " save the image with `docker save -o image.tar NAME` and pass the archive"
+            )
+        self.tmp = tempfile.TemporaryDirectory(prefix="autype-guard-image-")
+        out = Path(self.tmp.name) / "image.tar"
+        try:
+            proc = subprocess.run(
+                [tool, "save", "-o", str(out), name],
+                capture_output=True,
+                timeout=SAVE_TIMEOUT,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            self.__exit__()
+            raise ImageError(f"{os.path.basename(tool)} save {name} failed: {exc}") from None
+        if proc.returncode != 0:
+            self.__exit__()
+            lines = os.fsdecode(proc.stderr).strip().splitlines()
+            why = lines[-1] if lines else f"exit status {proc.returncode}"
+            raise ImageError(f"{os.path.basename(tool)} save {name} failed: {why}")
+        return out
+
+    def __exit__(self, *exc: object) -> None:
+        if self.tmp is not None:
+            self.tmp.cleanup()
+            self.tmp = None
+
+
+__all__ = [
+    "DOCKER_PREFIX",
+    "LAYER_RATIO",
+    "LAYER_STATUS",
+    "MAX_LAYER_BYTES",
+    "REMOVED_BY",
+    "ImageError",
+    "ImageScan",
+    "render_config",
+    "scan_images",
+]
