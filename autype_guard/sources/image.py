@@ -9,8 +9,9 @@ asks a `docker` or `podman` command line for the archive first.
   `image.tar!sha256:<layer digest>/usr/share/nginx/html/app.js`; the path inside the image
   decides kind and place (`exposure.place_of`: web server roots are browser-shipped). A
   layer whose content was scanned already in this run (images sharing a base) is not
-  scanned again: layers are recognised by the SHA-256 of their bytes, computed while they
-  are read, never by the digest a manifest claims. The same key at the same path in
+  scanned again: when a manifest names a layer by a digest met before, both layers are
+  hashed, and only equal bytes skip it (a manifest cannot hide a layer behind the digest
+  of another). The same key at the same path in
   several layers of one image is one finding, naming the first layer that holds it. A
   finding in a file that a later layer deletes (a whiteout `.wh.NAME`, an opaque
   directory `.wh..wh..opq`) or replaces says so: the key is still in the image.
@@ -32,8 +33,8 @@ saved.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import io
 import json
 import os
 import posixpath
@@ -47,7 +48,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Callable, Optional, Protocol, Union
+from typing import IO, Any, Callable, Optional, Protocol, Union, cast
 
 from ..config import Config
 from ..engine import Engine, ScanOptions, engine_for
@@ -159,6 +160,13 @@ class _TarStore(_Store):
         info = self.members.get(clean) if clean is not None else None
         if info is None:
             return None
+        if info.isreg() and info.sparse is None and self.archive.name is not None:
+            # A plain member: read from the archive file directly (no tarfile wrappers).
+            try:
+                raw = open(self.archive.name, "rb")  # noqa: SIM115 (the caller closes it)
+            except OSError:
+                return None
+            return cast(IO[bytes], _FileSlice(raw, info.offset_data, info.size)), info.size
         try:
             # Links resolve to other members of the same archive, never to the disk.
             fh = self.archive.extractfile(info)
@@ -172,6 +180,34 @@ class _TarStore(_Store):
 
     def close(self) -> None:
         self.archive.close()
+
+
+class _FileSlice(io.RawIOBase):
+    """`size` bytes of an open file from `offset` on, read forward."""
+
+    def __init__(self, raw: IO[bytes], offset: int, size: int) -> None:
+        super().__init__()
+        self.raw = raw
+        self.raw.seek(offset)
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1, /) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        out = self.raw.read(n) if n > 0 else b""
+        self.left -= len(out)
+        return out
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
 
 
 def _normal(name: str) -> Optional[str]:
@@ -399,23 +435,19 @@ class _Forward:
         return self.tell()
 
 
-class _Hashing:
-    """A forward reader over a layer blob that hashes what passes through."""
-
-    def __init__(self, raw: _Reader) -> None:
-        self.raw = raw
-        self.sha = hashlib.sha256()
-        self.count = 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n if n >= 0 else _READ)
-        self.sha.update(data)
-        self.count += len(data)
-        return data
-
-    def drain(self) -> None:
-        while self.read(_READ):
-            pass
+def _content_digest(store: _Store, name: str) -> Optional[str]:
+    """The SHA-256 of a blob's bytes as stored, None when it cannot be read."""
+    opened = store.open(name)
+    if opened is None:
+        return None
+    sha = hashlib.sha256()
+    with opened[0] as raw:
+        try:
+            for block in iter(lambda: raw.read(_READ), b""):
+                sha.update(block)
+        except OSError:
+            return None
+    return "sha256:" + sha.hexdigest()
 
 
 class _Layered:
@@ -423,7 +455,7 @@ class _Layered:
 
     `packing` is "gzip", "zstd" or "tar"; `capped` tells whether the cap cut it."""
 
-    def __init__(self, raw: _Hashing, cap: Optional[int]) -> None:
+    def __init__(self, raw: _Reader, cap: Optional[int]) -> None:
         self.raw = raw
         self.cap = cap
         self.out = 0
@@ -516,7 +548,7 @@ class _Layered:
 class _Prefixed:
     """A forward reader: `head`, then `rest`."""
 
-    def __init__(self, head: bytes, rest: _Hashing) -> None:
+    def __init__(self, head: bytes, rest: _Reader) -> None:
         self.head = head
         self.rest = rest
 
@@ -528,6 +560,20 @@ class _Prefixed:
         return self.rest.read(n)
 
 
+class _Slice:
+    """The next `size` bytes of a stream."""
+
+    def __init__(self, stream: _Reader, size: int) -> None:
+        self.stream = stream
+        self.left = size
+
+    def read(self, n: int = -1, /) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        out = self.stream.read(n) if n else b""
+        self.left -= len(out)
+        return out
+
+
 class _EntryReader:
     """Reads at offsets of one tar entry that is read as a stream, for `chunks`: keeps the
     entry's head and what lies after the last read; a read further back reads the layer
@@ -537,7 +583,7 @@ class _EntryReader:
     HEAD = 256 << 10
 
     def __init__(
-        self, fh: IO[bytes], size: int, first: bytes, reopen: Callable[[], Optional[_Reader]]
+        self, fh: _Reader, size: int, first: bytes, reopen: Callable[[], Optional[_Reader]]
     ) -> None:
         self.fh = fh
         self.size = size
@@ -601,6 +647,17 @@ class _LayerFiles:
 
 
 @dataclass
+class _Scanned:
+    """A layer scanned in this run: where it is, what it holds and, once asked, the hash
+    of its bytes."""
+
+    store: _Store
+    name: str
+    files: _LayerFiles
+    digest: Optional[str] = None
+
+
+@dataclass
 class _Held:
     """A file's result with findings, kept until the image's last layer is read."""
 
@@ -618,29 +675,44 @@ class ImageScan:
         self.config = config
         self.report = report
         self.excludes = glob_set(config.excludes)
-        # What each layer scanned holds, by the SHA-256 of its bytes; and the digests
-        # manifests claimed for them (only a hint to hash a layer before scanning it).
-        self.scanned: dict[str, _LayerFiles] = {}
-        self.claimed: set[str] = set()
+        # The layers scanned, by the digest their manifest gave them. A layer is skipped
+        # only when the hash of its bytes equals a scanned one's (hashed then, not before:
+        # most layers are never met twice), never for its name alone.
+        self.claimed: dict[str, list[_Scanned]] = {}
+        self.stores: list[_Store] = []  # open until the run ends
 
     def scan(self, path: Path, display: str) -> None:
         store = _open_store(path)
         if isinstance(store, str):
             self.report.skipped.append(Skip(display, store, error=True))
             return
-        try:
-            notes: list[str] = []
-            images = _images(store, display, notes)
-            if not images:
-                self.report.skipped.append(
-                    Skip(display, "no image in the manifest: nothing scanned", error=True)
-                )
-            for note in notes:
-                self.report.stats.notes.append(f"{display}: {note}")
-            for image in images:
-                self._scan_image(store, image)
-        finally:
+        self.stores.append(store)
+        notes: list[str] = []
+        images = _images(store, display, notes)
+        if not images:
+            self.report.skipped.append(
+                Skip(display, "no image in the manifest: nothing scanned", error=True)
+            )
+        for note in notes:
+            self.report.stats.notes.append(f"{display}: {note}")
+        for image in images:
+            self._scan_image(store, image)
+
+    def release(self) -> None:
+        """Hash the layers scanned from the last image (its archive is about to go away),
+        then close it."""
+        if not self.stores:
+            return
+        store = self.stores.pop()
+        for scanned in (s for group in self.claimed.values() for s in group):
+            if scanned.store is store and scanned.digest is None:
+                scanned.digest = _content_digest(store, scanned.name)
+        store.close()
+
+    def close(self) -> None:
+        for store in self.stores:
             store.close()
+        self.stores.clear()
 
     def _scan_image(self, store: _Store, image: _Image) -> None:
         if image.config is not None:
@@ -663,56 +735,49 @@ class ImageScan:
             self.report.skipped.append(Skip(where, "layer is missing from the image", error=True))
             return _LayerFiles()
         raw, size = opened
+        earlier = self.claimed.get(layer.digest, [])
+        if earlier:
+            # Recognised by content, not by the name: both are hashed before skipping.
+            mine = _content_digest(store, layer.name)
+            for scanned in earlier:
+                if scanned.digest is None:
+                    scanned.digest = _content_digest(scanned.store, scanned.name)
+                if mine is not None and scanned.digest == mine:
+                    raw.close()
+                    return scanned.files
+        files = _LayerFiles()
         with raw:
-            if layer.digest in self.claimed:
-                # Recognised by content, not by the name: hash it before skipping it.
-                hashing = _Hashing(raw)
-                hashing.drain()
-                digest = "sha256:" + hashing.sha.hexdigest()
-                if digest in self.scanned:
-                    return self.scanned[digest]
-                reopened = store.open(layer.name)
-                if reopened is None:
-                    return _LayerFiles()
-                raw.close()
-                raw, size = reopened
             if layer.media_type and "tar" not in layer.media_type:
                 # Not a filesystem layer (an attestation, an artifact): scanned as content.
                 data = raw.read(MAX_ARCHIVE_TOTAL + 1)
-                digest = "sha256:" + hashlib.sha256(data).hexdigest()
-                self.scanned[digest] = _LayerFiles()
-                self.claimed.add(layer.digest)
                 if len(data) > MAX_ARCHIVE_TOTAL:
                     self.report.skipped.append(
                         Skip(where, f"larger than {MAX_ARCHIVE_TOTAL >> 20} MB: not scanned", True)
                     )
                 else:
                     self.report.add(scan_blob(self.engine, data, where, where))
-                return _LayerFiles()
-            files, digest = self._read_layer(store, layer, raw, size, where, n, held)
-        self.scanned[digest] = files
-        self.claimed.add(layer.digest)
+            else:
+                files = self._read_layer(store, layer, raw, size, where, n, held)
+        self.claimed.setdefault(layer.digest, []).append(_Scanned(store, layer.name, files))
         return files
 
     def _read_layer(
         self,
         store: _Store,
         layer: _Layer,
-        raw: IO[bytes],
+        raw: _Reader,
         size: int,
         where: str,
         n: int,
         held: list[_Held],
-    ) -> tuple[_LayerFiles, str]:
-        hashing = _Hashing(raw)
+    ) -> _LayerFiles:
         cap = min(MAX_LAYER_BYTES, max(LAYER_RATIO * size, MAX_DECOMPRESSED))
         try:
-            stream = _Layered(hashing, cap)
+            stream = _Layered(raw, cap)
         except ImportError:
             reason = "zstd-compressed layer: install autype-guard[zstd] to scan it; not scanned"
             self.report.skipped.append(Skip(where, reason, error=True))
-            hashing.drain()
-            return _LayerFiles(), "sha256:" + hashing.sha.hexdigest()
+            return _LayerFiles()
         paths: set[str] = set()
         whiteouts: set[str] = set()
         opaque: set[str] = set()
@@ -721,7 +786,7 @@ class ImageScan:
             again = store.open(layer.name)
             if again is None:
                 return None
-            return _Layered(_Hashing(again[0]), None)
+            return _Layered(again[0], None)
 
         entries = 0
         try:
@@ -746,7 +811,7 @@ class ImageScan:
                     if self.excludes.match(name):
                         self.report.stats.excluded += 1
                         continue
-                    self._entry(archive, info, name, where, n, held, reopen)
+                    self._entry(archive, forward, info, name, where, n, held, reopen)
         except zlib.error as exc:
             self.report.skipped.append(
                 Skip(where, f"corrupt compressed layer ({exc}): the rest not scanned", True)
@@ -770,22 +835,12 @@ class ImageScan:
                     True,
                 )
             )
-        with contextlib.suppress(OSError):
-            hashing.drain()
-        digest = "sha256:" + hashing.sha.hexdigest()
-        if (
-            _DIGEST.fullmatch(layer.digest)
-            and layer.digest != digest
-            and layer.name.startswith("blobs/")
-        ):
-            self.report.stats.notes.append(
-                f"{where}: the layer's content has digest {digest}, not the one its name says"
-            )
-        return _LayerFiles(frozenset(paths), frozenset(whiteouts), frozenset(opaque)), digest
+        return _LayerFiles(frozenset(paths), frozenset(whiteouts), frozenset(opaque))
 
     def _entry(
         self,
         archive: tarfile.TarFile,
+        forward: _Forward,
         info: tarfile.TarInfo,
         name: str,
         where: str,
@@ -795,12 +850,18 @@ class ImageScan:
     ) -> None:
         display = f"{where}/{name}"
         engine = self.engine
-        fh = archive.extractfile(info)
-        if fh is None:
-            return
         if info.sparse is not None:
-            result = self._sparse(fh, info, display, name)
-        elif info.size > engine.options.chunk_size:
+            sparse = archive.extractfile(info)
+            if sparse is None:
+                return
+            result = self._sparse(sparse, info, display, name)
+            self._keep(result, n, name, where, held)
+            return
+        # A regular file's bytes follow its header: read straight from the layer stream
+        # (tarfile goes on from the next header).
+        forward.seek(info.offset_data)
+        fh = _Slice(forward, info.size)
+        if info.size > engine.options.chunk_size:
             first = fh.read(2)
             if packing_of(name, first) is not None:
                 data = first + fh.read(MAX_ARCHIVE_TOTAL - 1)
@@ -835,6 +896,9 @@ class ImageScan:
                     self.report.add(verdict)
                     return
             result = scan_blob(engine, data, display, name)
+        self._keep(result, n, name, where, held)
+
+    def _keep(self, result: FileResult, n: int, name: str, where: str, held: list[_Held]) -> None:
         if result.findings:
             held.append(_Held(n, name, len(where) + 1, result))
         else:
@@ -937,9 +1001,14 @@ def _removed(finding: Finding, how: str, by: str) -> Finding:
     message = (
         f"{finding.message} (the file is {verb} by a later layer, {by}, but still in the image)"
     )
+    suggestion = (
+        "The layer that adds the file still ships it: rebuild the image so that no layer"
+        f" holds the key (a multi-stage build, a build secret). {finding.suggestion}"
+    )
     return replace(
         finding,
         message=message,
+        suggestion=suggestion,
         properties=(*finding.properties, (LAYER_STATUS, how), (REMOVED_BY, by)),
     )
 
@@ -948,15 +1017,15 @@ _BUILD_SECRET = (
     "Give the image the key at run time from a secret store, or during the build as a build"
     " secret (`RUN --mount=type=secret,id=autype_api_key`), never with ENV, LABEL or a build"
     " argument: the image's config and history keep those for everyone who can pull it."
-    " Rotate the key in the Autype dashboard (Settings -> API Keys)."
 )
+_ROTATE = "Rotate the key in the Autype dashboard (Settings -> API Keys)."
 
 
 def _image_advice(finding: Finding) -> Finding:
     if finding.code == "AG201":
         suggestion = f"{finding.suggestion} {_BUILD_SECRET}"
     else:
-        suggestion = _BUILD_SECRET
+        suggestion = f"{_BUILD_SECRET} {_ROTATE}"
     fix = finding.fix
     if fix is not None:
         fix = replace(fix, title="Pass the key as a build secret or at run time")
@@ -1055,12 +1124,18 @@ def scan_images(
     started = time.perf_counter()
     report = ScanReport()
     scan = ImageScan(config, options or ScanOptions(), report)
-    for ref in refs:
-        if ref.startswith(DOCKER_PREFIX):
-            with _saved(ref[len(DOCKER_PREFIX) :]) as path:
-                scan.scan(path, ref)
-        else:
-            scan.scan(Path(ref), ref)
+    try:
+        for ref in refs:
+            if ref.startswith(DOCKER_PREFIX):
+                with _saved(ref[len(DOCKER_PREFIX) :]) as path:
+                    opened = len(scan.stores)
+                    scan.scan(path, ref)
+                    if len(scan.stores) > opened:
+                        scan.release()
+            else:
+                scan.scan(Path(ref), ref)
+    finally:
+        scan.close()
     report.elapsed = time.perf_counter() - started
     return report
 
