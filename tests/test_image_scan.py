@@ -288,6 +288,16 @@ def test_same_key_same_path_in_two_layers_is_one_finding_naming_the_first(here: 
     assert dict(finding.properties)[REMOVED_BY] == replaced.digest
 
 
+def test_two_occurrences_in_one_file_stay_two_findings(here: Path) -> None:
+    key = fake_key()
+    content = f"AUTYPE_API_KEY={key}\nBACKUP_KEY={key}\n".encode()
+    path = docker_archive(
+        here / "image.tar",
+        Image([Layer.of({"app/.env": content}), Layer.of({"app/.env": content})]),
+    )
+    assert [f.line for f in scan(path).findings] == [1, 2]
+
+
 def test_a_layer_shared_by_two_images_is_scanned_once(here: Path) -> None:
     key = fake_key()
     shared = Layer.of({"app/.env": f"AUTYPE_API_KEY={key}\n".encode()}, gzipped=True)

@@ -792,7 +792,11 @@ class ImageScan:
         try:
             forward = _Forward(stream)
             with tarfile.open(fileobj=forward, mode="r:") as archive:  # type: ignore[call-overload]
-                for info in archive:
+                while True:
+                    info = archive.next()
+                    if info is None:
+                        break
+                    archive.members.clear()  # memory stays flat however many files
                     entries += 1
                     name = _normal(info.name)
                     if name is None:
@@ -928,7 +932,7 @@ class ImageScan:
     def _settle(self, held: list[_Held], listing: list[_LayerFiles], digests: list[str]) -> None:
         """Keep one finding per key and path (the first layer's) and tell which files a
         later layer removes; then add the results to the report."""
-        seen: set[tuple[str, str, str]] = set()
+        first_layer: dict[tuple[str, str, str], int] = {}
         holders: dict[tuple[str, str], set[int]] = {}
         for item in held:
             for finding in item.result.findings:
@@ -937,9 +941,9 @@ class ImageScan:
             kept = []
             for finding in item.result.findings:
                 key = (finding.path[item.prefix :], finding.code, finding.fingerprint)
-                if key in seen:
+                # Every occurrence in the first layer holding the key at this path is kept.
+                if first_layer.setdefault(key, item.layer) != item.layer:
                     continue
-                seen.add(key)
                 status = _removal(
                     item.path, holders[(item.path, finding.fingerprint)], item.layer, listing
                 )
