@@ -2,15 +2,16 @@
 
 Builds (once, outside the repository) two images as `docker save` writes them, one layer
 each: an uncompressed layer of the npm part of the benchmark tree (`DATA/tree/npm`, under
-`srv/app/packages`: `node_modules` is excluded by default), and a
-gzip layer of its PyPI and standard-library parts plus this interpreter's standard library.
+`srv/app/packages`: `node_modules` is excluded by default), and a gzip layer of its PyPI and
+standard-library parts plus this interpreter's standard library.
 Then, per layer, the median of `--runs` runs of
 
   floor:  tar -xOf layer.tar > /dev/null          (uncompressed)
           gzip -dc layer.tar.gz | tar -xOf - > /dev/null   (gzip)
   scan:   autype-guard scan --image image.tar -j 1
 
-and the ratio scan / floor; then, for scale, a scan of the npm files as a directory tree. Standard library only; run it under `nice -n 10`.
+and the ratio scan / floor; then, for scale, a scan of the npm files as a directory tree.
+Standard library only; run it under `nice -n 10`.
 
     python3 bench/image_bench.py [--data /work/bench-data] [--runs 3]
 """
