@@ -556,3 +556,73 @@ def test_docker_reference_runs_docker_save(here: Path, monkeypatch: pytest.Monke
     assert "docker://app:1!sha256:" in out
     code, _, err = run("scan", "--image", "docker://other:2")
     assert code == 2 and "save other:2 failed" in err
+
+
+def test_oci_nested_index_missing_platform_and_attestation(here: Path) -> None:
+    key = fake_key()
+    layer = Layer.of({"app/.env": f"AUTYPE_API_KEY={key}\n".encode()}, gzipped=True)
+    (here / "oci").mkdir()
+    root = oci_layout(here / "oci", Image([layer]))
+    index = json.loads((root / "index.json").read_text())
+    present = index["manifests"][0]
+    attestation = f"ATTESTED={key}\n".encode()
+    (root / "blobs/sha256" / sha(attestation)[7:]).write_bytes(attestation)
+    config = b"{}"
+    (root / "blobs/sha256" / sha(config)[7:]).write_bytes(config)
+    att_manifest = json.dumps(
+        {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"digest": sha(config)},
+            "layers": [{"mediaType": "application/vnd.in-toto+json", "digest": sha(attestation)}],
+        }
+    ).encode()
+    (root / "blobs/sha256" / sha(att_manifest)[7:]).write_bytes(att_manifest)
+    nested = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [
+                present,
+                {"mediaType": present["mediaType"], "digest": "sha256:" + "1" * 64},
+                {"mediaType": present["mediaType"], "digest": sha(att_manifest)},
+            ],
+        }
+    ).encode()
+    (root / "blobs/sha256" / sha(nested)[7:]).write_bytes(nested)
+    index["manifests"] = [
+        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": sha(nested)}
+    ]
+    (root / "index.json").write_text(json.dumps(index))
+    report = scan(root)
+    # Two images (the attestation is one of its own); the platform without blobs is a note.
+    assert sorted(f.path for f in report.findings) == [
+        f"oci[2]!{sha(attestation)}",
+        f"oci[app:1]!{layer.digest}/app/.env",
+    ]
+    assert any("is not in the image" in n for n in report.stats.notes)
+    assert not report.errors
+
+
+def test_old_docker_save_layers_linked_to_one_another(here: Path) -> None:
+    key = fake_key()
+    layer = Layer.of({"app/.env": f"AUTYPE_API_KEY={key}\n".encode()})
+    config = Image([layer]).config()
+    manifest = [
+        {"Config": "c.json", "RepoTags": ["a:1"], "Layers": ["aaa/layer.tar", "bbb/layer.tar"]}
+    ]
+    with tarfile.open(here / "image.tar", "w") as archive:
+        _add(archive, "c.json", config)
+        _add(archive, "aaa/layer.tar", layer.blob)
+        archive.addfile(_symlink("bbb/layer.tar", "../aaa/layer.tar"))
+        _add(archive, "manifest.json", json.dumps(manifest).encode())
+    report = scan(here / "image.tar")
+    (finding,) = report.findings  # the same key at the same path: the first layer's
+    assert finding.path.endswith("/app/.env")
+    assert not report.errors
+
+
+def _symlink(name: str, target: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.SYMTYPE
+    info.linkname = target
+    return info
