@@ -57,6 +57,7 @@ from ..model import FileKind, FileResult, Finding, ScanReport, Skip
 from .archives import MAX_ARCHIVE_TOTAL, MAX_DECOMPRESSED, packing_of
 from .blobs import scan_blob
 from .chunks import scan_chunked_at
+from .reading import open_regular
 
 # A compressed layer decompresses to at most this many times its size (at least
 # MAX_DECOMPRESSED, at most MAX_LAYER_BYTES): real layers stay far below; a bomb does not.
@@ -135,15 +136,10 @@ class _DirStore(_Store):
         if not path.startswith(self.root + os.sep):
             return None
         try:
-            fh = open(path, "rb")  # noqa: SIM115 (the caller closes it)
+            fd, size = open_regular(path)  # never blocks on a FIFO or device
         except OSError:
             return None
-        try:
-            size = os.fstat(fh.fileno()).st_size
-        except OSError:
-            fh.close()
-            return None
-        return fh, size
+        return os.fdopen(fd, "rb"), size
 
 
 class _TarStore(_Store):
@@ -163,9 +159,10 @@ class _TarStore(_Store):
         if info.isreg() and info.sparse is None and self.archive.name is not None:
             # A plain member: read from the archive file directly (no tarfile wrappers).
             try:
-                raw = open(self.archive.name, "rb")  # noqa: SIM115 (the caller closes it)
+                fd, _ = open_regular(os.fsdecode(self.archive.name))
             except OSError:
                 return None
+            raw = os.fdopen(fd, "rb")
             return cast(IO[bytes], _FileSlice(raw, info.offset_data, info.size)), info.size
         try:
             # Links resolve to other members of the same archive, never to the disk.
@@ -226,10 +223,11 @@ def _open_store(path: Path) -> Union[_Store, str]:
             return _DirStore(path)
         return "not a container image: no manifest.json or index.json in the directory"
     try:
-        with open(path, "rb") as fh:
-            magic = fh.read(4)
+        fd, _ = open_regular(path)  # never blocks on a FIFO or device
     except OSError as exc:
         return f"cannot be read: {exc.strerror or exc}"
+    with os.fdopen(fd, "rb") as fh:
+        magic = fh.read(4)
     if magic[:2] == _GZIP_MAGIC or magic == _ZSTD_MAGIC:
         return "compressed image archive: decompress it first (gunzip, zstd -d)"
     try:
@@ -912,17 +910,28 @@ class ImageScan:
         """A sparse file: only its data regions are read (its holes are zeros)."""
         parts = []
         total = 0
+        cut = False
         regions: list[tuple[int, int]] = list(info.sparse or ())  # type: ignore[arg-type]
         for offset, length in regions:
-            take = min(length, MAX_ARCHIVE_TOTAL - total)
             if length <= 0:
                 continue
+            take = min(length, MAX_ARCHIVE_TOTAL - total)
+            if take < length:
+                cut = True
             if take <= 0:
                 break
             fh.seek(offset)
             parts.append(fh.read(take))
             total += take
         result = scan_blob(self.engine, b"".join(parts), display, name)
+        if cut:
+            result.unscanned.append(
+                (
+                    display,
+                    f"sparse file with more than {_size(MAX_ARCHIVE_TOTAL)} of data:"
+                    " the rest not scanned",
+                )
+            )
         result.notes.append(
             f"sparse file of {_size(info.size)}: its {_size(total)} of data scanned, holes"
             " skipped (positions are within the data)"
