@@ -38,11 +38,13 @@ import io
 import json
 import os
 import posixpath
+import queue
 import re
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Sequence
@@ -558,6 +560,65 @@ class _Prefixed:
         return self.rest.read(n)
 
 
+class _ReadAhead:
+    """Reads a stream in a thread, up to `depth` pieces ahead of the reader. An exception
+    in the thread is raised to the reader where the stream would have raised it."""
+
+    def __init__(self, source: _Reader, depth: int = 8) -> None:
+        self.source = source
+        self.queue: queue.Queue[Union[bytes, BaseException]] = queue.Queue(maxsize=depth)
+        self.stop = threading.Event()
+        self.buf = b""
+        self.pos = 0
+        self.done = False
+        self.thread = threading.Thread(target=self._run, name="autype-guard-layer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self.stop.is_set():
+                piece = self.source.read(_READ)
+                self._put(piece)
+                if not piece:
+                    return
+        except BaseException as exc:  # handed to the reader
+            self._put(exc)
+
+    def _put(self, item: Union[bytes, BaseException]) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def read(self, n: int = -1, /) -> bytes:
+        if n < 0:
+            n = 1 << 62
+        parts = []
+        while n > 0:
+            if self.pos >= len(self.buf):
+                if self.done:
+                    break
+                item = self.queue.get()
+                if isinstance(item, BaseException):
+                    self.done = True
+                    raise item
+                if not item:
+                    self.done = True
+                    break
+                self.buf, self.pos = item, 0
+            piece = self.buf[self.pos : self.pos + n]
+            self.pos += len(piece)
+            n -= len(piece)
+            parts.append(piece)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 class _Slice:
     """The next `size` bytes of a stream."""
 
@@ -787,8 +848,10 @@ class ImageScan:
             return _Layered(again[0], None)
 
         entries = 0
+        # Decompression runs in a thread (zlib and zstd release the GIL), ahead of the scan.
+        ahead = _ReadAhead(stream) if stream.packing != "tar" else None
         try:
-            forward = _Forward(stream)
+            forward = _Forward(ahead or stream)
             with tarfile.open(fileobj=forward, mode="r:") as archive:  # type: ignore[call-overload]
                 while True:
                     info = archive.next()
@@ -829,6 +892,9 @@ class ImageScan:
             else:
                 reason = f"not a tar layer ({type(exc).__name__}: {exc}): not scanned"
             self.report.skipped.append(Skip(where, reason, error=True))
+        finally:
+            if ahead is not None:
+                ahead.close()
         if stream.capped and not any(s.display == where for s in self.report.skipped):
             self.report.skipped.append(
                 Skip(
