@@ -626,3 +626,20 @@ def _symlink(name: str, target: str) -> tarfile.TarInfo:
     info.type = tarfile.SYMTYPE
     info.linkname = target
     return info
+
+
+def test_packed_files_inside_a_layer_are_opened(here: Path) -> None:
+    import zipfile
+
+    key = fake_key()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("static/app.js", bundle(key))
+    # Compressed, still larger than the window below: opened whole, not in windows.
+    big = bundle(key) + b"/*" + os.urandom(4000).hex().encode() + b"*/\n"
+    layer = Layer.of({"srv/site.zip": buf.getvalue(), "srv/dist/app.js.gz": gzip.compress(big)})
+    path = docker_archive(here / "image.tar", Image([layer]))
+    assert len(gzip.compress(big)) > 1024
+    report = scan(path, options=ScanOptions(chunk_size=1024, chunk_overlap=256))
+    found = sorted((f.path.split("/", 1)[1], f.code) for f in report.findings)
+    assert found == [("srv/dist/app.js.gz", "AG102"), ("srv/site.zip!static/app.js", "AG102")]

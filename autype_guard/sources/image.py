@@ -932,7 +932,7 @@ class ImageScan:
         if info.size > engine.options.chunk_size:
             first = fh.read(2)
             if packing_of(name, first) is not None:
-                data = first + fh.read(MAX_ARCHIVE_TOTAL - 1)
+                # Compressed and archive files are opened whole, with the archive caps.
                 if info.size > MAX_ARCHIVE_TOTAL:
                     reason = (
                         f"packed file larger than {_size(MAX_ARCHIVE_TOTAL)}"
@@ -941,7 +941,7 @@ class ImageScan:
                     result = FileResult(display, FileKind.ARCHIVE, size=info.size)
                     result.unscanned.append((display, reason))
                 else:
-                    result = scan_blob(engine, data, display, name)
+                    result = scan_blob(engine, first + fh.read(info.size - 2), display, name)
             else:
                 offset = info.offset_data
 
