@@ -52,6 +52,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Callable, Optional, Protocol, Union, cast
 
+from ..classify import classify
 from ..config import Config
 from ..engine import Engine, ScanOptions, engine_for
 from ..globs import glob_set
@@ -876,7 +877,14 @@ class ImageScan:
                     if self.excludes.match(name):
                         self.report.stats.excluded += 1
                         continue
-                    self._entry(archive, forward, info, name, where, n, held, reopen)
+                    try:
+                        self._entry(archive, forward, info, name, where, n, held, reopen)
+                    except (OSError, EOFError, zlib.error, tarfile.TarError):
+                        raise  # the layer stream failed: see below
+                    except Exception as exc:  # a defect scanning one file: the rest goes on
+                        display = f"{where}/{name}"
+                        error = f"internal error while scanning: {type(exc).__name__}: {exc}"
+                        self.report.add(FileResult(display, classify(display), error=error))
         except zlib.error as exc:
             self.report.skipped.append(
                 Skip(where, f"corrupt compressed layer ({exc}): the rest not scanned", True)
