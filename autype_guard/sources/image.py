@@ -412,19 +412,32 @@ class _Forward:
             out = self.buf[self.pos : self.pos + n]
             self.pos += n
             return out
-        parts = [self.buf[self.pos :]]
-        want = n - len(parts[0])
-        while want > 0:
-            self.at += len(self.buf)
-            self.buf = self.source.read(max(_READ, want) if want < _READ * 8 else want)
-            self.pos = 0
-            if not self.buf:
-                break
-            take = self.buf[:want]
-            self.pos = len(take)
-            parts.append(take)
-            want -= len(take)
-        return b"".join(parts)
+        parts = [self.buf[self.pos :]] if self.pos < len(self.buf) else []
+        want = n - (len(self.buf) - self.pos)
+        self.at += len(self.buf)
+        self.buf, self.pos = b"", 0
+        if want >= _READ:
+            # A large read goes straight to the source: no copy through the buffer.
+            while want > 0:
+                piece = self.source.read(want)
+                if not piece:
+                    break
+                parts.append(piece)
+                self.at += len(piece)
+                want -= len(piece)
+        else:
+            while want > 0:
+                self.buf = self.source.read(_READ)
+                if not self.buf:
+                    break
+                take = self.buf[:want]
+                self.pos = len(take)
+                parts.append(take)
+                want -= len(take)
+                if want > 0:
+                    self.at += len(self.buf)
+                    self.buf, self.pos = b"", 0
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def seek(self, offset: int, whence: int = 0) -> int:
         target = offset if whence == 0 else self.tell() + offset
@@ -647,20 +660,24 @@ class _EntryReader:
     ) -> None:
         self.fh = fh
         self.size = size
-        self.buf = bytearray(first)
+        self.buf = first  # the entry's bytes from buf_start on
         self.buf_start = 0
-        self.head = b""
         self.reopen = reopen
         self.again: Optional[tuple[_Reader, int]] = None  # a re-read stream and its offset
         self._fill(min(size, self.HEAD))
-        self.head = bytes(self.buf[: self.HEAD])
+        self.head = self.buf[: self.HEAD]
 
     def _fill(self, end: int) -> None:
-        while self.buf_start + len(self.buf) < end:
-            part = self.fh.read(min(_READ * 8, end - self.buf_start - len(self.buf)))
+        need = end - self.buf_start - len(self.buf)
+        parts = [self.buf]
+        while need > 0:
+            part = self.fh.read(need)
             if not part:
                 raise OSError("layer ends inside a file")
-            self.buf += part
+            parts.append(part)
+            need -= len(part)
+        if len(parts) > 1:
+            self.buf = b"".join(parts)
 
     def read_at(self, offset: int, length: int) -> bytes:
         end = min(self.size, offset + length)
@@ -669,12 +686,13 @@ class _EntryReader:
         if end <= len(self.head):
             return self.head[offset:end]
         if offset >= self.buf_start:
+            # Reads move forward (a window, then the next one overlapping it): what lies
+            # before this one's start is dropped first, so only the overlap is copied.
+            if offset > self.buf_start:
+                self.buf = self.buf[offset - self.buf_start :]
+                self.buf_start = offset
             self._fill(end)
-            out = bytes(self.buf[offset - self.buf_start : end - self.buf_start])
-            # The next read starts after this one's start (windows move forward).
-            del self.buf[: offset - self.buf_start]
-            self.buf_start = offset
-            return out
+            return self.buf[: end - offset]
         return self._read_again(offset, end)
 
     def _read_again(self, offset: int, end: int) -> bytes:
