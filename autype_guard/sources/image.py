@@ -33,24 +33,20 @@ saved.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import posixpath
-import queue
 import re
 import shutil
 import subprocess
 import tarfile
 import tempfile
-import threading
 import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Callable, Optional, Protocol, Union, cast
+from typing import IO, Callable, Optional
 
 from ..classify import classify
 from ..config import Config
@@ -60,31 +56,34 @@ from ..model import FileKind, FileResult, Finding, ScanReport, Skip
 from .archives import MAX_ARCHIVE_TOTAL, MAX_DECOMPRESSED, packing_of
 from .blobs import scan_blob
 from .chunks import scan_chunked_at
-from .reading import open_regular
+from .layers import (
+    EntryReader,
+    Forward,
+    Layered,
+    ReadAhead,
+    Reader,
+    Slice,
+    Store,
+    content_digest,
+    normal_name,
+    open_store,
+    skip_bytes,
+)
 
 # A compressed layer decompresses to at most this many times its size (at least
 # MAX_DECOMPRESSED, at most MAX_LAYER_BYTES): real layers stay far below; a bomb does not.
 LAYER_RATIO = 100
 MAX_LAYER_BYTES = 64 << 30
-# JSON documents (manifests, configs, indexes) larger than this are not read.
-MAX_JSON_BYTES = 16 << 20
 # Nested image indexes followed at most this deep.
 MAX_INDEX_DEPTH = 4
 # Seconds `docker save` may take.
 SAVE_TIMEOUT = 900.0
 DOCKER_PREFIX = "docker://"
 
-_GZIP_MAGIC = b"\x1f\x8b"
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-_READ = 1 << 20
 # A digest as manifests write it.
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 # Control characters in names would break one-line output: shown as `?`.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_MANIFEST_TYPES = (
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-)
 _INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -101,151 +100,6 @@ class ImageError(Exception):
 
 
 # --- where an image's files are: a tar archive or a directory ---------------------------
-
-
-class _Store:
-    """Named files of an image archive or directory (`manifest.json`, `blobs/sha256/x`)."""
-
-    def open(self, name: str) -> Optional[tuple[IO[bytes], int]]:
-        """A fresh binary stream of `name` and its size, or None when there is none."""
-        raise NotImplementedError
-
-    def read(self, name: str, cap: int = MAX_JSON_BYTES) -> Optional[bytes]:
-        """The whole of a small file, None when missing or larger than `cap`."""
-        opened = self.open(name)
-        if opened is None:
-            return None
-        fh, size = opened
-        with fh:
-            if size > cap:
-                return None
-            return fh.read(cap + 1)[:cap]
-
-    def close(self) -> None:
-        pass
-
-
-class _DirStore(_Store):
-    def __init__(self, root: Path) -> None:
-        self.root = os.path.realpath(root)
-
-    def open(self, name: str) -> Optional[tuple[IO[bytes], int]]:
-        clean = _normal(name)
-        if clean is None:
-            return None
-        path = os.path.realpath(os.path.join(self.root, clean))
-        # NOTE: a manifest naming `../x` (or a blob that is a symlink out of the layout)
-        # never reads outside the image directory.
-        if not path.startswith(self.root + os.sep):
-            return None
-        try:
-            fd, size = open_regular(path)  # never blocks on a FIFO or device
-        except OSError:
-            return None
-        return os.fdopen(fd, "rb"), size
-
-
-class _TarStore(_Store):
-    def __init__(self, archive: tarfile.TarFile) -> None:
-        self.archive = archive
-        self.members: dict[str, tarfile.TarInfo] = {}
-        for info in archive.getmembers():
-            clean = _normal(info.name)
-            if clean is not None:
-                self.members.setdefault(clean, info)
-
-    def open(self, name: str) -> Optional[tuple[IO[bytes], int]]:
-        clean = _normal(name)
-        info = self.members.get(clean) if clean is not None else None
-        if info is None:
-            return None
-        if info.isreg() and info.sparse is None and self.archive.name is not None:
-            # A plain member: read from the archive file directly (no tarfile wrappers).
-            try:
-                fd, _ = open_regular(os.fsdecode(self.archive.name))
-            except OSError:
-                return None
-            raw = os.fdopen(fd, "rb")
-            return cast(IO[bytes], _FileSlice(raw, info.offset_data, info.size)), info.size
-        try:
-            # Links resolve to other members of the same archive, never to the disk.
-            fh = self.archive.extractfile(info)
-        except (KeyError, tarfile.TarError, OSError):
-            return None
-        if fh is None:
-            return None
-        size = fh.seek(0, os.SEEK_END)  # of the member a link resolves to
-        fh.seek(0)
-        return fh, size
-
-    def close(self) -> None:
-        self.archive.close()
-
-
-class _FileSlice(io.RawIOBase):
-    """`size` bytes of an open file from `offset` on, read forward."""
-
-    def __init__(self, raw: IO[bytes], offset: int, size: int) -> None:
-        super().__init__()
-        self.raw = raw
-        self.raw.seek(offset)
-        self.left = size
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1, /) -> bytes:
-        n = self.left if n < 0 else min(n, self.left)
-        out = self.raw.read(n) if n > 0 else b""
-        self.left -= len(out)
-        return out
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self.raw.close()
-        super().close()
-
-
-def _normal(name: str) -> Optional[str]:
-    """A `/`-separated name inside the image with `./` and leading `/` dropped; None when it
-    climbs out (`..`)."""
-    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
-    if not parts or ".." in parts:
-        return None
-    return "/".join(parts)
-
-
-def _open_store(path: Path) -> Union[_Store, str]:
-    """The store at `path`, or why it is no image."""
-    if path.is_dir():
-        if (path / "manifest.json").is_file() or (path / "index.json").is_file():
-            return _DirStore(path)
-        return "not a container image: no manifest.json or index.json in the directory"
-    try:
-        fd, _ = open_regular(path)  # never blocks on a FIFO or device
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror or exc}"
-    with os.fdopen(fd, "rb") as fh:
-        magic = fh.read(4)
-    if magic[:2] == _GZIP_MAGIC or magic == _ZSTD_MAGIC:
-        return "compressed image archive: decompress it first (gunzip, zstd -d)"
-    try:
-        archive = tarfile.open(path, mode="r:")  # noqa: SIM115 (the store closes it)
-    except (tarfile.TarError, OSError, ValueError) as exc:
-        return f"not a container image archive ({exc})"
-    try:
-        store = _TarStore(archive)
-    except Exception as exc:  # tarfile raises many kinds for bad input
-        archive.close()
-        return f"not a container image archive ({type(exc).__name__}: {exc})"
-    if "manifest.json" not in store.members and "index.json" not in store.members:
-        store.close()
-        return "not a container image: no manifest.json or index.json in the archive"
-    return store
 
 
 # --- what the manifests say ----------------------------------------------------------------
@@ -265,7 +119,7 @@ class _Image:
     layers: list[_Layer] = field(default_factory=list)
 
 
-def _json(store: _Store, name: str) -> object:
+def _json(store: Store, name: str) -> object:
     data = store.read(name)
     if data is None:
         return None
@@ -281,7 +135,7 @@ def _blob(digest: object) -> Optional[str]:
     return None
 
 
-def _images(store: _Store, display: str, notes: list[str]) -> list[_Image]:
+def _images(store: Store, display: str, notes: list[str]) -> list[_Image]:
     manifest = _json(store, "manifest.json")
     found: list[_Image] = []
     if isinstance(manifest, list):
@@ -312,7 +166,7 @@ def _images(store: _Store, display: str, notes: list[str]) -> list[_Image]:
     return found
 
 
-def _index(store: _Store, name: str, found: list[_Image], notes: list[str], depth: int) -> None:
+def _index(store: Store, name: str, found: list[_Image], notes: list[str], depth: int) -> None:
     index = _json(store, name)
     if not isinstance(index, dict) or not isinstance(index.get("manifests"), list):
         notes.append(f"{name} is not an image index")
@@ -361,7 +215,7 @@ def _index(store: _Store, name: str, found: list[_Image], notes: list[str], dept
         found.append(image)
 
 
-def _diff_ids(store: _Store, config: Optional[str]) -> list[str]:
+def _diff_ids(store: Store, config: Optional[str]) -> list[str]:
     doc = _json(store, config) if config else None
     rootfs = doc.get("rootfs") if isinstance(doc, dict) else None
     ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
@@ -369,7 +223,7 @@ def _diff_ids(store: _Store, config: Optional[str]) -> list[str]:
 
 
 def _layer_digest(name: str, diff_ids: list[str], i: int) -> str:
-    clean = _normal(name) or name
+    clean = normal_name(name) or name
     if clean.startswith("blobs/sha256/") and _DIGEST.fullmatch("sha256:" + clean[13:]):
         return "sha256:" + clean[13:]
     if i < len(diff_ids) and _DIGEST.fullmatch(diff_ids[i]):
@@ -379,337 +233,6 @@ def _layer_digest(name: str, diff_ids: list[str], i: int) -> str:
 
 def _label(name: str) -> str:
     return _CONTROL.sub("?", name)
-
-
-# --- reading a layer -------------------------------------------------------------------------
-
-
-class _Reader(Protocol):
-    def read(self, n: int = -1, /) -> bytes: ...
-
-
-class _Forward:
-    """A stream read forward that `tarfile` may open in its random-access mode: `seek` only
-    moves forward (by reading), reads are served from a buffer without copying what is left
-    of it (tarfile's own stream mode copies its buffer on every read)."""
-
-    def __init__(self, source: _Reader) -> None:
-        self.source = source
-        self.buf = b""
-        self.at = 0  # position of self.buf[0] in the stream
-        self.pos = 0  # read position within self.buf
-
-    def tell(self) -> int:
-        return self.at + self.pos
-
-    def seekable(self) -> bool:
-        return True  # forward only (see `seek`)
-
-    def read(self, n: int = -1, /) -> bytes:
-        if n < 0:
-            n = 1 << 62
-        if self.pos + n <= len(self.buf):
-            out = self.buf[self.pos : self.pos + n]
-            self.pos += n
-            return out
-        parts = [self.buf[self.pos :]] if self.pos < len(self.buf) else []
-        want = n - (len(self.buf) - self.pos)
-        self.at += len(self.buf)
-        self.buf, self.pos = b"", 0
-        if want >= _READ:
-            # A large read goes straight to the source: no copy through the buffer.
-            while want > 0:
-                piece = self.source.read(want)
-                if not piece:
-                    break
-                parts.append(piece)
-                self.at += len(piece)
-                want -= len(piece)
-        else:
-            while want > 0:
-                self.buf = self.source.read(_READ)
-                if not self.buf:
-                    break
-                take = self.buf[:want]
-                self.pos = len(take)
-                parts.append(take)
-                want -= len(take)
-                if want > 0:
-                    self.at += len(self.buf)
-                    self.buf, self.pos = b"", 0
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        target = offset if whence == 0 else self.tell() + offset
-        if whence not in (0, 1) or target < self.tell():
-            raise OSError("a layer is read forward only")
-        while self.tell() < target:
-            if not self.read(min(target - self.tell(), _READ * 8)):
-                break
-        return self.tell()
-
-
-def _content_digest(store: _Store, name: str) -> Optional[str]:
-    """The SHA-256 of a blob's bytes as stored, None when it cannot be read."""
-    opened = store.open(name)
-    if opened is None:
-        return None
-    sha = hashlib.sha256()
-    with opened[0] as raw:
-        try:
-            for block in iter(lambda: raw.read(_READ), b""):
-                sha.update(block)
-        except OSError:
-            return None
-    return "sha256:" + sha.hexdigest()
-
-
-class _Layered:
-    """The uncompressed tar stream of a layer blob, read forward; stops at `cap` bytes.
-
-    `packing` is "gzip", "zstd" or "tar"; `capped` tells whether the cap cut it."""
-
-    def __init__(self, raw: _Reader, cap: Optional[int]) -> None:
-        self.raw = raw
-        self.cap = cap
-        self.out = 0
-        self.capped = False
-        self.pending = raw.read(4)
-        self.packing = (
-            "gzip"
-            if self.pending[:2] == _GZIP_MAGIC
-            else "zstd"
-            if self.pending == _ZSTD_MAGIC
-            else "tar"
-        )
-        self._gz: Optional[zlib._Decompress] = None
-        self._zstd: Optional[IO[bytes]] = None
-        self._done = False
-        if self.packing == "gzip":
-            self._gz = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif self.packing == "zstd":
-            import zstandard  # type: ignore[import-not-found,unused-ignore]
-
-            raw_stream = _Prefixed(self.pending, raw)
-            self.pending = b""
-            self._zstd = zstandard.ZstdDecompressor().stream_reader(
-                raw_stream,  # type: ignore[arg-type,unused-ignore]  # only read() is used
-                read_across_frames=True,
-            )
-        else:
-            self.cap = None
-
-    def read(self, n: int = -1) -> bytes:
-        if n < 0:
-            n = _READ
-        if self.cap is not None:
-            room = self.cap - self.out
-            if room <= 0:
-                if not self._done and self._more():
-                    self.capped = True
-                return b""
-            n = min(n, room)
-        data = self._read(n)
-        self.out += len(data)
-        return data
-
-    def _more(self) -> bool:
-        """Whether anything is left past the cap (one byte is decompressed to tell)."""
-        return bool(self._read(1))
-
-    def _read(self, n: int) -> bytes:
-        if self._done:
-            return b""
-        if self.packing == "tar":
-            if self.pending:
-                out, self.pending = self.pending[:n], self.pending[n:]
-                return out
-            return self.raw.read(n)
-        if self._zstd is not None:
-            out = self._zstd.read(n)
-            if not out:
-                self._done = True
-            return out
-        return self._gunzip(n)
-
-    def _gunzip(self, n: int) -> bytes:
-        while True:
-            d = self._gz
-            assert d is not None
-            if d.unconsumed_tail:
-                out = d.decompress(d.unconsumed_tail, n)
-            else:
-                chunk = self.pending or self.raw.read(_READ)
-                self.pending = b""
-                if not chunk:
-                    if not d.eof:
-                        raise zlib.error("truncated gzip data")
-                    self._done = True
-                    return b""
-                out = d.decompress(chunk, n)
-            if d.eof and d.unused_data:
-                rest = d.unused_data
-                if rest[:2] == _GZIP_MAGIC:  # concatenated gzip members
-                    self._gz = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                    self.pending = rest
-                else:
-                    self._done = True
-                    return out
-            if out:
-                return out
-
-
-class _Prefixed:
-    """A forward reader: `head`, then `rest`."""
-
-    def __init__(self, head: bytes, rest: _Reader) -> None:
-        self.head = head
-        self.rest = rest
-
-    def read(self, n: int = -1) -> bytes:
-        if self.head:
-            out = self.head if n < 0 else self.head[:n]
-            self.head = self.head[len(out) :]
-            return out
-        return self.rest.read(n)
-
-
-class _ReadAhead:
-    """Reads a stream in a thread, up to `depth` pieces ahead of the reader. An exception
-    in the thread is raised to the reader where the stream would have raised it."""
-
-    def __init__(self, source: _Reader, depth: int = 8) -> None:
-        self.source = source
-        self.queue: queue.Queue[Union[bytes, BaseException]] = queue.Queue(maxsize=depth)
-        self.stop = threading.Event()
-        self.buf = b""
-        self.pos = 0
-        self.done = False
-        self.thread = threading.Thread(target=self._run, name="autype-guard-layer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            while not self.stop.is_set():
-                piece = self.source.read(_READ)
-                self._put(piece)
-                if not piece:
-                    return
-        except BaseException as exc:  # handed to the reader
-            self._put(exc)
-
-    def _put(self, item: Union[bytes, BaseException]) -> None:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def read(self, n: int = -1, /) -> bytes:
-        if n < 0:
-            n = 1 << 62
-        parts = []
-        while n > 0:
-            if self.pos >= len(self.buf):
-                if self.done:
-                    break
-                item = self.queue.get()
-                if isinstance(item, BaseException):
-                    self.done = True
-                    raise item
-                if not item:
-                    self.done = True
-                    break
-                self.buf, self.pos = item, 0
-            piece = self.buf[self.pos : self.pos + n]
-            self.pos += len(piece)
-            n -= len(piece)
-            parts.append(piece)
-        return b"".join(parts)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join()
-
-
-class _Slice:
-    """The next `size` bytes of a stream."""
-
-    def __init__(self, stream: _Reader, size: int) -> None:
-        self.stream = stream
-        self.left = size
-
-    def read(self, n: int = -1, /) -> bytes:
-        n = self.left if n < 0 else min(n, self.left)
-        out = self.stream.read(n) if n else b""
-        self.left -= len(out)
-        return out
-
-
-class _EntryReader:
-    """Reads at offsets of one tar entry that is read as a stream, for `chunks`: keeps the
-    entry's head and what lies after the last read; a read further back reads the layer
-    again from its start (`reopen`) up to there, which only a window with findings on a
-    long line asks for."""
-
-    HEAD = 256 << 10
-
-    def __init__(
-        self, fh: _Reader, size: int, first: bytes, reopen: Callable[[], Optional[_Reader]]
-    ) -> None:
-        self.fh = fh
-        self.size = size
-        self.buf = first  # the entry's bytes from buf_start on
-        self.buf_start = 0
-        self.reopen = reopen
-        self.again: Optional[tuple[_Reader, int]] = None  # a re-read stream and its offset
-        self._fill(min(size, self.HEAD))
-        self.head = self.buf[: self.HEAD]
-
-    def _fill(self, end: int) -> None:
-        need = end - self.buf_start - len(self.buf)
-        parts = [self.buf]
-        while need > 0:
-            part = self.fh.read(need)
-            if not part:
-                raise OSError("layer ends inside a file")
-            parts.append(part)
-            need -= len(part)
-        if len(parts) > 1:
-            self.buf = b"".join(parts)
-
-    def read_at(self, offset: int, length: int) -> bytes:
-        end = min(self.size, offset + length)
-        if offset >= end:
-            return b""
-        if end <= len(self.head):
-            return self.head[offset:end]
-        if offset >= self.buf_start:
-            # Reads move forward (a window, then the next one overlapping it): what lies
-            # before this one's start is dropped first, so only the overlap is copied.
-            if offset > self.buf_start:
-                self.buf = self.buf[offset - self.buf_start :]
-                self.buf_start = offset
-            self._fill(end)
-            return self.buf[: end - offset]
-        return self._read_again(offset, end)
-
-    def _read_again(self, offset: int, end: int) -> bytes:
-        if self.again is None or self.again[1] > offset:
-            stream = self.reopen()
-            if stream is None:
-                raise OSError("the layer could not be read again")
-            self.again = (stream, 0)
-        stream, at = self.again
-        while at < offset:
-            skipped = stream.read(min(_READ * 8, offset - at))
-            if not skipped:
-                raise OSError("layer ends inside a file")
-            at += len(skipped)
-        out = stream.read(end - offset)
-        self.again = (stream, at + len(out))
-        return out
 
 
 # --- scanning ------------------------------------------------------------------------------
@@ -729,7 +252,7 @@ class _Scanned:
     """A layer scanned in this run: where it is, what it holds and, once asked, the hash
     of its bytes."""
 
-    store: _Store
+    store: Store
     name: str
     files: _LayerFiles
     digest: Optional[str] = None
@@ -757,10 +280,10 @@ class ImageScan:
         # only when the hash of its bytes equals a scanned one's (hashed then, not before:
         # most layers are never met twice), never for its name alone.
         self.claimed: dict[str, list[_Scanned]] = {}
-        self.stores: list[_Store] = []  # open until the run ends
+        self.stores: list[Store] = []  # open until the run ends
 
     def scan(self, path: Path, display: str) -> None:
-        store = _open_store(path)
+        store = open_store(path)
         if isinstance(store, str):
             self.report.skipped.append(Skip(display, store, error=True))
             return
@@ -784,7 +307,7 @@ class ImageScan:
         store = self.stores.pop()
         for scanned in (s for group in self.claimed.values() for s in group):
             if scanned.store is store and scanned.digest is None:
-                scanned.digest = _content_digest(store, scanned.name)
+                scanned.digest = content_digest(store, scanned.name)
         store.close()
 
     def close(self) -> None:
@@ -792,7 +315,7 @@ class ImageScan:
             store.close()
         self.stores.clear()
 
-    def _scan_image(self, store: _Store, image: _Image) -> None:
+    def _scan_image(self, store: Store, image: _Image) -> None:
         if image.config is not None:
             self._scan_config(store, image)
         held: list[_Held] = []
@@ -805,7 +328,7 @@ class ImageScan:
         self._settle(held, listing, digests)
 
     def _layer(
-        self, store: _Store, image: _Image, layer: _Layer, n: int, held: list[_Held]
+        self, store: Store, image: _Image, layer: _Layer, n: int, held: list[_Held]
     ) -> _LayerFiles:
         where = f"{image.label}!{layer.digest}"
         opened = store.open(layer.name)
@@ -816,10 +339,10 @@ class ImageScan:
         earlier = self.claimed.get(layer.digest, [])
         if earlier:
             # Recognised by content, not by the name: both are hashed before skipping.
-            mine = _content_digest(store, layer.name)
+            mine = content_digest(store, layer.name)
             for scanned in earlier:
                 if scanned.digest is None:
-                    scanned.digest = _content_digest(scanned.store, scanned.name)
+                    scanned.digest = content_digest(scanned.store, scanned.name)
                 if mine is not None and scanned.digest == mine:
                     raw.close()
                     return scanned.files
@@ -841,9 +364,9 @@ class ImageScan:
 
     def _read_layer(
         self,
-        store: _Store,
+        store: Store,
         layer: _Layer,
-        raw: _Reader,
+        raw: Reader,
         size: int,
         where: str,
         n: int,
@@ -851,7 +374,7 @@ class ImageScan:
     ) -> _LayerFiles:
         cap = min(MAX_LAYER_BYTES, max(LAYER_RATIO * size, MAX_DECOMPRESSED))
         try:
-            stream = _Layered(raw, cap)
+            stream = Layered(raw, cap)
         except ImportError:
             reason = "zstd-compressed layer: install autype-guard[zstd] to scan it; not scanned"
             self.report.skipped.append(Skip(where, reason, error=True))
@@ -860,17 +383,17 @@ class ImageScan:
         whiteouts: set[str] = set()
         opaque: set[str] = set()
 
-        def reopen() -> Optional[_Reader]:
+        def reopen() -> Optional[Reader]:
             again = store.open(layer.name)
             if again is None:
                 return None
-            return _Layered(again[0], None)
+            return Layered(again[0], None)
 
         entries = 0
         # Decompression runs in a thread (zlib and zstd release the GIL), ahead of the scan.
-        ahead = _ReadAhead(stream) if stream.packing != "tar" else None
+        ahead = ReadAhead(stream) if stream.packing != "tar" else None
         try:
-            forward = _Forward(ahead or stream)
+            forward = Forward(ahead or stream)
             with tarfile.open(fileobj=forward, mode="r:") as archive:  # type: ignore[call-overload]
                 while True:
                     info = archive.next()
@@ -878,7 +401,7 @@ class ImageScan:
                         break
                     archive.members.clear()  # memory stays flat however many files
                     entries += 1
-                    name = _normal(info.name)
+                    name = normal_name(info.name)
                     if name is None:
                         name = _label(info.name.replace("\\", "/").lstrip("/"))
                     base = posixpath.basename(name)
@@ -934,13 +457,13 @@ class ImageScan:
     def _entry(
         self,
         archive: tarfile.TarFile,
-        forward: _Forward,
+        forward: Forward,
         info: tarfile.TarInfo,
         name: str,
         where: str,
         n: int,
         held: list[_Held],
-        reopen: Callable[[], Optional[_Reader]],
+        reopen: Callable[[], Optional[Reader]],
     ) -> None:
         display = f"{where}/{name}"
         engine = self.engine
@@ -954,7 +477,7 @@ class ImageScan:
         # A regular file's bytes follow its header: read straight from the layer stream
         # (tarfile goes on from the next header).
         forward.seek(info.offset_data)
-        fh = _Slice(forward, info.size)
+        fh = Slice(forward, info.size)
         if info.size > engine.options.chunk_size:
             first = fh.read(2)
             if packing_of(name, first) is not None:
@@ -971,14 +494,14 @@ class ImageScan:
             else:
                 offset = info.offset_data
 
-                def again() -> Optional[_Reader]:
+                def again() -> Optional[Reader]:
                     stream = reopen()
                     if stream is None:
                         return None
-                    _skip(stream, offset)
+                    skip_bytes(stream, offset)
                     return stream
 
-                reader = _EntryReader(fh, info.size, first, again)
+                reader = EntryReader(fh, info.size, first, again)
                 result = scan_chunked_at(reader.read_at, info.size, display, name, engine)
         else:
             data = fh.read(info.size)
@@ -1055,7 +578,7 @@ class ImageScan:
             item.result.findings = kept
             self.report.add(item.result)
 
-    def _scan_config(self, store: _Store, image: _Image) -> None:
+    def _scan_config(self, store: Store, image: _Image) -> None:
         assert image.config is not None
         display = f"{image.label}!config"
         doc = _json(store, image.config)
@@ -1068,14 +591,6 @@ class ImageScan:
         result = self.engine.scan_plain(text.encode("utf-8"), display, "config", kind=FileKind.ENV)
         result.findings = [_image_advice(f) for f in result.findings]
         self.report.add(result)
-
-
-def _skip(stream: _Reader, count: int) -> None:
-    while count > 0:
-        part = stream.read(min(_READ * 8, count))
-        if not part:
-            return
-        count -= len(part)
 
 
 def _removal(
