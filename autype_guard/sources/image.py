@@ -745,7 +745,7 @@ def scan_images(
     report = ScanReport()
     scan = ImageScan(config, options or ScanOptions(), report)
     try:
-        for ref in refs:
+        for ref in dict.fromkeys(refs):  # an image named twice is scanned once
             if ref.startswith(DOCKER_PREFIX):
                 with _saved(ref[len(DOCKER_PREFIX) :]) as path:
                     opened = len(scan.stores)
