@@ -239,6 +239,11 @@ def collect(
     if opts.urls:
         request.web = _url_target(opts)
         wants_bar = False
+    elif opts.images:
+        if opts.staged or opts.since is not None or opts.history or opts.pathspecs:
+            _fail("--image cannot be combined with PATHS, --staged, --since or --history")
+        request.images = list(opts.images)
+        wants_bar = False
     elif opts.staged or opts.since is not None or opts.history:
         if opts.staged and (opts.since is not None or opts.history):
             _fail("--staged cannot be combined with --since or --history")
@@ -299,7 +304,16 @@ def _url_target(opts: Options) -> Any:
 
 
 def _execute(request: RunRequest) -> RunOutcome:
-    """`run.execute`; trouble with git ends the run with one line and exit 2."""
+    """`run.execute`; trouble with git or saving an image ends the run with one line and
+    exit 2."""
+    if request.images:
+        from .sources.image import ImageError
+
+        try:
+            return execute(request)
+        except ImageError as exc:
+            _fail(str(exc))
+            raise  # unreachable: _fail exits
     if request.git is None:
         return execute(request)  # start-up time: a plain scan never loads the git source
     from .sources.git import GitError

@@ -10,7 +10,8 @@ Browser-shipped:
 - built output: minified or content-hashed bundles (`*.min.js`, `main.3f2a9c.js`), source
   maps, and web files (JS/TS, HTML, CSS, maps, and their `.gz`/`.br`) under a `browser-paths`
   glob (`dist/`, `build/`, `out/`, `.next/static/`, `public/`, `static/`, `assets/`,
-  `wwwroot/`, ... by default). A script there is server code only when its content says so
+  `wwwroot/`, and web server roots inside container images such as `usr/share/nginx/html/`
+  and `var/www/`, by default). A script there is server code only when its content says so
   (`"use server"`, `import 'server-only'`, or it imports a server framework such as express).
 - client JS/TS: any script not marked as server-side (see `is_server_script`), and every
   `"use client"` file;

@@ -322,6 +322,16 @@ class Options:
         default=False,
         help="Scan every blob in the history of all refs (audits).",
     )
+    # Container images (see sources/image.py).
+    images: tuple[str, ...] = option(
+        "--image",
+        default=(),
+        commands=(SCAN, BASELINE),
+        metavar="PATH",
+        help="Scan a container image instead of PATHS: an archive as `docker save` writes"
+        " it, an OCI image layout (directory or tar) or docker://NAME[:TAG] (saved with"
+        " docker or podman). Repeatable.",
+    )
     no_progress: bool = option("--no-progress", default=False, help="Never draw a progress bar.")
     # `scan-url`: how far to follow a deployed site, where and what may be fetched.
     depth: int = option(
