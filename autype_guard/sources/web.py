@@ -52,9 +52,7 @@ import ipaddress
 import json
 import posixpath
 import re
-import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -66,6 +64,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 from ..engine import Engine
 from ..keys import redact
 from ..model import FileKind, FileResult, Place, ScanReport, Skip
+from ..netdeadline import ConnectionDeadline
 from .archives import decompress
 
 USER_AGENT = "autype-guard"
@@ -331,70 +330,55 @@ def _request(
         connection = http.client.HTTPSConnection(host, port, timeout=remaining, context=context)
     else:
         connection = http.client.HTTPConnection(host, port, timeout=remaining)
-    expired = threading.Event()
-    # The connected socket: the connection lets go of it once the response is read to its
-    # end (HTTP/1.0, `Connection: close`), while the response still reads from it.
-    held: list[socket.socket] = []
-
-    def expire() -> None:
-        # Socket timeouts bound one operation; a trickling server would never trip them.
-        expired.set()
-        for sock in (*held, connection.sock):
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-    timer = threading.Timer(remaining, expire)
-    timer.daemon = True
-    timer.start()
-    try:
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        connection.putrequest("GET", target, skip_accept_encoding=True)
-        given = {name.lower() for name, _ in headers}
-        defaults = [
-            ("User-Agent", USER_AGENT),
-            ("Accept", "*/*"),
-            ("Accept-Encoding", _ACCEPT_ENCODING),
-            ("Connection", "close"),
-        ]
-        # The user's own headers replace the defaults of the same name (a User-Agent a bot
-        # filter lets through), except what reading the answer relies on.
-        kept = [(n, v) for n, v in defaults if n.lower() not in given or n == "Connection"]
-        extra = [(n, v) for n, v in headers if n.lower() not in ("accept-encoding", "connection")]
-        for name, value in (*kept, *extra):
-            connection.putheader(name, value)
-        connection.endheaders()
-        if connection.sock is not None:
-            held.append(connection.sock)
-        response = connection.getresponse()
-        if response.status in _REDIRECTS or response.status >= 400:
-            return response, b"", None, 0  # the body is not needed
-        length = response.getheader("Content-Length")
-        if length is not None and length.strip().isdigit() and int(length) > max_bytes:
-            return response, b"", f"larger than the {max_bytes}-byte limit per file", 0
-        body = bytearray()
-        cut = None
-        while True:
-            chunk = response.read1(_READ_SIZE)
-            if not chunk:
-                break
-            body += chunk
-            if len(body) > max_bytes:
-                cut = f"larger than the {max_bytes}-byte limit per file"
-                del body[max_bytes:]
-                break
-        if expired.is_set():
-            raise _Deadline
-        return response, bytes(body), cut, len(body)
-    except Exception:
-        if expired.is_set() or time.monotonic() >= deadline:
-            raise _Deadline from None
-        raise
-    finally:
-        timer.cancel()
-        connection.close()
+    with ConnectionDeadline(connection, remaining) as deadline_guard:
+        try:
+            target = parts.path or "/"
+            if parts.query:
+                target += "?" + parts.query
+            connection.putrequest("GET", target, skip_accept_encoding=True)
+            given = {name.lower() for name, _ in headers}
+            defaults = [
+                ("User-Agent", USER_AGENT),
+                ("Accept", "*/*"),
+                ("Accept-Encoding", _ACCEPT_ENCODING),
+                ("Connection", "close"),
+            ]
+            # The user's own headers replace the defaults of the same name (a User-Agent a bot
+            # filter lets through), except what reading the answer relies on.
+            kept = [(n, v) for n, v in defaults if n.lower() not in given or n == "Connection"]
+            extra = [
+                (n, v) for n, v in headers if n.lower() not in ("accept-encoding", "connection")
+            ]
+            for name, value in (*kept, *extra):
+                connection.putheader(name, value)
+            connection.endheaders()
+            deadline_guard.hold()
+            response = connection.getresponse()
+            if response.status in _REDIRECTS or response.status >= 400:
+                return response, b"", None, 0  # the body is not needed
+            length = response.getheader("Content-Length")
+            if length is not None and length.strip().isdigit() and int(length) > max_bytes:
+                return response, b"", f"larger than the {max_bytes}-byte limit per file", 0
+            body = bytearray()
+            cut = None
+            while True:
+                chunk = response.read1(_READ_SIZE)
+                if not chunk:
+                    break
+                body += chunk
+                if len(body) > max_bytes:
+                    cut = f"larger than the {max_bytes}-byte limit per file"
+                    del body[max_bytes:]
+                    break
+            if deadline_guard.expired.is_set():
+                raise _Deadline
+            return response, bytes(body), cut, len(body)
+        except Exception:
+            if deadline_guard.expired.is_set() or time.monotonic() >= deadline:
+                raise _Deadline from None
+            raise
+        finally:
+            connection.close()
 
 
 def fetch(
