@@ -397,6 +397,11 @@ def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
     if kind is FileKind.SCRIPT:
         if is_browser_path(path, config):
             return Place.SERVER if _is_server_build_output(text) else Place.BROWSER
+        if _IMAGE_LAYER_MEMBER.search(path):
+            # In a container image, a script outside the web roots and browser build
+            # directories is the image's own program (a Node server, a worker), not a file a
+            # web server hands out.
+            return Place.SERVER
         return Place.SERVER if is_server_script(path, text) else Place.BROWSER
     if kind is FileKind.SOURCE and _strip_compression(member_path(path).lower()).endswith(
         _STYLESHEETS
@@ -404,6 +409,9 @@ def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
         return Place.BROWSER
     return Place.SERVER
 
+
+# A file inside a container image's layer: `image.tar!sha256:<layer digest>/path`.
+_IMAGE_LAYER_MEMBER = re.compile(r"!sha256:[0-9a-f]{64}/")
 
 # Stylesheets only ever run in a browser, wherever they sit (Sass and Less compile to CSS).
 _STYLESHEETS = (".css", ".scss", ".sass", ".less", ".styl")

@@ -205,6 +205,19 @@ def test_docker_save_archive_browser_bundle_under_nginx_root_is_ag102(
     assert report.scanned == 2 + 1  # two files and the config
 
 
+def test_a_script_outside_the_web_roots_is_the_images_own_program(here: Path) -> None:
+    key = fake_key()
+    app = Layer.of(
+        {
+            "usr/src/app/worker.js": f'const key = "{key}";\nmodule.exports = key;\n'.encode(),
+            "srv/www/app.js": f'const key = "{key}";\n'.encode(),
+        }
+    )
+    report = scan(docker_archive(here / "image.tar", Image([app]), blobs_layout=True))
+    codes = {f.path.rsplit("/", 1)[-1]: f.code for f in report.findings}
+    assert codes == {"worker.js": "AG101", "app.js": "AG102"}
+
+
 @pytest.mark.parametrize("as_tar", [False, True])
 def test_oci_layout_directory_and_tar(here: Path, as_tar: bool) -> None:
     key = fake_key()
