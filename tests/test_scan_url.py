@@ -299,6 +299,31 @@ def test_linked_pages_are_followed_only_with_depth(site: Site) -> None:
     assert findings_of(doc)[0]["path"] == site.url + "/about.html"
 
 
+def test_a_framed_page_is_loaded_with_its_page(site: Site) -> None:
+    key = fake_key()
+    site.write("index.html", '<html><iframe src="/embed/preview.html"></iframe></html>')
+    site.write("embed/preview.html", f"<html><script>const k = '{key}';</script></html>")
+    code, doc, _ = scan_json(site.url + "/")
+    assert code == 1
+    assert [f["path"] for f in findings_of(doc)] == [site.url + "/embed/preview.html"]
+
+
+def test_chunks_named_only_in_app_router_flight_data_are_followed(site: Site) -> None:
+    key = fake_key()
+    flight = r"1:I[8114,[\"static/chunks/app/dashboard/page-33ab.js\"],\"default\"]"
+    site.write(
+        "index.html",
+        '<html><script src="/_next/static/chunks/main-app-1a2b.js" async></script>'
+        f'<script>(self.__next_f=self.__next_f||[]).push([1,"{flight}"])</script></html>',
+    )
+    site.write("_next/static/chunks/main-app-1a2b.js", "console.log(1);\n")
+    site.write("_next/static/chunks/app/dashboard/page-33ab.js", f'const k="{key}";\n')
+    code, doc, _ = scan_json(site.url + "/")
+    assert code == 1
+    assert "/_next/static/chunks/app/dashboard/page-33ab.js" in site.paths
+    assert findings_of(doc)[0]["path"].endswith("/app/dashboard/page-33ab.js")
+
+
 # --- where requests go -------------------------------------------------------------------
 
 

@@ -8,7 +8,9 @@ Discovery (nothing fetched is ever executed; URLs are read from the text):
 - HTML: `<script src>`, inline scripts (the page itself is scanned as HTML, inline scripts
   included; their text is also searched for the URLs below), `<link rel=modulepreload>`,
   `<link rel=preload|prefetch as=script|worker>`, stylesheets, `<link rel=manifest>`, import
-  maps, and with `depth` > 0 `<a href>`/`<iframe src>` pages of the start origins (at most
+  maps, `<iframe src>` pages (loaded with their page), the chunks the Next.js app router's
+  flight data names (`self.__next_f.push(...)`), and with `depth` > 0 `<a href>` pages of
+  the start origins (at most
   `MAX_DISCOVERED_PER_FILE` links per file, the first `MAX_PAGE_PARSED` characters).
 - Scripts: dynamic `import("...")` and static imports of literal paths (bare specifiers
   through the page's import map), workers and service workers registered with a literal
@@ -490,6 +492,8 @@ def _decoded(out: Fetched, body: bytes, encoding: str, cap: int) -> bytes:
 
 # What a discovered URL is expected to be; the response's type can say otherwise.
 PAGE, SCRIPT, STYLE, MAP, JSON_FILE, PROBE = "page", "script", "style", "map", "json", "probe"
+# A page in an `<iframe>`: loaded with the page that frames it (fetched as a PAGE).
+FRAME = "frame"
 
 _SCRIPT_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx")
 
@@ -600,7 +604,7 @@ class _PageParser(HTMLParser):
         elif tag in ("a", "area") and a.get("href"):
             self.links.append((a["href"], PAGE))
         elif tag in ("iframe", "frame") and a.get("src"):
-            self.links.append((a["src"], PAGE))
+            self.links.append((a["src"], FRAME))
 
     def handle_data(self, data: str) -> None:
         if self._script is not None:
@@ -657,7 +661,9 @@ _CHUNK_TABLE = re.compile(
 )
 _TABLE_ENTRY = re.compile(r"""(?:"?([\w$-]+)"?)\s*:\s*"([\w.-]+)\"""")
 # Next.js: asset paths relative to `/_next/` (`static/chunks/pages/about-ab12.js`).
-_NEXT_ASSET = re.compile(r"""(["'])(static/[\w./@~+-]+\.(?:m?js|css))\1""")
+# Also inside a JSON string held in a JS string (`\"static/chunks/...js\"`: the app router's
+# `self.__next_f.push(...)` flight data names the chunks of client components so).
+_NEXT_ASSET = re.compile(r"""(\\?["'])(static/[\w./@~+%\[\]()-]+\.(?:m?js|css))\\?["']""")
 # `"buildId":"Xy12"` in `__NEXT_DATA__`.
 _BUILD_ID = re.compile(r""""buildId"\s*:\s*"([\w.-]{1,100})\"""")
 
@@ -788,8 +794,21 @@ def page_links(text: str, base: str) -> tuple[list[Link], list[str]]:
                 links.append(Link(import_map[name], SCRIPT))
     for href, kind in parser.links:
         links.append(Link(_join(base, href.strip()), kind))
+    next_root = next((link.url for link in links if "/_next/" in link.url), None)
+    next_root = (
+        next_root[: next_root.index("/_next/") + len("/_next/")]
+        if next_root
+        else _join(base, "/_next/")
+    )
     for script in parser.inline:
         links.extend(script_links(script, base, import_map))
+        if "__next_f" in script:
+            # The app router's flight data: chunks of client components, by their path
+            # below the build's `_next/` (never written as script tags for later pages).
+            for m in _near((_NEXT_ASSET,), script, ("static/",), 2, 300):
+                asset = m.group(2)
+                kind = STYLE if asset.endswith(".css") else SCRIPT
+                links.append(Link(_join(next_root, asset), kind))
         for m in _BUILD_ID.finditer(script):
             links.append(Link(_join(base, f"/_next/static/{m.group(1)}/_buildManifest.js"), SCRIPT))
     return links, parser.inline
@@ -1111,6 +1130,10 @@ class _Run:
         elif kind == JSON_FILE:
             links.extend(json_links(got.body.decode("utf-8", "replace"), url))
         for link in links[:MAX_DISCOVERED_PER_FILE]:
+            if link.kind == FRAME:
+                # A frame is loaded with its page, as its scripts are: the same depth.
+                self.add(link.url, PAGE, todo.depth, found_in=url)
+                continue
             depth = todo.depth + 1 if link.kind == PAGE else todo.depth
             self.add(link.url, link.kind, depth, found_in=url)
         if got.source_map and kind in (SCRIPT, STYLE):
