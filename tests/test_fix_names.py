@@ -177,3 +177,88 @@ def test_builtin_placeholders() -> None:
     assert is_builtin_placeholder("ak_example_api_key_placeholder")
     assert not is_builtin_placeholder("ak_test_" + fake_key()[3:])
     assert not is_builtin_placeholder(fake_key())
+
+
+# --- how the moved key gets into the environment -----------------------------------------
+
+
+def notes(out: str) -> str:
+    return "\n".join(line for line in out.splitlines() if line.startswith("note: "))
+
+
+def test_without_a_loader_fix_says_how_to_export_the_env_file(project: Path) -> None:
+    key = fake_key()
+    write(project / "app.py", f'KEY = "{key}"\n')
+    code, out, _ = run("fix")
+    assert code == 0
+    assert "set -a; . ./.env; set +a" in notes(out)
+    assert (project / ".env").read_text() == f"AUTYPE_API_KEY={key}\n"
+
+
+def test_python_dotenv_in_requirements_keeps_environ_and_the_root_env(project: Path) -> None:
+    key = fake_key()
+    write(project / "requirements.txt", "requests\npython-dotenv>=1.0\n")
+    write(project / "app.py", f'KEY = "{key}"\n')
+    code, out, _ = run("fix")
+    assert code == 0
+    assert 'os.environ["AUTYPE_API_KEY"]' in (project / "app.py").read_text()
+    assert "python-dotenv (in requirements.txt) loads .env" in notes(out)
+    assert "set -a" not in out
+    assert (project / ".env").read_text() == f"AUTYPE_API_KEY={key}\n"
+
+
+def test_the_key_goes_to_the_file_the_loader_reads(project: Path) -> None:
+    key = fake_key()
+    write(project / "pyproject.toml", '[project]\nname = "svc"\n')
+    write(
+        project / "svc" / "settings.py",
+        'from dotenv import load_dotenv\n\nload_dotenv(".env.local")\n',
+    )
+    write(project / "svc" / "client.py", f'KEY = "{key}"\n')
+    code, out, err = run("fix")
+    assert code == 0, out + err
+    assert (project / ".env.local").read_text() == f"AUTYPE_API_KEY={key}\n"
+    assert not (project / ".env").exists()
+    assert "python-dotenv (in svc/settings.py) loads .env.local" in notes(out)
+    assert "/.env.local" in (project / ".gitignore").read_text()
+    assert 'KEY = os.environ["AUTYPE_API_KEY"]' in (project / "svc" / "client.py").read_text()
+
+
+def test_django_environ_reads_the_env_beside_its_settings(project: Path) -> None:
+    key = fake_key()
+    write(
+        project / "site" / "settings.py",
+        f'import environ\n\nenviron.Env.read_env()\nAUTYPE_API_KEY = "{key}"\n',
+    )
+    code, out, err = run("fix")
+    assert code == 0, out + err
+    assert (project / "site" / ".env").read_text() == f"AUTYPE_API_KEY={key}\n"
+    assert "django-environ (in site/settings.py) loads site/.env" in notes(out)
+
+
+def test_pydantic_settings_is_told_it_does_not_fill_environ(project: Path) -> None:
+    write(
+        project / "conf.py",
+        "from pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+        "class S(BaseSettings):\n    model_config = SettingsConfigDict(env_file='.env.prod')\n",
+    )
+    write(project / "app.py", f'KEY = "{fake_key()}"\n')
+    code, out, _ = run("fix")
+    assert code == 0
+    assert (project / ".env.prod").is_file()
+    assert "not into os.environ" in notes(out)
+
+
+def test_a_loader_file_git_tracks_never_receives_keys(project: Path) -> None:
+    from .conftest import git
+
+    write(project / "env.py", 'from dotenv import load_dotenv\nload_dotenv(".env.shared")\n')
+    write(project / ".env.shared", "DEBUG=1\n")
+    git(project, "add", ".env.shared")
+    key = fake_key()
+    write(project / "app.py", f'KEY = "{key}"\n')
+    code, out, _ = run("fix")
+    assert code == 0
+    assert (project / ".env.shared").read_text() == "DEBUG=1\n"
+    assert (project / ".env").read_text() == f"AUTYPE_API_KEY={key}\n"
+    assert "which git tracks" in notes(out)

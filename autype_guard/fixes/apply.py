@@ -421,7 +421,31 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
     Raises FixError for what stops the whole run (a tracked or unusable env file); problems
     with single files become unfixed findings, read errors stay in `plan.errors`.
     """
-    env_path = (options.env_file or default_env_file(paths)).absolute()
+    scan = scan_paths(paths, config, ScanOptions(respect_gitignore=options.respect_gitignore))
+    default_path = default_env_file(paths).absolute()
+    loader = None
+    python_fixes = [
+        Path(f.path)
+        for f in scan.findings
+        if f.kind is FileKind.PYTHON and _site_of(f) is not None and not f.placeholder
+    ]
+    if python_fixes:
+        # How the moved keys reach os.environ: the project's env-file loader, and its file.
+        from .loaders import detect
+
+        loader = detect(python_fixes, default_path.parent, git_toplevel(default_path.parent))
+    env_path = options.env_file.absolute() if options.env_file else default_path
+    loader_note = ""
+    if options.env_file is None and loader is not None and loader.env_file is not None:
+        top = git_toplevel(loader.env_file.parent)
+        if top is not None and is_tracked(top, loader.env_file):
+            # NOTE: never write keys into a file git tracks; the default file gets them.
+            loader_note = (
+                f"{loader.name} reads {_display(loader.env_file)}, which git tracks: the keys"
+                f" went to {_display(env_path)} instead; point the loader at that file"
+            )
+        else:
+            env_path = loader.env_file
     env = EnvFile.read(env_path)
     repo = git_toplevel(env_path.parent)
     if repo is not None and not env_path.resolve().is_relative_to(repo):
@@ -432,7 +456,6 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
             f" Untrack it (git rm --cached {_display(env_path)}), or choose another file with"
             " --env-file."
         )
-    scan = scan_paths(paths, config, ScanOptions(respect_gitignore=options.respect_gitignore))
     plan = FixPlan(env_path, _display(env_path), repo, scan)
 
     by_path: dict[str, list[Finding]] = {}
@@ -482,8 +505,18 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
             )
     _plan_env(plan, env, moved)
     _collect_exposed(plan, moved_keys, untouched)
+    if any(w.kind is EditKind.PYTHON_LITERAL for w in works if w.display in fixed_paths(plan)):
+        from .loaders import advice
+
+        plan.notes.append(advice(loader, plan.env_display))
+        if loader_note:
+            plan.notes.append(loader_note)
     plan.unfixed.sort(key=lambda u: (u.finding.path, u.finding.line, u.finding.column))
     return plan
+
+
+def fixed_paths(plan: FixPlan) -> set[str]:
+    return {item.path for item in plan.fixed if not item.docs}
 
 
 def _analyse(work: _FileWork, config: Config) -> None:
