@@ -20,7 +20,7 @@ import click
 
 from . import baseline as baseline_file
 from .api import ScanOptions, ScanReport
-from .config import Config, ConfigError, check_rule_codes, load_config
+from .config import Config, ConfigError, Overrides, check_rule_codes, load_config
 from .model import VERIFICATION
 from .options import (
     BASELINE,
@@ -80,8 +80,8 @@ def _build_config(opts: Options) -> Config:
     if opts.paths == ("-",):
         start = Path(opts.stdin_filename or ".").resolve()
     else:
-        # Several paths (pre-commit passes every staged file): the config of their common
-        # directory applies to all, so one file cannot switch the others' config.
+        # The config of the named paths' common directory starts the run; each file then gets
+        # the nearest config of its own (`config.ConfigResolver`).
         resolved = [str(Path(p).resolve()) for p in opts.paths]
         start = Path(os.path.commonpath(resolved)) if len(resolved) > 1 else Path(resolved[0])
     while not start.exists() and start != start.parent:
@@ -90,16 +90,15 @@ def _build_config(opts: Options) -> Config:
 
     codes = rule_codes()
     config = load_config(start, Path(opts.config_file) if opts.config_file else None, codes=codes)
-    changes: dict[str, object] = {}
-    if opts.select:
-        changes["select"] = frozenset(check_rule_codes(list(opts.select), "--select", codes))
-    if opts.ignore:
-        changes["disable"] = config.disable | frozenset(
-            check_rule_codes(list(opts.ignore), "--ignore", codes)
-        )
-    if opts.exclude:
-        changes["extend_exclude"] = config.extend_exclude + opts.exclude
-    return replace(config, **changes) if changes else config  # type: ignore[arg-type]
+    # Every config that applies in the run (nested ones too) gets the command line's changes.
+    return Overrides(
+        select=frozenset(check_rule_codes(list(opts.select), "--select", codes))
+        if opts.select
+        else None,
+        ignore=frozenset(check_rule_codes(list(opts.ignore), "--ignore", codes)),
+        exclude=tuple(opts.exclude),
+        env_var=opts.env_var,
+    ).apply(config)
 
 
 def write_output(text: str, output: Optional[str], secret: bool) -> None:

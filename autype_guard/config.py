@@ -1,13 +1,18 @@
 """Find, read and validate configuration into a frozen `Config`.
 
 Configuration lives in `.autype-guard.toml` (top-level keys) or in the `[tool.autype-guard]`
-table of `pyproject.toml`; the nearest one from the scan root upward wins, and
-`.autype-guard.toml` wins over `pyproject.toml` in the same directory. Unknown keys and bad
-values are errors: a typo in a security tool's config must not silently widen what passes.
+table of `pyproject.toml`; each file is scanned with the nearest one from its directory
+upward (`ConfigResolver`; a monorepo's sub-projects keep their own), and `.autype-guard.toml`
+wins over `pyproject.toml` in the same directory. `--config FILE` applies one config to every
+file. Globs in a config file match paths relative to that file's directory; `--exclude`
+globs from the command line match paths relative to the current directory (`Overrides`).
+Unknown keys and bad values are errors: a typo in a security tool's config must not silently
+widen what passes.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Collection, Mapping
@@ -95,8 +100,34 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class Overrides:
+    """What the command line changes in every config that applies during a run (each nested
+    config gets the same): `select` replaces the config's, `ignore` adds to its `disable`,
+    `exclude` globs match paths relative to the current directory (not to a config file),
+    `env_var` replaces the config's."""
+
+    select: Optional[frozenset[str]] = None
+    ignore: frozenset[str] = frozenset()
+    exclude: tuple[str, ...] = ()
+    env_var: Optional[str] = None
+
+    def apply(self, config: Config) -> Config:
+        changes: dict[str, Any] = {"overrides": self}
+        if self.select is not None:
+            changes["select"] = self.select
+        if self.ignore:
+            changes["disable"] = config.disable | self.ignore
+        if self.env_var is not None:
+            changes["env_var"] = self.env_var
+        return replace(config, **changes)
+
+
+@dataclass(frozen=True)
 class Config:
-    """Validated settings; CLI options are merged in with `dataclasses.replace`."""
+    """Validated settings; CLI options are merged in with `Overrides.apply`.
+
+    `nested`: files below `root` may have a nearer config of their own (set by `load_config`
+    when it discovered the config, not for `--config FILE` or a config built by hand)."""
 
     root: Path = field(default_factory=Path.cwd)
     source: Optional[Path] = None
@@ -111,6 +142,8 @@ class Config:
     severity: tuple[tuple[str, Severity], ...] = ()
     browser_paths: tuple[str, ...] = DEFAULT_BROWSER_PATHS
     public_env_prefixes: tuple[str, ...] = DEFAULT_PUBLIC_ENV_PREFIXES
+    overrides: Overrides = field(default_factory=Overrides)
+    nested: bool = False
 
     @property
     def excludes(self) -> tuple[str, ...]:
@@ -133,13 +166,25 @@ def find_config_file(start: Path) -> Optional[Path]:
     start = start.resolve()
     directory = start if start.is_dir() else start.parent
     for candidate in (directory, *directory.parents):
-        own = candidate / CONFIG_FILE
-        if own.is_file():
-            return own
-        pyproject = candidate / PYPROJECT
-        if pyproject.is_file() and _has_tool_table(pyproject):
-            return pyproject
+        found = config_file_in(candidate)
+        if found is not None:
+            return found
     return None
+
+
+def config_file_in(directory: Path) -> Optional[Path]:
+    """The config file of `directory` itself, or None."""
+    own = directory / CONFIG_FILE
+    if own.is_file():
+        return own
+    pyproject = directory / PYPROJECT
+    if pyproject.is_file() and _has_tool_table(pyproject):
+        return pyproject
+    return None
+
+
+# The names a directory's config file can have (a walk looks for them among its entries).
+CONFIG_NAMES = frozenset((CONFIG_FILE, PYPROJECT))
 
 
 def _has_tool_table(pyproject: Path) -> bool:
@@ -166,7 +211,13 @@ def load_config(
     path = explicit if explicit is not None else find_config_file(start)
     if path is None:
         root = start.resolve()
-        return Config(root=root if root.is_dir() else root.parent)
+        return Config(root=root if root.is_dir() else root.parent, nested=True)
+    config = read_config(path, codes=codes)
+    return config if explicit is not None else replace(config, nested=True)
+
+
+def read_config(path: Path, *, codes: Collection[str] = ()) -> Config:
+    """Read and validate one config file; raise ConfigError if invalid."""
     tomllib = _toml()
     try:
         raw = read_regular_file(path, MAX_CONFIG_BYTES)
@@ -311,3 +362,60 @@ def parse_config(
         else:
             raise ConfigError(f"{where}: unknown config key {key!r}")
     return replace(config, **changes)
+
+
+class ConfigResolver:
+    """The config of each directory of a run: the nearest config file from the directory
+    upward, with the run's command-line `Overrides` applied; `base` (the config the run was
+    started with) where none is nearer. With a `base` that is not `nested` (`--config FILE`),
+    `base` everywhere. Answers are cached per directory: a directory costs two `stat`s once.
+
+    A nested config that fails to load is reported once through `errors` (config path ->
+    message) and its directory gets the config above it: the run goes on, and fails."""
+
+    def __init__(self, base: Config, codes: Collection[str] = ()) -> None:
+        self.base = base
+        self.codes = codes
+        self.errors: dict[str, str] = {}
+        self._by_dir: dict[str, Optional[Config]] = {}
+        self._base_dir = (
+            str(base.source.resolve().parent) if base.source is not None else str(base.root)
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.base.nested
+
+    def for_directory(self, directory: str) -> Config:
+        """The config that applies to files in `directory` (an absolute, resolved path)."""
+        return self.nearest(directory) or self.base
+
+    def nearest(self, directory: str) -> Optional[Config]:
+        """The nearest config file's config from `directory` (absolute, resolved) upward
+        (`base` for its own file), or None when there is none; `base` when not `nested`."""
+        if not self.base.nested:
+            return self.base
+        if directory in self._by_dir:
+            return self._by_dir[directory]
+        config: Optional[Config] = None
+        if directory == self._base_dir and self.base.source is not None:
+            config = self.base
+        else:
+            own = config_file_in(Path(directory))
+            if own is not None:
+                config = self._load(own)
+            if config is None:
+                parent = os.path.dirname(directory)
+                config = None if parent == directory else self.nearest(parent)
+        self._by_dir[directory] = config
+        return config
+
+    def _load(self, path: Path) -> Optional[Config]:
+        if self.base.source is not None and path.resolve() == self.base.source.resolve():
+            return self.base
+        try:
+            config = read_config(path, codes=self.codes)
+        except ConfigError as exc:
+            self.errors.setdefault(str(path), str(exc))
+            return None
+        return replace(self.base.overrides.apply(config), nested=True)

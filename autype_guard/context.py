@@ -17,8 +17,10 @@ from .keys import (
     KeyMatcher,
     Mask,
     fingerprint,
+    is_builtin_placeholder,
     key_masks,
     mask_run,
+    placeholder_advice,
     redact,
 )
 from .model import (
@@ -84,6 +86,7 @@ class FileContext:
     # a search of the whole text for a word the byte search already failed to find.
     absent: frozenset[bytes] = frozenset()
     _occurrences: Optional[list[KeyOccurrence]] = None
+    _maskable: Optional[tuple[frozenset[str], list[int]]] = None
     _lines: Optional[LineIndex] = None
     _regions: Optional[Regions] = None
     _key_spans: Optional[list[tuple[int, int, str]]] = None
@@ -223,6 +226,14 @@ class FileContext:
             self._key_spans = sorted((o.hit.start, o.hit.end, o.hit.key) for o in found)
         return self._key_spans
 
+    def _maskable_keys(self) -> tuple[frozenset[str], list[int]]:
+        """The keys found that messages must not show (built-in placeholders may be shown),
+        and their lengths, longest first (computed once: a message per finding asks)."""
+        if self._maskable is None:
+            keys = frozenset(k for _, _, k in self._spans() if not is_builtin_placeholder(k))
+            self._maskable = (keys, sorted({len(k) for k in keys}, reverse=True))
+        return self._maskable
+
     def _found_keys(self, lo: int, hi: int) -> list[Mask]:
         """Masks for the keys the file's scanner found in text[lo:hi]. The matcher, run on
         the raw text, need not see them all: a key found in decoded content (a source map's
@@ -263,8 +274,7 @@ class FileContext:
         if PREFIX in words and self._occurrences:
             # A key glued to a name taken from the text (`\ufffdak_…=` gives the name
             # `ufffdak_…`) is no key to the matcher, but the scanner found it: mask it too.
-            keys = {key for _, _, key in self._spans()}
-            lengths = sorted({len(key) for key in keys}, reverse=True)
+            keys, lengths = self._maskable_keys()
             at = words.rfind(PREFIX)
             while at != -1:
                 for n in lengths:
@@ -281,6 +291,8 @@ class FileContext:
             return key
         if end is not None and end >= len(self.text) and self.cut_after:
             return CUT_KEY
+        if is_builtin_placeholder(key):
+            return key  # the docs' placeholder and the like: no secret, shown as written
         return redact(key)
 
     def edit_site(self, occ: KeyOccurrence, kind: EditKind) -> EditSite:
@@ -288,11 +300,15 @@ class FileContext:
         pieces that spell a joined key), never the key. A name hint that holds a key is
         dropped."""
         end = occ.hit.end if occ.written_end is None else occ.written_end
+        return EditSite(occ.hit.start, end, kind, occ.pieces, self.name_hint(occ))
+
+    def name_hint(self, occ: KeyOccurrence) -> Optional[str]:
+        """The variable name the code around `occ` suggests; None when it holds a key."""
         hint = occ.env_name
         # NOTE: a fallback's variable name is any string literal, even a key.
         if hint is not None and next(self.matcher.find(hint), None) is not None:
             hint = None
-        return EditSite(occ.hit.start, end, kind, occ.pieces, hint)
+        return hint
 
     def finding(
         self,
@@ -338,7 +354,8 @@ class FileContext:
             severity=level,
             fingerprint=print_fp,
             preview=shown or "",
-            suggestion=self.masked(suggestion),
+            # NOTE: a placeholder has nothing to rotate: its advice must not say otherwise.
+            suggestion=self.masked(placeholder_advice(suggestion) if placeholder else suggestion),
             snippet=snippet,
             snippet_caret=(caret, width),
             fix=fix,

@@ -123,7 +123,7 @@ def engine_for(config: Config, options: ScanOptions) -> Engine:
     return _shared_engine(config, options)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)  # one per config of a monorepo's sub-projects
 def _shared_engine(config: Config, options: ScanOptions) -> Engine:
     return Engine(config, options)
 

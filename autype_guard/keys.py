@@ -224,6 +224,8 @@ def key_masks(
         if any(e.start < end and start < e.end for e in edges):
             continue
         true_end = end < hi or not cut_hi
+        if true_end and (start > lo or not cut_lo) and is_builtin_placeholder(hit.key):
+            continue  # no secret: shown as written
         out.append(Mask(start, end, redact(hit.key) if true_end else CUT_KEY))
     out.sort(key=lambda m: m.start)
     return out
@@ -1130,6 +1132,48 @@ def placeholder_reason(key: str) -> Optional[str]:
     if _reads_as_words(body) or _reads_as_snake_identifier(body):
         return "reads as words, like an identifier"
     return None
+
+
+# Words of the built-in stand-ins that may be shown in full (`is_builtin_placeholder`): the
+# classifier's placeholder words and the words placeholders are written with around them.
+_BUILTIN_WORDS = frozenset(_PLACEHOLDER_WORDS) | frozenset(
+    ("api", "key", "autype", "my", "the", "secret", "token", "value", "goes", "put")
+)
+# Separators between the words of a built-in stand-in.
+_WORD_SEPARATORS = re.compile(r"[_-]+")
+
+
+def is_builtin_placeholder(key: str) -> bool:
+    """True for a built-in stand-in that is no secret and may be shown in full: the docs'
+    `ak_your_api_key_here`, or a body made only of the classifier's placeholder words (and
+    the words around them: api, key, ...) or of one repeated x or 0
+    (`ak_example_api_key`, `ak_xxxxxxxxxxxxxxxx`). Anything else stays masked, placeholder
+    or not: a real key with "test" in it is still somebody's key."""
+    if key == DOCS_PLACEHOLDER:
+        return True
+    if not key.startswith(PREFIX):
+        return False
+    words = [w for w in _WORD_SEPARATORS.split(key[len(PREFIX) :]) if w]
+    return bool(words) and all(
+        w.lower() in _BUILTIN_WORDS or (set(w.lower()) <= {"x"} or set(w) <= {"0"}) for w in words
+    )
+
+
+# How advice asks for rotation (or revocation, for another service's key): cut from the
+# advice of a placeholder finding, which has nothing to rotate.
+_ROTATION_CLAUSE = re.compile(r",?\s+and\s+(?:rotate|revoke)\b[^.]*")
+PLACEHOLDER_ADVICE = "A placeholder, not a secret: nothing to rotate."
+
+
+def placeholder_advice(suggestion: str) -> str:
+    """The advice for a placeholder finding: `suggestion` without its rotation clause, after
+    saying there is nothing to rotate."""
+    rest = _ROTATION_CLAUSE.sub("", suggestion).strip()
+    if ROTATE_HINT in rest or "rotate" in rest.lower() or DOCS_PLACEHOLDER in rest:
+        rest = ""  # a wording the clause does not cover, or "use the placeholder": say no more
+    if rest and not rest.endswith("."):
+        rest += "."
+    return f"{PLACEHOLDER_ADVICE} {rest}" if rest else PLACEHOLDER_ADVICE
 
 
 def is_real_key(key: str) -> bool:

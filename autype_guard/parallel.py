@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional
 from .config import Config
 from .engine import ScanOptions, engine_for
 from .model import FileResult, ScanReport
-from .sources.files import scan_candidate
+from .sources.files import scan_candidates
 from .sources.walk import Candidate
 
 # A batch's outcome: the results worth keeping, the numbers of clean text and binary files,
@@ -46,9 +46,8 @@ def _init(config: Config, options: ScanOptions) -> None:
 def _scan_batch(batch: list[Candidate], config: Config, options: ScanOptions) -> _Outcome:
     started = time.perf_counter()
     report = ScanReport()
-    engine = engine_for(config, options)
-    for candidate in batch:
-        report.add(scan_candidate(candidate, engine))
+    for result in scan_candidates(batch, config, options):
+        report.add(result)
     return (
         report.files,
         report.clean_uncounted,

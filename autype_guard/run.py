@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Optional
 
 from .baseline import Baseline
 from .baseline import apply as apply_baseline
-from .config import Config
+from .config import Config, ConfigResolver
 from .engine import ScanOptions, engine_for
 from .model import VERIFICATION, VERIFICATION_DETAIL, ScanReport, Severity, Skip
 from .progress import ProgressCallback
 from .sources.blobs import scan_bytes
-from .sources.files import scan_candidate
+from .sources.files import scan_candidates
 from .sources.walk import Candidate, Walker, is_excluded
 
 if TYPE_CHECKING:
@@ -185,7 +185,10 @@ def scan_paths(
     """
     started = time.perf_counter()
     options = options or ScanOptions()
-    walker = Walker(config, respect_gitignore=options.respect_gitignore)
+    from .rules import rule_codes
+
+    resolver = ConfigResolver(config, rule_codes())
+    walker = Walker(config, respect_gitignore=options.respect_gitignore, resolver=resolver)
     report = ScanReport(stats=walker.stats)
 
     def candidates() -> Iterator[Candidate]:
@@ -214,9 +217,8 @@ def scan_paths(
             todo = iter(())
         else:
             todo = iter(head)  # a small run: scan it here
-    engine = engine_for(config, options)
-    for candidate in todo:
-        report.add(scan_candidate(candidate, engine))
+    for result in scan_candidates(todo, config, options):
+        report.add(result)
         if tracker is not None:
             tracker.done(1)
     report.elapsed = time.perf_counter() - started

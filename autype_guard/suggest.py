@@ -8,9 +8,161 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
+from typing import NamedTuple, Optional
 
 from .keys import DOCS_PLACEHOLDER, ROTATE_HINT
 from .model import FileKind
+
+# --- the variable a key moves to: one name for the finding's advice and for `fix` --------
+
+# An environment-variable-like name worth keeping: upper case words joined by "_"
+# (`API_KEY`, `AUTYPE_API_KEY`), not a single word such as `KEY` or `DEFAULT`.
+_ENV_LIKE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+# Any name an env file and a shell accept.
+_VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Path or name tokens are split on separators and case changes are ignored.
+_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+# What is not a letter or digit in an app's directory name (`billing-api` -> BILLING_API).
+_NOT_NAME = re.compile(r"[^A-Za-z0-9]+")
+
+# Environment hints: token -> suffix. Checked on the context name first, then the path.
+_ENV_HINTS: dict[str, str] = {
+    "staging": "STAGING",
+    "stage": "STAGING",
+    "stg": "STAGING",
+    "prod": "PROD",
+    "production": "PROD",
+    "prd": "PROD",
+    "live": "PROD",
+    "dev": "DEV",
+    "development": "DEV",
+    "develop": "DEV",
+    "test": "TEST",
+    "tests": "TEST",
+    "testing": "TEST",
+    "qa": "QA",
+    "sandbox": "SANDBOX",
+    "local": "LOCAL",
+}
+
+# Directories whose children are a monorepo's apps: `apps/billing/...` is the app BILLING.
+APP_CONTAINERS = frozenset(("apps", "packages", "services", "projects", "sites", "workspaces"))
+
+# How a scanner says that the code reads a named variable with the key as its fallback
+# (`os.environ.get("NAME", "ak_...")`): then the key belongs under that very name.
+FALLBACK_CONTEXT = "as the fallback for environment variable "
+
+
+def is_valid_name(name: str) -> bool:
+    """True for a name an env file and a shell accept."""
+    return _VALID_NAME.fullmatch(name) is not None
+
+
+def is_env_like(name: str) -> bool:
+    """True for a context name worth keeping as the variable name."""
+    return _ENV_LIKE.fullmatch(name) is not None
+
+
+def environment_hint(*texts: str) -> Optional[str]:
+    """The environment suffix (`STAGING`, `PROD`, ...) the first text that names one names.
+
+    Within one text (a path) the last matching token wins: `tests/staging/app.py` is STAGING.
+    """
+    for text in texts:
+        found = None
+        for token in _TOKEN_SPLIT.split(text.replace("_", "-")):
+            hint = _ENV_HINTS.get(token.lower())
+            if hint is not None:
+                found = hint
+        if found is not None:
+            return found
+    return None
+
+
+def app_hint(path: str) -> Optional[str]:
+    """The app a monorepo path belongs to, as a name part: the directory below the last of
+    `APP_CONTAINERS` (`apps/billing-api/src/x.py` -> BILLING_API), or None."""
+    parts = path.replace("\\", "/").split("/")[:-1]  # directories only
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i].lower() in APP_CONTAINERS:
+            app = _NOT_NAME.sub("_", parts[i + 1]).strip("_").upper()
+            if app and not app[0].isdigit():
+                return app
+            return None
+    return None
+
+
+class NameChoice(NamedTuple):
+    """The names a key may move to, best first, and why the first one (empty: the default
+    name, nothing to explain)."""
+
+    candidates: tuple[str, ...]
+    why: str
+    bound: bool = False  # the code reads this name already: that name or none
+
+
+def name_choice(
+    path: str,
+    hint: Optional[str],
+    default: str,
+    public_prefixes: Sequence[str] = (),
+    *,
+    bound: bool = False,
+) -> NameChoice:
+    """Which variable a key found in `path` moves to (before looking at what the env file
+    holds). In order: a name the code already reads (`bound`) is kept; else an env-var-like
+    name from the context (`AUTYPE_API_KEY = "ak_..."`) or the default, prefixed with the
+    monorepo app (`apps/billing/...` -> `BILLING_AUTYPE_API_KEY`) and, for the default,
+    suffixed with the environment the path or name names (`.env.staging` -> `_STAGING`; a
+    context name gets it only when it is taken). Names browser builds inline are never
+    chosen. Depends on nothing but its arguments: the same key site gets the same name in
+    every run, however files are batched."""
+    if bound and hint:
+        return NameChoice((hint,), f"the code reads {hint}", bound=True)
+    public = tuple(public_prefixes)
+    kept = hint if hint and is_env_like(hint) and not hint.startswith(public) else None
+    if kept == default:
+        kept = None  # the default itself: it gets the environment suffix like any default
+    base = kept or default
+    reasons = []
+    if kept is not None and kept != default:
+        reasons.append(f"the name in the code ({kept})")
+    app = app_hint(path)
+    if app is not None and app not in _words(base):
+        base = f"{app}_{base}"
+        reasons.append(f"the app directory {app.lower()}")
+    env = environment_hint(kept or "", path)
+    if env is not None and env in _words(base):
+        env = None  # the name already says it: STAGING_KEY
+    if env is None:
+        candidates: tuple[str, ...] = (base,)
+    elif kept is None:
+        candidates = (f"{base}_{env}",)
+        reasons.append(f"the environment {env.lower()} in the path")
+    else:
+        candidates = (base, f"{base}_{env}")
+    return NameChoice(candidates, " and ".join(reasons))
+
+
+def _words(name: str) -> list[str]:
+    return name.split("_")
+
+
+def suggested_name(
+    path: str,
+    hint: Optional[str],
+    default: str,
+    public_prefixes: Sequence[str] = (),
+    *,
+    context: str = "",
+) -> str:
+    """The variable a finding's advice names: what `fix` picks when the env file has no
+    other key under it (see `name_choice`)."""
+    bound = context.startswith(FALLBACK_CONTEXT)
+    choice = name_choice(path, hint, default, public_prefixes, bound=bound)
+    return choice.candidates[0]
+
 
 # Environment lookups per source language, keyed by file suffix.
 _LOOKUP_BY_SUFFIX: dict[str, str] = {

@@ -96,6 +96,7 @@ class FixedKey:
     replacement: str
     name: str
     docs: bool = False  # replaced by the docs placeholder
+    note: str = ""  # why the key got this name (empty: the default name)
 
 
 @dataclass(frozen=True)
@@ -420,7 +421,31 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
     Raises FixError for what stops the whole run (a tracked or unusable env file); problems
     with single files become unfixed findings, read errors stay in `plan.errors`.
     """
-    env_path = (options.env_file or default_env_file(paths)).absolute()
+    scan = scan_paths(paths, config, ScanOptions(respect_gitignore=options.respect_gitignore))
+    default_path = default_env_file(paths).absolute()
+    loader = None
+    python_fixes = [
+        Path(f.path)
+        for f in scan.findings
+        if f.kind is FileKind.PYTHON and _site_of(f) is not None and not f.placeholder
+    ]
+    if python_fixes:
+        # How the moved keys reach os.environ: the project's env-file loader, and its file.
+        from .loaders import detect
+
+        loader = detect(python_fixes, default_path.parent, git_toplevel(default_path.parent))
+    env_path = options.env_file.absolute() if options.env_file else default_path
+    loader_note = ""
+    if options.env_file is None and loader is not None and loader.env_file is not None:
+        top = git_toplevel(loader.env_file.parent)
+        if top is not None and is_tracked(top, loader.env_file):
+            # NOTE: never write keys into a file git tracks; the default file gets them.
+            loader_note = (
+                f"{loader.name} reads {_display(loader.env_file)}, which git tracks: the keys"
+                f" went to {_display(env_path)} instead; point the loader at that file"
+            )
+        else:
+            env_path = loader.env_file
     env = EnvFile.read(env_path)
     repo = git_toplevel(env_path.parent)
     if repo is not None and not env_path.resolve().is_relative_to(repo):
@@ -431,10 +456,10 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
             f" Untrack it (git rm --cached {_display(env_path)}), or choose another file with"
             " --env-file."
         )
-    scan = scan_paths(paths, config, ScanOptions(respect_gitignore=options.respect_gitignore))
     plan = FixPlan(env_path, _display(env_path), repo, scan)
 
     by_path: dict[str, list[Finding]] = {}
+    untouched: list[Finding] = []  # keys fix leaves where they are, which still need rotating
     for finding in scan.findings:
         if temps.is_temp_name(Path(finding.path).name):
             continue  # an interrupted run's temporary file: `run_fix` removes it
@@ -442,6 +467,7 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
             plan.notes.append(
                 f"{finding.path}:{finding.line}: the env file itself; keys belong there"
             )
+            untouched.append(finding)
             continue
         by_path.setdefault(finding.path, []).append(finding)
 
@@ -467,7 +493,7 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
         plan.unfixed.extend(work.skipped)
         works.append(work)
 
-    _assign_names(works, env, config)
+    _assign_names(works, env, config, repo)
     moved: list[tuple[str, str, str]] = []
     moved_keys: dict[str, tuple[str, list[str]]] = {}
     for work in works:
@@ -478,9 +504,19 @@ def plan_fixes(paths: Sequence[Path], config: Config, options: FixOptions) -> Fi
                 work.display
             )
     _plan_env(plan, env, moved)
-    _collect_exposed(plan, moved_keys)
+    _collect_exposed(plan, moved_keys, untouched)
+    if any(w.kind is EditKind.PYTHON_LITERAL for w in works if w.display in fixed_paths(plan)):
+        from .loaders import advice
+
+        plan.notes.append(advice(loader, plan.env_display))
+        if loader_note:
+            plan.notes.append(loader_note)
     plan.unfixed.sort(key=lambda u: (u.finding.path, u.finding.line, u.finding.column))
     return plan
+
+
+def fixed_paths(plan: FixPlan) -> set[str]:
+    return {item.path for item in plan.fixed if not item.docs}
 
 
 def _analyse(work: _FileWork, config: Config) -> None:
@@ -513,12 +549,17 @@ def fix_source(text: str, path: str, config: Optional[Config] = None) -> str:
         return text
 
 
-def _assign_names(works: list[_FileWork], env: EnvFile, config: Config) -> None:
-    """Give each fixable site a variable name; deterministic for the whole run."""
+def _assign_names(
+    works: list[_FileWork], env: EnvFile, config: Config, repo: Optional[Path] = None
+) -> None:
+    """Give each fixable site a variable name; deterministic for the whole run. Names are
+    derived from paths relative to the repository's top level (`repo`), so they do not
+    depend on where the run started."""
     book = NameBook(
         {name: value for name, value in env.values.items()},
         config.env_var,
         config.public_env_prefixes,
+        env_name=_display(env.path),
     )
     ranked: list[tuple[int, str, int, _Site]] = []
     for work in works:
@@ -535,7 +576,7 @@ def _assign_names(works: list[_FileWork], env: EnvFile, config: Config) -> None:
                 tier = 1
             else:
                 tier = 2
-            ranked.append((tier, work.display, site.site.start, site))
+            ranked.append((tier, _naming_path(work, repo), site.site.start, site))
     ranked.sort(key=lambda r: (r[0], r[1], r[2]))
     for _, display, _, site in ranked:
         outcome = site.analysis
@@ -548,6 +589,15 @@ def _assign_names(works: list[_FileWork], env: EnvFile, config: Config) -> None:
         assignment = book.assign(request)
         site.assigned = assignment.name
         site.note = assignment.note
+
+
+def _naming_path(work: _FileWork, repo: Optional[Path]) -> str:
+    if repo is not None:
+        try:
+            return work.path.resolve().relative_to(repo.resolve()).as_posix()
+        except (ValueError, OSError):
+            pass
+    return work.display
 
 
 def _finish_file(work: _FileWork, plan: FixPlan) -> list[_Site]:
@@ -599,6 +649,7 @@ def _finish_file(work: _FileWork, plan: FixPlan) -> list[_Site]:
                 replacement=site.analysis.replacement,
                 name=site.assigned,
                 docs=site.analysis.docs,
+                note=site.note,
             )
         )
     if fixed_sites and work.kind is EditKind.WORKFLOW_VALUE:
@@ -664,11 +715,13 @@ def _plan_env(plan: FixPlan, env: EnvFile, moved: list[tuple[str, str, str]]) ->
         )
 
 
-def _collect_exposed(plan: FixPlan, moved_keys: dict[str, tuple[str, list[str]]]) -> None:
-    """Every key found, fixed or not: all of them must be rotated."""
+def _collect_exposed(
+    plan: FixPlan, moved_keys: dict[str, tuple[str, list[str]]], untouched: Sequence[Finding] = ()
+) -> None:
+    """Every real key found, fixed, left for the user or left alone (the env file's own, a
+    browser-exposed `NEXT_PUBLIC_` one among them): all of them must be rotated. Masked."""
     exposed = {fp: (preview, list(paths)) for fp, (preview, paths) in moved_keys.items()}
-    for item in plan.unfixed:
-        finding = item.finding
+    for finding in [*(item.finding for item in plan.unfixed), *untouched]:
         if not finding.preview or finding.placeholder:
             continue
         exposed.setdefault(finding.fingerprint, (finding.preview, []))[1].append(finding.path)

@@ -1,6 +1,7 @@
 """Which environment variable each moved key is stored under.
 
-Rules, in order (`NameBook.assign`):
+The name a key site prefers comes from `suggest.name_choice`, which the findings' advice
+uses too: one name everywhere. Rules, in order (`NameBook.assign`):
 
 1. A site that already reads a variable (`os.environ.get("NAME", "ak_...")`) is bound to
    NAME: it is used when NAME is free or already holds this key, otherwise the site is not
@@ -11,8 +12,11 @@ Rules, in order (`NameBook.assign`):
 4. Otherwise a name the env file already uses for this exact key, else the default
    (`env-var`, `AUTYPE_API_KEY`) with the environment the path names (`staging`, `prod`,
    `test`, ...) as a suffix: `AUTYPE_API_KEY_STAGING`.
-5. A name holding a different key (in the env file or earlier in this run) is never reused:
-   the environment suffix is tried, then `_2`, `_3`, ... Two keys never share a name.
+5. In a monorepo (`apps/billing/...`, see `suggest.APP_CONTAINERS`) the app prefixes the
+   name: `BILLING_AUTYPE_API_KEY`.
+6. A name holding a different key (in the env file or earlier in this run) is never reused:
+   the environment suffix is tried, then `_2`, `_3`, ... Two keys never share a name, and
+   the note says why the name differs from the preferred one.
 
 Names that browser build tools would inline (`NEXT_PUBLIC_*`, `VITE_*`, ... from
 `public-env-prefixes`) are never chosen.
@@ -20,64 +24,20 @@ Names that browser build tools would inline (`NEXT_PUBLIC_*`, `VITE_*`, ... from
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-# An environment-variable-like name worth keeping: upper case words joined by "_"
-# (`API_KEY`, `AUTYPE_API_KEY`), not a single word such as `KEY` or `DEFAULT`.
-_ENV_LIKE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
-# Any name an env file and a shell accept.
-_VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Path or name tokens are split on separators and case changes are ignored.
-_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+from ..suggest import environment_hint, is_env_like, is_valid_name, name_choice
 
-# Environment hints: token -> suffix. Checked on the context name first, then the path.
-_ENV_HINTS: dict[str, str] = {
-    "staging": "STAGING",
-    "stage": "STAGING",
-    "stg": "STAGING",
-    "prod": "PROD",
-    "production": "PROD",
-    "prd": "PROD",
-    "live": "PROD",
-    "dev": "DEV",
-    "development": "DEV",
-    "develop": "DEV",
-    "test": "TEST",
-    "tests": "TEST",
-    "testing": "TEST",
-    "qa": "QA",
-    "sandbox": "SANDBOX",
-    "local": "LOCAL",
-}
-
-
-def is_valid_name(name: str) -> bool:
-    """True for a name an env file and a shell accept."""
-    return _VALID_NAME.fullmatch(name) is not None
-
-
-def is_env_like(name: str) -> bool:
-    """True for a context name worth keeping as the variable name."""
-    return _ENV_LIKE.fullmatch(name) is not None
-
-
-def environment_hint(*texts: str) -> Optional[str]:
-    """The environment suffix (`STAGING`, `PROD`, ...) the first text that names one names.
-
-    Within one text (a path) the last matching token wins: `tests/staging/app.py` is STAGING.
-    """
-    for text in texts:
-        found = None
-        for token in _TOKEN_SPLIT.split(text.replace("_", "-")):
-            hint = _ENV_HINTS.get(token.lower())
-            if hint is not None:
-                found = hint
-        if found is not None:
-            return found
-    return None
+__all__ = [
+    "Assignment",
+    "NameBook",
+    "NameRequest",
+    "environment_hint",
+    "is_env_like",
+    "is_valid_name",
+]
 
 
 @dataclass(frozen=True)
@@ -106,7 +66,10 @@ class NameBook:
         existing: Mapping[str, str],
         default: str,
         public_prefixes: Sequence[str] = (),
+        env_name: str = "the env file",
     ) -> None:
+        self.env_name = env_name
+        self.notes: dict[str, str] = {}  # name -> why it was chosen
         self.taken: dict[str, str] = dict(existing)  # name -> key
         self.existing = dict(existing)
         self.default = default
@@ -147,37 +110,40 @@ class NameBook:
                     f"the code reads {name}, but the env file already holds a different key"
                     f" under {name}; it is not overwritten",
                 )
-            return Assignment(self._take(name, key))
+            return self._named(name, key, f"the code reads {name}")
         if key in self.by_key:
-            return Assignment(self.by_key[key])
-        hint = request.hint if request.hint and is_env_like(request.hint) else None
-        if hint is not None and self._is_public(hint):
-            hint = None
-        if hint is None:
+            name = self.by_key[key]
+            return Assignment(name, self.notes.get(name, ""))
+        choice = name_choice(request.path, request.hint, self.default, self.public_prefixes)
+        kept_hint = request.hint if request.hint and is_env_like(request.hint) else None
+        if kept_hint is None or kept_hint.startswith(self.public_prefixes):
             for name, value in self.existing.items():
                 if value == key and not self._is_public(name):
-                    return Assignment(self._take(name, key))
-        env = environment_hint(hint or "", request.path)
-        base = hint or self.default
-        if env is not None and env in base.split("_"):
-            env = None  # the name already says it: STAGING_KEY
-        if hint is None and env is not None:
-            candidates = [f"{base}_{env}"]
-        else:
-            candidates = [base] if env is None else [base, f"{base}_{env}"]
+                    return Assignment(
+                        self._take(name, key), f"{self.env_name} already holds this key as {name}"
+                    )
+        candidates = choice.candidates
         first = candidates[0]
         for name in candidates:
             if self._free_for(name, key):
-                return Assignment(self._take(name, key), self._note(first, name))
+                return self._named(name, key, self._note(first, name, choice.why))
         counter = 2
         while True:
             name = f"{candidates[-1]}_{counter}"
             if self._free_for(name, key):
-                return Assignment(self._take(name, key), self._note(first, name))
+                return self._named(name, key, self._note(first, name, choice.why))
             counter += 1
 
-    def _note(self, wanted: str, got: str) -> str:
+    def _named(self, name: str, key: str, note: str) -> Assignment:
+        self._take(name, key)
+        if note:
+            self.notes.setdefault(name, note)
+        return Assignment(name, note)
+
+    def _note(self, wanted: str, got: str, why: str) -> str:
+        reason = f"from {why}" if why else ""
         if wanted == got:
-            return ""
-        where = "the env file" if wanted in self.existing else "another key in this run"
-        return f"{wanted} already holds a different key ({where}); used {got} instead"
+            return reason
+        where = self.env_name if wanted in self.existing else "another key in this run"
+        clash = f"{wanted} already holds a different key ({where}); used {got} instead"
+        return f"{reason}; {clash}" if reason else clash

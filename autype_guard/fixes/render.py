@@ -75,6 +75,14 @@ def render_fix(report: FixReport, options: ReportOptions, *, diff: bool = False)
         out.append(f"{where} {item.code} {verb}: {change}")
     if plan.fixed:
         out.append("")
+    named = [f for f in plan.fixed if f.path not in failed and not f.docs]
+    if named:
+        # The whole mapping, each name with why it was chosen when it is not the default.
+        out.append("Variables (file:line -> NAME):")
+        for item in named:
+            why = f"  ({escape_text(item.note)})" if item.note else ""
+            out.append(f"  {escape_path(item.path)}:{item.line} -> {escape_text(item.name)}{why}")
+        out.append("")
     if plan.saved:
         state = "git-ignored" if plan.repo is not None else "outside git"
         head = "Would save to" if diff else "Saved to"

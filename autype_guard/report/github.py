@@ -142,7 +142,7 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         summary += f", {report.suppressed} suppressed"
     if report.baselined:
         summary += f", {report.baselined} in the baseline"
-    if findings:
+    if any(not f.placeholder for f in findings):  # placeholders: nothing to rotate
         summary += f". For each exposed key, {ROTATE_HINT}."
     out.append(summary)
     return "\n".join(out) + "\n"

@@ -113,7 +113,7 @@ def _vulnerability(finding: Finding, ordinal: int, options: ReportOptions) -> di
     rule = options.rule(finding.code)
     title = rule.title if rule is not None else finding.name
     solution = finding.suggestion or f"Remove the key and {ROTATE_HINT}."
-    if ROTATE_HINT not in solution:
+    if ROTATE_HINT not in solution and not finding.placeholder:
         solution += f" Then {ROTATE_HINT}."
     # A name's undecodable bytes (surrogateescape) as `\udcff` text: uuid5 hashes UTF-8.
     named = file.encode("utf-8", "backslashreplace").decode("utf-8")

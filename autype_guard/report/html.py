@@ -165,11 +165,16 @@ def _summary(report: ScanReport, findings: list[Finding], options: ReportOptions
     if report.errors:
         counts.append(f"{len(report.errors)} could not be read")
     files = len({f.path for f in findings})
-    if findings:
+    if any(not f.placeholder for f in findings):  # placeholders: nothing to rotate
         verdict = (
             f'<div class="verdict bad">{len(findings)} finding'
             f"{'s' if len(findings) != 1 else ''} in {files} file{'s' if files != 1 else ''}."
             f" For each exposed key, {_e(ROTATE_HINT)}.</div>"
+        )
+    elif findings:
+        verdict = (
+            f'<div class="verdict good">{len(findings)} placeholder'
+            f"{'s' if len(findings) != 1 else ''}, no secrets: nothing to rotate.</div>"
         )
     else:
         verdict = '<div class="verdict good">No Autype API keys found.</div>'
@@ -289,10 +294,15 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         f"autype-guard {_e(__version__)} in {report.elapsed:.2f}s.</p>{warning}</header>"
         f"<main>{_summary(report, findings, options)}{_findings(findings)}"
         f"{_diagnostics(report)}</main>"
-        "<footer>Every exposed key stays in git history after it is removed from the files: "
-        f"{_e(ROTATE_HINT)}, then read it from the environment (<code>AUTYPE_API_KEY</code>)."
+        "<footer>"
+        + (
+            "Every exposed key stays in git history after it is removed from the files: "
+            f"{_e(ROTATE_HINT)}, then read it from the environment (<code>AUTYPE_API_KEY</code>). "
+            if any(not f.placeholder for f in findings)  # placeholders: nothing to rotate
+            else ""
+        )
         # The colon as an entity: the report itself must not read as a suppression comment.
-        " To accept a false positive, add an inline <code>autype-guard&#58; ignore[CODE]</code> "
+        + "To accept a false positive, add an inline <code>autype-guard&#58; ignore[CODE]</code> "
         "comment on its line or list its fingerprint under <code>allowlist</code>.</footer>"
         "</body></html>\n"
     )

@@ -171,7 +171,7 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
     if rules:
         head += f" ({rules})"
     tail = ""
-    if findings:
+    if any(not f.placeholder for f in findings):  # placeholders: nothing to rotate
         tail = (
             "\nRotate every exposed key in the Autype dashboard (Settings -> API Keys)."
             " To accept a false positive, add `autype-guard: ignore[CODE]` in a comment on its"

@@ -11,7 +11,7 @@ from ..context import FileContext
 from ..keys import DEFAULT_ENV_VAR, PREFILTER_MARKERS, placeholder_reason
 from ..model import Finding, Fix, Place, Severity
 from ..prefilter import Confirmations
-from ..suggest import key_suggestion
+from ..suggest import key_suggestion, suggested_name
 from ..testing import Invalid, Valid
 
 _ENCODING_NOTES = {
@@ -96,7 +96,14 @@ class KeyLiteralRule(Rule):
             reason = placeholder_reason(occ.hit.key)
             if reason is not None and not ctx.settings.show_placeholders:
                 continue
-            name = occ.env_name or ctx.config.env_var or DEFAULT_ENV_VAR
+            # The name `fix` moves this key to (when the env file has no other key there).
+            name = suggested_name(
+                ctx.path,
+                ctx.name_hint(occ),
+                ctx.config.env_var or DEFAULT_ENV_VAR,
+                ctx.config.public_env_prefixes,
+                context=occ.context,
+            )
             context = f"{cls.CONTEXT_SEPARATOR}{occ.context}" if occ.context else ""
             message = cls.message_at(ctx, occ.hit.start).format(
                 preview=ctx.shown_key(occ.hit.key, occ.hit.end), context=context

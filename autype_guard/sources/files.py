@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Optional, Union
 
@@ -35,6 +36,21 @@ def scan_candidate(candidate: Candidate, engine: Engine) -> Union[FileResult, st
     """`scan_file` for large runs: a file with nothing to report comes back as CLEAN or
     BINARY, decided with as little work as possible. Never raises."""
     return _scan_candidate(candidate, engine, quick=True)
+
+
+def scan_candidates(
+    candidates: Iterable[Candidate], config: Config, options: ScanOptions
+) -> Iterator[Union[FileResult, str]]:
+    """Scan each candidate with the engine of its own config (`config` when it has none):
+    one engine per config, looked up only when the config changes from one file to the next
+    (a run with one config never does)."""
+    engine = engine_for(config, options)
+    current: Optional[Config] = None
+    for candidate in candidates:
+        if candidate.config is not current:
+            current = candidate.config
+            engine = engine_for(current if current is not None else config, options)
+        yield scan_candidate(candidate, engine)
 
 
 def _scan_candidate(candidate: Candidate, engine: Engine, *, quick: bool) -> Union[FileResult, str]:

@@ -34,7 +34,7 @@ from .. import gitrun
 from ..classify import classify
 from ..config import Config
 from ..engine import ScanOptions, engine_for
-from ..globs import _glob_regex
+from ..globs import _glob_regex, glob_set
 from ..model import FileResult, Finding, GitSource, ScanReport
 from ..progress import ProgressCallback
 from .archives import packing_of
@@ -215,6 +215,8 @@ class _Paths:
         pattern = "|".join(f"(?:{_glob_regex(p).pattern})" for p in config.excludes)
         self._regex = re.compile(pattern) if pattern else None
         self._cache: dict[str, bool] = {}
+        cli = config.overrides.exclude
+        self._cli = glob_set(cli) if cli else None
         root = Path(os.path.realpath(repo.root))
         cwd = os.path.realpath(os.getcwd())
         self._root = str(root)
@@ -236,6 +238,9 @@ class _Paths:
         hit = self._cache.get(path)
         if hit is None:
             hit = self._regex is not None and self._regex.fullmatch(self.relpath(path)) is not None
+            if not hit and self._cli is not None:
+                # --exclude globs match paths relative to the current directory.
+                hit = self._cli.match(self.display(path))
             self._cache[path] = hit
         return hit
 

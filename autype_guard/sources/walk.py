@@ -1,5 +1,11 @@
 """Walk the paths to scan, honouring excludes and git ignores (a source: the work tree).
 
+Each file gets the nearest config from its directory upward (`config.ConfigResolver`): a
+walk notices a config file among a directory's entries and carries that config below it.
+A path is excluded when a glob of its nearest config, of any config further up (globs
+relative to that config's directory) or of `--exclude` (relative to the current directory)
+matches it, the same whether the walk reached it or it was named on the command line.
+
 Never raises for file-system trouble: unreadable directories come back as `Skip` records.
 """
 
@@ -11,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple, Optional, Union
 
-from ..config import Config
-from ..globs import glob_set
+from ..config import CONFIG_NAMES, Config, ConfigResolver
+from ..globs import GlobSet, glob_set
 from ..model import DiscoveryStats, Skip
 from ..paths import relative_to_root
 
@@ -21,19 +27,62 @@ class Candidate(NamedTuple):
     """A file to scan: where it is on disk and how findings should name it.
 
     `relpath` is the path relative to the config root with `/` separators (what
-    per-file-ignores match); None means "work it out from `path`". (A named tuple: a walk
-    makes one per file, and workers are sent them in batches.)
+    per-file-ignores match); None means "work it out from `path`". `config` is the file's
+    own config when it is not the run's (a nested config), else None. (A named tuple: a
+    walk makes one per file, and workers are sent them in batches; a batch pickles a shared
+    config once.)
     """
 
     path: Union[str, Path]
     display: str
     explicit: bool = False
     relpath: Optional[str] = None
+    config: Optional[Config] = None
 
 
 def is_excluded(path: Path, config: Config) -> bool:
-    """True when `path` (resolved against the config root) matches an exclude glob."""
-    return glob_set(config.excludes).match(relative_to_root(path, config.root))
+    """True when `path` matches an exclude glob of `config` (relative to the config root)
+    or of `--exclude` (relative to the current directory)."""
+    if glob_set(config.excludes).match(relative_to_root(path, config.root)):
+        return True
+    cli = config.overrides.exclude
+    return bool(cli) and glob_set(cli).match(relative_to_root(path, Path.cwd()))
+
+
+class _Anchor(NamedTuple):
+    """Exclude globs and how a path below a walked directory `top` (`/`-separated, relative
+    to `top`) becomes relative to where the globs are anchored (a config's directory, or
+    the current directory): `prefix` + the path, less its first `strip` characters when it
+    starts with `under`; a path elsewhere is matched absolute (`outside` + the path)."""
+
+    globs: GlobSet
+    prefix: str
+    strip: int = 0
+    under: str = ""
+    outside: str = ""
+
+    def rel(self, sub: str) -> str:
+        if not self.strip:
+            return self.prefix + sub
+        if sub.startswith(self.under):
+            return sub[self.strip :]
+        return self.outside + sub
+
+    @classmethod
+    def of(cls, globs: GlobSet, top: str, anchor: str) -> _Anchor:
+        """`top` and `anchor`: absolute, resolved directories."""
+        if top == anchor:
+            return cls(globs, "")
+        if top.startswith(anchor.rstrip("/") + "/"):
+            return cls(globs, top[len(anchor.rstrip("/")) + 1 :] + "/")
+        outside = top.rstrip("/") + "/"
+        if anchor.startswith(outside):
+            under = anchor[len(outside) :] + "/"
+            return cls(globs, "", len(under), under, outside)
+        return cls(globs, outside)
+
+
+_Matchers = tuple[_Anchor, ...]
 
 
 # --- walking -------------------------------------------------------------------------------
@@ -60,12 +109,55 @@ class Walker:
     root and display paths are built from those of the top directory.
     """
 
-    def __init__(self, config: Config, *, respect_gitignore: bool = True) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        respect_gitignore: bool = True,
+        resolver: Optional[ConfigResolver] = None,
+    ) -> None:
         self.config = config
         self.respect_gitignore = respect_gitignore
         self.stats = DiscoveryStats()
         self.cwd = Path.cwd()
-        self.excludes = glob_set(config.excludes)
+        self.resolver = resolver if resolver is not None else ConfigResolver(config)
+        self._cwd_globs = glob_set(config.overrides.exclude) if config.overrides.exclude else None
+        self._chains: dict[str, tuple[Config, ...]] = {}
+        self._reported: set[str] = set()
+
+    def _chain(self, directory: str) -> tuple[Config, ...]:
+        """The configs whose excludes apply in `directory` (absolute, resolved): its nearest
+        first, then each one further up; the run's config when there is none."""
+        chain = self._chains.get(directory)
+        if chain is None:
+            found = []
+            config = self.resolver.nearest(directory)
+            while config is not None and config not in found:
+                found.append(config)
+                root = str(config.root)
+                parent = os.path.dirname(root)
+                config = None if parent == root else self.resolver.nearest(parent)
+            chain = tuple(found) if found else (self.config,)
+            self._chains[directory] = chain
+        return chain
+
+    def _matchers(self, chain: tuple[Config, ...], top: str) -> _Matchers:
+        """Matchers for paths below `top` (absolute, resolved): each config's globs, then
+        `--exclude`'s."""
+        out = [_Anchor.of(glob_set(c.excludes), top, os.path.realpath(c.root)) for c in chain]
+        if self._cwd_globs is not None:
+            out.append(_Anchor.of(self._cwd_globs, top, str(self.cwd)))
+        return tuple(out)
+
+    def _errors(self) -> Iterator[Skip]:
+        """A Skip (an error: the run fails) for each nested config that failed to load."""
+        for source, message in self.resolver.errors.items():
+            if source not in self._reported:
+                self._reported.add(source)
+                yield Skip(self.display(Path(source)), f"invalid config: {message}", error=True)
+
+    def _own(self, config: Config) -> Optional[Config]:
+        return None if config is self.config else config
 
     def display(self, path: Path) -> str:
         try:
@@ -100,43 +192,66 @@ class Walker:
             if stat.S_ISLNK(st.st_mode):
                 self.stats.symlinks += 1
                 continue
-            rel = relative_to_root(path, self.config.root)
+            absolute = os.path.realpath(path)
             if stat.S_ISDIR(st.st_mode):
-                if self.excludes.match(rel):
+                parent = os.path.dirname(absolute)
+                chain = self._chain(parent)
+                yield from self._errors()
+                if _excluded(self._matchers(chain, parent), os.path.basename(absolute)):
                     self.stats.excluded += 1
                     continue
-                yield from self._walk_dir(path, display, rel, self._visible(path))
+                own = self._chain(absolute)
+                yield from self._errors()
+                rel = relative_to_root(path, own[0].root)
+                yield from self._walk_dir(path, display, rel, own, self._visible(path))
             elif stat.S_ISREG(st.st_mode):
                 # Named explicitly (pre-commit passes staged files by name): git ignores do
                 # not apply, config excludes still do.
-                if self.excludes.match(rel):
+                parent = os.path.dirname(absolute)
+                chain = self._chain(parent)
+                yield from self._errors()
+                if _excluded(self._matchers(chain, parent), os.path.basename(absolute)):
                     self.stats.excluded += 1
                     continue
-                yield Candidate(path, display, explicit=True, relpath=rel)
+                rel = relative_to_root(path, chain[0].root)
+                yield Candidate(
+                    path, display, explicit=True, relpath=rel, config=self._own(chain[0])
+                )
             else:
                 self.stats.special += 1
                 yield Skip(display, "not a regular file (FIFO, socket or device)")
 
     def _walk_dir(
-        self, top: Path, top_display: str, top_rel: str, visible: Optional[frozenset[str]]
+        self,
+        top: Path,
+        top_display: str,
+        top_rel: str,
+        chain: tuple[Config, ...],
+        visible: Optional[frozenset[str]],
     ) -> Iterator[Union[Candidate, Skip]]:
         # Each directory on the stack is (path on disk, path below `top` with "/" and a
-        # trailing "/", or "" for top itself, and the same as findings name it); the part below
-        # `top` is how `git ls-files` names files, and display and root-relative paths are
-        # the top's plus that part.
+        # trailing "/", or "" for top itself, and the same as findings name it, and the
+        # config context it is in); the part below `top` is how `git ls-files` names files,
+        # and display and root-relative paths are the top's plus that part.
         display_prefix = "" if top_display in ("", ".") else top_display.rstrip("/") + "/"
-        rel_prefix = "" if top_rel in ("", ".") else top_rel.rstrip("/") + "/"
-        excludes = self.excludes
         stats = self.stats
-        stack: list[tuple[str, str, str]] = [(str(top), "", display_prefix)]
+        top_context = self._context(chain, top, "", _prefix(top_rel))
+        stack: list[tuple[str, str, str, _Context]] = [(str(top), "", display_prefix, top_context)]
+        nested = self.resolver.active
         while stack:
-            directory, below, shown_below = stack.pop()
+            directory, below, shown_below, context = stack.pop()
             try:
                 with os.scandir(directory) as it:
                     entries = sorted(it, key=_entry_name)
             except OSError as exc:
                 yield Skip(shown_below.rstrip("/") or top_display, _os_reason(exc), error=True)
                 continue
+            if nested and below and any(entry.name in CONFIG_NAMES for entry in entries):
+                context = self._enter(directory, top, below, context)
+                yield from self._errors()
+            matchers, config, rel_prefix, own = context
+            single = len(matchers) == 1 and not matchers[0].strip
+            excludes, exclude_prefix = matchers[0].globs, matchers[0].prefix
             subdirs = []
             for entry in entries:
                 name = entry.name
@@ -152,22 +267,66 @@ class Walker:
                     yield Skip(shown, _os_reason(exc), error=True)
                     continue
                 if is_dir:
-                    if name == ".git" or excludes.match_name(rel_prefix + sub, name):
+                    if name == ".git" or (
+                        excludes.match_name(exclude_prefix + sub, name)
+                        if single
+                        else _excluded_below(matchers, sub, name)
+                    ):
                         stats.excluded += 1
                         continue
-                    subdirs.append((entry.path, sub + "/", shown + "/"))
+                    subdirs.append((entry.path, sub + "/", shown + "/", context))
                 elif is_file:
-                    if excludes.match_name(rel_prefix + sub, name):
+                    if (
+                        excludes.match_name(exclude_prefix + sub, name)
+                        if single
+                        else _excluded_below(matchers, sub, name)
+                    ):
                         stats.excluded += 1
                         continue
                     if visible is not None and sub not in visible:
                         stats.git_ignored += 1
                         continue
-                    yield Candidate(entry.path, shown, relpath=rel_prefix + sub)
+                    yield Candidate(
+                        entry.path, shown, relpath=rel_prefix + sub[len(own) :], config=config
+                    )
                 else:
                     stats.special += 1
                     yield Skip(shown, "not a regular file (FIFO, socket or device)")
             stack.extend(reversed(subdirs))
+
+    def _context(self, chain: tuple[Config, ...], top: Path, below: str, rel: str) -> _Context:
+        """What a walk needs below a directory (`top` + `below`) whose nearest config heads
+        `chain`: exclude matchers, with prefixes that turn a path below `top` into one
+        relative to where each glob set is anchored; the candidates' config; the prefix of
+        their paths relative to that config's root, and the part of `below` it replaces."""
+        return self._matchers(chain, os.path.realpath(top)), self._own(chain[0]), rel, below
+
+    def _enter(self, directory: str, top: Path, below: str, context: _Context) -> _Context:
+        """The context below `directory` (`top` + `below`), which holds a config file name."""
+        absolute = os.path.realpath(directory)
+        chain = self._chain(absolute)
+        outer = context[1] if context[1] is not None else self.config
+        if chain[0] is outer:
+            return context  # a pyproject.toml without [tool.autype-guard], or a broken one
+        return self._context(chain, top, below, "")
+
+
+# A walk's state below a directory: exclude matchers, the candidates' own config (None: the
+# run's), the prefix of their config-relative paths and the part of the walked path it replaces.
+_Context = tuple[_Matchers, Optional[Config], str, str]
+
+
+def _prefix(rel: str) -> str:
+    return "" if rel in ("", ".") else rel.rstrip("/") + "/"
+
+
+def _excluded(matchers: _Matchers, name: str) -> bool:
+    """True when `name`, in the directory the matchers were made for, is excluded."""
+    return any(m.globs.match(m.rel(name)) for m in matchers)
+
+
+def _excluded_below(matchers: _Matchers, sub: str, name: str) -> bool:
+    return any(m.globs.match_name(m.rel(sub), name) for m in matchers)
 
 
 def _entry_name(entry: os.DirEntry[str]) -> str:
