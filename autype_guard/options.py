@@ -115,6 +115,13 @@ class Options:
     output: Optional[str] = option(
         "-o", "--output", default=None, type=FILE, help="Write the report here."
     )
+    reports: tuple[str, ...] = option(
+        "--report",
+        default=(),
+        metavar="FORMAT=PATH",
+        help="Also write a report in FORMAT to PATH ('-': stdout); repeatable. Given alone,"
+        " these are the only reports.",
+    )
     # `baseline`: the file it writes, and --update.
     baseline_output: str = option(
         "-o",
