@@ -12,7 +12,7 @@ from .conftest import fake_key, git
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    try:  # click < 8.2 (the last to support Python 3.9) mixes stderr in unless told not to
+    try:  # click < 8.2 mixes stderr in unless told not to
         runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
     except TypeError:
         runner = CliRunner()
