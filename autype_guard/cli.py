@@ -375,6 +375,10 @@ def finish_scan(
                 f"autype-guard: {plural(len(report.findings), 'finding')} written to {output}",
                 err=True,
             )
+    if opts.verbose:
+        from .report.text import render_passed_over
+
+        click.echo(render_passed_over(report, base), err=True, nl=False)
     if report.errors and not opts.allow_unreadable:
         return EXIT_ERROR
     if opts.exit_zero:

@@ -158,6 +158,13 @@ class Options:
         default=False,
         help="Text format: only each finding's location line; no summary when nothing is found.",
     )
+    verbose: bool = option(
+        "-v",
+        "--verbose",
+        default=False,
+        help="Also list on stderr the paths passed over (excluded, ignored by git, binary,"
+        " symlinks), with the reason.",
+    )
     statistics: bool = option(
         "--statistics",
         default=False,

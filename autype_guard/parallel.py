@@ -26,13 +26,13 @@ from typing import Any, Callable, Optional
 
 from .config import Config
 from .engine import ScanOptions, engine_for
-from .model import FileResult, ScanReport
+from .model import BINARY_FILE, FileResult, ScanReport
 from .sources.files import scan_candidate
 from .sources.walk import Candidate
 
 # A batch's outcome: the results worth keeping, the numbers of clean text and binary files,
-# and the seconds the worker spent on it.
-_Outcome = tuple[list[FileResult], int, int, float]
+# the seconds the worker spent on it, and some binary files' names (DiscoveryStats.sample).
+_Outcome = tuple[list[FileResult], int, int, float, list[str]]
 
 # Set once in each worker process by `_init`: what every batch is scanned with.
 _WORKER: dict[str, Any] = {}
@@ -48,12 +48,13 @@ def _scan_batch(batch: list[Candidate], config: Config, options: ScanOptions) ->
     report = ScanReport()
     engine = engine_for(config, options)
     for candidate in batch:
-        report.add(scan_candidate(candidate, engine))
+        report.add(scan_candidate(candidate, engine), candidate.display)
     return (
         report.files,
         report.clean_uncounted,
         report.binary_uncounted,
         time.perf_counter() - started,
+        report.stats.passed_over.get(BINARY_FILE, []),
     )
 
 
@@ -195,7 +196,9 @@ def _broken(executor: Optional[ProcessPoolExecutor]) -> Optional[ProcessPoolExec
 
 
 def _collect(outcome: _Outcome, report: ScanReport) -> None:
-    kept, clean, binary, _ = outcome
+    kept, clean, binary, _, binaries = outcome
     report.files.extend(kept)
     report.clean_uncounted += clean
     report.binary_uncounted += binary
+    for name in binaries:
+        report.stats.sample(BINARY_FILE, name)

@@ -20,7 +20,7 @@ from .baseline import Baseline
 from .baseline import apply as apply_baseline
 from .config import Config
 from .engine import ScanOptions, engine_for
-from .model import VERIFICATION, VERIFICATION_DETAIL, ScanReport, Severity, Skip
+from .model import EXCLUDED, VERIFICATION, VERIFICATION_DETAIL, ScanReport, Severity, Skip
 from .progress import ProgressCallback
 from .sources.blobs import scan_bytes
 from .sources.files import scan_candidate
@@ -91,6 +91,7 @@ def execute(request: RunRequest) -> RunOutcome:
         report = ScanReport()
         if request.stdin_name != "<stdin>" and is_excluded(Path(request.stdin_name), config):
             report.stats.excluded += 1
+            report.stats.sample(EXCLUDED, request.stdin_name)
         else:
             report.files.append(scan_bytes(request.stdin, request.stdin_name, config, options))
     else:
@@ -196,7 +197,7 @@ def scan_paths(
             todo = iter(head)  # a small run: scan it here
     engine = engine_for(config, options)
     for candidate in todo:
-        report.add(scan_candidate(candidate, engine))
+        report.add(scan_candidate(candidate, engine), candidate.display)
         if tracker is not None:
             tracker.done(1)
     report.elapsed = time.perf_counter() - started

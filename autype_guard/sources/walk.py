@@ -13,7 +13,7 @@ from typing import NamedTuple, Optional, Union
 
 from ..config import Config
 from ..globs import glob_set
-from ..model import DiscoveryStats, Skip
+from ..model import EXCLUDED, GIT_IGNORED, SYMLINK, DiscoveryStats, Skip
 from ..paths import relative_to_root
 
 
@@ -99,11 +99,13 @@ class Walker:
                 continue
             if stat.S_ISLNK(st.st_mode):
                 self.stats.symlinks += 1
+                self.stats.sample(SYMLINK, display)
                 continue
             rel = relative_to_root(path, self.config.root)
             if stat.S_ISDIR(st.st_mode):
                 if self.excludes.match(rel):
                     self.stats.excluded += 1
+                    self.stats.sample(EXCLUDED, display + "/")
                     continue
                 yield from self._walk_dir(path, display, rel, self._visible(path))
             elif stat.S_ISREG(st.st_mode):
@@ -111,6 +113,7 @@ class Walker:
                 # not apply, config excludes still do.
                 if self.excludes.match(rel):
                     self.stats.excluded += 1
+                    self.stats.sample(EXCLUDED, display)
                     continue
                 yield Candidate(path, display, explicit=True, relpath=rel)
             else:
@@ -145,6 +148,7 @@ class Walker:
                 try:
                     if entry.is_symlink():
                         stats.symlinks += 1
+                        stats.sample(SYMLINK, shown)
                         continue
                     is_dir = entry.is_dir(follow_symlinks=False)
                     is_file = not is_dir and entry.is_file(follow_symlinks=False)
@@ -154,14 +158,17 @@ class Walker:
                 if is_dir:
                     if name == ".git" or excludes.match_name(rel_prefix + sub, name):
                         stats.excluded += 1
+                        stats.sample(EXCLUDED, shown + "/")
                         continue
                     subdirs.append((entry.path, sub + "/", shown + "/"))
                 elif is_file:
                     if excludes.match_name(rel_prefix + sub, name):
                         stats.excluded += 1
+                        stats.sample(EXCLUDED, shown)
                         continue
                     if visible is not None and sub not in visible:
                         stats.git_ignored += 1
+                        stats.sample(GIT_IGNORED, shown)
                         continue
                     yield Candidate(entry.path, shown, relpath=rel_prefix + sub)
                 else:
