@@ -41,6 +41,7 @@ from .progress import ProgressBar, wants_progress
 from .report import FORMATS, ReportOptions, get_reporter
 from .report.common import plural
 from .report.escape import escape_json, escape_path, escape_text
+from .report.rules import RULE_FORMATS, render_rules
 from .run import VERIFY_CONCURRENCY, VERIFY_TIMEOUT, GitTarget, RunOutcome, RunRequest, execute
 from .version import __version__
 
@@ -616,15 +617,20 @@ def baseline_command(**values: Any) -> None:
 
 
 @cli.command("rules")
-def list_rules() -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(RULE_FORMATS),
+    default="text",
+    show_default=True,
+    help="text: every rule's documentation; table: one line per rule; json; markdown:"
+    " docs/rules.md.",
+)
+def list_rules(output_format: str) -> None:
     """List every rule with its documentation."""
-    from .rules import RULES
+    from .rules import catalogue
 
-    for rule in RULES:
-        click.echo(f"{rule.CODE} {rule.NAME} [{rule.SEVERITY.value}]")
-        click.echo("")
-        click.echo(rule.docs())
-        click.echo("")
+    click.echo(render_rules(catalogue(), output_format), nl=False)
 
 
 @cli.command("rule")

@@ -27,6 +27,7 @@ from .common import (
     artifact_uri,
     configured_severity,
     occurrences,
+    rule_url,
 )
 from .escape import escape_json
 
@@ -66,7 +67,7 @@ def _rule_descriptor(rule: RuleInfo, options: ReportOptions) -> dict[str, Any]:
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": full or docs},
         "help": {"text": help_text, "markdown": help_text},
-        "helpUri": f"{HELP_URI}#{rule.code.lower()}-{rule.name}",
+        "helpUri": rule_url(rule.code, rule.name),
         "defaultConfiguration": {"level": level},
         "properties": {
             "security-severity": SECURITY_SEVERITY[severity],
