@@ -38,10 +38,9 @@ from .options import (
     options_of,
 )
 from .progress import ProgressBar, wants_progress
-from .report import FORMATS, ReportOptions, get_reporter
+from .report import FORMATS, RULE_FORMATS, ReportOptions, get_reporter
 from .report.common import plural
 from .report.escape import escape_json, escape_path, escape_text
-from .report.rules import RULE_FORMATS, render_rules
 from .run import VERIFY_CONCURRENCY, VERIFY_TIMEOUT, GitTarget, RunOutcome, RunRequest, execute
 from .version import __version__
 
@@ -628,6 +627,7 @@ def baseline_command(**values: Any) -> None:
 )
 def list_rules(output_format: str) -> None:
     """List every rule with its documentation."""
+    from .report.rules import render_rules  # start-up time: only this command renders rules
     from .rules import catalogue
 
     click.echo(render_rules(catalogue(), output_format), nl=False)

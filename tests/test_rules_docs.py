@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from autype_guard.report import HELP_URI
-from autype_guard.report.rules import RULE_FORMATS, render_rules
+from autype_guard.report import HELP_URI, RULE_FORMATS
+from autype_guard.report.rules import render_rules
 from autype_guard.rules import RULES, catalogue
 
 from .test_cli import run

@@ -10,11 +10,9 @@ import re
 from ..model import RuleInfo
 from .common import rule_anchor, rule_url
 
-RULE_FORMATS: tuple[str, ...] = ("text", "table", "json", "markdown")
-
 
 def render_rules(rules: tuple[RuleInfo, ...], fmt: str) -> str:
-    """The catalogue in `fmt` (one of RULE_FORMATS); raises KeyError for another."""
+    """The catalogue in `fmt` (one of `report.RULE_FORMATS`); raises KeyError for another."""
     return {"text": _text, "table": _table, "json": _json, "markdown": _markdown}[fmt](rules)
 
 
