@@ -4,6 +4,7 @@ environment), then its file list and metadata checked."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -19,12 +20,19 @@ ROOT = Path(__file__).parent.parent
 def sdist(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], str]:
     """(the sdist's file names without their top directory, its PKG-INFO)."""
     out = tmp_path_factory.mktemp("sdist")
+    # Built from a copy: setuptools stages the sdist and writes egg-info in the source
+    # directory, where another build (a second test run) could be doing the same.
+    source = tmp_path_factory.mktemp("source") / "autype-guard"
+    skip = shutil.ignore_patterns(
+        ".git", ".venv*", "__pycache__", "*.egg-info", ".*_cache", "build", "dist"
+    )
+    shutil.copytree(ROOT, source, ignore=skip, symlinks=True)
     build = (
         "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))"
     )
     proc = subprocess.run(
         [sys.executable, "-c", build, str(out)],
-        cwd=ROOT,
+        cwd=source,
         capture_output=True,
         text=True,
         timeout=30,  # the whole build; it takes a few seconds
