@@ -301,7 +301,7 @@ class DiscoveryStats:
     special: int = 0
     notes: list[str] = field(default_factory=list)
     # The first PASSED_OVER_SAMPLE paths passed over for each reason (EXCLUDED, GIT_IGNORED,
-    # SYMLINK, BINARY), so memory does not grow with the number of files passed over.
+    # SYMLINK, BINARY_FILE), so memory does not grow with the number of files passed over.
     passed_over: dict[str, list[str]] = field(default_factory=dict)
 
     def sample(self, reason: str, path: str) -> None:
