@@ -7,10 +7,13 @@ The only module that prints or exits. Exit codes: 0 clean, 1 findings at or abov
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
@@ -40,7 +43,7 @@ from .options import (
     url_only_options,
 )
 from .progress import ProgressBar, wants_progress
-from .report import ReportOptions, get_reporter
+from .report import FORMATS, RULE_FORMATS, ReportOptions, get_reporter
 from .report.common import plural
 from .report.escape import escape_json, escape_path, escape_text
 from .run import VERIFY_CONCURRENCY, VERIFY_TIMEOUT, GitTarget, RunOutcome, RunRequest, execute
@@ -102,17 +105,83 @@ def _build_config(opts: Options) -> Config:
 
 
 def write_output(text: str, output: Optional[str], secret: bool) -> None:
-    """Write a report to `output` (or stdout); reports holding keys are created mode 0600."""
+    """Write a report to `output` (or stdout); reports holding keys are created mode 0600.
+
+    A regular file is replaced atomically (written next to it, then renamed): a reader never
+    sees half a report, and a failed write leaves the old one. A device or pipe that exists
+    (`/dev/null`, `/dev/stdout`) is written in place."""
     if output is None or output == "-":
         # Colour was decided already (`_use_color`): click must not strip it when piped.
         click.echo(text, nl=False, color=True)
         return
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    fd = os.open(output, flags, 0o600 if secret else 0o644)
-    if secret:
-        os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        existing: Optional[os.stat_result] = os.stat(output)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    directory = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(prefix=".autype-guard-report-", suffix=".tmp", dir=directory)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o600 if secret else 0o644 & ~umask)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, output)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# One report to write: (format, path); path None or "-" is standard output.
+ReportTarget = tuple[str, Optional[str]]
+
+
+def report_targets(opts: Options, primary: bool = True) -> list[ReportTarget]:
+    """Every report `scan` writes: the `--format`/`-o` one (unless `primary` is False: only
+    `--report` was given) and each `--report FORMAT=PATH`. Exits 2 on an unknown format, a
+    PATH that cannot be written (checked before the scan), or two reports to one place."""
+    targets: list[ReportTarget] = [(opts.output_format, opts.output)] if primary else []
+    for value in opts.reports:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path:
+            _fail(f"--report {value!r}: expected FORMAT=PATH (PATH '-' for standard output)")
+        if fmt not in FORMATS:
+            _fail(
+                f"--report {value!r}: unknown format {fmt!r}; expected one of {', '.join(FORMATS)}"
+            )
+        if path != "-":
+            problem = _unwritable(path)
+            if problem:
+                _fail(f"--report {value!r}: cannot write {path}: {problem}")
+        targets.append((fmt, path))
+    if opts.statistics and all(fmt != "text" for fmt, _ in targets):
+        _fail("--statistics only works with --format text")
+    seen: set[str] = set()
+    for _fmt, output in targets:
+        to_stdout = output is None or output == "-"
+        place = "standard output" if to_stdout else os.path.realpath(str(output))
+        if place in seen:
+            shown = place if to_stdout else str(output)
+            _fail(f"two reports would be written to {shown}; give each its own --report PATH")
+        seen.add(place)
+    return targets
+
+
+def _unwritable(path: str) -> Optional[str]:
+    """Why a report cannot be written to `path`, or None when it looks writable."""
+    if os.path.isdir(path):
+        return "it is a directory"
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        return f"no directory {directory}"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"directory {directory} is not writable"
+    return None
 
 
 def _verify_api_url(opts: Options) -> Optional[str]:
@@ -166,15 +235,18 @@ def _git_output(*args: str) -> Optional[str]:
     return out or None
 
 
-def _report_options(opts: Options, config: Config, color: bool) -> ReportOptions:
-    """What reporters need to know about the run: locations in machine-readable formats are
-    relative to the git work tree's top level (where GitHub and GitLab resolve them)."""
+def _report_options(
+    formats: Collection[str], opts: Options, config: Config, color: bool
+) -> ReportOptions:
+    """What reporters of `formats` need to know about the run: locations in machine-readable
+    formats are relative to the git work tree's top level (where GitHub and GitLab resolve
+    them)."""
     from .rules import catalogue  # start-up time: `rules` loads with the first scan
 
     root = commit = None
-    if opts.output_format in ("sarif", "github", "gitlab"):
+    if any(fmt in ("sarif", "github", "gitlab") for fmt in formats):
         root = _git_output("rev-parse", "--show-toplevel")
-    if opts.output_format == "gitlab":
+    if "gitlab" in formats:
         commit = os.environ.get("CI_COMMIT_SHA") or _git_output("rev-parse", "--verify", "HEAD")
     width = None
     if opts.output_format == "text" and opts.output is None and sys.stdout.isatty():
@@ -199,11 +271,12 @@ def _load_baseline(path: str) -> baseline_file.Baseline:
         raise  # unreachable: _fail exits
 
 
-def run_scan(opts: Options) -> int:
-    """Run a scan as asked and return the exit code."""
+def run_scan(opts: Options, primary: bool = True) -> int:
+    """Run a scan as asked and return the exit code (`primary`: see `report_targets`)."""
+    targets = report_targets(opts, primary)
     accepted = _load_baseline(opts.baseline) if opts.baseline else None
     config, report = collect(opts, accepted)
-    return finish_scan(opts, config, report)
+    return finish_scan(opts, config, report, targets)
 
 
 def collect(
@@ -335,30 +408,43 @@ def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
     return ProgressBar(lambda text: click.echo(text, err=True, nl=False), unit=unit, delay=delay)
 
 
-def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:
-    """Render and write the report; return the exit code."""
+def finish_scan(
+    opts: Options,
+    config: Config,
+    report: ScanReport,
+    targets: Optional[list[ReportTarget]] = None,
+) -> int:
+    """Render and write the reports (default: the `--format`/`-o` one); return the exit code."""
+    if targets is None:
+        targets = [(opts.output_format, opts.output)]
     if opts.show_secrets:
         click.echo(
             "autype-guard: warning: --show-secrets: this output holds full API keys", err=True
         )
-    to_file = opts.output is not None and opts.output != "-"
-    render = get_reporter(opts.output_format)
-    if opts.statistics:
-        if opts.output_format != "text":
-            _fail("--statistics only works with --format text")
-        from .report.text import render_statistics
+    if opts.statistics and all(fmt != "text" for fmt, _ in targets):
+        _fail("--statistics only works with --format text")
+    base = _report_options([fmt for fmt, _ in targets], opts, config, color=False)
+    for fmt, output in targets:
+        to_file = output is not None and output != "-"
+        render = get_reporter(fmt)
+        if opts.statistics and fmt == "text":
+            from .report.text import render_statistics
 
-        render = render_statistics
-    text = render(report, _report_options(opts, config, _use_color(opts.color, to_file)))
-    try:
-        write_output(text, opts.output, opts.show_secrets)
-    except OSError as exc:
-        _fail(f"cannot write {opts.output}: {exc.strerror or exc}")
-    if to_file and opts.output_format != "text":
-        click.echo(
-            f"autype-guard: {plural(len(report.findings), 'finding')} written to {opts.output}",
-            err=True,
-        )
+            render = render_statistics
+        text = render(report, replace(base, color=_use_color(opts.color, to_file)))
+        try:
+            write_output(text, output, opts.show_secrets)
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+        if to_file and fmt != "text":
+            click.echo(
+                f"autype-guard: {plural(len(report.findings), 'finding')} written to {output}",
+                err=True,
+            )
+    if opts.verbose:
+        from .report.text import render_passed_over
+
+        click.echo(render_passed_over(report, base), err=True, nl=False)
     if report.errors and not opts.allow_unreadable:
         return EXIT_ERROR
     if opts.exit_zero:
@@ -547,7 +633,13 @@ def scan(**values: Any) -> None:
 
     With --staged, --since or --history, PATHS limit the scan to those parts of the git
     repository that holds them (default: the whole repository)."""
-    sys.exit(run_scan(from_command_line(values)))
+    ctx = click.get_current_context()
+    # Given only --report (no --format, no -o), the --report list is every report written.
+    primary = not values["reports"] or any(
+        ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+        for name in ("output_format", "output")
+    )
+    sys.exit(run_scan(from_command_line(values), primary))
 
 
 @cli.command("scan-url")
@@ -636,15 +728,21 @@ def _urls_for_baseline(opts: Options) -> Options:
 
 
 @cli.command("rules")
-def list_rules() -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(RULE_FORMATS),
+    default="text",
+    show_default=True,
+    help="text: every rule's documentation; table: one line per rule; json; markdown:"
+    " docs/rules.md.",
+)
+def list_rules(output_format: str) -> None:
     """List every rule with its documentation."""
-    from .rules import RULES
+    from .report.rules import render_rules  # start-up time: only this command renders rules
+    from .rules import catalogue
 
-    for rule in RULES:
-        click.echo(f"{rule.CODE} {rule.NAME} [{rule.SEVERITY.value}]")
-        click.echo("")
-        click.echo(rule.docs())
-        click.echo("")
+    click.echo(render_rules(catalogue(), output_format), nl=False)
 
 
 @cli.command("rule")

@@ -292,13 +292,28 @@ class Skip:
 
 @dataclass
 class DiscoveryStats:
-    """Counts of what discovery passed over, for the summary."""
+    """Counts of what discovery passed over, for the summary, and some of the paths
+    (`scan --verbose`): the counts are exact, the path lists bounded."""
 
     excluded: int = 0
     git_ignored: int = 0
     symlinks: int = 0
     special: int = 0
     notes: list[str] = field(default_factory=list)
+    # The first PASSED_OVER_SAMPLE paths passed over for each reason (EXCLUDED, GIT_IGNORED,
+    # SYMLINK, BINARY_FILE), so memory does not grow with the number of files passed over.
+    passed_over: dict[str, list[str]] = field(default_factory=dict)
+
+    def sample(self, reason: str, path: str) -> None:
+        """Keep `path` as passed over for `reason` while fewer than PASSED_OVER_SAMPLE are."""
+        paths = self.passed_over.setdefault(reason, [])
+        if len(paths) < PASSED_OVER_SAMPLE:
+            paths.append(path)
+
+
+# Reasons a path is passed over (DiscoveryStats.passed_over) and how many paths are kept.
+EXCLUDED, GIT_IGNORED, SYMLINK, BINARY_FILE = "excluded", "git-ignored", "symlink", "binary"
+PASSED_OVER_SAMPLE = 20
 
 
 # What a source returns for a file with nothing to report when no FileResult is built.
@@ -326,17 +341,20 @@ class ScanReport:
     binary_uncounted: int = 0
     git: Optional[GitSource] = None  # set by git-aware scans (--staged, --since, --history)
 
-    def add(self, result: Union[FileResult, str]) -> None:
-        """Record one file's result (or CLEAN or BINARY), keeping it only when it has
-        something to say."""
+    def add(self, result: Union[FileResult, str], name: Optional[str] = None) -> None:
+        """Record one file's result (or CLEAN or BINARY for the file `name`), keeping it only
+        when it has something to say."""
         if isinstance(result, str):
             if result == BINARY:
                 self.binary_uncounted += 1
+                if name is not None:
+                    self.stats.sample(BINARY_FILE, name)
             else:
                 self.clean_uncounted += 1
         elif is_clean(result):
             if result.skipped == "binary":
                 self.binary_uncounted += 1
+                self.stats.sample(BINARY_FILE, result.path)
             else:
                 self.clean_uncounted += 1
         else:

@@ -138,6 +138,13 @@ class Options:
     output: Optional[str] = option(
         "-o", "--output", default=None, type=FILE, help="Write the report here.", commands=_SCANS
     )
+    reports: tuple[str, ...] = option(
+        "--report",
+        default=(),
+        metavar="FORMAT=PATH",
+        help="Also write a report in FORMAT to PATH ('-': stdout); repeatable. Given alone,"
+        " these are the only reports.",
+    )
     # `baseline`: the file it writes, and --update.
     baseline_output: str = option(
         "-o",
@@ -176,6 +183,13 @@ class Options:
         default=False,
         help="Text format: only each finding's location line; no summary when nothing is found.",
         commands=_SCANS,
+    )
+    verbose: bool = option(
+        "-v",
+        "--verbose",
+        default=False,
+        help="Also list on stderr the paths passed over (excluded, ignored by git, binary,"
+        " symlinks), with the reason.",
     )
     statistics: bool = option(
         "--statistics",

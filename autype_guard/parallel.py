@@ -26,13 +26,13 @@ from typing import Any, Callable, Optional
 
 from .config import Config
 from .engine import ScanOptions, engine_for
-from .model import FileResult, ScanReport
+from .model import BINARY_FILE, FileResult, ScanReport
 from .sources.files import scan_candidates
 from .sources.walk import Candidate
 
 # A batch's outcome: the results worth keeping, the numbers of clean text and binary files,
-# and the seconds the worker spent on it.
-_Outcome = tuple[list[FileResult], int, int, float]
+# the seconds the worker spent on it, and some binary files' names (DiscoveryStats.sample).
+_Outcome = tuple[list[FileResult], int, int, float, list[str]]
 
 # Set once in each worker process by `_init`: what every batch is scanned with.
 _WORKER: dict[str, Any] = {}
@@ -46,13 +46,14 @@ def _init(config: Config, options: ScanOptions) -> None:
 def _scan_batch(batch: list[Candidate], config: Config, options: ScanOptions) -> _Outcome:
     started = time.perf_counter()
     report = ScanReport()
-    for result in scan_candidates(batch, config, options):
-        report.add(result)
+    for candidate, result in scan_candidates(batch, config, options):
+        report.add(result, candidate.display)
     return (
         report.files,
         report.clean_uncounted,
         report.binary_uncounted,
         time.perf_counter() - started,
+        report.stats.passed_over.get(BINARY_FILE, []),
     )
 
 
@@ -194,7 +195,9 @@ def _broken(executor: Optional[ProcessPoolExecutor]) -> Optional[ProcessPoolExec
 
 
 def _collect(outcome: _Outcome, report: ScanReport) -> None:
-    kept, clean, binary, _ = outcome
+    kept, clean, binary, _, binaries = outcome
     report.files.extend(kept)
     report.clean_uncounted += clean
     report.binary_uncounted += binary
+    for name in binaries:
+        report.stats.sample(BINARY_FILE, name)

@@ -20,7 +20,7 @@ from .baseline import Baseline
 from .baseline import apply as apply_baseline
 from .config import Config, ConfigResolver
 from .engine import ScanOptions, engine_for
-from .model import VERIFICATION, VERIFICATION_DETAIL, ScanReport, Severity, Skip
+from .model import EXCLUDED, VERIFICATION, VERIFICATION_DETAIL, ScanReport, Severity, Skip
 from .progress import ProgressCallback
 from .sources.blobs import scan_bytes
 from .sources.files import scan_candidates
@@ -111,6 +111,7 @@ def execute(request: RunRequest) -> RunOutcome:
         report = ScanReport()
         if request.stdin_name != "<stdin>" and is_excluded(Path(request.stdin_name), config):
             report.stats.excluded += 1
+            report.stats.sample(EXCLUDED, request.stdin_name)
         else:
             report.files.append(scan_bytes(request.stdin, request.stdin_name, config, options))
     else:
@@ -217,8 +218,8 @@ def scan_paths(
             todo = iter(())
         else:
             todo = iter(head)  # a small run: scan it here
-    for result in scan_candidates(todo, config, options):
-        report.add(result)
+    for candidate, result in scan_candidates(todo, config, options):
+        report.add(result, candidate.display)
         if tracker is not None:
             tracker.done(1)
     report.elapsed = time.perf_counter() - started

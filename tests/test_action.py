@@ -39,7 +39,8 @@ def test_action_is_a_composite_with_the_documented_inputs(action: dict[str, Any]
 def test_action_installs_from_its_own_checkout_and_uploads_sarif(action: dict[str, Any]) -> None:
     install = step(action, "install")
     assert install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
-    assert 'pip install --quiet --disable-pip-version-check "$ACTION_PATH"' in install["run"]
+    assert 'package="$ACTION_PATH"' in install["run"]
+    assert 'pip install --quiet --disable-pip-version-check "$package"' in install["run"]
     upload = next(s for s in action["runs"]["steps"] if "upload-sarif" in s.get("uses", ""))
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
     assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
@@ -53,6 +54,82 @@ def test_no_input_is_expanded_inside_a_script(action: dict[str, Any]) -> None:
         if "run" in s:
             assert "${{" not in s["run"], s.get("name")
             assert s["shell"] == "bash"
+
+
+def test_the_action_scans_once_for_both_reports(action: dict[str, Any]) -> None:
+    scripts = "\n".join(s["run"] for s in action["runs"]["steps"] if "run" in s)
+    assert scripts.count('"$AUTYPE_GUARD" scan') == 1
+    (line,) = [x for x in scripts.splitlines() if '"$AUTYPE_GUARD" scan' in x]
+    assert '--report "sarif=$SARIF_FILE"' in line and "--report github=-" in line
+
+
+def test_third_party_actions_are_pinned_by_commit_sha_with_the_release_noted() -> None:
+    text = (ROOT / "action.yml").read_text(encoding="utf-8")
+    uses = [line.strip() for line in text.splitlines() if line.strip().startswith("uses:")]
+    assert len(uses) >= 2
+    for line in uses:
+        assert re.fullmatch(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*", line), line
+    dependabot = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    ecosystems = [u["package-ecosystem"] for u in dependabot["updates"]]
+    assert "github-actions" in ecosystems
+
+
+def test_version_input_defaults_to_the_package_version(action: dict[str, Any]) -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    version = re.search(r'^version = "(.*)"$', pyproject, re.M)
+    assert version is not None
+    assert action["inputs"]["version"]["default"] == version.group(1)
+    cache = next(s for s in action["runs"]["steps"] if "actions/cache@" in s.get("uses", ""))
+    assert "inputs.version" in cache["with"]["key"]
+    assert step(action, "install")["env"]["PIP_CACHE_DIR"] == cache["with"]["path"]
+
+
+FAKE_PYTHON = """#!/bin/bash
+# `python -m venv DIR` makes DIR/bin/python (this script); `python -m pip ...` records it.
+if [ "$1 $2" = "-m venv" ]; then
+  mkdir -p "$3/bin" && cp "$0" "$3/bin/python"
+  printf '#!/bin/bash\necho autype-guard 0.0.0\n' > "$3/bin/autype-guard"
+  chmod +x "$3/bin/autype-guard"
+else
+  echo "$@" >> "$PIP_LOG"
+fi
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "installs"),
+    [("", "ACTION"), ("0.1.0", "ACTION"), ("9.9.9", "autype-guard==9.9.9")],
+)
+def test_install_step_takes_the_checkout_for_its_own_version_else_pypi(
+    action: dict[str, Any], tmp_path: Path, version: str, installs: str
+) -> None:
+    python = tmp_path / "python"
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    script = tmp_path / "install.sh"
+    script.write_text(step(action, "install")["run"])
+    output = tmp_path / "github-output"
+    log = tmp_path / "pip.log"
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "ACTION_PATH": str(ROOT),
+            "PYTHON": str(python),
+            "VERSION": version,
+            "RUNNER_TEMP": str(tmp_path),
+            "GITHUB_OUTPUT": str(output),
+            "PIP_LOG": str(log),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    expected = str(ROOT) if installs == "ACTION" else installs
+    assert log.read_text().split()[-1] == expected
+    assert output.read_text() == f"bin={tmp_path}/autype-guard-venv/bin/autype-guard\n"
 
 
 def run_scan_step(

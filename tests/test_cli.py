@@ -12,7 +12,7 @@ from .conftest import fake_key, git
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    try:  # click < 8.2 (the last to support Python 3.9) mixes stderr in unless told not to
+    try:  # click < 8.2 mixes stderr in unless told not to
         runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
     except TypeError:
         runner = CliRunner()
@@ -38,7 +38,7 @@ def test_key_exits_1_with_location_frame_and_redaction(project: Path) -> None:
     (project / "app.py").write_text(f'import os\nAPI_KEY = "{key}"\n')
     code, out, _ = run("scan", ".")
     assert code == 1
-    assert f"app.py:2:12: AG101 Hardcoded Autype API key ak_…{key[-4:]}" in out
+    assert f"app.py:2:12: AG101 [*] Hardcoded Autype API key ak_…{key[-4:]}" in out
     assert "in assignment to API_KEY" in out
     assert key not in out
     assert "^" * len(f"ak_…{key[-4:]}") in out
@@ -270,7 +270,7 @@ def test_quiet_prints_only_location_lines_and_summary(project: Path) -> None:
     code, out, _ = run("scan", "-q", ".")
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith("app.py:1:12: AG101 Hardcoded Autype API key")
+    assert lines[0].startswith("app.py:1:12: AG101 [*] Hardcoded Autype API key")
     assert lines[1].startswith("Found 1 finding (AG101: 1)")
     assert len(lines) == 2
 

@@ -72,7 +72,7 @@ def test_text_shows_each_outcome_and_a_live_key_is_critical(
     write_tree(project, live, revoked)
     code, out, err = run("scan", "--verify", "--api-url", api.api_url, ".")
     assert code == 1
-    assert f"app.py:1:9: AG101 Hardcoded Autype API key ak_…{live[-4:]}" in out
+    assert f"app.py:1:9: AG101 [*] Hardcoded Autype API key ak_…{live[-4:]}" in out
     blocks = out.split("\n\n")
     (live_py,) = [b for b in blocks if b.startswith("app.py:1:")]
     (old_py,) = [b for b in blocks if b.startswith("app.py:2:")]

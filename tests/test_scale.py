@@ -256,8 +256,8 @@ def test_batches_that_finish_out_of_order_are_reported_in_order() -> None:
     report = ScanReport()
     order = _InOrder(report, {})
 
-    def outcome(name: str) -> tuple[list[FileResult], int, int, float]:
-        return ([FileResult(name, FileKind.TEXT)], 0, 0, 0.0)
+    def outcome(name: str) -> tuple[list[FileResult], int, int, float, list[str]]:
+        return ([FileResult(name, FileKind.TEXT)], 0, 0, 0.0, [])
 
     order.arrived(2, outcome("c"))
     order.arrived(1, outcome("b"))

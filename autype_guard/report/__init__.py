@@ -36,12 +36,15 @@ def get_reporter(name: str) -> Reporter:
 
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "github", "gitlab", "html")
+# The formats of `autype-guard rules` (report/rules.py renders them).
+RULE_FORMATS: tuple[str, ...] = ("text", "table", "json", "markdown")
 
 
 __all__ = [
     "CWE_HARDCODED_CREDENTIALS",
     "FORMATS",
     "HELP_URI",
+    "RULE_FORMATS",
     "ReportOptions",
     "Reporter",
     "artifact_uri",

@@ -12,6 +12,21 @@ from urllib.parse import quote
 from ..model import Finding, RuleInfo, ScanReport, Severity
 
 HELP_URI = "https://github.com/autype-guard/autype-guard"
+# Every rule's documentation, one section per rule (`autype-guard rules --format markdown`).
+RULES_DOC = "docs/rules.md"
+
+
+def rule_anchor(code: str, name: str) -> str:
+    """The anchor of a rule's section in RULES_DOC: GitHub's slug of its `## AG101
+    hardcoded-key` heading (lower case, the space a hyphen)."""
+    return f"{code.lower()}-{name}"
+
+
+def rule_url(code: str, name: str) -> str:
+    """Where a rule's documentation is read on the web (SARIF helpUri, GitLab links)."""
+    return f"{HELP_URI}/blob/main/{RULES_DOC}#{rule_anchor(code, name)}"
+
+
 CWE_HARDCODED_CREDENTIALS = "798"
 
 

@@ -33,6 +33,7 @@ from .common import (
     ReportOptions,
     occurrences,
     repo_path,
+    rule_url,
 )
 from .escape import escape_json, escape_text
 
@@ -74,7 +75,7 @@ def _identifiers(finding: Finding) -> list[dict[str, str]]:
             "type": "autype_guard_rule_id",
             "name": f"autype-guard {finding.code} {finding.name}",
             "value": finding.code,
-            "url": f"{HELP_URI}#{finding.code.lower()}-{finding.name}",
+            "url": rule_url(finding.code, finding.name),
         },
         {
             "type": "cwe",

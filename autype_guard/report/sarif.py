@@ -28,6 +28,7 @@ from .common import (
     configured_severity,
     is_url,
     occurrences,
+    rule_url,
 )
 from .escape import escape_json
 
@@ -67,7 +68,7 @@ def _rule_descriptor(rule: RuleInfo, options: ReportOptions) -> dict[str, Any]:
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": full or docs},
         "help": {"text": help_text, "markdown": help_text},
-        "helpUri": f"{HELP_URI}#{rule.code.lower()}-{rule.name}",
+        "helpUri": rule_url(rule.code, rule.name),
         "defaultConfiguration": {"level": level},
         "properties": {
             "security-severity": SECURITY_SEVERITY[severity],

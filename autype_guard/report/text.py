@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..model import VERIFICATION, VERIFICATION_DETAIL, Finding, ScanReport, Severity
+from ..model import (
+    BINARY_FILE,
+    EXCLUDED,
+    GIT_IGNORED,
+    PASSED_OVER_SAMPLE,
+    SYMLINK,
+    VERIFICATION,
+    VERIFICATION_DETAIL,
+    Applicability,
+    Finding,
+    ScanReport,
+    Severity,
+)
 from .common import ReportOptions, plural
 from .escape import escape_path, escape_snippet, escape_text
 
@@ -49,6 +61,16 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
+def is_fixable(finding: Finding) -> bool:
+    """True when `autype-guard fix` offers to fix this finding: a key literal with an edit
+    site that is not display-only (a joined key only when its pieces are known). `fix` may
+    still leave one alone when the code around the key has no safe edit; it says why."""
+    fix = finding.fix
+    if fix is None or fix.site is None or fix.applicability is Applicability.DISPLAY_ONLY:
+        return False
+    return finding.encoding != "joined" or bool(fix.site.pieces)
+
+
 def render_finding(finding: Finding, options: ReportOptions) -> str:
     """One finding: location line, code frame with a caret under the key, help lines."""
     c = options.color
@@ -58,6 +80,8 @@ def render_finding(finding: Finding, options: ReportOptions) -> str:
     else:
         where = _paint(f"{escape_path(finding.path)}:{finding.line}:{finding.column}:", "1", c)
     code = _paint(finding.code, _SEVERITY_COLOR[finding.severity], c)
+    if is_fixable(finding):
+        code += " [*]"
     lines = [f"{where} {code} {escape_text(finding.message)} [{finding.severity.value}]"]
     if finding.snippet:
         gutter = str(finding.line)
@@ -112,6 +136,9 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         out.append(f"note: {escape_text(note)}")
     out.extend(_errors(report, options))
     out.append(_summary(report, findings))
+    fixable = sum(1 for f in findings if is_fixable(f))
+    if fixable:
+        out.append(f"[*] {fixable} fixable with `autype-guard fix` (preview: `fix --diff`).")
     return "\n".join(out) + "\n"
 
 
@@ -178,3 +205,43 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
             " line or list its fingerprint under `allowlist`."
         )
     return f"{head}; {', '.join(parts)} in {report.elapsed:.2f}s.{tail}"
+
+
+# Why a path was passed over, as `scan --verbose` says it.
+_PASSED_OVER_REASONS = {
+    EXCLUDED: "excluded (exclude / extend-exclude in config, --exclude, or .git)",
+    GIT_IGNORED: "ignored by git (--no-ignore scans them)",
+    BINARY_FILE: "binary (searched for keys in printable strings only, not read as text)",
+    SYMLINK: "symlink (not followed)",
+}
+
+
+def render_passed_over(report: ScanReport, options: ReportOptions) -> str:
+    """`scan --verbose`: the paths passed over, by reason, each reason with its exact count
+    and at most the first PASSED_OVER_SAMPLE paths, then "... and K more"."""
+    stats = report.stats
+    kept_binary = [r.path for r in report.files if r.skipped == "binary"]
+    groups: list[tuple[str, int, list[str]]] = [
+        (EXCLUDED, stats.excluded, stats.passed_over.get(EXCLUDED, [])),
+        (GIT_IGNORED, stats.git_ignored, stats.passed_over.get(GIT_IGNORED, [])),
+        (BINARY_FILE, report.binary, kept_binary + stats.passed_over.get(BINARY_FILE, [])),
+        (SYMLINK, stats.symlinks, stats.passed_over.get(SYMLINK, [])),
+    ]
+    lines = []
+    for reason, count, paths in groups:
+        if count:
+            lines.append(f"{count} {_PASSED_OVER_REASONS[reason]}:")
+            shown = sorted(paths)[:PASSED_OVER_SAMPLE]
+            lines.extend(f"  {escape_path(path)}" for path in shown)
+            if count > len(shown):
+                lines.append(f"  ... and {count - len(shown)} more")
+    skipped = [s for s in report.skipped if not s.error]
+    if skipped:
+        lines.append(f"{len(skipped)} not scanned:")
+        for skip in skipped[:PASSED_OVER_SAMPLE]:
+            lines.append(f"  {escape_path(skip.display)}: {escape_text(skip.reason)}")
+        if len(skipped) > PASSED_OVER_SAMPLE:
+            lines.append(f"  ... and {len(skipped) - PASSED_OVER_SAMPLE} more")
+    if not lines:
+        return "nothing was passed over\n"
+    return "\n".join(lines) + "\n"

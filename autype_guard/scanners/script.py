@@ -36,7 +36,7 @@ _GAP = r"(?:\s|/\*[^*]{0,200}\*/|//[^\n]{0,200}\n|\\\r?\n)*"
 
 def _atomic(name: str, body: str) -> str:
     """`body` matched atomically: a look-ahead captures it, a back-reference consumes it, so a
-    failure later never backtracks into it (Python 3.9 has no possessive `*+`)."""
+    failure later never backtracks into it (possessive `*+` needs Python 3.11)."""
     return f"(?=(?P<{name}>{body}))(?P={name})"
 
 

@@ -40,17 +40,17 @@ def scan_candidate(candidate: Candidate, engine: Engine) -> Union[FileResult, st
 
 def scan_candidates(
     candidates: Iterable[Candidate], config: Config, options: ScanOptions
-) -> Iterator[Union[FileResult, str]]:
+) -> Iterator[tuple[Candidate, Union[FileResult, str]]]:
     """Scan each candidate with the engine of its own config (`config` when it has none):
     one engine per config, looked up only when the config changes from one file to the next
-    (a run with one config never does)."""
+    (a run with one config never does). Yields each candidate with its result."""
     engine = engine_for(config, options)
     current: Optional[Config] = None
     for candidate in candidates:
         if candidate.config is not current:
             current = candidate.config
             engine = engine_for(current if current is not None else config, options)
-        yield scan_candidate(candidate, engine)
+        yield candidate, scan_candidate(candidate, engine)
 
 
 def _scan_candidate(candidate: Candidate, engine: Engine, *, quick: bool) -> Union[FileResult, str]:

@@ -263,8 +263,6 @@ def _is_file_mode(mode: str) -> bool:
 
 # --- streaming blobs through one `git cat-file --batch` ------------------------------------
 
-_F_SETPIPE_SZ = 1031  # Linux; not exported by the fcntl module before Python 3.10
-
 
 def _widen_pipe(fd: int) -> None:
     """Best effort: a 1 MiB pipe instead of 64 KiB, so cat-file and the reader switch
@@ -272,8 +270,9 @@ def _widen_pipe(fd: int) -> None:
     try:
         import fcntl
 
-        fcntl.fcntl(fd, _F_SETPIPE_SZ, _READ_BUFFER)
-    except (ImportError, OSError):
+        # Linux only: the fcntl module has no F_SETPIPE_SZ elsewhere (and none on Windows).
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _READ_BUFFER)
+    except (ImportError, AttributeError, OSError):
         pass
 
 

@@ -19,7 +19,7 @@ from typing import NamedTuple, Optional, Union
 
 from ..config import CONFIG_NAMES, Config, ConfigResolver
 from ..globs import GlobSet, glob_set
-from ..model import DiscoveryStats, Skip
+from ..model import EXCLUDED, GIT_IGNORED, SYMLINK, DiscoveryStats, Skip
 from ..paths import relative_to_root
 
 
@@ -191,6 +191,7 @@ class Walker:
                 continue
             if stat.S_ISLNK(st.st_mode):
                 self.stats.symlinks += 1
+                self.stats.sample(SYMLINK, display)
                 continue
             absolute = os.path.realpath(path)
             if stat.S_ISDIR(st.st_mode):
@@ -199,6 +200,7 @@ class Walker:
                 yield from self._errors()
                 if _excluded(self._matchers(chain, parent), os.path.basename(absolute)):
                     self.stats.excluded += 1
+                    self.stats.sample(EXCLUDED, display + "/")
                     continue
                 own = self._chain(absolute)
                 yield from self._errors()
@@ -212,6 +214,7 @@ class Walker:
                 yield from self._errors()
                 if _excluded(self._matchers(chain, parent), os.path.basename(absolute)):
                     self.stats.excluded += 1
+                    self.stats.sample(EXCLUDED, display)
                     continue
                 rel = relative_to_root(path, chain[0].root)
                 yield Candidate(
@@ -260,6 +263,7 @@ class Walker:
                 try:
                     if entry.is_symlink():
                         stats.symlinks += 1
+                        stats.sample(SYMLINK, shown)
                         continue
                     is_dir = entry.is_dir(follow_symlinks=False)
                     is_file = not is_dir and entry.is_file(follow_symlinks=False)
@@ -273,6 +277,7 @@ class Walker:
                         else _excluded_below(matchers, sub, name)
                     ):
                         stats.excluded += 1
+                        stats.sample(EXCLUDED, shown + "/")
                         continue
                     subdirs.append((entry.path, sub + "/", shown + "/", context))
                 elif is_file:
@@ -282,9 +287,11 @@ class Walker:
                         else _excluded_below(matchers, sub, name)
                     ):
                         stats.excluded += 1
+                        stats.sample(EXCLUDED, shown)
                         continue
                     if visible is not None and sub not in visible:
                         stats.git_ignored += 1
+                        stats.sample(GIT_IGNORED, shown)
                         continue
                     yield Candidate(
                         entry.path, shown, relpath=rel_prefix + sub[len(own) :], config=config
