@@ -286,6 +286,12 @@ class Options:
         default=False,
         help="Scan every blob in the history of all refs (audits).",
     )
+    pre_push: bool = option(
+        "--pre-push",
+        default=False,
+        help="Scan the commits being pushed (git's pre-push input on stdin, or pre-commit's"
+        " PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF), not the work tree.",
+    )
     no_progress: bool = option("--no-progress", default=False, help="Never draw a progress bar.")
     pathspecs: tuple[str, ...] = ()  # PATHS exactly as given (empty: the whole repository)
 

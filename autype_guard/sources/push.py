@@ -1,0 +1,310 @@
+"""Push-time scans: the commits a push brings, on the server (pre-receive) or the client
+(pre-push), never the work tree.
+
+- `parse_pre_receive` / `parse_pre_push`: the ref updates git hands a hook on stdin.
+- `scan_pushed`: the blobs the commits reachable from `include` and not from `exclude`
+  introduced (the history scan's machinery in `sources.git`: one `git log --raw` over the
+  range, one `git cat-file --batch`); each finding carries its commit.
+- `pre_receive_range` / `pre_push_range`: which commits a push brings.
+- `config_at` / `read_at`: a repository's config (and any file) at a revision, read from git,
+  never from the pushed commits or a work tree.
+- `server_settings`: the admin's `autype-guard.*` settings from the server repository's
+  git config.
+
+Never prints, never writes into the repository. Trouble with git raises `GitError`.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Optional
+
+from .. import gitrun
+from ..config import CONFIG_FILE, PYPROJECT, Config, ConfigError, _toml, parse_config
+from ..engine import ScanOptions
+from ..model import ScanReport
+from ..progress import ProgressCallback
+from .git import (
+    BlobStream,
+    GitError,
+    Repository,
+    _collect_history,
+    _history_requests,
+    _oid,
+    _Paths,
+    _run,
+    _start,
+    _Walk,
+    describe,
+)
+
+_OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_ZERO = re.compile(r"0+")
+_DEFAULTS = ScanOptions()
+# A config read from git is as bounded as one read from disk.
+_MAX_CONFIG_BYTES = 1 << 20
+
+
+def is_zero(oid: str) -> bool:
+    """True for git's all-zero object id (a ref that is created or deleted)."""
+    return _ZERO.fullmatch(oid) is not None
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One ref a push updates: `old` and `new` are object ids (all zeros: none)."""
+
+    old: str
+    new: str
+    ref: str
+
+    @property
+    def deleted(self) -> bool:
+        return is_zero(self.new)
+
+    @property
+    def created(self) -> bool:
+        return is_zero(self.old)
+
+
+def _fields(data: bytes, count: int, what: str) -> Iterable[list[str]]:
+    for number, raw in enumerate(data.decode("utf-8", "surrogateescape").splitlines(), 1):
+        if not raw.strip():
+            continue
+        fields = raw.split()
+        if len(fields) != count:
+            raise GitError(f"{what} line {number}: expected {count} fields, got {len(fields)}")
+        yield fields
+
+
+def _checked(oid: str, what: str) -> str:
+    if not _OID.fullmatch(oid):
+        raise GitError(f"{what}: {oid[:80]!r} is not an object id")
+    return oid
+
+
+def parse_pre_receive(data: bytes) -> list[RefUpdate]:
+    """`<old> <new> <ref>` lines, as git gives a pre-receive hook."""
+    return [
+        RefUpdate(_checked(old, "pre-receive input"), _checked(new, "pre-receive input"), ref)
+        for old, new, ref in _fields(data, 3, "pre-receive input")
+    ]
+
+
+def parse_pre_push(data: bytes) -> list[RefUpdate]:
+    """`<local ref> <local sha> <remote ref> <remote sha>` lines, as git gives a pre-push
+    hook: the remote's side is the old value, the local commit the new one."""
+    return [
+        RefUpdate(_checked(remote, "pre-push input"), _checked(local, "pre-push input"), ref)
+        for _local_ref, local, ref, remote in _fields(data, 4, "pre-push input")
+    ]
+
+
+# --- which commits a push brings ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PushRange:
+    """Commits reachable from `include` and from none of `exclude` (revision arguments)."""
+
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+
+
+def pre_receive_range(updates: Iterable[RefUpdate]) -> PushRange:
+    """On the server, before the refs move: commits no existing ref reaches. A deleted ref
+    brings nothing; a ref moved to commits the repository has already brings nothing."""
+    include = tuple(dict.fromkeys(u.new for u in updates if not u.deleted))
+    return PushRange(include, ("--all",))
+
+
+def _existing_commits(repo: Repository, oids: Sequence[str]) -> set[str]:
+    """Those of `oids` that name objects this repository has (peeled to commits)."""
+    found = set()
+    for oid in oids:
+        code, _ = _run(
+            repo.root, "rev-parse", "--verify", "--quiet", f"{oid}^{{commit}}", ok=(0, 1)
+        )
+        if code == 0:
+            found.add(oid)
+    return found
+
+
+def pre_push_range(
+    repo: Repository, updates: Iterable[RefUpdate], remote: Optional[str] = None
+) -> PushRange:
+    """On the client: commits the remote does not have as far as this clone knows: not
+    reachable from the remote's old value of each ref (when this clone has it) nor from any
+    remote-tracking ref of `remote` (all remotes when None)."""
+    updates = [u for u in updates if not u.deleted]
+    include = tuple(dict.fromkeys(u.new for u in updates))
+    olds = [u.old for u in updates if not u.created]
+    known = _existing_commits(repo, olds)
+    remotes = f"--remotes={remote}" if remote else "--remotes"
+    return PushRange(include, (*(o for o in olds if o in known), remotes))
+
+
+# --- scanning them --------------------------------------------------------------------------
+
+
+def scan_pushed(
+    repo: Repository,
+    commits: PushRange,
+    config: Config,
+    options: ScanOptions = _DEFAULTS,
+    *,
+    mode: str = "push",
+    progress: Optional[ProgressCallback] = None,
+) -> ScanReport:
+    """Scan the blobs the commits in `commits` introduced, like `--history` over that range:
+    each finding carries its commit and author date; one key at one path is one finding,
+    attributed to the earliest pushed commit that added it."""
+    started = time.perf_counter()
+    report = ScanReport(git=describe(repo, mode))
+    if not commits.include:
+        report.elapsed = time.perf_counter() - started
+        return report
+    args = [
+        "log",
+        *commits.include,
+        "--not",
+        *commits.exclude,
+        "--reverse",
+        "--topo-order",
+        "--root",
+        "--raw",
+        "-c",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--no-color",
+        "--no-show-signature",
+        "--format=%x00%H %aI",
+        "--",
+    ]
+    paths = _Paths(repo, config)
+    walk = _Walk()
+    with tempfile.TemporaryFile() as log_err:
+        log = _start(repo.root, *args, stderr=log_err)
+        assert log.stdout is not None
+        try:
+            stream = BlobStream(
+                repo.root, _history_requests(log.stdout, paths, walk), _oid, on_abort=log.kill
+            )
+            _collect_history(stream, report, walk, paths, config, options, progress)
+            if log.wait() != 0:
+                log_err.seek(0)
+                raise GitError(f"git log failed: {gitrun.message(log_err.read())}")
+        finally:
+            if log.poll() is None:
+                log.kill()
+                log.wait()
+            log.stdout.close()
+    report.stats.excluded += len(walk.excluded)
+    report.stats.symlinks += walk.symlinks
+    report.git = replace(report.git, commits=walk.commits) if report.git else None
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+# --- what a revision says -------------------------------------------------------------------
+
+
+def read_at(repo: Repository, rev: str, path: str) -> Optional[bytes]:
+    """The content of `path` at commit `rev` (a regular file), or None when it has none."""
+    code, out = _run(repo.root, "cat-file", "-t", f"{rev}:{path}", ok=(0, 1, 128))
+    if code != 0 or out.strip() != b"blob":
+        return None
+    code, out = _run(repo.root, "cat-file", "blob", f"{rev}:{path}", ok=(0, 1, 128))
+    return out if code == 0 else None
+
+
+def default_tip(repo: Repository) -> Optional[str]:
+    """The commit the repository's HEAD (its default branch) points at; None when unborn."""
+    code, out = _run(repo.root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1))
+    text = out.decode("ascii", "replace").strip()
+    return text if code == 0 and text else None
+
+
+def config_at(repo: Repository, rev: Optional[str], codes: Collection[str] = ()) -> Config:
+    """The config at the top of commit `rev` (`.autype-guard.toml`, else pyproject.toml's
+    `[tool.autype-guard]`); the defaults when there is none or `rev` is None. Raises
+    ConfigError for a config that is there but invalid."""
+    root = Path(repo.root)
+    if rev is None:
+        return Config(root=root)
+    for name in (CONFIG_FILE, PYPROJECT):
+        raw = read_at(repo, rev, name)
+        if raw is None:
+            continue
+        where = Path(f"{rev[:12]}:{name}")
+        if len(raw) > _MAX_CONFIG_BYTES:
+            raise ConfigError(f"{where}: config is larger than {_MAX_CONFIG_BYTES} bytes")
+        tomllib = _toml()
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError(f"{where}: config is not valid UTF-8") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+        table = data
+        if name == PYPROJECT:
+            tool = data.get("tool")
+            if not isinstance(tool, dict) or "autype-guard" not in tool:
+                continue
+            table = tool["autype-guard"]
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [tool.autype-guard] must be a table")
+        return replace(parse_config(table, root=root, codes=codes), source=where)
+    return Config(root=root)
+
+
+# --- the server's own settings --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """`autype-guard.*` in the server repository's git config (never from a push)."""
+
+    timeout: Optional[float] = None  # seconds; None: no limit
+    fail_open: bool = False  # on a timeout, let the push through
+    allow_skip: bool = False  # honour the push option autype-guard.skip
+    log_file: Optional[str] = None
+
+
+def _config_value(repo: Repository, name: str, kind: Optional[str] = None) -> Optional[str]:
+    args = ["config", *([f"--type={kind}"] if kind else []), "--get", name]
+    code, out = _run(repo.root, *args, ok=(0, 1))
+    text = out.decode("utf-8", "surrogateescape").strip()
+    return text if code == 0 and text else None
+
+
+def server_settings(repo: Repository) -> ServerSettings:
+    """Read the admin's settings; raise GitError for a value git or this reader rejects."""
+    try:
+        timeout_text = _config_value(repo, "autype-guard.timeout")
+        fail_open = _config_value(repo, "autype-guard.failOpen", "bool") == "true"
+        allow_skip = _config_value(repo, "autype-guard.allowSkip", "bool") == "true"
+    except GitError as exc:
+        raise GitError(f"bad autype-guard setting in the server's git config: {exc}") from None
+    timeout = None
+    if timeout_text is not None:
+        try:
+            timeout = float(timeout_text)
+        except ValueError:
+            timeout = -1.0
+        if not timeout > 0 or timeout != timeout or timeout == float("inf"):
+            raise GitError(
+                f"autype-guard.timeout must be a number of seconds above 0, got {timeout_text!r}"
+            )
+    return ServerSettings(
+        timeout=timeout,
+        fail_open=fail_open,
+        allow_skip=allow_skip,
+        log_file=_config_value(repo, "autype-guard.logFile", "path"),
+    )
