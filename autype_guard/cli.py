@@ -684,8 +684,9 @@ def run_pre_receive(data: bytes, env: Mapping[str, str]) -> int:
             return EXIT_CLEAN
         log.write("skip-refused", updates)
         _say(f"push option {SKIP_OPTION} is not allowed on this server (logged); scanning")
-    timer = _start_deadline(settings.timeout)
+    timer = None
     try:
+        timer = _start_deadline(settings.timeout)
         findings, errors, blobs = _pre_receive_scan(repo, updates, rule_codes())
     except _Deadline:
         limit = f"{settings.timeout:g} s"
