@@ -670,7 +670,7 @@ def run_pre_receive(data: bytes, env: Mapping[str, str]) -> int:
 
     gitrun.keep_object_directories()  # the pushed objects are in git's quarantine
     try:
-        repo = git.open_repository(Path(env.get("GIT_DIR") or "."))
+        repo = push.hook_repository(Path("."))
         settings = push.server_settings(repo)
         updates = push.parse_pre_receive(data)
     except git.GitError as exc:

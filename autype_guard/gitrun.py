@@ -103,14 +103,15 @@ def find_git() -> Optional[str]:
     return _found[path]
 
 
-def keep_object_directories() -> None:
-    """From now on, hand GIT_OBJECT_DIRECTORY and GIT_ALTERNATE_OBJECT_DIRECTORIES on to git.
+def keep_object_directories(keep: bool = True) -> None:
+    """From now on, hand GIT_OBJECT_DIRECTORY and GIT_ALTERNATE_OBJECT_DIRECTORIES on to git
+    (with `keep` False: drop them again, the default).
 
     Only for `autype-guard pre-receive`: git runs that hook with the pushed objects in a
     quarantine directory named by these variables, and without them the new commits cannot
     be read. Every other command drops them (see _DROPPED)."""
     global _kept
-    _kept = _QUARANTINE
+    _kept = _QUARANTINE if keep else frozenset()
 
 
 def environment() -> dict[str, str]:

@@ -122,6 +122,8 @@ def test_a_key_added_and_removed_in_the_same_push_is_rejected(server: Path, clon
 
 
 def test_clean_pushes_pass_and_only_objects_and_refs_change(server: Path, clone: Path) -> None:
+    # The new commit is only in git's quarantine while the hook runs: it passes only if
+    # the hook's git children can read it there.
     before = snapshot(server)
     commit(clone, {"src/app.py": "import os\nKEY = os.environ['AUTYPE_API_KEY']\n"}, "clean")
     result = push(clone, "origin", "main")
@@ -294,3 +296,43 @@ def test_exit_codes_and_the_baseline_of_the_old_revision(server: Path, clone: Pa
     git(clone, "cherry-pick", sha)
     assert push(clone, "origin", "main").returncode == 0
     assert base in git(clone, "log", "--format=%H")
+
+
+def test_only_pre_receive_keeps_the_quarantine_object_directories(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from autype_guard import gitrun
+
+    monkeypatch.setenv("GIT_OBJECT_DIRECTORY", str(tmp_path / "incoming"))
+    monkeypatch.setenv("GIT_ALTERNATE_OBJECT_DIRECTORIES", str(tmp_path / "objects"))
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere"))
+    assert "GIT_OBJECT_DIRECTORY" not in gitrun.environment()
+    try:
+        gitrun.keep_object_directories()
+        env = gitrun.environment()
+        assert env["GIT_OBJECT_DIRECTORY"] == str(tmp_path / "incoming")
+        assert env["GIT_ALTERNATE_OBJECT_DIRECTORIES"] == str(tmp_path / "objects")
+        assert "GIT_DIR" not in env  # still dropped: the repository is the one named
+    finally:
+        gitrun.keep_object_directories(False)
+    assert "GIT_ALTERNATE_OBJECT_DIRECTORIES" not in gitrun.environment()
+
+
+def test_a_server_repository_with_a_work_tree(tmp_path: Path) -> None:
+    # git runs the hook in the .git directory: the push is read from it as from a bare one.
+    served = tmp_path / "served"
+    served.mkdir()
+    git(served, "init", "-q", "-b", "main")
+    git(served, "config", "receive.denyCurrentBranch", "ignore")
+    git(served, "commit", "-q", "--allow-empty", "-m", "start")
+    hook = served / ".git" / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\nexec {sys.executable} -m autype_guard pre-receive\n")
+    hook.chmod(0o755)
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(served), str(work))
+    key = fake_key()
+    commit(work, {"k.py": f"K = '{key}'\n"}, "key")
+    result = push(work, "origin", "HEAD:refs/heads/topic")
+    assert result.returncode != 0
+    assert "k.py:1: AG101" in result.stderr
+    assert key not in result.stderr

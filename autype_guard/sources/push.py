@@ -105,6 +105,18 @@ def parse_pre_push(data: bytes) -> list[RefUpdate]:
     ]
 
 
+def hook_repository(path: Path) -> Repository:
+    """The repository a server-side hook runs in (git starts it in the git directory, bare
+    or not), as a bare repository: a push is read from git objects, never a work tree."""
+    try:
+        _, out = _run(path, "rev-parse", "--absolute-git-dir")
+    except GitError as exc:
+        if "not a git repository" in str(exc):
+            raise GitError(f"not a git repository: {path.resolve()}") from None
+        raise
+    return Repository(Path(out.decode("utf-8", "surrogateescape").strip()), bare=True)
+
+
 # --- which commits a push brings ------------------------------------------------------------
 
 
