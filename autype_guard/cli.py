@@ -800,9 +800,10 @@ def _pre_receive_scan(
             if ident in seen:
                 continue
             seen.add(ident)
+            where = f" in commit {commit[:12]}" if commit else ""
             findings.append(
                 f"{escape_path(finding.path)}:{finding.line}: {finding.code} {finding.name}"
-                f" in commit {commit[:12]} ({escape_text(refs)})"
+                f"{where} ({escape_text(refs)})"
             )
         errors.extend(
             f"{escape_path(path)}: {escape_text(reason)}" for path, reason in report.errors

@@ -336,3 +336,20 @@ def test_a_server_repository_with_a_work_tree(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "k.py:1: AG101" in result.stderr
     assert key not in result.stderr
+
+
+def test_a_tag_on_a_blob_or_a_tree_is_scanned_too(server: Path, clone: Path) -> None:
+    key = fake_key()
+    (clone / "loose.py").write_text(f"K = '{key}'\n")
+    blob = git(clone, "hash-object", "-w", "loose.py").strip()
+    git(clone, "tag", "-a", "-m", "a blob", "blob-tag", blob)
+    result = push(clone, "origin", "blob-tag")
+    assert result.returncode != 0
+    assert "refs/tags/blob-tag:1: AG1" in result.stderr
+    git(clone, "add", "loose.py")
+    tree = git(clone, "write-tree").strip()
+    git(clone, "tag", "tree-tag", tree)
+    result = push(clone, "origin", "tree-tag")
+    assert result.returncode != 0
+    assert "refs/tags/tree-tag:loose.py:1: AG101" in result.stderr
+    assert key not in result.stderr

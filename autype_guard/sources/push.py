@@ -16,6 +16,7 @@ Never prints, never writes into the repository. Trouble with git raises `GitErro
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import time
@@ -33,11 +34,14 @@ from .git import (
     BlobStream,
     GitError,
     Repository,
+    _Blob,
     _collect_history,
     _history_requests,
+    _is_file_mode,
     _oid,
     _Paths,
     _run,
+    _scan_blob,
     _start,
     _Walk,
     describe,
@@ -122,17 +126,23 @@ def hook_repository(path: Path) -> Repository:
 
 @dataclass(frozen=True)
 class PushRange:
-    """Commits reachable from `include` and from none of `exclude` (revision arguments)."""
+    """Commits reachable from `include` and from none of `exclude` (revision arguments).
+
+    `refs`: (object id, ref) pairs naming what the push sets each ref to: a ref (a tag) that
+    points at a blob or a tree rather than a commit has that content scanned directly,
+    the ref's name standing for the blob's path."""
 
     include: tuple[str, ...]
     exclude: tuple[str, ...]
+    refs: tuple[tuple[str, str], ...] = ()
 
 
 def pre_receive_range(updates: Iterable[RefUpdate]) -> PushRange:
     """On the server, before the refs move: commits no existing ref reaches. A deleted ref
     brings nothing; a ref moved to commits the repository has already brings nothing."""
-    include = tuple(dict.fromkeys(u.new for u in updates if not u.deleted))
-    return PushRange(include, ("--all",))
+    updates = [u for u in updates if not u.deleted]
+    include = tuple(dict.fromkeys(u.new for u in updates))
+    return PushRange(include, ("--all",), tuple((u.new, u.ref) for u in updates))
 
 
 def _existing_commits(repo: Repository, oids: Sequence[str]) -> set[str]:
@@ -178,12 +188,17 @@ def scan_pushed(
     attributed to the earliest pushed commit that added it."""
     started = time.perf_counter()
     report = ScanReport(git=describe(repo, mode))
-    if not commits.include:
+    paths = _Paths(repo, config)
+    include, direct = _targets(repo, commits)
+    if direct:
+        for blob, data in BlobStream(repo.root, direct, _oid):
+            report.add(_scan_blob(blob, data, paths, config, options))
+    if not include:
         report.elapsed = time.perf_counter() - started
         return report
     args = [
         "log",
-        *commits.include,
+        *include,
         "--not",
         *commits.exclude,
         "--reverse",
@@ -199,7 +214,6 @@ def scan_pushed(
         "--format=%x00%H %aI",
         "--",
     ]
-    paths = _Paths(repo, config)
     walk = _Walk()
     with tempfile.TemporaryFile() as log_err:
         log = _start(repo.root, *args, stderr=log_err)
@@ -222,6 +236,36 @@ def scan_pushed(
     report.git = replace(report.git, commits=walk.commits) if report.git else None
     report.elapsed = time.perf_counter() - started
     return report
+
+
+def _targets(repo: Repository, commits: PushRange) -> tuple[list[str], list[_Blob]]:
+    """The commits to walk, and the blobs to scan directly: what a ref set to a blob or a
+    tree (through any tags) holds."""
+    refs = dict(commits.refs)
+    include: list[str] = []
+    direct: list[_Blob] = []
+    for oid in commits.include:
+        ref = refs.get(oid)
+        if ref is None:
+            include.append(oid)
+            continue
+        _, out = _run(repo.root, "cat-file", "-t", f"{oid}^{{}}", ok=(0, 1, 128))
+        kind = out.strip()
+        if kind not in (b"blob", b"tree"):
+            include.append(oid)  # a commit (or what git log will name as wrong)
+            continue
+        _, out = _run(repo.root, "rev-parse", "--verify", f"{oid}^{{}}")
+        peeled = out.decode("ascii", "replace").strip()
+        if kind == b"blob":
+            direct.append(_Blob(peeled, ref))
+        else:
+            _, listing = _run(repo.root, "ls-tree", "-r", "-z", "--full-tree", peeled)
+            for entry in listing.split(b"\0"):
+                head, _, path = entry.partition(b"\t")
+                fields = head.decode("ascii", "replace").split()
+                if len(fields) == 3 and fields[1] == "blob" and _is_file_mode(fields[0]):
+                    direct.append(_Blob(fields[2], f"{ref}:{os.fsdecode(path)}"))
+    return include, direct
 
 
 # --- what a revision says -------------------------------------------------------------------
