@@ -687,7 +687,10 @@ def run_pre_receive(data: bytes, env: Mapping[str, str]) -> int:
     timer = None
     try:
         timer = _start_deadline(settings.timeout)
-        findings, errors, blobs = _pre_receive_scan(repo, updates, rule_codes())
+        options = ScanOptions(
+            jobs=1, prefilter=_prefilter_engine(), inline_ignore=settings.inline_ignore
+        )
+        findings, errors, blobs = _pre_receive_scan(repo, updates, rule_codes(), options)
     except _Deadline:
         limit = f"{settings.timeout:g} s"
         if settings.fail_open:
@@ -746,7 +749,7 @@ def _stop_deadline(previous: Optional[Any]) -> None:
 
 
 def _pre_receive_scan(
-    repo: Any, updates: list[Any], codes: Any
+    repo: Any, updates: list[Any], codes: Any, options: ScanOptions
 ) -> tuple[list[str], list[str], int]:
     """Scan each group of updates with the config and baseline of its old revision (a new
     ref: the default branch's tip). Returns finding lines, error lines, blobs scanned."""
@@ -786,7 +789,6 @@ def _pre_receive_scan(
                 accepted = parse_baseline(json.loads(raw.decode("utf-8")), DEFAULT_BASELINE)
             except (BaselineError, ValueError, RecursionError) as exc:
                 _say(f"warning: {escape_text(str(exc))}; scanning without a baseline")
-        options = ScanOptions(jobs=1, prefilter=_prefilter_engine())
         report = push.scan_pushed(
             repo, push.pre_receive_range(group), config, options, mode="pre-receive"
         )

@@ -353,3 +353,14 @@ def test_a_tag_on_a_blob_or_a_tree_is_scanned_too(server: Path, clone: Path) -> 
     assert result.returncode != 0
     assert "refs/tags/tree-tag:loose.py:1: AG101" in result.stderr
     assert key not in result.stderr
+
+
+def test_inline_ignores_count_unless_the_server_says_otherwise(server: Path, clone: Path) -> None:
+    key = fake_key()
+    commit(clone, {"t.py": f"K = '{key}'  # autype-guard: ignore[AG101]\n"}, "fixture")
+    git(server, "config", "autype-guard.inlineIgnore", "false")
+    refused = push(clone, "origin", "main")
+    assert refused.returncode != 0
+    assert "t.py:1: AG101" in refused.stderr
+    git(server, "config", "autype-guard.inlineIgnore", "true")
+    assert push(clone, "origin", "main").returncode == 0

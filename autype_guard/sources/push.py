@@ -331,6 +331,7 @@ class ServerSettings:
     fail_open: bool = False  # on a timeout, let the push through
     allow_skip: bool = False  # honour the push option autype-guard.skip
     log_file: Optional[str] = None
+    inline_ignore: bool = True  # honour `autype-guard: ignore` comments in pushed content
 
 
 def _config_value(repo: Repository, name: str, kind: Optional[str] = None) -> Optional[str]:
@@ -346,6 +347,7 @@ def server_settings(repo: Repository) -> ServerSettings:
         timeout_text = _config_value(repo, "autype-guard.timeout")
         fail_open = _config_value(repo, "autype-guard.failOpen", "bool") == "true"
         allow_skip = _config_value(repo, "autype-guard.allowSkip", "bool") == "true"
+        inline_ignore = _config_value(repo, "autype-guard.inlineIgnore", "bool") != "false"
     except GitError as exc:
         raise GitError(f"bad autype-guard setting in the server's git config: {exc}") from None
     timeout = None
@@ -363,4 +365,5 @@ def server_settings(repo: Repository) -> ServerSettings:
         fail_open=fail_open,
         allow_skip=allow_skip,
         log_file=_config_value(repo, "autype-guard.logFile", "path"),
+        inline_ignore=inline_ignore,
     )
