@@ -13,7 +13,8 @@ server's main is moved back, so every run pushes the same commits as new. Also t
 hook command alone on the same input (its start-up included) and a push that only moves a
 ref to commits the server has (nothing to scan).
 
-Reports medians in seconds. Timings on a shared machine are rough: compare the figures of
+Reports medians in seconds, wall-clock and CPU (user + system, the hook's git children
+included). Timings on a shared machine are rough: compare the figures of
 one run. Stdlib only; needs git and the autype_guard package importable by this Python.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -129,10 +131,17 @@ def make_push(clone: Path, commits: int, files: int, seed: int) -> None:
         _git(clone, "commit", "-q", "-m", f"work {c}")
 
 
+_cpu: list[float] = []  # CPU seconds (user + system) of each _timed command and its children
+
+
 def _timed(argv: list[str], cwd: Path, stdin: bytes | None = None) -> tuple[float, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, check=False)
-    return time.perf_counter() - started, proc.returncode
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return elapsed, proc.returncode
 
 
 def main() -> int:
@@ -183,8 +192,12 @@ def main() -> int:
                 times.append(seconds)
             return times
 
+        med = statistics.median
+        cpu: dict[str, float] = {}
         plain = runs(False)
+        cpu["plain"] = med(_cpu[-args.runs :])
         hooked = runs(True)
+        cpu["hooked"] = med(_cpu[-args.runs :])
         # The command alone on the same input, outside a push (the objects are on the
         # server from the runs above, reachable from no ref).
         line = f"{base} {new} refs/heads/main\n".encode()
@@ -192,6 +205,7 @@ def main() -> int:
             _timed([sys.executable, "-m", "autype_guard", "pre-receive"], server, line)
             for _ in range(args.runs)
         ]
+        cpu["alone"] = med(_cpu[-args.runs :])
         moved = [
             _timed(
                 [sys.executable, "-m", "autype_guard", "pre-receive"],
@@ -200,26 +214,25 @@ def main() -> int:
             )
             for _ in range(args.runs)
         ]
+        cpu["moved"] = med(_cpu[-args.runs :])
         startup = [
             _timed([sys.executable, "-m", "autype_guard", "--version"], server)[0]
             for _ in range(args.runs)
         ]
+        cpu["startup"] = med(_cpu[-args.runs :])
         for seconds_code in alone + moved:
             if seconds_code[1] != 0:
                 raise SystemExit(f"the hook rejected a clean push (exit {seconds_code[1]})")
-        med = statistics.median
         print(
             f"repository: {args.commits} commits;"
             f" push: {args.push_commits} commits, {args.push_files} files"
         )
-        print(f"push without hook      {med(plain):.3f} s")
-        print(
-            f"push with hook         {med(hooked):.3f} s"
-            f"  (hook adds {med(hooked) - med(plain):.3f} s)"
-        )
-        print(f"hook command alone     {med(s for s, _ in alone):.3f} s")
-        print(f"ref moved, no new      {med(s for s, _ in moved):.3f} s")
-        print(f"python start + import  {med(startup):.3f} s  (autype-guard --version)")
+        print("medians                 wall s    CPU s")
+        print(f"push without hook      {med(plain):6.3f}   {cpu['plain']:6.3f}")
+        print(f"push with hook         {med(hooked):6.3f}   {cpu['hooked']:6.3f}")
+        print(f"hook command alone     {med(s for s, _ in alone):6.3f}   {cpu['alone']:6.3f}")
+        print(f"ref moved, no new      {med(s for s, _ in moved):6.3f}   {cpu['moved']:6.3f}")
+        print(f"python start + import  {med(startup):6.3f}   {cpu['startup']:6.3f}  (--version)")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
