@@ -751,57 +751,59 @@ def _stop_deadline(previous: Optional[Any]) -> None:
 def _pre_receive_scan(
     repo: Any, updates: list[Any], codes: Any, options: ScanOptions
 ) -> tuple[list[str], list[str], int]:
-    """Scan each group of updates with the config and baseline of its old revision (a new
-    ref: the default branch's tip). Returns finding lines, error lines, blobs scanned."""
+    """Scan the updates with the config and baseline of each one's old revision (a new ref:
+    the default branch's tip); updates whose revisions hold the same config and baseline
+    files are scanned together (a mirror push of many branches: one scan). Returns finding
+    lines, error lines and the number of blobs scanned."""
     from .baseline import DEFAULT_BASELINE, BaselineError
     from .baseline import apply as apply_baseline
     from .baseline import parse as parse_baseline
     from .sources import push
 
-    tip: Optional[str] = None
-    groups: dict[Optional[str], list[Any]] = {}
-    for update in updates:
-        if update.deleted:
-            continue
-        if update.created:
-            if tip is None:
-                tip = push.default_tip(repo) or ""
-            rev = tip or None
-        else:
-            rev = update.old
-        groups.setdefault(rev, []).append(update)
+    names = (*push.CONFIG_NAMES, DEFAULT_BASELINE)
+    live = [u for u in updates if not u.deleted]
+    tip = push.default_tip(repo) if any(u.created for u in live) else None
+    revs = {id(u): tip if u.created else u.old for u in live}
+    files = push.files_at(repo, (r for r in revs.values() if r is not None), names)
+    groups: dict[tuple[Optional[bytes], ...], tuple[Optional[str], list[Any]]] = {}
+    for update in live:
+        rev = revs[id(update)]
+        same = tuple(files.get((rev, n)) for n in names) if rev is not None else ()
+        groups.setdefault(same, (rev, []))[1].append(update)
     findings: list[str] = []
     errors: list[str] = []
     blobs = 0
     seen: set[tuple[str, str, int, str]] = set()
-    for rev, group in groups.items():
-        try:
-            config = push.config_at(repo, rev, codes)
-        except ConfigError as exc:
-            _say(f"warning: {escape_text(str(exc))}; scanning with the default config")
-            config = Config(root=repo.root)
+    for same, (rev, group) in groups.items():
+        config = Config(root=repo.root)
         accepted = None
-        raw = push.read_at(repo, rev, DEFAULT_BASELINE) if rev is not None else None
-        if raw is not None:
-            import json
-
+        if rev is not None:
+            held = {name: data for name, data in zip(names, same) if data is not None}
             try:
-                accepted = parse_baseline(json.loads(raw.decode("utf-8")), DEFAULT_BASELINE)
-            except (BaselineError, ValueError, RecursionError) as exc:
-                _say(f"warning: {escape_text(str(exc))}; scanning without a baseline")
+                config = push.config_from(held, repo, rev, codes)
+            except ConfigError as exc:
+                _say(f"warning: {escape_text(str(exc))}; scanning with the default config")
+            raw = held.get(DEFAULT_BASELINE)
+            if raw is not None:
+                import json
+
+                try:
+                    accepted = parse_baseline(json.loads(raw.decode("utf-8")), DEFAULT_BASELINE)
+                except (BaselineError, ValueError, RecursionError) as exc:
+                    _say(f"warning: {escape_text(str(exc))}; scanning without a baseline")
         report = push.scan_pushed(
             repo, push.pre_receive_range(group), config, options, mode="pre-receive"
         )
         if accepted is not None:
             apply_baseline(report.files, accepted, Path.cwd())
         blobs += report.scanned
-        refs = ", ".join(u.ref for u in group)
         for finding in report.findings:
             commit = dict(finding.properties).get("commit", "")
             ident = (finding.path, finding.code, finding.line, commit)
             if ident in seen:
                 continue
             seen.add(ident)
+            refs = ", ".join(push.refs_reaching(repo, commit, group))
             where = f" in commit {commit[:12]}" if commit else ""
             findings.append(
                 f"{escape_path(finding.path)}:{finding.line}: {finding.code} {finding.name}"

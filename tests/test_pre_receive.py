@@ -364,3 +364,29 @@ def test_inline_ignores_count_unless_the_server_says_otherwise(server: Path, clo
     assert "t.py:1: AG101" in refused.stderr
     git(server, "config", "autype-guard.inlineIgnore", "true")
     assert push(clone, "origin", "main").returncode == 0
+
+
+def test_many_refs_in_one_push_are_scanned_together(server: Path, clone: Path) -> None:
+    git(clone, "branch", "b1")
+    git(clone, "branch", "b2")
+    assert push(clone, "origin", "b1", "b2").returncode == 0
+    commit(clone, {"shared.py": "x = 1\n"}, "shared")
+    for branch in ("b1", "b2"):
+        git(clone, "branch", "-f", branch, "main")
+    git(clone, "branch", "b3")
+    clean = push(clone, "origin", "b1", "b2", "b3")
+    assert clean.returncode == 0, clean.stderr
+    # One config at the old revisions (and the default branch's for b3): one scan, one blob.
+    assert log_lines(server)[-1].endswith(
+        "refs=refs/heads/b1,refs/heads/b2,refs/heads/b3 accepted blobs=1"
+    )
+    key = fake_key()
+    git(clone, "checkout", "-q", "b2")
+    commit(clone, {"k.py": f"K = '{key}'\n"}, "key on b2")
+    git(clone, "checkout", "-q", "b1")
+    commit(clone, {"ok.py": "y = 2\n"}, "clean on b1")
+    result = push(clone, "origin", "b1", "b2")
+    assert result.returncode != 0
+    assert "k.py:1: AG101 hardcoded-key in commit" in result.stderr
+    assert result.stderr.count("(refs/heads/b2)") == 1
+    assert "refs/heads/b1" not in result.stderr.split("push rejected")[0]

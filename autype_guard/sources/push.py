@@ -6,8 +6,8 @@
   introduced (the history scan's machinery in `sources.git`: one `git log --raw` over the
   range, one `git cat-file --batch`); each finding carries its commit.
 - `pre_receive_range` / `pre_push_range`: which commits a push brings.
-- `config_at` / `read_at`: a repository's config (and any file) at a revision, read from git,
-  never from the pushed commits or a work tree.
+- `config_at` / `files_at` / `config_from`: a repository's config (and any file) at a
+  revision, read from git objects, never from the pushed commits or a work tree.
 - `server_settings`: the admin's `autype-guard.*` settings from the server repository's
   git config.
 
@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
@@ -171,6 +171,18 @@ def pre_push_range(
     return PushRange(include, (*(o for o in olds if o in known), remotes))
 
 
+def refs_reaching(repo: Repository, commit: str, updates: Sequence[RefUpdate]) -> list[str]:
+    """The refs of `updates` whose new value reaches `commit` (all of them when only one)."""
+    if len(updates) <= 1 or not commit:
+        return [u.ref for u in updates]
+    reaching = []
+    for update in updates:
+        code, _ = _run(repo.root, "merge-base", "--is-ancestor", commit, update.new, ok=(0, 1))
+        if code == 0:
+            reaching.append(update.ref)
+    return reaching or [u.ref for u in updates]
+
+
 # --- scanning them --------------------------------------------------------------------------
 
 
@@ -273,11 +285,26 @@ def _targets(repo: Repository, commits: PushRange) -> tuple[list[str], list[_Blo
 
 def read_at(repo: Repository, rev: str, path: str) -> Optional[bytes]:
     """The content of `path` at commit `rev` (a regular file), or None when it has none."""
-    code, out = _run(repo.root, "cat-file", "-t", f"{rev}:{path}", ok=(0, 1, 128))
-    if code != 0 or out.strip() != b"blob":
-        return None
-    code, out = _run(repo.root, "cat-file", "blob", f"{rev}:{path}", ok=(0, 1, 128))
-    return out if code == 0 else None
+    return files_at(repo, (rev,), (path,)).get((rev, path))
+
+
+def files_at(
+    repo: Repository, revs: Iterable[str], names: Sequence[str]
+) -> dict[tuple[str, str], bytes]:
+    """The content of each of `names` (paths from the top) at each commit of `revs`, read
+    by one `git cat-file --batch`: {(rev, name): content}, without what is not a file."""
+    requests = [(rev, name) for rev in dict.fromkeys(revs) for name in names]
+    if not requests:
+        return {}
+    found = {}
+    for request, data in BlobStream(repo.root, requests, _spec):
+        if data is not None:
+            found[request] = data
+    return found
+
+
+def _spec(request: tuple[str, str]) -> str:
+    return f"{request[0]}:{request[1]}"
 
 
 def default_tip(repo: Repository) -> Optional[str]:
@@ -287,15 +314,27 @@ def default_tip(repo: Repository) -> Optional[str]:
     return text if code == 0 and text else None
 
 
+CONFIG_NAMES = (CONFIG_FILE, PYPROJECT)
+
+
 def config_at(repo: Repository, rev: Optional[str], codes: Collection[str] = ()) -> Config:
     """The config at the top of commit `rev` (`.autype-guard.toml`, else pyproject.toml's
     `[tool.autype-guard]`); the defaults when there is none or `rev` is None. Raises
     ConfigError for a config that is there but invalid."""
-    root = Path(repo.root)
     if rev is None:
-        return Config(root=root)
-    for name in (CONFIG_FILE, PYPROJECT):
-        raw = read_at(repo, rev, name)
+        return Config(root=Path(repo.root))
+    files = files_at(repo, (rev,), CONFIG_NAMES)
+    return config_from({name: files[(r, name)] for r, name in files}, repo, rev, codes)
+
+
+def config_from(
+    files: Mapping[str, bytes], repo: Repository, rev: str, codes: Collection[str] = ()
+) -> Config:
+    """The config that `files` (name -> content, as `files_at` read them at commit `rev`)
+    hold; see `config_at`."""
+    root = Path(repo.root)
+    for name in CONFIG_NAMES:
+        raw = files.get(name)
         if raw is None:
             continue
         where = Path(f"{rev[:12]}:{name}")
