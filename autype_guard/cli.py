@@ -678,12 +678,13 @@ def run_pre_receive(data: bytes, env: Mapping[str, str]) -> int:
         return EXIT_ERROR
     log = _ServerLog(settings.log_file, env)
     if SKIP_OPTION in _push_options(env):
+        logged = " (logged)" if settings.log_file else ""
         if settings.allow_skip:
             log.write("skip-honoured", updates)
-            _say(f"push option {SKIP_OPTION}: scan skipped (logged)")
+            _say(f"push option {SKIP_OPTION}: scan skipped{logged}")
             return EXIT_CLEAN
         log.write("skip-refused", updates)
-        _say(f"push option {SKIP_OPTION} is not allowed on this server (logged); scanning")
+        _say(f"push option {SKIP_OPTION} is not allowed on this server{logged}; scanning")
     timer = None
     try:
         timer = _start_deadline(settings.timeout)
@@ -727,9 +728,14 @@ def run_pre_receive(data: bytes, env: Mapping[str, str]) -> int:
 
 
 def _start_deadline(seconds: Optional[float]) -> Optional[Any]:
+    """Raise _Deadline in `seconds` (a SIGALRM timer); returns what `_stop_deadline` needs."""
     if seconds is None:
         return None
     import signal
+
+    if not hasattr(signal, "setitimer"):  # Windows: no timer signals
+        _say("warning: autype-guard.timeout needs timer signals, which this platform lacks")
+        return None
 
     def expire(_signum: int, _frame: object) -> None:
         raise _Deadline()
@@ -744,8 +750,13 @@ def _stop_deadline(previous: Optional[Any]) -> None:
         return
     import signal
 
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.signal(signal.SIGALRM, previous)
+    for _ in range(2):
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            return
+        except _Deadline:
+            continue  # it ran out while being stopped (it fires once): stop it again
 
 
 def _pre_receive_scan(

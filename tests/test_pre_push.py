@@ -77,7 +77,7 @@ def test_git_pre_push_hook_scans_the_pushed_commits_not_the_work_tree(work: Path
     assert deleted.returncode == 0, deleted.stderr
 
 
-def test_pre_push_without_input_is_an_error(work: Path) -> None:
+def test_malformed_pre_push_input_is_an_error(work: Path) -> None:
     bad = subprocess.run(
         [sys.executable, "-m", "autype_guard", "scan", "--pre-push"],
         cwd=work,
