@@ -131,7 +131,7 @@ def _scan_git(
     if target.mode == "staged":
         return git.scan_staged(repo, config, options, specs)
     if target.mode == "push":
-        return _scan_push(repo, target, config, options, progress)
+        return _scan_push(repo, target, config, options, specs, progress)
     if target.mode == "history":
         return git.scan_history(
             repo, config, options, since=target.since, specs=specs, progress=progress
@@ -145,8 +145,10 @@ def _scan_push(
     target: GitTarget,
     config: Config,
     options: ScanOptions,
+    specs: Sequence[str],
     progress: Optional[ProgressCallback],
 ) -> ScanReport:
+    """The commits a push brings, as `scan --pre-push` sees them (see GitTarget.pushed)."""
     from .sources import git, push
 
     updates = []
@@ -161,7 +163,9 @@ def _scan_push(
                 old = "0" * len(new)
         updates.append(push.RefUpdate(old, new, ""))
     commits = push.pre_push_range(repo, updates, target.remote)
-    return push.scan_pushed(repo, commits, config, options, mode="push", progress=progress)
+    return push.scan_pushed(
+        repo, commits, config, options, mode="push", specs=specs, progress=progress
+    )
 
 
 # Runs of fewer files stay in the calling process: starting workers costs more than it saves.

@@ -193,11 +193,13 @@ def scan_pushed(
     options: ScanOptions = _DEFAULTS,
     *,
     mode: str = "push",
+    specs: Sequence[str] = (),
     progress: Optional[ProgressCallback] = None,
 ) -> ScanReport:
     """Scan the blobs the commits in `commits` introduced, like `--history` over that range:
     each finding carries its commit and author date; one key at one path is one finding,
-    attributed to the earliest pushed commit that added it."""
+    attributed to the earliest pushed commit that added it. `specs` (git pathspecs) limit
+    the commits' paths."""
     started = time.perf_counter()
     report = ScanReport(git=describe(repo, mode))
     paths = _Paths(repo, config)
@@ -225,6 +227,7 @@ def scan_pushed(
         "--no-show-signature",
         "--format=%x00%H %aI",
         "--",
+        *specs,
     ]
     walk = _Walk()
     with tempfile.TemporaryFile() as log_err:
