@@ -624,7 +624,7 @@ def _push_options(env: Mapping[str, str]) -> list[str]:
 
 def _pusher(env: Mapping[str, str]) -> str:
     """Who pushed, as the hosting software tells its hooks (for the log only)."""
-    for name in ("GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER", "REMOTE_USER", "USER"):
+    for name in ("GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN", "REMOTE_USER", "USER"):
         if env.get(name):
             return env[name]
     return "unknown"
