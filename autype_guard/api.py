@@ -1,4 +1,5 @@
-"""The library entry points: `scan_paths`, `scan_bytes` and `scan_text`, and the live check.
+"""The library entry points: `scan_paths`, `scan_bytes`, `scan_text` and `scan_urls`, and the
+live check.
 
 A thin facade over the layers below (see docs/architecture.md): `run` for runs over many
 files, `sources` for one file's or blob's content, `engine` for the per-file pipeline.
@@ -9,7 +10,7 @@ Never prints, never exits, never raises for a bad file: problems come back as
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from . import config as _config
 from .config import Config
@@ -47,6 +48,24 @@ def scan_text(
     return scan_bytes(text.encode("utf-8"), path, config or Config(), options)
 
 
+def scan_urls(
+    urls: tuple[str, ...],
+    config: Optional[Config] = None,
+    options: Optional[ScanOptions] = None,
+    **limits: Any,
+) -> ScanReport:
+    """Fetch what a browser gets from `urls` and scan it (`autype-guard scan-url`).
+    `limits` are the other fields of `sources.web.UrlTarget` (depth, allow_origins,
+    headers, cookie, timeout, deadline, concurrency, max_files, max_bytes,
+    max_file_bytes). Never raises for network trouble; raises `sources.web.UrlError` for
+    a start URL that is not absolute http(s)."""
+    from .engine import engine_for
+    from .sources import web  # start-up time: only URL scans load the HTTP client
+
+    target = web.UrlTarget(tuple(web.check_start_url(u) for u in urls), **limits)
+    return web.scan_urls(target, engine_for(config or Config(), options or ScanOptions()))
+
+
 __all__ = [
     "BINARY",
     "CLEAN",
@@ -68,5 +87,6 @@ __all__ = [
     "scan_file",
     "scan_paths",
     "scan_text",
+    "scan_urls",
     "verify_findings",
 ]

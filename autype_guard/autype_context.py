@@ -133,12 +133,15 @@ _MAX_LINE_LOOKBACK = 4096
 class NearSearch:
     """`pattern.search` for a pattern that Python's `re` cannot skip ahead for (it starts
     with a character class, an alternation, `\\b` or a lookbehind): the pattern is tried
-    only at the `back + 1` positions up to each occurrence of one of `needles`, found with
-    `str.find` (memchr-fast). Exact when every match of `pattern` holds one of `needles`
-    starting at most `back` characters after the match's start.
+    only at the `back + 1` positions up to each occurrence of one of `needles`. Exact when
+    every match of `pattern` holds one of `needles` starting at most `back` characters after
+    the match's start.
 
-    Each needle's next occurrence is kept between searches, so a pass with increasing `pos`
-    costs one `find` pass per needle (less when the caller skips ahead) plus the tries.
+    The needles are found by one regex alternation of them (a single pass that `re` runs
+    as a tight scan for their first characters; several `str.find` passes cost several
+    times more on text with non-ASCII characters), a single needle by `str.find`; the next
+    occurrence is kept between searches, so a pass with increasing `pos` reads the text
+    once plus the tries.
     """
 
     def __init__(
@@ -153,24 +156,32 @@ class NearSearch:
         self.text = text
         self.back = back
         self.endpos = len(text) if endpos is None else min(endpos, len(text))
-        self._needles = needles
-        self._next = [-2] * len(needles)  # each needle's next offset; -1: none left
-        self._pos = 0  # the `pos` the kept offsets were found from
+        self._needle = needles[0] if len(needles) == 1 else None
+        self._any = None if len(needles) == 1 else _alternation(needles)
+        self._next = -2  # the next needle's offset at or after `_pos`; -1: none left
+        self._pos = 0  # the `pos` the kept offset was found from
+
+    def _hit(self, tried: int) -> int:
+        """The first offset at or after `tried` where a needle starts, or -1."""
+        if self._next == -1 or self._next >= tried:
+            return self._next
+        if self._needle is not None:
+            self._next = self.text.find(self._needle, tried, self.endpos)
+        else:
+            assert self._any is not None
+            m = self._any.search(self.text, tried, self.endpos)
+            self._next = -1 if m is None else m.start()
+        return self._next
 
     def search(self, pos: int = 0) -> Optional[re.Match[str]]:
         """The first match at or after `pos`, as `pattern.search(text, pos, endpos)`."""
-        text, end, needles, nexts = self.text, self.endpos, self._needles, self._next
+        text, end = self.text, self.endpos
         if pos < self._pos:
-            nexts[:] = [-2] * len(needles)  # searching backwards: forget what was found
+            self._next = -2  # searching backwards: forget what was found
         self._pos = pos
         tried = pos
         while True:
-            hit = -1
-            for i, at in enumerate(nexts):
-                if at != -1 and at < tried:
-                    at = nexts[i] = text.find(needles[i], tried, end)
-                if at != -1 and (hit == -1 or at < hit):
-                    hit = at
+            hit = self._hit(tried)
             if hit == -1:
                 return None
             for start in range(max(tried, hit - self.back), hit + 1):
@@ -178,6 +189,13 @@ class NearSearch:
                 if m is not None:
                     return m
             tried = hit + 1
+
+
+@lru_cache(maxsize=256)
+def _alternation(needles: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern matching any of `needles` (longest first, so the leftmost start is found
+    whichever needle begins there)."""
+    return re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
 
 
 def finditer_near(
@@ -262,9 +280,12 @@ def calls_autype(text: str) -> bool:
     return NearSearch(AUTYPE_HOST, text, _AUTYPE_SPELLINGS, len("api.")).search() is not None
 
 
-def names_autype_endpoint(text: str) -> bool:
+def names_autype_endpoint(text: str, absent: frozenset[bytes] = frozenset()) -> bool:
     """True when `text` names an Autype base URL without spelling the host:
-    `import.meta.env.VITE_AUTYPE_API_URL`, `autypeBaseUrl`, `AUTYPE_ENDPOINT`."""
+    `import.meta.env.VITE_AUTYPE_API_URL`, `autypeBaseUrl`, `AUTYPE_ENDPOINT` (`absent`: as
+    for `is_autype_context`)."""
+    if absent.issuperset(AUTYPE_MARKERS):
+        return False
     return NearSearch(_AUTYPE_ENDPOINT_NAME, text, _AUTYPE_SPELLINGS, 0).search() is not None
 
 
@@ -277,9 +298,13 @@ def path_names_autype(path: str) -> bool:
     return mentions_autype("/".join(path.replace("\\", "/").split("/")[-2:]))
 
 
-def is_autype_context(path: str, text: str) -> bool:
-    """True when a file is about Autype: it calls the Autype host or its path names Autype."""
-    return path_names_autype(path) or calls_autype(text)
+def is_autype_context(path: str, text: str, absent: frozenset[bytes] = frozenset()) -> bool:
+    """True when a file is about Autype: it calls the Autype host or its path names Autype.
+    `absent`: markers known not to be in `text` (when every spelling of the Autype word is,
+    the text is not searched)."""
+    if path_names_autype(path):
+        return True
+    return not absent.issuperset(AUTYPE_MARKERS) and calls_autype(text)
 
 
 def _line_start(text: str, offset: int) -> Optional[int]:

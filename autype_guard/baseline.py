@@ -32,6 +32,8 @@ MAX_BASELINE_BYTES = 64 * 1024 * 1024
 # Version 1 files written before findings were made per key occurrence carry a count per
 # entry; it is read (and checked) for compatibility and no longer limits anything.
 MAX_COUNT = 1_000_000
+# A fetched file's location: an http(s) URL (findings of `scan-url`).
+_URL = re.compile(r"https?://", re.IGNORECASE)
 _RULE = re.compile(r"AG[0-9]{3}")
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 _ENTRY_KEYS = frozenset({"rule", "path", "fingerprint", "count"})
@@ -56,7 +58,11 @@ class Baseline:
 
 
 def baseline_path(finding_path: str, base_dir: Path) -> str:
-    """How a baseline in `base_dir` names a finding's file (`/`-separated, relative)."""
+    """How a baseline in `base_dir` names a finding's file (`/`-separated, relative); a
+    fetched file (`scan-url`) by its URL without query or fragment, so a cache-busting
+    `?v=2` does not make an accepted finding new."""
+    if _URL.match(finding_path):
+        return finding_path.split("#", 1)[0].split("?", 1)[0]
     full = os.path.abspath(finding_path)
     try:
         rel = os.path.relpath(full, os.path.abspath(base_dir))

@@ -86,9 +86,17 @@ ARCHIVE_SUFFIXES = (
 )
 
 
+# A container image layer in a label: `image.tar!sha256:<digest>/usr/share/app.js`.
+_IMAGE_LAYER = re.compile(r"!sha256:[0-9a-f]{64}/")
+
+
 def member_path(label: str) -> str:
     """The innermost member path of an archive label (`a.zip!b.jar!c/d.js` -> `c/d.js`),
-    or the label itself when it names no archive member."""
+    the path inside a container image layer (`image.tar!sha256:<digest>/usr/bin/x` ->
+    `usr/bin/x`), or the label itself when it names no archive member."""
+    layer = _IMAGE_LAYER.match(label, max(label.rfind("!sha256:"), 0))
+    if layer is not None:
+        label = label[layer.end() :]
     i = label.rfind("!")
     while i > 0:
         if label[:i].lower().endswith(ARCHIVE_SUFFIXES):

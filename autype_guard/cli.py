@@ -27,14 +27,18 @@ from .options import (
     BASELINE,
     FIX,
     SCAN,
+    SCAN_URL,
     Choice,
     File,
     FloatRange,
     IntRange,
     Options,
+    Size,
     ValueType,
     from_command_line,
     options_of,
+    parse_size,
+    url_only_options,
 )
 from .progress import ProgressBar, wants_progress
 from .report import ReportOptions, get_reporter
@@ -233,7 +237,17 @@ def collect(
         request.baseline = accepted
         request.baseline_dir = Path(opts.baseline).resolve().parent
     unit = "files"
-    if opts.pre_push:
+    if opts.urls:
+        request.web = _url_target(opts)
+        wants_bar = False
+    elif opts.images:
+        if opts.staged or opts.since is not None or opts.history or opts.pathspecs:
+            _fail("--image cannot be combined with PATHS, --staged, --since or --history")
+        if opts.pre_push:
+            _fail("--image cannot be combined with --pre-push")
+        request.images = list(opts.images)
+        wants_bar = False
+    elif opts.pre_push:
         if opts.staged or opts.since is not None or opts.history:
             _fail("--pre-push cannot be combined with --staged, --since or --history")
         if opts.paths == ("-",):
@@ -298,8 +312,47 @@ def _pushed_refs() -> tuple[tuple[tuple[str, str], ...], Optional[str]]:
     return tuple((u.old, u.new) for u in updates), remote
 
 
+def _url_target(opts: Options) -> Any:
+    """The `scan-url` target `opts` describe (a `sources.web.UrlTarget`); exits 2 for a
+    start URL, --allow-origin or --header that cannot be used."""
+    from .sources.web import UrlError, UrlTarget, check_start_url, parse_allowed, parse_header
+
+    try:
+        urls = tuple(check_start_url(url) for url in opts.urls)
+        for value in opts.allow_origin:
+            parse_allowed(value)
+        headers = tuple(parse_header(value) for value in opts.header)
+    except UrlError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    if opts.cookie is not None and any(ch in opts.cookie for ch in "\r\n\0"):
+        _fail("--cookie holds a line break")
+    return UrlTarget(
+        urls,
+        depth=opts.depth,
+        allow_origins=opts.allow_origin,
+        headers=headers,
+        cookie=opts.cookie,
+        timeout=opts.timeout,
+        deadline=opts.deadline,
+        concurrency=opts.concurrency,
+        max_files=opts.max_files,
+        max_bytes=opts.max_bytes,
+        max_file_bytes=opts.max_file_bytes,
+    )
+
+
 def _execute(request: RunRequest) -> RunOutcome:
-    """`run.execute`; trouble with git ends the run with one line and exit 2."""
+    """`run.execute`; trouble with git or saving an image ends the run with one line and
+    exit 2."""
+    if request.images:
+        from .sources.image import ImageError
+
+        try:
+            return execute(request)
+        except ImageError as exc:
+            _fail(str(exc))
+            raise  # unreachable: _fail exits
     if request.git is None:
         return execute(request)  # start-up time: a plain scan never loads the git source
     from .sources.git import GitError
@@ -432,7 +485,21 @@ def _click_type(value: Optional[ValueType]) -> Any:  # click.ParamType (generic 
         return click.IntRange(min=value.min)
     if isinstance(value, FloatRange):
         return click.FloatRange(value.min, value.max, min_open=value.min_open)
+    if isinstance(value, Size):
+        return _SizeType()
     return None
+
+
+class _SizeType(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """A size such as 500k, 32M or 1G (options.parse_size); an int default stays one."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Any) -> Any:
+        try:
+            return parse_size(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def _options(command: str) -> Callable[[_F], _F]:
@@ -523,6 +590,19 @@ def scan(**values: Any) -> None:
     sys.exit(run_scan(from_command_line(values)))
 
 
+@cli.command("scan-url")
+@click.argument("urls", nargs=-1, required=True)
+@_options(SCAN_URL)
+def scan_url(urls: tuple[str, ...], **values: Any) -> None:
+    """Fetch URLS (and every script, worker, source map and manifest a browser loads from
+    them) and scan what a browser gets for Autype keys, as browser-shipped code.
+
+    Only the start URLs' origins are fetched (add others with --allow-origin); nothing
+    fetched is executed."""
+    opts = replace(from_command_line({"paths": (), **values}), urls=urls)
+    sys.exit(run_scan(opts))
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @_options(FIX)
@@ -536,8 +616,11 @@ def fix(**values: Any) -> None:
 @_options(BASELINE)
 def baseline_command(**values: Any) -> None:
     """Record the current findings in PATHS as accepted, so `scan --baseline` reports only
-    new ones. The file holds rule, path and key fingerprint, never a key."""
-    opts = from_command_line(values)
+    new ones. The file holds rule, path and key fingerprint, never a key.
+
+    PATHS that are http(s) URLs are fetched as `scan-url` fetches them (the URL-scan
+    options apply), and the baseline names each file by its URL without the query."""
+    opts = _urls_for_baseline(from_command_line(values))
     output = opts.baseline_output
     old = _load_baseline(output) if opts.update else None
     _config, report = collect(opts)
@@ -574,6 +657,22 @@ def baseline_command(**values: Any) -> None:
             err=True,
         )
     sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
+
+
+def _urls_for_baseline(opts: Options) -> Options:
+    """`baseline` given URLs records what `scan-url` finds there; the options of fetching
+    work only with URLs, and paths and URLs do not mix. Exits 2 on misuse."""
+    from .report.common import is_url
+
+    urls = tuple(p for p in opts.pathspecs if is_url(p))
+    if urls:
+        if len(urls) != len(opts.pathspecs):
+            _fail("baseline takes paths or URLs, not both")
+        return replace(opts, paths=(".",), pathspecs=(), urls=urls)
+    for item, spec in url_only_options():
+        if getattr(opts, item.name) != item.default:
+            _fail(f"{spec.flags[0]} only works with URLs")
+    return opts
 
 
 @cli.command("rules")

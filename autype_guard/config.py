@@ -65,6 +65,12 @@ DEFAULT_BROWSER_PATHS: tuple[str, ...] = (
     "**/static/**",
     "**/assets/**",
     "**/wwwroot/**",
+    # Web server roots of container images (nginx, Apache httpd, Caddy, distributions).
+    "**/usr/share/nginx/html/**",
+    "**/usr/local/apache2/htdocs/**",
+    "**/usr/share/caddy/**",
+    "**/var/www/**",
+    "**/srv/www/**",
 )
 # Environment-variable prefixes that frameworks inline into browser bundles.
 DEFAULT_PUBLIC_ENV_PREFIXES: tuple[str, ...] = (

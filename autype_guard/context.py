@@ -80,6 +80,9 @@ class FileContext:
     # large file, a decompression cut short): keys touching such an edge are masked whole.
     cut_before: bool = False
     cut_after: bool = False
+    # Prefilter markers known not to occur in `text` (empty when not known): lets a rule skip
+    # a search of the whole text for a word the byte search already failed to find.
+    absent: frozenset[bytes] = frozenset()
     _occurrences: Optional[list[KeyOccurrence]] = None
     _lines: Optional[LineIndex] = None
     _regions: Optional[Regions] = None

@@ -87,9 +87,12 @@ class Engine:
         cut: bool = False,
         *,
         kind: Optional[FileKind] = None,
+        place: Optional[Place] = None,
     ) -> FileResult:
         """Scan plain (not packed) content; see `scan_plain`."""
-        return scan_plain(data, display, self.config, self.options, rel, cut, kind=kind)
+        return scan_plain(
+            data, display, self.config, self.options, rel, cut, kind=kind, place=place
+        )
 
     def is_clean(self, data: bytes, *, findings_only: bool = False) -> Optional[str]:
         """The common case of a large run, decided without building a FileResult: BINARY or
@@ -171,12 +174,15 @@ def scan_plain(
     cut: bool = False,
     *,
     kind: Optional[FileKind] = None,
+    place: Optional[Place] = None,
 ) -> FileResult:
     """The per-file pipeline for plain content shown as `display` (`rel`: its path relative
     to the config root, for per-file ignores). `cut`: the content stops where the file went
     on. `kind`: what the content is when its name does not say (an image's config, the
     environment); by default `classify.classify` decides from the name and first bytes.
-    Never raises."""
+    `place`: where the content ends up when the source knows it (what a browser fetched
+    from a site runs in a browser, whatever its name); by default `exposure.place_of`
+    decides. Never raises."""
     kind = kind or classify(display, data[:256])
     result = FileResult(display, kind, size=len(data))
     if looks_binary(data) or is_binary_format(display):
@@ -209,7 +215,8 @@ def scan_plain(
     if decoded is None:
         decoded = decode(data)
     result.notes.extend(decoded.notes)
-    place = place_of(display, kind, decoded.text, config)
+    if place is None:
+        place = place_of(display, kind, decoded.text, config)
     checked = check_text(
         decoded.text,
         display,
@@ -374,6 +381,9 @@ def check_text(
         key_collector=options.key_collector,
         cut_before=cut_before,
         cut_after=cut_after,
+        absent=frozenset()
+        if present is None
+        else frozenset(prefilter_for(config, options).markers) - present,
     )
     findings: list[tuple[Finding, bool]] = []
     # A line's ignore comment, read once per line: a minified line with thousands of keys

@@ -10,7 +10,8 @@ Browser-shipped:
 - built output: minified or content-hashed bundles (`*.min.js`, `main.3f2a9c.js`), source
   maps, and web files (JS/TS, HTML, CSS, maps, and their `.gz`/`.br`) under a `browser-paths`
   glob (`dist/`, `build/`, `out/`, `.next/static/`, `public/`, `static/`, `assets/`,
-  `wwwroot/`, ... by default). A script there is server code only when its content says so
+  `wwwroot/`, and web server roots inside container images such as `usr/share/nginx/html/`
+  and `var/www/`, by default). A script there is server code only when its content says so
   (`"use server"`, `import 'server-only'`, or it imports a server framework such as express).
 - client JS/TS: any script not marked as server-side (see `is_server_script`), and every
   `"use client"` file;
@@ -155,13 +156,17 @@ _NODE_SERVER_IMPORT = re.compile(
     r"""|\bexport\s+(?:async\s+)?function\s+(?:GET|POST|PUT|PATCH|DELETE)\b"""
     r"""|\bexport\s+const\s+(?:GET|POST|PUT|PATCH|DELETE)\s*[:=]"""
     r"""|\bexports\.handler\s*=|\bexport\s+(?:const|(?:async\s+)?function)\s+handler\b"""
-    r"""|\(\s{0,40}req\s*(?::\s*[\w.]+\s*)?,\s*res\s*(?::\s*[\w.]+\s*)?(?:,\s*next\b[^)]*)?\)"""
+    # Express-style `(req, res)` callbacks: matched from `req` (a literal `re` skips to), the
+    # `(` before it checked by `_OPENS_CALLBACK`.
+    r"""|(?P<callback>req(?<![\w$.]req)\s*(?::\s*[\w.]+\s*)?,\s*res\s*(?::\s*[\w.]+\s*)?"""
+    r"""(?:,\s*next\b[^)]*)?\))"""
 )
-# Every match of `_NODE_SERVER_IMPORT` starts with one of these or (`(req`) holds `req` at
-# most 41 characters after its start: the pattern is tried only there (`NearSearch`).
+_OPENS_CALLBACK = re.compile(r"\(\s{0,40}\Z")
+# Every match of `_NODE_SERVER_IMPORT` starts with one of these: the pattern is tried only
+# there (`NearSearch`).
 _NODE_SERVER_NEEDLES = (
     ("from", "require(", "import", "Deno.", "Bun.", "defineEventHandler(", "export", "req"),
-    41,
+    0,
 )
 _SERVER_FRAMEWORK_NEEDLES = (("from", "require(", "import"), 0)
 # Edge workers (Cloudflare Workers, Pages `_worker.js`, Vercel/Netlify edge functions run the
@@ -179,9 +184,18 @@ _EDGE_WORKER_NEEDLES = (("export", "fetch", "scheduled", "queue", "email", "tail
 
 
 def _found(pattern: re.Pattern[str], needles: tuple[tuple[str, ...], int], text: str) -> bool:
-    """`pattern.search(text)`, tried only near `needles` (the pattern has no literal start)."""
+    """`pattern.search(text)`, tried only near `needles` (the pattern has no literal start);
+    a match from `req` counts only after a `(` (see `_NODE_SERVER_IMPORT`)."""
     words, back = needles
-    return NearSearch(pattern, text, words, back).search() is not None
+    search = NearSearch(pattern, text, words, back)
+    m = search.search()
+    while m is not None:
+        if not m.groupdict().get("callback") or _OPENS_CALLBACK.search(
+            text, max(0, m.start() - 41), m.start()
+        ):
+            return True
+        m = search.search(m.start() + 1)
+    return False
 
 
 # Path shapes of server-side scripts in the common frameworks and serverless platforms.
@@ -383,6 +397,11 @@ def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
     if kind is FileKind.SCRIPT:
         if is_browser_path(path, config):
             return Place.SERVER if _is_server_build_output(text) else Place.BROWSER
+        if _IMAGE_LAYER_MEMBER.search(path):
+            # In a container image, a script outside the web roots and browser build
+            # directories is the image's own program (a Node server, a worker), not a file a
+            # web server hands out.
+            return Place.SERVER
         return Place.SERVER if is_server_script(path, text) else Place.BROWSER
     if kind is FileKind.SOURCE and _strip_compression(member_path(path).lower()).endswith(
         _STYLESHEETS
@@ -390,6 +409,9 @@ def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
         return Place.BROWSER
     return Place.SERVER
 
+
+# A file inside a container image's layer: `image.tar!sha256:<layer digest>/path`.
+_IMAGE_LAYER_MEMBER = re.compile(r"!sha256:[0-9a-f]{64}/")
 
 # Stylesheets only ever run in a browser, wherever they sit (Sass and Less compile to CSS).
 _STYLESHEETS = (".css", ".scss", ".sass", ".less", ".styl")

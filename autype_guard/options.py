@@ -18,7 +18,7 @@ from .model import Severity
 from .report import FORMATS
 from .run import VERIFY_TIMEOUT
 
-SCAN, FIX, BASELINE = "scan", "fix", "baseline"
+SCAN, FIX, BASELINE, SCAN_URL = "scan", "fix", "baseline", "scan-url"
 SEVERITIES = tuple(s.value for s in Severity)
 
 
@@ -51,8 +51,26 @@ class FloatRange:
     min_open: bool = False
 
 
-ValueType = Union[Choice, File, IntRange, FloatRange]
+@dataclass(frozen=True)
+class Size:
+    """A size in bytes: a whole number, optionally with a k, M or G suffix (1024-based)."""
+
+
+ValueType = Union[Choice, File, IntRange, FloatRange, Size]
 FILE = File()
+SIZE = Size()
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def parse_size(value: Union[int, str]) -> int:
+    """`32M` -> 33554432; raises ValueError for anything but a positive size."""
+    if isinstance(value, int):
+        return value
+    text = value.strip().lower().removesuffix("b")
+    number, unit = (text[:-1], text[-1]) if text[-1:] in "kmg" else (text, "")
+    if not number.isdigit() or int(number) <= 0:
+        raise ValueError(f"{value!r} is not a size such as 500k, 32M or 1G")
+    return int(number) * _SIZE_UNITS[unit]
 
 
 @dataclass(frozen=True)
@@ -102,6 +120,9 @@ def split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 _ALL = (SCAN, FIX, BASELINE)
+_SCANS = (SCAN, SCAN_URL)
+# What fetching a site takes: `scan-url`, and `baseline` given URLs.
+_URL_SCANS = (SCAN_URL, BASELINE)
 
 
 @dataclass(frozen=True)
@@ -111,9 +132,11 @@ class Options:
     The fields are in the order the commands' --help lists them."""
 
     paths: tuple[str, ...]
-    output_format: str = option("--format", default="text", type=Choice(FORMATS), show_default=True)
+    output_format: str = option(
+        "--format", default="text", type=Choice(FORMATS), show_default=True, commands=_SCANS
+    )
     output: Optional[str] = option(
-        "-o", "--output", default=None, type=FILE, help="Write the report here."
+        "-o", "--output", default=None, type=FILE, help="Write the report here.", commands=_SCANS
     )
     # `baseline`: the file it writes, and --update.
     baseline_output: str = option(
@@ -139,22 +162,26 @@ class Options:
         show_default=True,
         convert=Severity,
         help="Exit 1 when a finding is at least this severe.",
+        commands=_SCANS,
     )
     exit_zero: bool = option(
         "--exit-zero",
         default=False,
         help="Exit 0 even when findings are reported (errors still exit 2).",
+        commands=_SCANS,
     )
     quiet: bool = option(
         "-q",
         "--quiet",
         default=False,
         help="Text format: only each finding's location line; no summary when nothing is found.",
+        commands=_SCANS,
     )
     statistics: bool = option(
         "--statistics",
         default=False,
         help="Print a count per rule (count, code, name) instead of the findings.",
+        commands=_SCANS,
     )
     # `fix`: --diff instead of writing, and where keys go.
     diff: bool = option(
@@ -179,24 +206,27 @@ class Options:
     show_secrets: bool = option(
         "--show-secrets",
         default=False,
-        commands=(SCAN, FIX),
+        commands=(SCAN, FIX, SCAN_URL),
         help="Print keys in full (never in CI logs).",
         help_for=((FIX, "Show keys in full in the --diff output."),),
     )
     show_placeholders: bool = option(
-        "--show-placeholders", default=False, help="List placeholders at info level."
+        "--show-placeholders",
+        default=False,
+        help="List placeholders at info level.",
+        commands=_SCANS,
     )
     select: tuple[str, ...] = option(
         "--select",
         default=(),
-        commands=_ALL,
+        commands=(*_ALL, SCAN_URL),
         convert=split_codes,
         help="Only these rule codes (comma-separated).",
     )
     ignore: tuple[str, ...] = option(
         "--ignore",
         default=(),
-        commands=_ALL,
+        commands=(*_ALL, SCAN_URL),
         convert=split_codes,
         help="Skip these rule codes (comma-separated).",
     )
@@ -211,7 +241,7 @@ class Options:
         help_for=((FIX, "Also fix files ignored by git."),),
     )
     no_inline_ignore: bool = option(
-        "--no-inline-ignore", default=False, help="Disregard suppression comments."
+        "--no-inline-ignore", default=False, help="Disregard suppression comments.", commands=_SCANS
     )
     stdin_filename: Optional[str] = option(
         "--stdin-filename",
@@ -219,18 +249,19 @@ class Options:
         help="With PATH '-': scan stdin as if it were this file.",
     )
     config_file: Optional[str] = option(
-        "--config", default=None, commands=_ALL, type=FILE, help="Config file."
+        "--config", default=None, commands=(*_ALL, SCAN_URL), type=FILE, help="Config file."
     )
     color: Optional[bool] = option(
         "--color/--no-color",
         default=None,
-        commands=(SCAN, FIX),
+        commands=(SCAN, FIX, SCAN_URL),
         help="Force colour on or off (default: on a terminal unless NO_COLOR is set).",
     )
     allow_unreadable: bool = option(
         "--allow-unreadable",
         default=False,
         help="Do not exit 2 for files that could not be read.",
+        commands=_SCANS,
     )
     jobs: int = option(
         "-j",
@@ -245,6 +276,7 @@ class Options:
         default=False,
         help="Live check: send each distinct real key once to the Autype API (X-API-Key header)"
         " to learn whether it is live, revoked or unknown. Off unless given.",
+        commands=_SCANS,
     )
     api_url: Optional[str] = option(
         "--api-url",
@@ -252,6 +284,7 @@ class Options:
         metavar="URL",
         help="With --verify: the Autype API base URL (default: $AUTYPE_GUARD_API_URL, else"
         " Autype's public API). https:// only, except loopback hosts.",
+        commands=_SCANS,
     )
     verify_timeout: Optional[float] = option(
         "--verify-timeout",
@@ -259,17 +292,20 @@ class Options:
         type=FloatRange(0, 60, min_open=True),
         metavar="SECONDS",
         help=f"With --verify: per-request deadline, whole request [default: {VERIFY_TIMEOUT:g}].",
+        commands=_SCANS,
     )
     fail_on_live_only: bool = option(
         "--fail-on-live-only",
         default=False,
         help="With --verify: exit 1 only for keys found live (revoked or unknown keys pass).",
+        commands=_SCANS,
     )
     baseline: Optional[str] = option(
         "--baseline",
         default=None,
         type=FILE,
         help="Report only findings not accepted in this baseline file.",
+        commands=_SCANS,
     )
     # Git-aware scans (see sources/git.py) and the progress bar.
     staged: bool = option(
@@ -292,8 +328,103 @@ class Options:
         help="Scan the commits being pushed (git's pre-push input on stdin, or pre-commit's"
         " PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF), not the work tree.",
     )
+    # Container images (see sources/image.py).
+    images: tuple[str, ...] = option(
+        "--image",
+        default=(),
+        commands=(SCAN, BASELINE),
+        metavar="PATH",
+        help="Scan a container image instead of PATHS: an archive as `docker save` writes"
+        " it, an OCI image layout (directory or tar) or docker://NAME[:TAG] (saved with"
+        " docker or podman). Repeatable.",
+    )
     no_progress: bool = option("--no-progress", default=False, help="Never draw a progress bar.")
+    # `scan-url`: how far to follow a deployed site, where and what may be fetched.
+    depth: int = option(
+        "--depth",
+        default=0,
+        commands=_URL_SCANS,
+        type=IntRange(min=0),
+        help="Also follow same-origin pages linked from the start pages, this many links deep"
+        " [default: 0].",
+    )
+    allow_origin: tuple[str, ...] = option(
+        "--allow-origin",
+        default=(),
+        commands=_URL_SCANS,
+        metavar="HOST",
+        help="Also fetch from this host or scheme://host:port, e.g. a CDN (repeatable).",
+    )
+    header: tuple[str, ...] = option(
+        "--header",
+        default=(),
+        commands=_URL_SCANS,
+        metavar="'NAME: VALUE'",
+        help="Send this header to the start URLs' origins only, over https or to loopback"
+        " (repeatable).",
+    )
+    cookie: Optional[str] = option(
+        "--cookie",
+        default=None,
+        commands=_URL_SCANS,
+        metavar="'NAME=VALUE; ...'",
+        help="Send this Cookie header, like --header.",
+    )
+    timeout: float = option(
+        "--timeout",
+        default=10.0,
+        commands=_URL_SCANS,
+        type=FloatRange(0, 600, min_open=True),
+        metavar="SECONDS",
+        help="Deadline of one request, whole response [default: 10].",
+    )
+    deadline: float = option(
+        "--deadline",
+        default=120.0,
+        commands=_URL_SCANS,
+        type=FloatRange(0, 86400, min_open=True),
+        metavar="SECONDS",
+        help="Deadline of the whole run; what is not fetched by then is an error [default: 120].",
+    )
+    concurrency: int = option(
+        "--concurrency",
+        default=8,
+        commands=_URL_SCANS,
+        type=IntRange(min=1),
+        help="Requests at once [default: 8].",
+    )
+    max_files: int = option(
+        "--max-files",
+        default=500,
+        commands=_URL_SCANS,
+        type=IntRange(min=1),
+        help="Fetch at most this many files per run [default: 500].",
+    )
+    max_bytes: int = option(
+        "--max-bytes",
+        default=256 << 20,
+        commands=_URL_SCANS,
+        type=SIZE,
+        metavar="SIZE",
+        convert=parse_size,
+        help="Fetch at most this much per run, decompressed (500k, 32M, 1G) [default: 256M].",
+    )
+    max_file_bytes: int = option(
+        "--max-file-bytes",
+        default=32 << 20,
+        commands=_URL_SCANS,
+        type=SIZE,
+        metavar="SIZE",
+        convert=parse_size,
+        help="Read at most this much of one file, before and after decompression [default: 32M].",
+    )
     pathspecs: tuple[str, ...] = ()  # PATHS exactly as given (empty: the whole repository)
+    urls: tuple[str, ...] = ()  # `scan-url`: the start URLs
+
+
+def url_only_options() -> list[tuple[Field[Any], OptionSpec]]:
+    """The options that only fetching a site uses (`baseline` takes them for URLs)."""
+    return [(item, spec) for item, spec in all_options() if spec.commands == _URL_SCANS]
 
 
 def spec_of(item: Field[Any]) -> Optional[OptionSpec]:

@@ -28,6 +28,7 @@ from .sources.walk import Candidate, Walker, is_excluded
 
 if TYPE_CHECKING:
     from .sources.git import Repository
+    from .sources.web import UrlTarget
     from .verify import KeyCollector, VerifyResult
 
 # Per-request timeout of the live check, in seconds, and how many requests run at once.
@@ -52,7 +53,8 @@ class GitTarget:
 
 @dataclass
 class RunRequest:
-    """Everything one run does. Exactly one target: `paths`, `stdin` or `git`."""
+    """Everything one run does. Exactly one target: `paths`, `stdin`, `git`, `web` or
+    `images`."""
 
     config: Config
     options: ScanOptions = field(default_factory=ScanOptions)
@@ -60,6 +62,9 @@ class RunRequest:
     stdin: Optional[bytes] = None  # content read from standard input...
     stdin_name: str = "<stdin>"  # ...scanned as if it were this file
     git: Optional[GitTarget] = None
+    web: Optional[UrlTarget] = None  # a deployed site: what a browser gets from these URLs
+    # Container images: archives (`docker save`), OCI layouts, `docker://NAME`.
+    images: Sequence[str] = ()
     baseline: Optional[Baseline] = None  # accepted findings, dropped from the report
     baseline_dir: Path = Path(".")  # where the baseline file is (its paths are relative)
     verify_url: Optional[str] = None  # run the live check against this API (opt-in)
@@ -79,11 +84,18 @@ class RunOutcome:
 def execute(request: RunRequest) -> RunOutcome:
     """Scan what `request` names, drop what its baseline accepts (before the live check, so
     accepted keys are never sent) and run the live check if asked. Never raises for a bad
-    file; raises `sources.git.GitError` for trouble with git and `verify.ApiUrlError` for
+    file; raises `sources.git.GitError` for trouble with git, `sources.image.ImageError` for
+    a `docker://` image that cannot be saved and `verify.ApiUrlError` for
     an unacceptable API URL (before any request)."""
-    targets = [request.git is not None, request.stdin is not None, bool(request.paths)]
+    targets = [
+        request.git is not None,
+        request.stdin is not None,
+        bool(request.paths),
+        request.web is not None,
+        bool(request.images),
+    ]
     if sum(targets) > 1:
-        raise ValueError("a RunRequest names one target: paths, stdin or git")
+        raise ValueError("a RunRequest names one target: paths, stdin, git, web or images")
     config, options = request.config, request.options
     collector = None
     if request.verify_url is not None:
@@ -91,7 +103,15 @@ def execute(request: RunRequest) -> RunOutcome:
 
         collector = KeyCollector()
         options = replace(options, key_collector=collector)
-    if request.git is not None:
+    if request.web is not None:
+        from .sources.web import scan_urls  # start-up time: only URL scans need it
+
+        report = scan_urls(request.web, engine_for(config, options))
+    elif request.images:
+        from .sources.image import scan_images  # start-up time: only image scans need it
+
+        report = scan_images(request.images, config, options)
+    elif request.git is not None:
         report = _scan_git(request.git, config, options, request.progress)
     elif request.stdin is not None:
         report = ScanReport()

@@ -19,7 +19,6 @@ redirects or picks up proxy settings implicitly.
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import errno
 import http.client
@@ -37,6 +36,7 @@ from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 from .keys import fingerprint, is_real_key
+from .netdeadline import ConnectionDeadline
 
 __all__ = [
     "API_URL_ENV",
@@ -237,45 +237,29 @@ def _request_once(
         )
     else:
         connection = http.client.HTTPConnection(target.host, target.port, timeout=remaining)
-    # NOTE: socket timeouts bound each operation only; a server answering one byte at a
-    # time would never trip them. A timer shuts the socket down at the deadline instead,
-    # which wakes whatever read or write is blocked on it.
-    expired = threading.Event()
-
-    def expire() -> None:
-        expired.set()
-        sock = connection.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                # The plain socket's shutdown, also under TLS: it acts on the descriptor.
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-    timer = threading.Timer(remaining, expire)
-    timer.daemon = True
-    timer.start()
-    try:
-        connection.request(
-            "GET",
-            target.base_path + _ENDPOINT,
-            headers={
-                "X-API-Key": key,
-                "Accept": "application/json",
-                "User-Agent": USER_AGENT,
-                "Connection": "close",
-            },
-        )
-        response = connection.getresponse()
-        if expired.is_set():
-            raise _DeadlineExceeded
-        # The body is not needed (and could echo the key); it is never read.
-        return response.status, response.getheader("Retry-After")
-    except Exception:
-        if expired.is_set() or time.monotonic() >= deadline:
-            raise _DeadlineExceeded from None
-        raise
-    finally:
-        timer.cancel()
-        connection.close()
+    with ConnectionDeadline(connection, remaining) as deadline_guard:
+        try:
+            connection.request(
+                "GET",
+                target.base_path + _ENDPOINT,
+                headers={
+                    "X-API-Key": key,
+                    "Accept": "application/json",
+                    "User-Agent": USER_AGENT,
+                    "Connection": "close",
+                },
+            )
+            response = connection.getresponse()
+            if deadline_guard.expired.is_set():
+                raise _DeadlineExceeded
+            # The body is not needed (and could echo the key); it is never read.
+            return response.status, response.getheader("Retry-After")
+        except Exception:
+            if deadline_guard.expired.is_set() or time.monotonic() >= deadline:
+                raise _DeadlineExceeded from None
+            raise
+        finally:
+            connection.close()
 
 
 # Details are short and parenthesis-free: reports show them as "live (HTTP 200)".

@@ -595,6 +595,34 @@ def step_classes(cfg, data, stamps, tree_sig):
     stamps.set("classes", sig, **info)
 
 
+def step_tree_auth(cfg, data, stamps, tree_sig):
+    """tree-auth/: tree/ plus one copy of the API-docs bundles and the OpenAPI documents of
+    classes/ (content that mentions auth everywhere), as hard links: no extra disk."""
+    path = os.path.join(data, "tree-auth")
+    parts = {
+        "tree": os.path.join(data, "tree"),
+        "api-docs-bundles": os.path.join(data, "classes", "marker-heavy-bundle", "copy-1"),
+        "openapi": os.path.join(data, "classes", "api-spec", "copy-1"),
+    }
+    sig = sig_of({"tree": tree_sig, "classes": (stamps.get("classes") or {}).get("sig"), "v": 1})
+    if stamps.done("tree-auth", sig, path):
+        log(f"tree-auth: up to date ({path})")
+        return
+    tmp = path + ".partial"
+    rmtree(tmp)
+    for name, src in parts.items():
+        for root, _dirs, files in os.walk(src):
+            out_dir = os.path.join(tmp, name, os.path.relpath(root, src))
+            os.makedirs(out_dir, exist_ok=True)
+            for f in files:
+                s = os.path.join(root, f)
+                if os.path.isfile(s) and not os.path.islink(s):
+                    os.link(s, os.path.join(out_dir, f))
+    rmtree(path)
+    os.rename(tmp, path)
+    stamps.set("tree-auth", sig)
+
+
 # --------------------------------------------------------------------------
 # scale/
 # --------------------------------------------------------------------------
@@ -1483,7 +1511,17 @@ def git_stats(repo: str) -> dict:
 
 # --------------------------------------------------------------------------
 
-STEPS = ["downloads", "tree", "bundles", "scale", "precommit", "history", "classes", "manifest"]
+STEPS = [
+    "downloads",
+    "tree",
+    "bundles",
+    "scale",
+    "precommit",
+    "history",
+    "classes",
+    "tree-auth",
+    "manifest",
+]
 
 
 def main(argv=None):
@@ -1549,6 +1587,8 @@ def main(argv=None):
         timed("history", step_history, cfg, data, stamps, tree_sig)
     if "classes" in only:
         timed("classes", step_classes, cfg, data, stamps, tree_sig)
+    if "tree-auth" in only:
+        timed("tree-auth", step_tree_auth, cfg, data, stamps, tree_sig)
 
     log("manifest: measuring corpora")
     man = {
@@ -1569,7 +1609,7 @@ def main(argv=None):
         "corpora": {},
     }
     C = man["corpora"]
-    for name in ("tree", "bundles"):
+    for name in ("tree", "bundles", "tree-auth"):
         p = os.path.join(data, name)
         if os.path.isdir(p):
             C[name] = {"path": p, **dir_stats(p)}

@@ -55,7 +55,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(REPO, "bench", "README.md")
 RESULTS_START = "<!-- results:start -->"
 RESULTS_END = "<!-- results:end -->"
-CASES = ("tree", "precommit", "bundles", "scale", "history", "classes")
+CASES = ("tree", "tree-auth", "precommit", "bundles", "scale", "history", "classes")
 # The file classes of DATA/classes/ (build_corpora.py), in the order they are reported.
 CLASSES = (
     "plain-source",
@@ -766,6 +766,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         cases: list[tuple[str, Callable[[], None]]] = [
             ("precommit", lambda: bench.precommit_pair(corpora)),
             ("tree", lambda: bench.tree_audit("tree", corpora["tree"]["path"], True, True)),
+            (
+                "tree-auth",
+                lambda: bench.tree_audit("tree-auth", corpora["tree-auth"]["path"], False, False),
+            ),
             (
                 "bundles",
                 lambda: bench.tree_audit("bundles", corpora["bundles"]["path"], False, False),

@@ -35,5 +35,5 @@ run() {
 }
 run scan & run archives & wait
 run sourcemap & run config & wait
-run baseline
+run baseline & run web & wait
 ls "$corpus/artifacts"

@@ -17,13 +17,14 @@ from autype_guard.options import (
     BASELINE,
     FIX,
     SCAN,
+    SCAN_URL,
     Options,
     all_options,
     from_command_line,
     options_of,
 )
 
-COMMANDS = (SCAN, FIX, BASELINE)
+COMMANDS = (SCAN, FIX, BASELINE, SCAN_URL)
 
 
 def _command(name: str) -> click.Command:
@@ -55,7 +56,7 @@ def test_every_option_field_belongs_to_a_command() -> None:
     # Only PATHS and what is derived from them are not options.
     options = {item.name for item, _ in all_options()}
     others = {item.name for item in dataclasses.fields(Options)} - options
-    assert others == {"paths", "pathspecs"}
+    assert others == {"paths", "pathspecs", "urls"}
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -88,9 +89,23 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[Options]:
 def test_a_command_without_options_gets_the_dataclass_defaults(
     name: str, parsed: list[Options]
 ) -> None:
-    result = CliRunner().invoke(cli, [name])
+    urls = ("http://127.0.0.1:4173/",) if name == SCAN_URL else ()
+    result = CliRunner().invoke(cli, [name, *urls])
     assert result.exit_code == 0, result.output
-    assert parsed == [Options(paths=(".",))]
+    assert parsed == [Options(paths=(".",), urls=urls)]
+
+
+def test_scan_url_needs_a_url_and_takes_sizes(parsed: list[Options]) -> None:
+    result = CliRunner().invoke(cli, [SCAN_URL])
+    assert result.exit_code == 2
+    assert parsed == []
+    args = [SCAN_URL, "http://h/", "--max-bytes", "2M", "--max-file-bytes", "500k"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert (parsed[0].max_bytes, parsed[0].max_file_bytes) == (2 << 20, 500 << 10)
+    result = CliRunner().invoke(cli, [SCAN_URL, "http://h/", "--max-bytes", "lots"])
+    assert result.exit_code == 2
+    assert "not a size" in result.output
 
 
 def test_command_line_values_are_converted(parsed: list[Options]) -> None:

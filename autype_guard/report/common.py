@@ -53,9 +53,16 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def is_url(path: str) -> bool:
+    """True for a location that is a URL (what `scan-url` fetched), not a file."""
+    return path[:8].lower().startswith(("http://", "https://"))
+
+
 def repo_path(path: str, root: Optional[str]) -> Optional[str]:
     """`path` (as findings name it: relative to the working directory, or absolute) relative
-    to `root` with `/` separators; None when it lies outside `root`."""
+    to `root` with `/` separators; None when it lies outside `root` or is a URL."""
+    if is_url(path):
+        return None
     base = os.path.abspath(root or os.curdir)
     full = os.path.abspath(path)
     try:
@@ -69,7 +76,9 @@ def repo_path(path: str, root: Optional[str]) -> Optional[str]:
 
 def artifact_uri(path: str, root: Optional[str]) -> tuple[str, bool]:
     """A URI for `path`: (percent-encoded path relative to `root`, True), or an absolute
-    `file:` URI and False for a file outside `root`."""
+    `file:` URI and False for a file outside `root`; a URL as it is (and False)."""
+    if is_url(path):
+        return path, False
     rel = repo_path(path, root)
     if rel is not None:
         # The name's own bytes, undecodable ones too (surrogateescape), as %XX.

@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..keys import ROTATE_HINT
 from ..model import Finding, ScanReport, Severity
-from .common import ReportOptions, plural, repo_path
+from .common import ReportOptions, is_url, plural, repo_path
 from .escape import escape_path, escape_text
 
 COMMAND = {
@@ -68,7 +68,11 @@ def command(
     return f"::{name}{' ' + head if head else ''}::{escape_data(message)}"
 
 
-def _file(path: str, options: ReportOptions) -> str:
+def _file(path: str, options: ReportOptions) -> Optional[str]:
+    """The annotation's file; None for a URL (`scan-url`): GitHub shows such an annotation
+    on the run, and its message names the URL."""
+    if is_url(path):
+        return None
     return escape_path(repo_path(path, options.root) or path)
 
 
@@ -80,6 +84,14 @@ def _annotation(finding: Finding, options: ReportOptions) -> str:
     if finding.properties:
         message += "\n" + ", ".join(f"{k}: {escape_text(v)}" for k, v in finding.properties)
     single_line = span.end.line == span.start.line
+    if is_url(finding.path):
+        # No file to attach it to: the message names the URL, line and column.
+        where = f"{escape_path(finding.path)}:{span.start.line}:{span.start.column}"
+        return command(
+            COMMAND[finding.severity],
+            f"{where}: {message}",
+            title=f"{finding.code} {finding.name}",
+        )
     return command(
         COMMAND[finding.severity],
         message,
@@ -97,14 +109,16 @@ def _annotation(finding: Finding, options: ReportOptions) -> str:
 def render(report: ScanReport, options: ReportOptions) -> str:
     out = [_annotation(f, options) for f in report.findings]
     for result in report.files:
+        url = is_url(result.path)
         for unused in result.unused_suppressions:
+            where = f"{escape_path(result.path)}:{unused.line}: " if url else ""
             out.append(
                 command(
                     "notice",
-                    escape_text(unused.message),
+                    where + escape_text(unused.message),
                     file=_file(result.path, options),
-                    line=unused.line,
-                    col=unused.column,
+                    line=None if url else unused.line,
+                    col=None if url else unused.column,
                     title="autype-guard unused suppression",
                 )
             )
@@ -112,10 +126,11 @@ def render(report: ScanReport, options: ReportOptions) -> str:
         command("notice", escape_text(note), title="autype-guard") for note in report.stats.notes
     )
     for path, reason in report.errors:
+        where = f"{escape_path(path)}: " if is_url(path) else ""
         out.append(
             command(
                 "error",
-                f"could not be scanned: {escape_text(reason)}",
+                f"{where}could not be scanned: {escape_text(reason)}",
                 file=_file(path, options),
                 title="autype-guard unreadable file",
             )

@@ -26,6 +26,7 @@ from .common import (
     ReportOptions,
     artifact_uri,
     configured_severity,
+    is_url,
     occurrences,
 )
 from .escape import escape_json
@@ -92,6 +93,8 @@ def _artifact(path: str, options: ReportOptions) -> dict[str, Any]:
 
 def _finding_hash(finding: Finding, ordinal: int, options: ReportOptions) -> str:
     uri, _ = artifact_uri(finding.path, options.root)
+    if is_url(uri):
+        uri = uri.split("?", 1)[0]  # a fetched file: `?v=2` is the same file (as in baselines)
     material = f"{finding.code}\0{uri}\0{finding.fingerprint}\0{ordinal}"
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 

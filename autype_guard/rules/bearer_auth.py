@@ -295,7 +295,7 @@ class BearerAuth(Rule):
                 if value is None:
                     continue
                 if in_context is None:
-                    in_context = is_autype_context(ctx.path, text)
+                    in_context = is_autype_context(ctx.path, text, ctx.absent)
                 if not in_context:
                     continue
             autype: Optional[bool] = True
@@ -315,7 +315,7 @@ class BearerAuth(Rule):
                         autype = True  # `autype_client.headers["Authorization"] = ...`
             if autype is None:
                 if in_context is None:
-                    in_context = is_autype_context(ctx.path, text)
+                    in_context = is_autype_context(ctx.path, text, ctx.absent)
                 autype = in_context
             if not autype and _in_request_to_autype(text, m.start()):
                 autype = True  # sent to api.autype.com, whatever the credential's name

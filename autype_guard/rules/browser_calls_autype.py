@@ -176,7 +176,9 @@ class BrowserCallsAutype(Rule):
         # The file talks to Autype: the host, a base URL named for Autype
         # (`import.meta.env.VITE_AUTYPE_API_URL`), or a file or directory named for Autype
         # (`src/lib/autype.js`). A header whose value names Autype counts on its own.
-        file_calls_autype = is_autype_context(ctx.path, text) or names_autype_endpoint(text)
+        file_calls_autype = is_autype_context(ctx.path, text, ctx.absent) or names_autype_endpoint(
+            text, ctx.absent
+        )
         lines = OnePerLine(text)
         urls = UrlIndex(text)
         flow: Optional[LocalFlow] = None

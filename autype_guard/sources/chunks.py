@@ -29,7 +29,7 @@ from __future__ import annotations
 import codecs
 import os
 from dataclasses import replace
-from typing import Optional
+from typing import Callable, Optional, Union
 
 from ..binaries import REACH_BYTES, binary_findings, is_binary_format, may_hold_key
 from ..classify import classify
@@ -39,7 +39,6 @@ from ..exposure import place_of
 from ..model import Edit, FileKind, FileResult, Finding, Place, Position, Span
 from ..textio import BINARY_SNIFF, INVALID_UTF8_NOTE, LineIndex, decode, looks_binary
 from .blobs import scan_blob
-from .reading import read_fd
 
 # How far back from a wanted cut to look for a byte that starts a character (3 bytes at most
 # in valid UTF-8; more only in a run of stray continuation bytes).
@@ -48,11 +47,26 @@ _CUT_SEARCH = 4096
 _PLACE_HEAD = 256 << 10
 _PYTHON_NOTE = "too large to parse as a whole: scanned as text in chunks"
 
+# Reads up to `length` bytes at `offset` of the content (fewer only at its end).
+ReadAt = Callable[[int, int], bytes]
+
 
 def scan_chunked(fd: int, size: int, display: str, relpath: str, engine: Engine) -> FileResult:
     """Scan the open file `fd` of `size` bytes window by window. Raises OSError on read errors
     (the caller turns them into `FileResult.error`)."""
+    return scan_chunked_at(
+        lambda offset, length: _pread(fd, offset, length), size, display, relpath, engine
+    )
+
+
+def scan_chunked_at(
+    read_at: ReadAt, size: int, display: str, relpath: str, engine: Engine
+) -> FileResult:
+    """`scan_chunked` over any content that can be read at an offset (`read_at`), such as a
+    member of a container image layer. Reads mostly move forward: a window, then the next
+    one overlapping it; only a window with findings reads back to count columns."""
     config, options = engine.config, engine.options
+    fd = read_at
     head = _pread(fd, 0, min(size, max(BINARY_SNIFF, 256)))
     kind = classify(display, head[:256])
     result = FileResult(display, kind, size=size)
@@ -62,8 +76,7 @@ def scan_chunked(fd: int, size: int, display: str, relpath: str, engine: Engine)
         _scan_binary(fd, size, result, relpath, engine)
         return result
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        os.lseek(fd, 0, os.SEEK_SET)
-        return scan_blob(engine, read_fd(fd, size), display, relpath)
+        return scan_blob(engine, _pread(fd, 0, size), display, relpath)
 
     width = max(options.chunk_size, 1)
     overlap = max(options.chunk_overlap, 0)
@@ -155,7 +168,7 @@ def scan_chunked(fd: int, size: int, display: str, relpath: str, engine: Engine)
     return result
 
 
-def _scan_binary(fd: int, size: int, result: FileResult, relpath: str, engine: Engine) -> None:
+def _scan_binary(fd: ReadAt, size: int, result: FileResult, relpath: str, engine: Engine) -> None:
     """Search a large binary file for keys (see `binaries`), one window at a time."""
     config, options = engine.config, engine.options
     width = max(options.chunk_size, 1)
@@ -178,8 +191,10 @@ def _scan_binary(fd: int, size: int, result: FileResult, relpath: str, engine: E
     finish(result, found, relpath, config)
 
 
-def _pread(fd: int, offset: int, length: int) -> bytes:
+def _pread(fd: Union[int, ReadAt], offset: int, length: int) -> bytes:
     """Up to `length` bytes at `offset` (fewer only at the end of the file)."""
+    if not isinstance(fd, int):
+        return fd(offset, length)
     parts = []
     while length > 0:
         if hasattr(os, "pread"):
@@ -228,7 +243,7 @@ class _Text:
         self.notes = notes
 
 
-def _count(fd: int, start: int, end: int, piece: int = 8 << 20) -> int:
+def _count(fd: ReadAt, start: int, end: int, piece: int = 8 << 20) -> int:
     """The number of characters the file's bytes [start, end) decode to (both offsets start
     a character), read in pieces cut at character starts so memory stays bounded."""
     total = 0
@@ -243,7 +258,7 @@ def _count(fd: int, start: int, end: int, piece: int = 8 << 20) -> int:
     return total
 
 
-def _place(fd: int, size: int, display: str, kind: FileKind, config: Config) -> Place:
+def _place(fd: ReadAt, size: int, display: str, kind: FileKind, config: Config) -> Place:
     head = _pread(fd, 0, min(size, _PLACE_HEAD))
     return place_of(display, kind, decode(head).text, config)
 
