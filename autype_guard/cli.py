@@ -13,7 +13,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
@@ -24,6 +24,7 @@ import click
 from . import baseline as baseline_file
 from .api import ScanOptions, ScanReport
 from .config import Config, ConfigError, Overrides, check_rule_codes, load_config
+from .keys import ROTATE_HINT
 from .model import VERIFICATION
 from .options import (
     BASELINE,
@@ -314,8 +315,19 @@ def collect(
     elif opts.images:
         if opts.staged or opts.since is not None or opts.history or opts.pathspecs:
             _fail("--image cannot be combined with PATHS, --staged, --since or --history")
+        if opts.pre_push:
+            _fail("--image cannot be combined with --pre-push")
         request.images = list(opts.images)
         wants_bar = False
+    elif opts.pre_push:
+        if opts.staged or opts.since is not None or opts.history:
+            _fail("--pre-push cannot be combined with --staged, --since or --history")
+        if opts.paths == ("-",):
+            _fail("--pre-push reads git's pre-push input, not content, on standard input")
+        pushed, remote = _pushed_refs()
+        request.git = GitTarget("push", pathspecs=opts.pathspecs, pushed=pushed, remote=remote)
+        unit = "blobs"
+        wants_bar = True
     elif opts.staged or opts.since is not None or opts.history:
         if opts.staged and (opts.since is not None or opts.history):
             _fail("--staged cannot be combined with --since or --history")
@@ -343,6 +355,33 @@ def collect(
         outcomes = [r.outcome.value for r in outcome.verified.values()]
         click.echo(_verify_summary(outcomes, request.verify_url), err=True)
     return config, outcome.report
+
+
+def _pushed_refs() -> tuple[tuple[tuple[str, str], ...], Optional[str]]:
+    """What `scan --pre-push` scans: (old, new) revisions per pushed ref, and the remote.
+
+    Run by pre-commit: its PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF (or, for a new branch with
+    its root commit, the local branch against the remote's refs); run by git as the
+    pre-push hook: the ref updates on stdin."""
+    from .sources.git import GitError
+    from .sources.push import parse_pre_push
+
+    remote = os.environ.get("PRE_COMMIT_REMOTE_NAME") or None
+    from_ref = os.environ.get("PRE_COMMIT_FROM_REF")
+    to_ref = os.environ.get("PRE_COMMIT_TO_REF")
+    if from_ref and to_ref:
+        return ((from_ref, to_ref),), remote
+    local = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
+    if remote and local:
+        return (("0" * 40, local),), remote
+    if sys.stdin.isatty():
+        _fail("--pre-push reads git's pre-push input on standard input; run it from a hook")
+    try:
+        updates = parse_pre_push(sys.stdin.buffer.read())
+    except GitError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    return tuple((u.old, u.new) for u in updates), remote
 
 
 def _url_target(opts: Options) -> Any:
@@ -759,6 +798,238 @@ def show_rule(code: str) -> None:
         return
     click.echo(f"{rule.CODE} {rule.NAME} [{rule.SEVERITY.value}]\n")
     click.echo(rule.docs())
+
+
+# --- pre-receive: the server-side hook ------------------------------------------------------
+
+SKIP_OPTION = "autype-guard.skip"
+
+
+class _Deadline(BaseException):
+    """Raised in the main thread when `autype-guard.timeout` runs out (a BaseException, so
+    no `except Exception` on the way swallows it; every git child is stopped on the way)."""
+
+
+def _push_options(env: Mapping[str, str]) -> list[str]:
+    try:
+        count = int(env.get("GIT_PUSH_OPTION_COUNT", "0"))
+    except ValueError:
+        count = 0
+    return [env.get(f"GIT_PUSH_OPTION_{i}", "") for i in range(max(0, count))]
+
+
+def _pusher(env: Mapping[str, str]) -> str:
+    """Who pushed, as the hosting software tells its hooks (for the log only)."""
+    for name in ("GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN", "REMOTE_USER", "USER"):
+        if env.get(name):
+            return env[name]
+    return "unknown"
+
+
+class _ServerLog:
+    """One line per event in the admin's `autype-guard.logFile` (none: stderr only)."""
+
+    def __init__(self, path: Optional[str], env: Mapping[str, str]) -> None:
+        self.path = path
+        self.who = _pusher(env)
+
+    def write(self, event: str, updates: list[Any]) -> None:
+        if self.path is None:
+            return
+        import datetime
+
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        refs = ",".join(escape_text(u.ref) for u in updates) or "-"
+        line = f"{stamp} pusher={escape_text(self.who)} refs={refs} {event}\n"
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+            with os.fdopen(fd, "a", encoding="utf-8") as handle:
+                handle.write(line)
+        except OSError as exc:
+            click.echo(
+                f"autype-guard: warning: cannot write the log {escape_path(self.path)}:"
+                f" {exc.strerror or exc}",
+                err=True,
+            )
+
+
+def _say(message: str) -> None:
+    click.echo(f"autype-guard: {message}", err=True)
+
+
+def run_pre_receive(data: bytes, env: Mapping[str, str]) -> int:
+    """The pre-receive hook: scan what the pushed commits introduced; 0 lets the push in,
+    1 rejects it for findings, 2 for errors (git, settings, unreadable blobs, a timeout)."""
+    from . import gitrun
+    from .rules import rule_codes
+    from .sources import git, push
+
+    gitrun.keep_object_directories()  # the pushed objects are in git's quarantine
+    try:
+        repo = push.hook_repository(Path("."))
+        settings = push.server_settings(repo)
+        updates = push.parse_pre_receive(data)
+    except git.GitError as exc:
+        _say(f"error: {escape_text(str(exc))}; push rejected")
+        return EXIT_ERROR
+    log = _ServerLog(settings.log_file, env)
+    if SKIP_OPTION in _push_options(env):
+        logged = " (logged)" if settings.log_file else ""
+        if settings.allow_skip:
+            log.write("skip-honoured", updates)
+            _say(f"push option {SKIP_OPTION}: scan skipped{logged}")
+            return EXIT_CLEAN
+        log.write("skip-refused", updates)
+        _say(f"push option {SKIP_OPTION} is not allowed on this server{logged}; scanning")
+    timer = None
+    try:
+        timer = _start_deadline(settings.timeout)
+        options = ScanOptions(
+            jobs=1, prefilter=_prefilter_engine(), inline_ignore=settings.inline_ignore
+        )
+        findings, errors, blobs = _pre_receive_scan(repo, updates, rule_codes(), options)
+    except _Deadline:
+        limit = f"{settings.timeout:g} s"
+        if settings.fail_open:
+            log.write(f"timeout-passed limit={limit}", updates)
+            _say(f"scan did not finish within {limit}; push allowed (autype-guard.failOpen)")
+            return EXIT_CLEAN
+        log.write(f"timeout-rejected limit={limit}", updates)
+        _say(f"scan did not finish within {limit}; push rejected")
+        return EXIT_ERROR
+    except git.GitError as exc:
+        log.write("error", updates)
+        _say(f"error: {escape_text(str(exc))}; push rejected")
+        return EXIT_ERROR
+    finally:
+        _stop_deadline(timer)
+    for line in findings:
+        _say(line)
+    for line in errors:
+        _say(f"error: {line}")
+    if findings:
+        log.write(f"rejected findings={len(findings)} blobs={blobs}", updates)
+        _say(
+            f"push rejected: {plural(len(findings), 'Autype API key')} in the pushed commits."
+            f" Remove {'it' if len(findings) == 1 else 'them'} from every commit (git rebase"
+            f" -i, git commit --amend) and push again; {ROTATE_HINT}."
+        )
+        return EXIT_FINDINGS
+    if errors:
+        log.write(f"rejected errors={len(errors)} blobs={blobs}", updates)
+        _say("push rejected: some pushed content could not be scanned")
+        return EXIT_ERROR
+    log.write(f"accepted blobs={blobs}", updates)
+    return EXIT_CLEAN
+
+
+def _start_deadline(seconds: Optional[float]) -> Optional[Any]:
+    """Raise _Deadline in `seconds` (a SIGALRM timer); returns what `_stop_deadline` needs."""
+    if seconds is None:
+        return None
+    import signal
+
+    if not hasattr(signal, "setitimer"):  # Windows: no timer signals
+        _say("warning: autype-guard.timeout needs timer signals, which this platform lacks")
+        return None
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise _Deadline()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    return previous
+
+
+def _stop_deadline(previous: Optional[Any]) -> None:
+    if previous is None:
+        return
+    import signal
+
+    for _ in range(2):
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            return
+        except _Deadline:
+            continue  # it ran out while being stopped (it fires once): stop it again
+
+
+def _pre_receive_scan(
+    repo: Any, updates: list[Any], codes: Any, options: ScanOptions
+) -> tuple[list[str], list[str], int]:
+    """Scan the updates with the config and baseline of each one's old revision (a new ref:
+    the default branch's tip); updates whose revisions hold the same config and baseline
+    files are scanned together (a mirror push of many branches: one scan). Returns finding
+    lines, error lines and the number of blobs scanned."""
+    from .baseline import DEFAULT_BASELINE, BaselineError
+    from .baseline import apply as apply_baseline
+    from .baseline import parse as parse_baseline
+    from .sources import push
+
+    names = (*push.CONFIG_NAMES, DEFAULT_BASELINE)
+    live = [u for u in updates if not u.deleted]
+    tip = push.default_tip(repo) if any(u.created for u in live) else None
+    revs = {id(u): tip if u.created else u.old for u in live}
+    files = push.files_at(repo, (r for r in revs.values() if r is not None), names)
+    groups: dict[tuple[Optional[bytes], ...], tuple[Optional[str], list[Any]]] = {}
+    for update in live:
+        rev = revs[id(update)]
+        same = tuple(files.get((rev, n)) for n in names) if rev is not None else ()
+        groups.setdefault(same, (rev, []))[1].append(update)
+    findings: list[str] = []
+    errors: list[str] = []
+    blobs = 0
+    seen: set[tuple[str, str, int, str]] = set()
+    for same, (rev, group) in groups.items():
+        config = Config(root=repo.root)
+        accepted = None
+        if rev is not None:
+            held = {name: data for name, data in zip(names, same) if data is not None}
+            try:
+                config = push.config_from(held, repo, rev, codes)
+            except ConfigError as exc:
+                _say(f"warning: {escape_text(str(exc))}; scanning with the default config")
+            raw = held.get(DEFAULT_BASELINE)
+            if raw is not None:
+                import json
+
+                try:
+                    accepted = parse_baseline(json.loads(raw.decode("utf-8")), DEFAULT_BASELINE)
+                except (BaselineError, ValueError, RecursionError) as exc:
+                    _say(f"warning: {escape_text(str(exc))}; scanning without a baseline")
+        report = push.scan_pushed(
+            repo, push.pre_receive_range(group), config, options, mode="pre-receive"
+        )
+        if accepted is not None:
+            apply_baseline(report.files, accepted, Path.cwd())
+        blobs += report.scanned
+        for finding in report.findings:
+            commit = dict(finding.properties).get("commit", "")
+            ident = (finding.path, finding.code, finding.line, commit)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            refs = ", ".join(push.refs_reaching(repo, commit, group))
+            where = f" in commit {commit[:12]}" if commit else ""
+            findings.append(
+                f"{escape_path(finding.path)}:{finding.line}: {finding.code} {finding.name}"
+                f"{where} ({escape_text(refs)})"
+            )
+        errors.extend(
+            f"{escape_path(path)}: {escape_text(reason)}" for path, reason in report.errors
+        )
+    return findings, errors, blobs
+
+
+@cli.command("pre-receive")
+def pre_receive_command() -> None:
+    """Server-side git hook: reject a push whose new commits add Autype keys.
+
+    Reads git's pre-receive input (<old> <new> <ref> per line) on stdin. Settings come from
+    the server repository's git config (autype-guard.timeout, .failOpen, .allowSkip,
+    .logFile); the config and baseline from each ref's old revision."""
+    sys.exit(run_pre_receive(sys.stdin.buffer.read(), os.environ))
 
 
 def main() -> None:

@@ -67,6 +67,11 @@ _OPTIONS = ("-c", "core.fsmonitor=")
 # cat-file 549 -> 213 MB, log 400 -> 150 MB, each about 10% slower).
 _STREAMING_OPTIONS = ("-c", "core.packedGitLimit=128m", "-c", "core.packedGitWindowSize=16m")
 
+# Kept for every child after `keep_object_directories()`: a pre-receive hook runs while the
+# pushed objects sit in a quarantine directory that only these variables name.
+_QUARANTINE = frozenset({"GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES"})
+_kept: frozenset[str] = frozenset()
+
 _found: dict[str, Optional[str]] = {}
 
 Process = subprocess.Popen[bytes]
@@ -98,9 +103,21 @@ def find_git() -> Optional[str]:
     return _found[path]
 
 
+def keep_object_directories(keep: bool = True) -> None:
+    """From now on, hand GIT_OBJECT_DIRECTORY and GIT_ALTERNATE_OBJECT_DIRECTORIES on to git
+    (with `keep` False: drop them again, the default).
+
+    Only for `autype-guard pre-receive`: git runs that hook with the pushed objects in a
+    quarantine directory named by these variables, and without them the new commits cannot
+    be read. Every other command drops them (see _DROPPED)."""
+    global _kept
+    _kept = _QUARANTINE if keep else frozenset()
+
+
 def environment() -> dict[str, str]:
     """The caller's environment without the variables above, with the fixed settings."""
-    env = {name: value for name, value in os.environ.items() if name not in _DROPPED}
+    dropped = _DROPPED - _kept
+    env = {name: value for name, value in os.environ.items() if name not in dropped}
     env.update(_FIXED)
     return env
 

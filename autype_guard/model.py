@@ -271,13 +271,13 @@ class FileResult:
 class GitSource:
     """Where a git-aware scan read from, for reports. Never holds credentials."""
 
-    mode: str  # "staged", "since" or "history"
+    mode: str  # "staged", "since", "history", "push" (pre-push) or "pre-receive"
     root: str  # the work tree (or the git directory of a bare repository)
     head: Optional[str] = None  # commit HEAD points at; None in an empty repository
     branch: Optional[str] = None
     remote: Optional[str] = None  # origin's URL with any user name or password removed
     since: Optional[str] = None  # the commit --since resolved to
-    commits: int = 0  # history: commits walked
+    commits: int = 0  # history, push, pre-receive: commits walked
     shallow: tuple[str, ...] = ()  # history: boundary commits of a shallow clone
 
 

@@ -336,6 +336,12 @@ class Options:
         default=False,
         help="Scan every blob in the history of all refs (audits).",
     )
+    pre_push: bool = option(
+        "--pre-push",
+        default=False,
+        help="Scan the commits being pushed (git's pre-push input on stdin, or pre-commit's"
+        " PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF), not the work tree.",
+    )
     # Container images (see sources/image.py).
     images: tuple[str, ...] = option(
         "--image",

@@ -27,6 +27,7 @@ from .sources.files import scan_candidates
 from .sources.walk import Candidate, Walker, is_excluded
 
 if TYPE_CHECKING:
+    from .sources.git import Repository
     from .sources.web import UrlTarget
     from .verify import KeyCollector, VerifyResult
 
@@ -37,12 +38,17 @@ VERIFY_CONCURRENCY = 4
 
 @dataclass(frozen=True)
 class GitTarget:
-    """A git-aware scan: `mode` is "staged", "since" (with `since`) or "history" (`since`
-    optional); `pathspecs` limit it (empty: the whole repository)."""
+    """A git-aware scan: `mode` is "staged", "since" (with `since`), "history" (`since`
+    optional) or "push" (with `pushed`); `pathspecs` limit it (empty: the whole repository).
+
+    `pushed`: (remote's old revision, local revision) per ref a push updates, all zeros for
+    none; `remote`: the remote pushed to (its remote-tracking refs count as pushed)."""
 
     mode: str
     since: Optional[str] = None
     pathspecs: tuple[str, ...] = ()
+    pushed: tuple[tuple[str, str], ...] = ()
+    remote: Optional[str] = None
 
 
 @dataclass
@@ -145,12 +151,42 @@ def _scan_git(
     specs = git.pathspecs(repo, target.pathspecs)
     if target.mode == "staged":
         return git.scan_staged(repo, config, options, specs)
+    if target.mode == "push":
+        return _scan_push(repo, target, config, options, specs, progress)
     if target.mode == "history":
         return git.scan_history(
             repo, config, options, since=target.since, specs=specs, progress=progress
         )
     assert target.since is not None
     return git.scan_changed(repo, target.since, config, options, specs, progress=progress)
+
+
+def _scan_push(
+    repo: Repository,
+    target: GitTarget,
+    config: Config,
+    options: ScanOptions,
+    specs: Sequence[str],
+    progress: Optional[ProgressCallback],
+) -> ScanReport:
+    """The commits a push brings, as `scan --pre-push` sees them (see GitTarget.pushed)."""
+    from .sources import git, push
+
+    updates = []
+    for old, new in target.pushed:
+        if push.is_zero(new):
+            continue  # a deletion brings nothing
+        new = git.resolve_commit(repo, new)
+        if not push.is_zero(old):
+            try:
+                old = git.resolve_commit(repo, old)
+            except git.GitError:  # not in this clone: only remote-tracking refs exclude
+                old = "0" * len(new)
+        updates.append(push.RefUpdate(old, new, ""))
+    commits = push.pre_push_range(repo, updates, target.remote)
+    return push.scan_pushed(
+        repo, commits, config, options, mode="push", specs=specs, progress=progress
+    )
 
 
 # Runs of fewer files stay in the calling process: starting workers costs more than it saves.

@@ -109,5 +109,11 @@ def test_the_manifest_asks_for_one_process_and_a_recent_pre_commit() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     for hook in hooks:
         assert hook["require_serial"] is True
-        assert hook["stages"] == ["pre-commit", "manual"]
         assert hook["minimum_pre_commit_version"] == "3.2.0"
+        if hook["id"] == "autype-guard-pre-push":
+            # The pushed commits: no file names, run whatever files the push changes.
+            assert hook["stages"] == ["pre-push"]
+            assert hook["pass_filenames"] is False
+            assert hook["always_run"] is True
+        else:
+            assert hook["stages"] == ["pre-commit", "manual"]

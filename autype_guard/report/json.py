@@ -104,6 +104,6 @@ def git_to_dict(git: GitSource) -> dict[str, Any]:
         "branch": git.branch,
         "remote": git.remote,
         "since": git.since,
-        "commits": git.commits if git.mode == "history" else None,
+        "commits": git.commits if git.mode in ("history", "push", "pre-receive") else None,
         "shallow_boundary": list(git.shallow),
     }

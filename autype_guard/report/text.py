@@ -172,7 +172,7 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
     by_rule = Counter(f.code for f in findings)
     rules = ", ".join(f"{code}: {n}" for code, n in sorted(by_rule.items()))
     git = report.git
-    if git is not None and git.mode == "history":
+    if git is not None and git.mode in ("history", "push", "pre-receive"):
         parts = [f"{plural(report.scanned, 'blob')} scanned from {plural(git.commits, 'commit')}"]
     else:
         parts = [f"{plural(report.scanned, 'file')} scanned"]
