@@ -18,7 +18,7 @@ from .model import Severity
 from .report import FORMATS
 from .run import VERIFY_TIMEOUT
 
-SCAN, FIX, BASELINE = "scan", "fix", "baseline"
+SCAN, FIX, BASELINE, MERGE = "scan", "fix", "baseline", "merge"
 SEVERITIES = tuple(s.value for s in Severity)
 
 
@@ -111,9 +111,20 @@ class Options:
     The fields are in the order the commands' --help lists them."""
 
     paths: tuple[str, ...]
-    output_format: str = option("--format", default="text", type=Choice(FORMATS), show_default=True)
+    output_format: str = option(
+        "--format",
+        default="text",
+        commands=(SCAN, MERGE),
+        type=Choice(FORMATS),
+        show_default=True,
+    )
     output: Optional[str] = option(
-        "-o", "--output", default=None, type=FILE, help="Write the report here."
+        "-o",
+        "--output",
+        default=None,
+        commands=(SCAN, MERGE),
+        type=FILE,
+        help="Write the report here.",
     )
     # `baseline`: the file it writes, and --update.
     baseline_output: str = option(
@@ -135,6 +146,7 @@ class Options:
     fail_on: Severity = option(  # noqa: RUF009
         "--fail-on",
         default=Severity.LOW,
+        commands=(SCAN, MERGE),
         type=Choice(SEVERITIES),
         show_default=True,
         convert=Severity,
@@ -143,6 +155,7 @@ class Options:
     exit_zero: bool = option(
         "--exit-zero",
         default=False,
+        commands=(SCAN, MERGE),
         help="Exit 0 even when findings are reported (errors still exit 2).",
     )
     quiet: bool = option(
@@ -230,7 +243,9 @@ class Options:
     allow_unreadable: bool = option(
         "--allow-unreadable",
         default=False,
+        commands=(SCAN, MERGE),
         help="Do not exit 2 for files that could not be read.",
+        help_for=((MERGE, "Do not exit 2 when a report lists files that could not be read."),),
     )
     jobs: int = option(
         "-j",
@@ -285,6 +300,20 @@ class Options:
         "--history",
         default=False,
         help="Scan every blob in the history of all refs (audits).",
+    )
+    cache: Optional[str] = option(
+        "--cache",
+        default=None,
+        type=FILE,
+        help="With --history: an SQLite file of what earlier runs scanned; only new blobs"
+        " are scanned, earlier findings still reported.",
+    )
+    shard: Optional[str] = option(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="Scan only share K of N of the files (with --history: of the blobs); merge the"
+        " N reports with `autype-guard merge`.",
     )
     no_progress: bool = option("--no-progress", default=False, help="Never draw a progress bar.")
     pathspecs: tuple[str, ...] = ()  # PATHS exactly as given (empty: the whole repository)

@@ -16,6 +16,7 @@ from autype_guard.model import Severity
 from autype_guard.options import (
     BASELINE,
     FIX,
+    MERGE,
     SCAN,
     Options,
     all_options,
@@ -23,7 +24,7 @@ from autype_guard.options import (
     options_of,
 )
 
-COMMANDS = (SCAN, FIX, BASELINE)
+COMMANDS = (SCAN, FIX, BASELINE, MERGE)
 
 
 def _command(name: str) -> click.Command:
@@ -81,6 +82,7 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[Options]:
     monkeypatch.setattr(cli_module, "run_scan", record)
     monkeypatch.setattr(cli_module, "run_fix", record)
     monkeypatch.setattr(cli_module, "collect", record)
+    monkeypatch.setattr(cli_module, "run_merge", record)
     return seen
 
 
