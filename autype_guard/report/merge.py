@@ -126,9 +126,9 @@ def merge(parts: Iterable[_Part]) -> ScanReport:
     if (suppressed or baselined) and not files:
         file("")  # carries the counts (reports show only totals)
     if files:
-        first = next(iter(files.values()))
+        first = min(files.values(), key=lambda r: r.path)
         first.suppressed, first.baselined = suppressed, baselined
-    report.files = list(files.values())
+    report.files = sorted(files.values(), key=lambda r: r.path)
     report.clean_uncounted = max(0, sum(p.scanned for p in parts) - len(files))
     report.binary_uncounted = sum(p.binary for p in parts)
     for name in ("excluded", "git_ignored", "symlinks", "special"):
