@@ -262,6 +262,8 @@ def collect(
         unit = "blobs" if opts.history else "files"
         wants_bar = not opts.staged
     elif opts.paths == ("-",):
+        if opts.shard is not None:
+            _fail("--shard splits files or blobs; standard input is one")
         request.stdin = sys.stdin.buffer.read()
         request.stdin_name = opts.stdin_filename or "<stdin>"
         wants_bar = False

@@ -83,7 +83,13 @@ def test_shares_are_disjoint_complete_stable_and_balanced(total: int) -> None:
 
 
 def test_bad_shard_values_are_usage_errors(project: Path) -> None:
-    for args in (["--shard", "5/4"], ["--shard", "x"], ["--staged", "--shard", "1/2"]):
+    bad = (
+        ["--shard", "5/4"],
+        ["--shard", "x"],
+        ["--staged", "--shard", "1/2"],
+        ["-", "--shard", "1/2"],
+    )
+    for args in bad:
         code, out, err = run("scan", *args)
         assert code == 2 and out == ""
         assert err.startswith("autype-guard: error:") and err.count("\n") == 1
@@ -185,7 +191,7 @@ def make_history(repo: Path) -> None:
     for step in range(10):
         files: dict[str, str | None] = {}
         # The same key edited around (new blobs at one path: the first commit must win).
-        files["app.py"] = f'KEY = "{keys[0]}"\n' + f"n = {step}\n" * rng.randrange(1, 4)
+        files["app.py"] = f"n = {step}\n" * rng.randrange(1, 4) + f'KEY = "{keys[0]}"\n'
         if step == 2:
             files["copy/app.py"] = f'KEY = "{keys[0]}"\n'
         if step == 3:
@@ -219,6 +225,8 @@ def test_merged_shards_of_a_history_are_one_run(
     assert code == full_code == 1
     assert findings(doc) == findings(expected)
     assert all("walk_order" not in f["properties"] for f in doc["findings"])
+    app = [f for f in doc["findings"] if f["path"] == "app.py"]
+    assert [f["line"] for f in app] == [1]  # the first commit's blob, whichever shard had it
     assert without_timing(doc)["summary"] == without_timing(expected)["summary"]
     assert doc["git"] == expected["git"]
 

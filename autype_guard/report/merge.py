@@ -202,7 +202,6 @@ def _from_json(doc: dict[str, Any]) -> _Part:
                 properties=tuple(
                     (str(k), str(v)) for k, v in (item.get("properties") or {}).items()
                 ),
-                has_key=bool(item.get("preview")),
                 byte_offset=item.get("byte_offset"),
                 byte_length=int(item.get("byte_length") or 0),
             )

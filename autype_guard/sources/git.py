@@ -938,6 +938,8 @@ def _collect_history(
     if cache is not None:
         cache.stats.scanned = done
         cache.stats.reused = len(walk.cached)
+        if progress is not None and walk.cached:
+            progress(done + len(walk.cached), nbytes, walk.total, None)
     for blob, hit in walk.cached:
         if isinstance(hit, str):
             report.add(hit)
