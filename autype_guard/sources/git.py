@@ -893,7 +893,7 @@ def _collect_history(
     best: dict[tuple[str, str], tuple[int, Finding, FileResult]] = {}
     kept: list[tuple[int, FileResult]] = []  # with the position of their commit
     done = nbytes = 0
-    engine = engine_for(config, options)
+    engine = None  # built with the first blob: a run answered from a cache needs none
 
     def take(blob: _Blob, result: FileResult) -> None:
         history: tuple[tuple[str, str], ...] = (("commit", blob.commit), ("author_date", blob.date))
@@ -923,6 +923,8 @@ def _collect_history(
         # The engine's cheap first look, without building a FileResult for the many blobs
         # that fail it. Compressed and archived blobs always go to scan_bytes.
         if data is not None and packing_of(blob.path, data) is None:
+            if engine is None:
+                engine = engine_for(config, options)
             verdict = engine.is_clean(data, findings_only=True)
             if verdict is not None:
                 report.add(verdict)
