@@ -82,6 +82,20 @@ def test_shares_are_disjoint_complete_stable_and_balanced(total: int) -> None:
     assert [Shard(k, 4).takes("README.md") for k in range(1, 5)].count(True) == 1
 
 
+def test_shards_of_a_tree_of_thousands_of_files_are_within_ten_percent(project: Path) -> None:
+    for i in range(3000):
+        folder = project / f"d{i % 40}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"f{i}.txt").write_text("x\n")
+    counts = []
+    for k in range(1, 5):
+        code, out, _ = run("scan", "--format", "json", "-j", "1", "--shard", f"{k}/4", ".")
+        assert code == 0
+        counts.append(json.loads(out)["summary"]["files_scanned"])
+    assert sum(counts) == 3000
+    assert all(abs(c - 750) <= 75 for c in counts), counts
+
+
 def test_bad_shard_values_are_usage_errors(project: Path) -> None:
     bad = (
         ["--shard", "5/4"],
