@@ -336,7 +336,15 @@ def run_merge(opts: Options) -> int:
             _fail(f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}")
         except ReportFormatError as exc:
             _fail(str(exc))
-    return finish_scan(opts, Config(), merge(parts))
+    from .rules import rule_codes  # start-up time: `rules` loads with the first scan
+
+    try:
+        # The configured rule severities (SARIF rule levels) of the project merged in.
+        config = load_config(Path.cwd(), None, codes=rule_codes())
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    return finish_scan(opts, config, merge(parts))
 
 
 def finish_scan(opts: Options, config: Config, report: ScanReport) -> int:

@@ -281,3 +281,19 @@ def test_merge_rejects_what_is_not_a_report(tmp_path: Path) -> None:
         code, out, err = run("merge", *args)
         assert code == 2 and out == ""
         assert err.startswith("autype-guard: error:") and err.count("\n") == 1
+
+
+def test_merged_sarif_keeps_the_projects_configured_rule_levels(
+    project: Path, tmp_path: Path, sarif_validator: jsonschema.Draft4Validator
+) -> None:
+    (project / "pyproject.toml").write_text('[tool.autype-guard]\nseverity = { AG104 = "low" }\n')
+    (project / "README.md").write_text(f"{fake_key()}\n")
+    report = tmp_path / "r.json"
+    scan_to(report, ".")
+    code, out, _ = run("merge", "--format", "sarif", str(report))
+    assert code == 1
+    doc = json.loads(out)
+    sarif_validator.validate(doc)
+    rules = doc["runs"][0]["tool"]["driver"]["rules"]
+    assert next(r for r in rules if r["id"] == "AG104")["defaultConfiguration"]["level"] == "note"
+    assert doc["runs"][0]["results"][0]["level"] == "note"
