@@ -150,7 +150,7 @@ def test_another_scanner_version_rescans_everything(
     assert after["findings"] == before["findings"]
 
 
-@pytest.mark.parametrize("kind", ["garbage", "foreign", "truncated"])
+@pytest.mark.parametrize("kind", ["garbage", "foreign", "other-columns", "truncated"])
 def test_a_corrupt_or_foreign_cache_is_rebuilt_with_a_warning(
     in_repo: Path, cache: Path, kind: str
 ) -> None:
@@ -162,6 +162,12 @@ def test_a_corrupt_or_foreign_cache_is_rebuilt_with_a_warning(
         cache.unlink()
         with sqlite3.connect(cache) as db:
             db.execute("CREATE TABLE users (name TEXT)")
+        db.close()
+    elif kind == "other-columns":
+        cache.unlink()
+        with sqlite3.connect(cache) as db:
+            for table in ("meta", "blobs", "commits"):
+                db.execute(f"CREATE TABLE {table} (x TEXT)")
         db.close()
     else:
         cache.write_bytes(cache.read_bytes()[:200])
@@ -223,6 +229,24 @@ def test_two_concurrent_runs_leave_a_sound_cache(in_repo: Path, cache: Path) -> 
     assert "warning" not in err
     assert scanned(err) == (0, 11)
     assert doc["findings"] == docs[0]["findings"]
+
+
+def test_a_busy_cache_is_an_error_and_is_left_alone(
+    in_repo: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history(in_repo)
+    audit(cache)
+    monkeypatch.setattr(history_cache, "BUSY_TIMEOUT", 0.2)
+    holder = sqlite3.connect(cache, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another run holds the write lock
+    try:
+        code, _, err = run("scan", "--history", "--cache", str(cache))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 2 and "autype-guard: error: cannot use the history cache" in err
+    _, _, err = audit(cache)
+    assert "warning" not in err and scanned(err) == (0, 5)
 
 
 def test_cache_needs_history_and_refuses_runs_that_need_keys(in_repo: Path, cache: Path) -> None:

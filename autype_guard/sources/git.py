@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, Generic, Optional, TypeVar, Union
+from typing import IO, TYPE_CHECKING, Callable, Generic, Optional, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import gitrun
@@ -42,8 +42,10 @@ from ..shard import WHOLE, Shard
 from .archives import packing_of
 from .blobs import scan_bytes
 from .files import scan_file
-from .history_cache import Cached, HistoryCache, PreviousWalk, WalkRow, open_cache
 from .walk import Candidate
+
+if TYPE_CHECKING:
+    from .history_cache import Cached, HistoryCache, PreviousWalk, WalkRow
 
 _ZERO_OID = re.compile(r"0+")
 # Object ids requested per write to `git cat-file`: big enough to keep it busy, small
@@ -796,7 +798,11 @@ def scan_history(
     ]
     paths = _Paths(repo, config)
     walk = _Walk()
-    store = open_cache(cache, config, options, paths.prefix) if cache is not None else None
+    store = None
+    if cache is not None:
+        from .history_cache import open_cache  # start-up time: sqlite3 only with --cache
+
+        store = open_cache(cache, config, options, paths.prefix)
     previous = tips = None
     walk_key = json.dumps([since_commit, list(specs), str(shard), list(boundary)])
     if store is not None:

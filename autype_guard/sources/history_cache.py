@@ -24,7 +24,6 @@ import contextlib
 import hashlib
 import json
 import os
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from enum import Enum
@@ -50,6 +49,11 @@ from ..model import (
     UnusedSuppression,
 )
 from ..version import __version__
+
+try:
+    import sqlite3
+except ImportError:  # a Python built without it: only --cache needs it
+    sqlite3 = None  # type: ignore[assignment]
 
 FORMAT = "autype-guard-history-cache/1"
 # Seconds a run waits for another run's write transaction before giving up on a write.
@@ -132,6 +136,8 @@ class HistoryCache:
     only when the file cannot be created or opened at all."""
 
     def __init__(self, path: Path, key: str) -> None:
+        if sqlite3 is None:
+            raise CacheError("--cache needs Python's sqlite3 module, which this Python lacks")
         self.path = path
         self.key = key
         self.stats = CacheStats(str(path))
@@ -146,16 +152,24 @@ class HistoryCache:
     def _connect(self) -> sqlite3.Connection:
         try:
             connection = self._open_checked()
+        except sqlite3.OperationalError as exc:
+            # NOTE: busy, locked, read-only or an I/O error is not a broken file: never
+            # delete it then. Missing columns or tables are a foreign layout: rebuild.
+            if not str(exc).startswith(("no such column", "no such table")):
+                raise CacheError(f"cannot use the history cache {self.path}: {exc}") from None
+            connection = self._rebuild(exc)
         except (sqlite3.DatabaseError, _Foreign) as exc:
-            self.stats.warning = (
-                f"{self.path} is not a usable history cache ({_reason(exc)}): rebuilt"
-            )
-            self._remove()
-            try:
-                connection = self._open_checked()
-            except (sqlite3.Error, _Foreign) as again:
-                raise CacheError(f"cannot create the history cache {self.path}: {again}") from None
+            connection = self._rebuild(exc)
         return connection
+
+    def _rebuild(self, exc: BaseException) -> sqlite3.Connection:
+        """Replace a file that is not a sound cache by an empty one (with a warning)."""
+        self.stats.warning = f"{self.path} is not a usable history cache ({_reason(exc)}): rebuilt"
+        self._remove()
+        try:
+            return self._open_checked()
+        except (sqlite3.Error, _Foreign) as again:
+            raise CacheError(f"cannot create the history cache {self.path}: {again}") from None
 
     def _remove(self) -> None:
         for suffix in ("", "-wal", "-shm"):
