@@ -29,12 +29,11 @@ def in_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def cache(tmp_path: Path) -> Path:
-    return tmp_path / "cache" / "history.sqlite"
+    return tmp_path / "cache" / "history.sqlite"  # its directory is made by the first run
 
 
 def audit(cache: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     """One cached history run: exit code, its JSON report without timings, stderr."""
-    cache.parent.mkdir(exist_ok=True)
     code, out, err = run("scan", "--history", "--format", "json", "--cache", str(cache), *args)
     doc = json.loads(out)
     doc["summary"].pop("elapsed_seconds")

@@ -178,6 +178,10 @@ class HistoryCache:
 
     def _open_checked(self) -> sqlite3.Connection:
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(f"cannot create the history cache {self.path}: {exc}") from None
+        try:
             connection = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
             )
