@@ -29,6 +29,7 @@ from .model import VERIFICATION
 from .options import (
     BASELINE,
     FIX,
+    MERGE,
     SCAN,
     SCAN_URL,
     Choice,
@@ -305,6 +306,22 @@ def collect(
         verify_timeout=opts.verify_timeout or VERIFY_TIMEOUT,
         verify_concurrency=VERIFY_CONCURRENCY,
     )
+    if opts.shard is not None:
+        from .shard import Shard, ShardError
+
+        try:
+            request.shard = Shard.parse(opts.shard)
+        except ShardError as exc:
+            _fail(str(exc))
+    if opts.cache is not None:
+        # NOTE: the cache holds masked findings only; a run that needs the raw keys (to
+        # print them, or to send them to the live check) must scan every blob itself.
+        if not opts.history:
+            _fail("--cache only works together with --history")
+        if opts.show_secrets or opts.verify:
+            _fail(
+                "--cache cannot be combined with --show-secrets or --verify (it never holds keys)"
+            )
     if accepted is not None and opts.baseline:
         request.baseline = accepted
         request.baseline_dir = Path(opts.baseline).resolve().parent
@@ -334,10 +351,15 @@ def collect(
         if opts.paths == ("-",):
             _fail("--staged, --since and --history scan a git repository, not standard input")
         mode = "staged" if opts.staged else "history" if opts.history else "since"
-        request.git = GitTarget(mode, opts.since, opts.pathspecs)
+        if opts.shard is not None and mode != "history":
+            _fail("--shard works on paths or with --history, not with --staged or --since")
+        cache = Path(opts.cache) if opts.cache is not None else None
+        request.git = GitTarget(mode, opts.since, opts.pathspecs, cache=cache)
         unit = "blobs" if opts.history else "files"
         wants_bar = not opts.staged
     elif opts.paths == ("-",):
+        if opts.shard is not None:
+            _fail("--shard splits files or blobs; standard input is one")
         request.stdin = sys.stdin.buffer.read()
         request.stdin_name = opts.stdin_filename or "<stdin>"
         wants_bar = False
@@ -351,6 +373,17 @@ def collect(
     finally:
         if bar is not None:
             bar.close()
+    cache_stats = outcome.report.cache
+    if cache_stats is not None:
+        if cache_stats.warning:
+            click.echo(f"autype-guard: warning: {escape_text(cache_stats.warning)}", err=True)
+        reset = f" (earlier results dropped: {cache_stats.reset})" if cache_stats.reset else ""
+        click.echo(
+            f"autype-guard: history cache: {plural(cache_stats.scanned, 'blob')} scanned,"
+            f" {cache_stats.reused} from the cache, {plural(cache_stats.new_commits, 'new commit')}"
+            f"{reset}",
+            err=True,
+        )
     if request.verify_url is not None:
         outcomes = [r.outcome.value for r in outcome.verified.values()]
         click.echo(_verify_summary(outcomes, request.verify_url), err=True)
@@ -428,10 +461,11 @@ def _execute(request: RunRequest) -> RunOutcome:
     if request.git is None:
         return execute(request)  # start-up time: a plain scan never loads the git source
     from .sources.git import GitError
+    from .sources.history_cache import CacheError
 
     try:
         return execute(request)
-    except GitError as exc:
+    except (GitError, CacheError) as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits
 
@@ -445,6 +479,34 @@ def _progress_bar(opts: Options, unit: str) -> Optional[ProgressBar]:
     except ValueError:
         delay = 0.5
     return ProgressBar(lambda text: click.echo(text, err=True, nl=False), unit=unit, delay=delay)
+
+
+def run_merge(opts: Options) -> int:
+    """Merge the reports named by PATHS (JSON or SARIF, such as the shards of one scan) into
+    one, render it like a scan's report and return the exit code one run would have."""
+    from .report.merge import ReportFormatError, merge, read_report
+
+    if not opts.pathspecs:
+        _fail("merge needs the reports to merge: autype-guard merge REPORT...")
+    parts = []
+    for name in opts.pathspecs:
+        try:
+            with open(name, encoding="utf-8") as handle:
+                text = handle.read()
+            parts.append(read_report(text, name))
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}")
+        except ReportFormatError as exc:
+            _fail(str(exc))
+    from .rules import rule_codes  # start-up time: `rules` loads with the first scan
+
+    try:
+        # The configured rule severities (SARIF rule levels) of the project merged in.
+        config = load_config(Path.cwd(), None, codes=rule_codes())
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    return finish_scan(opts, config, merge(parts))
 
 
 def finish_scan(
@@ -748,6 +810,17 @@ def baseline_command(**values: Any) -> None:
             err=True,
         )
     sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
+
+
+@cli.command("merge")
+@click.argument("paths", nargs=-1, metavar="REPORT...", type=click.Path(path_type=str))
+@_options(MERGE)
+def merge_command(**values: Any) -> None:
+    """Merge REPORT... (JSON or SARIF reports, such as those of `scan --shard K/N`) into one
+    report: findings deduplicated, counts recomputed, the exit code as if one run had made
+    them (1 for findings at or above --fail-on, 2 when a report lists files that could not
+    be read, unless --allow-unreadable)."""
+    sys.exit(run_merge(from_command_line(values)))
 
 
 def _urls_for_baseline(opts: Options) -> Options:

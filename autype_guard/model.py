@@ -316,6 +316,22 @@ EXCLUDED, GIT_IGNORED, SYMLINK, BINARY_FILE = "excluded", "git-ignored", "symlin
 PASSED_OVER_SAMPLE = 20
 
 
+@dataclass
+class CacheStats:
+    """What a history scan with a cache file (`scan --history --cache FILE`) did with it."""
+
+    path: str
+    reused: int = 0  # blobs whose results came from the cache
+    scanned: int = 0  # blobs read from git and scanned in this run
+    new_commits: int = 0  # commits walked that the cache had not seen
+    # Why the file was not trusted and was rebuilt (corrupt, foreign, another version or
+    # config), or None; the CLI prints it as a warning.
+    warning: Optional[str] = None
+    # Why earlier results were dropped although the file was sound ("another scanner
+    # version", "another configuration"), or None.
+    reset: Optional[str] = None
+
+
 # What a source returns for a file with nothing to report when no FileResult is built.
 CLEAN = "clean"
 BINARY = "binary"
@@ -340,6 +356,7 @@ class ScanReport:
     clean_uncounted: int = 0
     binary_uncounted: int = 0
     git: Optional[GitSource] = None  # set by git-aware scans (--staged, --since, --history)
+    cache: Optional[CacheStats] = None  # set by history scans with a cache file
 
     def add(self, result: Union[FileResult, str], name: Optional[str] = None) -> None:
         """Record one file's result (or CLEAN or BINARY for the file `name`), keeping it only

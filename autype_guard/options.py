@@ -18,7 +18,7 @@ from .model import Severity
 from .report import FORMATS
 from .run import VERIFY_TIMEOUT
 
-SCAN, FIX, BASELINE, SCAN_URL = "scan", "fix", "baseline", "scan-url"
+SCAN, FIX, BASELINE, SCAN_URL, MERGE = "scan", "fix", "baseline", "scan-url", "merge"
 SEVERITIES = tuple(s.value for s in Severity)
 
 
@@ -121,6 +121,8 @@ def split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
 
 _ALL = (SCAN, FIX, BASELINE)
 _SCANS = (SCAN, SCAN_URL)
+# What renders a report and exits by its findings: the scans, and `merge`.
+_REPORTS = (SCAN, SCAN_URL, MERGE)
 # What fetching a site takes: `scan-url`, and `baseline` given URLs.
 _URL_SCANS = (SCAN_URL, BASELINE)
 
@@ -133,10 +135,10 @@ class Options:
 
     paths: tuple[str, ...]
     output_format: str = option(
-        "--format", default="text", type=Choice(FORMATS), show_default=True, commands=_SCANS
+        "--format", default="text", type=Choice(FORMATS), show_default=True, commands=_REPORTS
     )
     output: Optional[str] = option(
-        "-o", "--output", default=None, type=FILE, help="Write the report here.", commands=_SCANS
+        "-o", "--output", default=None, type=FILE, help="Write the report here.", commands=_REPORTS
     )
     reports: tuple[str, ...] = option(
         "--report",
@@ -165,17 +167,17 @@ class Options:
     fail_on: Severity = option(  # noqa: RUF009
         "--fail-on",
         default=Severity.LOW,
+        commands=_REPORTS,
         type=Choice(SEVERITIES),
         show_default=True,
         convert=Severity,
         help="Exit 1 when a finding is at least this severe.",
-        commands=_SCANS,
     )
     exit_zero: bool = option(
         "--exit-zero",
         default=False,
+        commands=_REPORTS,
         help="Exit 0 even when findings are reported (errors still exit 2).",
-        commands=_SCANS,
     )
     quiet: bool = option(
         "-q",
@@ -274,8 +276,9 @@ class Options:
     allow_unreadable: bool = option(
         "--allow-unreadable",
         default=False,
+        commands=_REPORTS,
         help="Do not exit 2 for files that could not be read.",
-        commands=_SCANS,
+        help_for=((MERGE, "Do not exit 2 when a report lists files that could not be read."),),
     )
     jobs: int = option(
         "-j",
@@ -351,6 +354,20 @@ class Options:
         help="Scan a container image instead of PATHS: an archive as `docker save` writes"
         " it, an OCI image layout (directory or tar) or docker://NAME[:TAG] (saved with"
         " docker or podman). Repeatable.",
+    )
+    cache: Optional[str] = option(
+        "--cache",
+        default=None,
+        type=FILE,
+        help="With --history: an SQLite file of what earlier runs scanned; only new blobs"
+        " are scanned, earlier findings still reported.",
+    )
+    shard: Optional[str] = option(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="Scan only share K of N of the files (with --history: of the blobs); merge the"
+        " N reports with `autype-guard merge`.",
     )
     no_progress: bool = option("--no-progress", default=False, help="Never draw a progress bar.")
     # `scan-url`: how far to follow a deployed site, where and what may be fetched.

@@ -21,7 +21,9 @@ from .baseline import apply as apply_baseline
 from .config import Config, ConfigResolver
 from .engine import ScanOptions, engine_for
 from .model import EXCLUDED, VERIFICATION, VERIFICATION_DETAIL, ScanReport, Severity, Skip
+from .paths import relative_to_root
 from .progress import ProgressCallback
+from .shard import WHOLE, Shard
 from .sources.blobs import scan_bytes
 from .sources.files import scan_candidates
 from .sources.walk import Candidate, Walker, is_excluded
@@ -42,13 +44,16 @@ class GitTarget:
     optional) or "push" (with `pushed`); `pathspecs` limit it (empty: the whole repository).
 
     `pushed`: (remote's old revision, local revision) per ref a push updates, all zeros for
-    none; `remote`: the remote pushed to (its remote-tracking refs count as pushed)."""
+    none; `remote`: the remote pushed to (its remote-tracking refs count as pushed).
+    History only: `cache` is the file of an incremental audit (see
+    `sources/history_cache.py`)."""
 
     mode: str
     since: Optional[str] = None
     pathspecs: tuple[str, ...] = ()
     pushed: tuple[tuple[str, str], ...] = ()
     remote: Optional[str] = None
+    cache: Optional[Path] = None
 
 
 @dataclass
@@ -71,6 +76,9 @@ class RunRequest:
     verify_timeout: float = VERIFY_TIMEOUT
     verify_concurrency: int = VERIFY_CONCURRENCY
     progress: Optional[ProgressCallback] = None
+    # Scan only this share of the files (paths: by path relative to the config root) or of
+    # the blobs (history: by object id); see `shard.py`.
+    shard: Shard = WHOLE
 
 
 @dataclass
@@ -112,7 +120,7 @@ def execute(request: RunRequest) -> RunOutcome:
 
         report = scan_images(request.images, config, options)
     elif request.git is not None:
-        report = _scan_git(request.git, config, options, request.progress)
+        report = _scan_git(request.git, config, options, request.progress, request.shard)
     elif request.stdin is not None:
         report = ScanReport()
         if request.stdin_name != "<stdin>" and is_excluded(Path(request.stdin_name), config):
@@ -121,7 +129,9 @@ def execute(request: RunRequest) -> RunOutcome:
         else:
             report.files.append(scan_bytes(request.stdin, request.stdin_name, config, options))
     else:
-        report = scan_paths(request.paths, config, options, progress=request.progress)
+        report = scan_paths(
+            request.paths, config, options, progress=request.progress, shard=request.shard
+        )
     if request.baseline is not None:
         apply_baseline(report.files, request.baseline, request.baseline_dir)
     verified: dict[str, VerifyResult] = {}
@@ -144,6 +154,7 @@ def _scan_git(
     config: Config,
     options: ScanOptions,
     progress: Optional[ProgressCallback],
+    shard: Shard = WHOLE,
 ) -> ScanReport:
     from .sources import git  # start-up time: only git-aware runs need it
 
@@ -155,7 +166,14 @@ def _scan_git(
         return _scan_push(repo, target, config, options, specs, progress)
     if target.mode == "history":
         return git.scan_history(
-            repo, config, options, since=target.since, specs=specs, progress=progress
+            repo,
+            config,
+            options,
+            since=target.since,
+            specs=specs,
+            progress=progress,
+            shard=shard,
+            cache=target.cache,
         )
     assert target.since is not None
     return git.scan_changed(repo, target.since, config, options, specs, progress=progress)
@@ -212,8 +230,12 @@ def scan_paths(
     options: Optional[ScanOptions] = None,
     *,
     progress: Optional[ProgressCallback] = None,
+    shard: Shard = WHOLE,
 ) -> ScanReport:
     """Discover and scan everything under `paths`. Never raises for file-system trouble.
+
+    With `shard`, only the files it takes (by their path relative to the config root) are
+    scanned; the others are not counted anywhere.
 
     With `options.jobs` other than 1, files are scanned by a pool of worker processes fed
     while discovery goes on; small runs stay in this process (a pool is not worth starting).
@@ -231,8 +253,11 @@ def scan_paths(
     def candidates() -> Iterator[Candidate]:
         for item in walker.walk(paths):
             if isinstance(item, Skip):
-                report.skipped.append(item)
-            else:
+                if shard.takes(item.display):
+                    report.skipped.append(item)
+            elif shard.whole or shard.takes(
+                item.relpath or relative_to_root(Path(item.path), config.root)
+            ):
                 yield item
 
     # The live check's key collector stays in this process (it must not be pickled).

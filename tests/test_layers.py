@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "report",
     ),
     ("applicability", "suggest", "config", "keys", "prefilter", "testing"),
-    ("classify", "globs", "paths", "textio", "gitrun", "progress", "netdeadline"),
+    ("classify", "globs", "paths", "textio", "gitrun", "progress", "netdeadline", "shard"),
     ("model", "version"),
 )
 

@@ -16,6 +16,7 @@ from autype_guard.model import Severity
 from autype_guard.options import (
     BASELINE,
     FIX,
+    MERGE,
     SCAN,
     SCAN_URL,
     Options,
@@ -24,7 +25,7 @@ from autype_guard.options import (
     options_of,
 )
 
-COMMANDS = (SCAN, FIX, BASELINE, SCAN_URL)
+COMMANDS = (SCAN, FIX, BASELINE, SCAN_URL, MERGE)
 
 
 def _command(name: str) -> click.Command:
@@ -82,6 +83,7 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[Options]:
     monkeypatch.setattr(cli_module, "run_scan", record)
     monkeypatch.setattr(cli_module, "run_fix", record)
     monkeypatch.setattr(cli_module, "collect", record)
+    monkeypatch.setattr(cli_module, "run_merge", record)
     return seen
 
 

@@ -18,6 +18,7 @@ cannot be read becomes a `FileResult` with an error, like an unreadable file.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import re
@@ -27,7 +28,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, Generic, Optional, TypeVar, Union
+from typing import IO, TYPE_CHECKING, Callable, Generic, Optional, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import gitrun
@@ -37,10 +38,14 @@ from ..engine import ScanOptions, engine_for
 from ..globs import _glob_regex, glob_set
 from ..model import FileResult, Finding, GitSource, ScanReport
 from ..progress import ProgressCallback
+from ..shard import WHOLE, Shard
 from .archives import packing_of
 from .blobs import scan_bytes
 from .files import scan_file
 from .walk import Candidate
+
+if TYPE_CHECKING:
+    from .history_cache import Cached, HistoryCache, PreviousWalk, WalkRow
 
 _ZERO_OID = re.compile(r"0+")
 # Object ids requested per write to `git cat-file`: big enough to keep it busy, small
@@ -227,6 +232,11 @@ class _Paths:
         except ValueError:
             prefix = None  # config lives outside the repository: match repository paths
         self._prefix = "" if prefix in (None, ".") else prefix + "/"
+
+    @property
+    def prefix(self) -> str:
+        """Where the config root is inside the repository ("" at its root, else "dir/")."""
+        return self._prefix
 
     def relpath(self, path: str) -> str:
         """`path` (relative to the repository) as config globs see it: relative to config.root."""
@@ -611,6 +621,13 @@ class _Walk:
     excluded: set[str] = field(default_factory=set)
     symlinks: int = 0
     with_markers: set[str] = field(default_factory=set)  # blobs that passed the prefilter
+    # With a cache: the blobs it already knows (not sent to git) and the commits walked.
+    cached: list[tuple[_Blob, Cached]] = field(default_factory=list)
+    commit_ids: list[str] = field(default_factory=list)
+    # With a cache, for the next run: first appearances of blobs in the commits read from
+    # the log, and every later appearance elsewhere of the blobs that passed the prefilter.
+    firsts: list[_Blob] = field(default_factory=list)
+    again: list[_Blob] = field(default_factory=list)
 
 
 def _log_tokens(stream: IO[bytes]) -> Iterator[bytes]:
@@ -628,15 +645,57 @@ def _log_tokens(stream: IO[bytes]) -> Iterator[bytes]:
         yield rest
 
 
-def _history_requests(log: IO[bytes], paths: _Paths, walk: _Walk) -> Iterator[Union[_Blob, _Sync]]:
+def _history_requests(
+    log: IO[bytes],
+    paths: _Paths,
+    walk: _Walk,
+    shard: Shard = WHOLE,
+    cache: Optional[HistoryCache] = None,
+    previous: Optional[PreviousWalk] = None,
+) -> Iterator[Union[_Blob, _Sync]]:
     """The blobs to scan, in the order their commits were made (oldest first): each distinct
     blob once at the path where it first appeared; then, after a SYNC, the same blobs again at
-    any other path they appeared at, but only those that passed the prefilter."""
+    any other path they appeared at, but only those that passed the prefilter.
+
+    Only blobs `shard` takes (by object id) are asked for. Blobs `cache` knows at their path
+    are not asked for either: they go to `walk.cached` with what the cache says.
+
+    `previous`: what an earlier walk (recorded in the cache) learned of the commits `log`
+    leaves out (it then lists only commits made since): its blobs come first, as if its
+    commits had been read again."""
+
+    def known(blob: _Blob) -> bool:
+        if cache is None:
+            return False
+        hit = cache.lookup(blob.oid, blob.path, paths.display(blob.path))
+        if hit is None:
+            return False
+        if not isinstance(hit, str):
+            walk.with_markers.add(blob.oid)
+        walk.cached.append((blob, hit))
+        return True
+
     seen: dict[str, str] = {}  # blob -> path of its first appearance
+    taken = 0  # distinct blobs in this shard
     elsewhere: dict[str, list[_Blob]] = {}  # blob -> later appearances at other paths
     elsewhere_seen: set[tuple[str, str]] = set()
     commit = date = ""
     order = 0
+    if previous is not None:
+        order = previous.commits
+        walk.symlinks = previous.symlinks
+        walk.excluded.update(previous.excluded)
+        for row in previous.firsts:
+            blob = _Blob(*row)
+            seen[blob.oid] = blob.path
+            if shard.takes(blob.oid):
+                taken += 1
+                if not known(blob):
+                    yield blob
+        for row in previous.elsewhere:
+            blob = _Blob(*row)
+            elsewhere_seen.add((blob.oid, blob.path))
+            elsewhere.setdefault(blob.oid, []).append(blob)
     tokens = _log_tokens(log)
     for token in tokens:
         if not token:
@@ -647,6 +706,8 @@ def _history_requests(log: IO[bytes], paths: _Paths, walk: _Walk) -> Iterator[Un
             # A commit header: "<sha> <author date>".
             commit, _, date = token.decode("ascii", "replace").partition(" ")
             order += 1
+            if cache is not None:
+                walk.commit_ids.append(commit)
             continue
         path_token = next(tokens, None)
         if path_token is None:
@@ -665,18 +726,27 @@ def _history_requests(log: IO[bytes], paths: _Paths, walk: _Walk) -> Iterator[Un
         first = seen.get(oid)
         if first is None:
             seen[oid] = path
-            yield _Blob(oid, path, commit, date, order)
-        elif first != path and (oid, path) not in elsewhere_seen:
+            blob = _Blob(oid, path, commit, date, order)
+            if cache is not None:
+                walk.firsts.append(blob)
+            if shard.takes(oid):
+                taken += 1
+                if not known(blob):
+                    yield blob
+        elif first != path and (oid, path) not in elsewhere_seen and shard.takes(oid):
             elsewhere_seen.add((oid, path))
             elsewhere.setdefault(oid, []).append(_Blob(oid, path, commit, date, order))
     walk.commits = order
-    walk.total = len(seen)
+    walk.total = taken
     if not elsewhere:
         return
     yield SYNC  # wait for the reader to mark which blobs passed the prefilter
     again = [b for oid, blobs in elsewhere.items() if oid in walk.with_markers for b in blobs]
-    walk.total = len(seen) + len(again)
-    yield from again
+    walk.again = again
+    walk.total = taken + len(again)
+    for blob in again:
+        if not known(blob):
+            yield blob
 
 
 def scan_history(
@@ -687,10 +757,20 @@ def scan_history(
     since: Optional[str] = None,
     specs: Sequence[str] = (),
     progress: Optional[ProgressCallback] = None,
+    shard: Shard = WHOLE,
+    cache: Optional[Path] = None,
 ) -> ScanReport:
     """Scan every blob reachable from every ref (with `since`: introduced by commits after
     it). Each finding carries the commit that introduced it and that commit's author date in
-    `properties`; one key at one path is one finding, attributed to the earliest commit."""
+    `properties`; one key at one path is one finding, attributed to the earliest commit.
+
+    `shard`: scan only the blobs it takes (by object id). A shard reports the findings of its
+    own blobs, each with `properties.walk_order` (the introducing commit's position in the
+    walk, oldest first) so that merging shards (`report.merge`) keeps the earliest commit.
+
+    `cache`: an SQLite file (see `history_cache`) recording what earlier runs scanned; only
+    blobs it does not know are read and scanned, and the others' findings come from it.
+    Raises `history_cache.CacheError` when the file cannot be opened or created."""
     started = time.perf_counter()
     since_commit = resolve_commit(repo, since) if since is not None else None
     source = describe(repo, "history", since=since_commit)
@@ -719,32 +799,93 @@ def scan_history(
         "--no-color",
         "--no-show-signature",
         "--format=%x00%H %aI",
-        "--",
-        *specs,
     ]
     paths = _Paths(repo, config)
     walk = _Walk()
-    with tempfile.TemporaryFile() as log_err:
-        log = _start(repo.root, *args, stderr=log_err)
-        assert log.stdout is not None
-        try:
-            stream = BlobStream(
-                repo.root, _history_requests(log.stdout, paths, walk), _oid, on_abort=log.kill
-            )
-            _collect_history(stream, report, walk, paths, config, options, progress)
-            if log.wait() != 0:
-                log_err.seek(0)
-                raise GitError(f"git log failed: {gitrun.message(log_err.read())}")
-        finally:
-            if log.poll() is None:
-                log.kill()
-                log.wait()
-            log.stdout.close()
+    store = None
+    if cache is not None:
+        from .history_cache import open_cache  # start-up time: sqlite3 only with --cache
+
+        store = open_cache(cache, config, options, paths.prefix)
+    previous = tips = None
+    walk_key = json.dumps([since_commit, list(specs), str(shard), list(boundary)])
+    if store is not None:
+        tips = _tips(repo)
+        previous = store.previous_walk(walk_key)
+        if previous is not None and not _all_reachable(repo, previous.tips):
+            previous = None  # history was rewritten or refs deleted: walk it all again
+        if previous is not None:
+            # Only the commits made since: everything else comes from the recorded walk.
+            args += ["--not", *previous.tips]
+    finished = False
+    try:
+        with tempfile.TemporaryFile() as log_err:
+            log = _start(repo.root, *args, "--", *specs, stderr=log_err)
+            assert log.stdout is not None
+            try:
+                requests = _history_requests(log.stdout, paths, walk, shard, store, previous)
+                stream = BlobStream(repo.root, requests, _oid, on_abort=log.kill)
+                _collect_history(
+                    stream, report, walk, paths, config, options, progress, shard, store
+                )
+                if log.wait() != 0:
+                    log_err.seek(0)
+                    raise GitError(f"git log failed: {gitrun.message(log_err.read())}")
+                finished = True
+            finally:
+                if log.poll() is None:
+                    log.kill()
+                    log.wait()
+                log.stdout.close()
+    finally:
+        if store is not None:
+            # Commits are recorded only after a complete walk; blobs as they were scanned.
+            store.stats.new_commits = sum(not store.saw_commit(c) for c in walk.commit_ids)
+            if finished and tips is not None:
+                store.record_walk(
+                    walk_key,
+                    tips,
+                    commits=walk.commits,
+                    symlinks=walk.symlinks,
+                    excluded=walk.excluded,
+                    firsts=[_row(b) for b in walk.firsts],
+                    elsewhere=[_row(b) for b in walk.again],
+                    incremental=previous is not None,
+                )
+            store.close(walk.commit_ids if finished else ())
+            report.cache = store.stats
     report.stats.excluded += len(walk.excluded)
     report.stats.symlinks += walk.symlinks
     report.git = replace(report.git, commits=walk.commits) if report.git else None
     report.elapsed = time.perf_counter() - started
     return report
+
+
+def _row(blob: _Blob) -> WalkRow:
+    return (blob.oid, blob.path, blob.commit, blob.date, blob.order)
+
+
+# More ref tips than this are not recorded: the next run walks everything again rather than
+# pass them all on git's command line.
+_MAX_TIPS = 2000
+
+
+def _tips(repo: Repository) -> Optional[list[str]]:
+    """The commits every ref (and HEAD) points at, or None when there are too many."""
+    code, out = _run(repo.root, "rev-list", "--no-walk", "--all", ok=(0, 128))
+    if code != 0:
+        return None
+    tips = sorted(set(_text(out).split()))
+    return tips if len(tips) <= _MAX_TIPS else None
+
+
+def _all_reachable(repo: Repository, tips: Sequence[str]) -> bool:
+    """True when every commit in `tips` (and so all their history) is still reachable from
+    the refs: no branch was deleted or rewritten since they were recorded."""
+    if not tips or any(not re.fullmatch(r"[0-9a-f]{40,64}", t) for t in tips):
+        return False
+    code, out = _run(repo.root, "rev-list", "--count", *tips, "--not", "--all", ok=(0, 128))
+    return code == 0 and _text(out) == "0"
 
 
 def _collect_history(
@@ -755,28 +896,19 @@ def _collect_history(
     config: Config,
     options: ScanOptions,
     progress: Optional[ProgressCallback],
+    shard: Shard = WHOLE,
+    cache: Optional[HistoryCache] = None,
 ) -> None:
     # (path, fingerprint) -> (commit order, finding, its FileResult): the earliest wins.
     best: dict[tuple[str, str], tuple[int, Finding, FileResult]] = {}
-    kept: list[FileResult] = []
+    kept: list[tuple[int, FileResult]] = []  # with the position of their commit
     done = nbytes = 0
-    engine = engine_for(config, options)
-    for blob, data in stream:
-        done += 1
-        nbytes += len(data) if data else 0
-        if progress is not None:
-            progress(done, nbytes, walk.total, None)
-        # The engine's cheap first look, without building a FileResult for the many blobs
-        # that fail it. Compressed and archived blobs always go to scan_bytes.
-        if data is not None and packing_of(blob.path, data) is None:
-            verdict = engine.is_clean(data, findings_only=True)
-            if verdict is not None:
-                report.add(verdict)
-                continue
-        if data is not None:
-            walk.with_markers.add(blob.oid)
-        result = _scan_blob(blob, data, paths, config, options)
-        history = (("commit", blob.commit), ("author_date", blob.date))
+    engine = None  # built with the first blob: a run answered from a cache needs none
+
+    def take(blob: _Blob, result: FileResult) -> None:
+        history: tuple[tuple[str, str], ...] = (("commit", blob.commit), ("author_date", blob.date))
+        if not shard.whole:
+            history += (("walk_order", str(blob.order)),)
         contributed = False
         for finding in result.findings:
             ident = (blob.path, finding.fingerprint)
@@ -787,14 +919,50 @@ def _collect_history(
                 contributed = True
         result.findings = []
         if contributed or result.error or result.suppressed:
-            kept.append(result)
+            kept.append((blob.order, result))
         elif result.skipped == "binary":
             report.binary_uncounted += 1
         else:
             report.clean_uncounted += 1
+
+    for blob, data in stream:
+        done += 1
+        nbytes += len(data) if data else 0
+        if progress is not None:
+            progress(done, nbytes, walk.total, None)
+        # The engine's cheap first look, without building a FileResult for the many blobs
+        # that fail it. Compressed and archived blobs always go to scan_bytes.
+        if data is not None and packing_of(blob.path, data) is None:
+            if engine is None:
+                engine = engine_for(config, options)
+            verdict = engine.is_clean(data, findings_only=True)
+            if verdict is not None:
+                report.add(verdict)
+                if cache is not None:
+                    cache.put(blob.oid, blob.path, verdict)
+                continue
+        if data is not None:
+            walk.with_markers.add(blob.oid)
+        result = _scan_blob(blob, data, paths, config, options)
+        if cache is not None and data is not None:
+            cache.put(blob.oid, blob.path, result)
+        take(blob, result)
+    if cache is not None:
+        cache.stats.scanned = done
+        cache.stats.reused = len(walk.cached)
+        if progress is not None and walk.cached:
+            progress(done + len(walk.cached), nbytes, walk.total, None)
+    for blob, hit in walk.cached:
+        if isinstance(hit, str):
+            report.add(hit)
+        else:
+            take(blob, hit)
+    walk.cached.clear()
     for _order, finding, result in best.values():
         result.findings.append(finding)
-    for result in kept:
+    # In walk order whether scanned now or taken from a cache, so reports are the same.
+    kept.sort(key=lambda item: (item[0], item[1].path))
+    for _order, result in kept:
         if result.findings or result.error or result.suppressed:
             result.findings.sort(key=lambda f: (f.line, f.column))
             report.files.append(result)
