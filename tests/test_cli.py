@@ -322,3 +322,13 @@ def test_output_file_message_says_one_finding(project: Path) -> None:
     (project / "app.py").write_text(f'API_KEY = "{fake_key()}"\n')
     err = run("scan", "--format", "json", "-o", "report.json", ".")[2]
     assert "autype-guard: 1 finding written to report.json" in err
+
+
+def test_the_readmes_first_command_finds_the_demos_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    # From the repository's root, as the Quickstart runs it: the project's own config must
+    # not exclude the demo that command scans.
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(root)
+    code, out, _ = run("scan", "--format", "json", "examples/demo-app")
+    assert code == 1
+    assert len(json.loads(out)["findings"]) >= 10

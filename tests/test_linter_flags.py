@@ -131,3 +131,21 @@ def test_marked_findings_are_the_ones_fix_applies(project: Path) -> None:
     still = set(location.findall(run("scan", "-q", ".")[1]))
     assert still == unmarked
     assert marked == {"server.py", "docs.md"}
+
+
+def test_keys_in_commits_are_not_marked_fixable_and_say_to_rewrite_history(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo)
+    (repo / "app.py").write_text(f'API_KEY = "{fake_key()}"\n')
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "key")
+    (repo / "app.py").write_text("import os\nAPI_KEY = os.environ['API_KEY']\n")
+    git(repo, "commit", "-q", "-am", "no key")
+    code, out, _ = run("scan", "--history")
+    assert code == 1
+    assert "[*]" not in out and "fixable" not in out
+    assert "rewritten" in out
+    (repo / "now.py").write_text(f'API_KEY = "{fake_key()}"\n')
+    code, out, _ = run("scan", "now.py")
+    assert code == 1 and "[*]" in out and "rewritten" not in out

@@ -47,8 +47,10 @@ def test_every_format_can_be_a_report_file(project: Path, fmt: str) -> None:
     assert out == ""
     written = (project / f"report.{fmt}").read_text()
     single = run("scan", "--format", fmt, "src")[1]
-    # The same report --format prints (elapsed time aside).
-    elapsed = re.compile(r'"elapsed_seconds": [0-9.]+|in [0-9.]+ ?m?s')
+    # The same report --format prints (elapsed time and the time of the scan aside).
+    elapsed = re.compile(
+        r'"elapsed_seconds": [0-9.]+|in [0-9.]+ ?m?s|\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d[.0-9]*)?'
+    )
     assert elapsed.sub("", written) == elapsed.sub("", single)
 
 

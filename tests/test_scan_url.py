@@ -762,3 +762,11 @@ def test_stylesheets_and_their_imports_are_scanned(site: Site) -> None:
     code, doc, _ = scan_json(site.url + "/")
     assert code == 1
     assert [f["path"] for f in findings_of(doc)] == [site.url + "/css/b.css"]
+
+
+def test_the_text_summary_offers_no_inline_comment_for_a_deployed_file(site: Site) -> None:
+    site.write("index.html", f"<html><script>const k = '{fake_key()}';</script></html>")
+    code, out, _ = run("scan-url", site.url + "/")
+    assert code == 1
+    assert "list its fingerprint under `allowlist`" in out
+    assert "ignore[CODE]" not in out

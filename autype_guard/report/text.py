@@ -22,7 +22,7 @@ from ..model import (
     ScanReport,
     Severity,
 )
-from .common import ReportOptions, plural
+from .common import ReportOptions, is_url, plural
 from .escape import escape_path, escape_snippet, escape_text
 
 _SEVERITY_COLOR = {
@@ -67,6 +67,10 @@ def is_fixable(finding: Finding) -> bool:
     still leave one alone when the code around the key has no safe edit; it says why."""
     fix = finding.fix
     if fix is None or fix.site is None or fix.applicability is Applicability.DISPLAY_ONLY:
+        return False
+    if any(name == "commit" for name, _ in finding.properties):
+        # A key in a commit (a history, pre-push or pre-receive scan) is not in the work tree
+        # `fix` edits: the commits are rewritten and the key rotated instead.
         return False
     return finding.encoding != "joined" or bool(fix.site.pieces)
 
@@ -199,11 +203,20 @@ def _summary(report: ScanReport, findings: list[Finding]) -> str:
         head += f" ({rules})"
     tail = ""
     if any(not f.placeholder for f in findings):  # placeholders: nothing to rotate
-        tail = (
-            "\nRotate every exposed key in the Autype dashboard (Settings -> API Keys)."
-            " To accept a false positive, add `autype-guard: ignore[CODE]` in a comment on its"
-            " line or list its fingerprint under `allowlist`."
-        )
+        tail = "\nRotate every exposed key in the Autype dashboard (Settings -> API Keys)."
+        if any(name == "commit" for f in findings for name, _ in f.properties):
+            tail += (
+                " A key in a commit stays in the repository's history until the commits are"
+                " rewritten (git filter-repo), so rotating it comes first."
+            )
+        if all(is_url(f.path) for f in findings):
+            # A deployed site's file cannot carry a comment: accept by fingerprint only.
+            tail += " To accept a false positive, list its fingerprint under `allowlist`."
+        else:
+            tail += (
+                " To accept a false positive, add `autype-guard: ignore[CODE]` in a comment on"
+                " its line or list its fingerprint under `allowlist`."
+            )
     return f"{head}; {', '.join(parts)} in {report.elapsed:.2f}s.{tail}"
 
 
