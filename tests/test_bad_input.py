@@ -336,3 +336,14 @@ def test_one_line_of_thousands_of_keys_and_an_ignore_comment_scans_in_linear_tim
     small = _scan_seconds(text(750), "dist/app.min.js")
     big = _scan_seconds(text(6000), "dist/app.min.js")
     assert big < 40 * max(small, 1e-3)
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7, 1 << 20])
+def test_line_ends_counted_in_pieces_agree_with_the_whole(piece: int) -> None:
+    from autype_guard.sources.chunks import _line_ends
+
+    data = b"a\r\nb\rc\n\r\n\rd\r\r\ne\n"
+    expected = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    total, last = _line_ends(lambda at, n: data[at : at + n], 0, len(data), piece)
+    assert (total, last) == (expected, len(data))
+    assert _line_ends(lambda at, n: data[at : at + n], 0, 1, piece) == (0, None)

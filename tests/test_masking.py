@@ -35,6 +35,9 @@ def leaks(outputs: dict[str, str], keys: list[str]) -> list[tuple[str, str]]:
     reports are hex, and would match by chance)."""
     found = []
     for name, out in outputs.items():
+        # A masked key in a URI is `ak_%E2%80%A6` and its last four: the escape's last digit
+        # is not a fifth character of the key.
+        out = re.sub(r"%[0-9A-Fa-f]{2}", "%", out)
         for key in keys:
             body = key[3:]
             for i in range(len(body) - 4):

@@ -89,7 +89,10 @@ def scan_chunked_at(
     # it starts. Columns (code points from the line start) and character offsets (code points
     # from the start of the text) are counted only when a window has findings: decoding
     # every gap to count them would cost as much as the rest of the scan.
-    lo = lines_before = 0
+    # Line ends are counted lazily too: `lines_at` is a file offset where a line count is
+    # known (`lines_before` line ends before it, the last line starting at `line_start`); a
+    # window with findings counts on from there (each byte once over the whole file).
+    lo = lines_before = lines_at = 0
     line_start = bom
     counted = (bom, 0)  # a file offset that starts a character, and the characters before it
     region_start = 0
@@ -137,6 +140,11 @@ def scan_chunked_at(
                 own_lo = len(_decode(window[: region_start - lo], first).text)
                 own_hi = own_lo + len(_decode(window[region_start - lo : region_end - lo]).text)
                 index = LineIndex(decoded.text)
+                if lo > lines_at:
+                    more, last_start = _line_ends(fd, lines_at, lo)
+                    lines_before += more
+                    line_start = last_start if last_start is not None else line_start
+                    lines_at = lo
                 column_before = _count(fd, line_start, lo) if lo > line_start else 0
                 chars_before: Optional[int] = None
                 for finding, ignored in checked.findings:
@@ -153,15 +161,9 @@ def scan_chunked_at(
                     found.append((moved, ignored))
         if region_end >= size:
             break
-        # Move the window start to the next region's, counting what lies in between.
-        next_lo = max(lo, _cut(buf, base, max(0, region_end - overlap), base))
-        # Line ends: "\r\n", "\n" and a lone "\r" (no cut falls inside a "\r\n").
-        a, b = lo - base, next_lo - base
-        newlines = buf.count(b"\n", a, b) + buf.count(b"\r", a, b) - buf.count(b"\r\n", a, b)
-        if newlines:
-            line_start = max(buf.rfind(b"\n", a, b), buf.rfind(b"\r", a, b)) + 1 + base
-        lines_before += newlines
-        lo = next_lo
+        # Move the window start to the next region's (line ends in between are counted when
+        # a later window needs them).
+        lo = max(lo, _cut(buf, base, max(0, region_end - overlap), base))
         region_start = region_end
     result.notes.extend(notes)
     finish(result, found, relpath, config)
@@ -241,6 +243,29 @@ class _Text:
     def __init__(self, text: str, notes: list[str]) -> None:
         self.text = text
         self.notes = notes
+
+
+def _line_ends(fd: ReadAt, start: int, end: int, piece: int = 8 << 20) -> tuple[int, Optional[int]]:
+    """The line ends ("\r\n", "\n" and a lone "\r") in the file's bytes [start, end), and
+    where the last line starts (None: no line end there); no cut falls inside a "\r\n".
+    Read in pieces, so memory stays bounded."""
+    total = 0
+    last: Optional[int] = None
+    at = start
+    previous_cr = False
+    while at < end:
+        buf = _pread(fd, at, min(piece, end - at))
+        if not buf:
+            break
+        total += buf.count(b"\n") + buf.count(b"\r") - buf.count(b"\r\n")
+        if previous_cr and buf[:1] == b"\n":
+            total -= 1  # one "\r\n" across two pieces
+        previous_cr = buf[-1:] == b"\r"
+        end_in_piece = max(buf.rfind(b"\n"), buf.rfind(b"\r"))
+        if end_in_piece >= 0:
+            last = at + end_in_piece + 1
+        at += len(buf)
+    return total, last
 
 
 def _count(fd: ReadAt, start: int, end: int, piece: int = 8 << 20) -> int:
