@@ -307,8 +307,6 @@ def collect(
         verify_concurrency=VERIFY_CONCURRENCY,
     )
     if opts.shard is not None:
-        if opts.images:
-            _fail("--shard splits files or blobs; an image is scanned whole (one job per image)")
         from .shard import Shard, ShardError
 
         try:

@@ -118,7 +118,7 @@ def execute(request: RunRequest) -> RunOutcome:
     elif request.images:
         from .sources.image import scan_images  # start-up time: only image scans need it
 
-        report = scan_images(request.images, config, options)
+        report = scan_images(request.images, config, options, request.shard)
     elif request.git is not None:
         report = _scan_git(request.git, config, options, request.progress, request.shard)
     elif request.stdin is not None:

@@ -656,3 +656,27 @@ def test_packed_files_inside_a_layer_are_opened(here: Path) -> None:
     report = scan(path, options=ScanOptions(chunk_size=1024, chunk_overlap=256))
     found = sorted((f.path.split("/", 1)[1], f.code) for f in report.findings)
     assert found == [("srv/dist/app.js.gz", "AG102"), ("srv/site.zip!static/app.js", "AG102")]
+
+
+@pytest.mark.parametrize("total", [1, 2, 3, 4])
+def test_shards_of_an_image_together_find_what_one_run_finds(here: Path, total: int) -> None:
+    from autype_guard.shard import Shard
+
+    keys = [fake_key() for _ in range(12)]
+    files = {f"srv/app/m{i}.py": f'KEY = "{k}"\n'.encode() for i, k in enumerate(keys[:10])}
+    first = Layer.of(files)
+    # The same key at the same path in a later layer: one finding naming the first layer.
+    later = Layer.of({"srv/app/m0.py": files["srv/app/m0.py"], "srv/app/x.py": b"x = 1\n"})
+    image = Image([first, later], env=[f"AUTYPE_API_KEY={keys[10]}"])
+    path = docker_archive(here / "image.tar", image, blobs_layout=True)
+
+    def summary(report: ScanReport) -> list[tuple[str, int, str]]:
+        return sorted((f.path, f.line, f.fingerprint) for f in report.findings)
+
+    whole = summary(scan(path))
+    shards = [
+        scan_images([os.path.relpath(path)], Config(), None, Shard(k, total))
+        for k in range(1, total + 1)
+    ]
+    assert sorted(x for report in shards for x in summary(report)) == whole
+    assert len(whole) == 11

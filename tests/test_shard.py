@@ -297,10 +297,3 @@ def test_merged_sarif_keeps_the_projects_configured_rule_levels(
     rules = doc["runs"][0]["tool"]["driver"]["rules"]
     assert next(r for r in rules if r["id"] == "AG104")["defaultConfiguration"]["level"] == "note"
     assert doc["runs"][0]["results"][0]["level"] == "note"
-
-
-def test_shard_is_refused_with_an_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "image.tar").write_bytes(b"")
-    code, _, err = run("scan", "--image", "image.tar", "--shard", "1/2")
-    assert code == 2 and "--shard" in err and "image" in err

@@ -53,6 +53,7 @@ from ..config import Config
 from ..engine import Engine, ScanOptions, engine_for
 from ..globs import glob_set
 from ..model import FileKind, FileResult, Finding, ScanReport, Skip
+from ..shard import Shard
 from .archives import MAX_ARCHIVE_TOTAL, MAX_DECOMPRESSED, packing_of
 from .blobs import scan_blob
 from .chunks import scan_chunked_at
@@ -271,8 +272,18 @@ class _Held:
 class ImageScan:
     """One run over several images: layers already scanned (by content) are skipped."""
 
-    def __init__(self, config: Config, options: ScanOptions, report: ScanReport) -> None:
+    def __init__(
+        self,
+        config: Config,
+        options: ScanOptions,
+        report: ScanReport,
+        shard: Optional[Shard] = None,
+    ) -> None:
         self.engine: Engine = engine_for(config, options)
+        # `--shard K/N`: the files whose path inside the image this share takes (every
+        # layer's version of a path goes to one shard, so the first layer holding a key is
+        # named as in a whole run), and the image config in the share that takes its name.
+        self.shard = shard
         self.config = config
         self.report = report
         self.excludes = glob_set(config.excludes)
@@ -417,6 +428,8 @@ class ImageScan:
                         continue  # directories, links, devices: nothing to read, never followed
                     if self.excludes.match(name):
                         self.report.stats.excluded += 1
+                        continue
+                    if self.shard is not None and not self.shard.takes(name):
                         continue
                     try:
                         self._entry(archive, forward, info, name, where, n, held, reopen)
@@ -587,6 +600,8 @@ class ImageScan:
                 Skip(display, "the image config is missing or not JSON: not scanned", True)
             )
             return
+        if self.shard is not None and not self.shard.takes(_CONFIG_SHARD_NAME):
+            return
         text = render_config(doc)
         result = self.engine.scan_plain(text.encode("utf-8"), display, "config", kind=FileKind.ENV)
         result.findings = [_image_advice(f) for f in result.findings]
@@ -735,15 +750,22 @@ def _size(n: int) -> str:
 # --- the run -------------------------------------------------------------------------------
 
 
+# The name the image config is sharded by (no file in a layer is called so).
+_CONFIG_SHARD_NAME = "\0image config"
+
+
 def scan_images(
-    refs: Sequence[str], config: Config, options: Optional[ScanOptions] = None
+    refs: Sequence[str],
+    config: Config,
+    options: Optional[ScanOptions] = None,
+    shard: Optional[Shard] = None,
 ) -> ScanReport:
     """Scan each image archive, OCI layout or `docker://NAME` in `refs`. Never raises for a
     bad image (it is a `Skip` with `error` set); raises `ImageError` when a `docker://`
     image cannot be saved."""
     started = time.perf_counter()
     report = ScanReport()
-    scan = ImageScan(config, options or ScanOptions(), report)
+    scan = ImageScan(config, options or ScanOptions(), report, shard)
     try:
         for ref in dict.fromkeys(refs):  # an image named twice is scanned once
             if ref.startswith(DOCKER_PREFIX):
