@@ -630,6 +630,23 @@ class _Walk:
     again: list[_Blob] = field(default_factory=list)
 
 
+# How `git log` lists a history for `_history_requests`: oldest first, every file each commit
+# adds or changes (merges as combined diffs), NUL-separated, full object ids, no renames.
+HISTORY_LOG = (
+    "--reverse",
+    "--topo-order",
+    "--root",
+    "--raw",
+    "-c",
+    "-z",
+    "--no-abbrev",
+    "--no-renames",
+    "--no-color",
+    "--no-show-signature",
+    "--format=%x00%H %aI",
+)
+
+
 def _log_tokens(stream: IO[bytes]) -> Iterator[bytes]:
     """NUL-separated tokens of a `git log -z` stream, read in large chunks."""
     rest = b""
@@ -784,22 +801,7 @@ def scan_history(
             " already present at the boundary are attributed to the boundary commit; run"
             " `git fetch --unshallow` for a complete audit"
         )
-    args = [
-        "log",
-        "--all",
-        *([f"^{since_commit}"] if since_commit else []),
-        "--reverse",
-        "--topo-order",
-        "--root",
-        "--raw",
-        "-c",
-        "-z",
-        "--no-abbrev",
-        "--no-renames",
-        "--no-color",
-        "--no-show-signature",
-        "--format=%x00%H %aI",
-    ]
+    args = ["log", "--all", *([f"^{since_commit}"] if since_commit else []), *HISTORY_LOG]
     paths = _Paths(repo, config)
     walk = _Walk()
     store = None

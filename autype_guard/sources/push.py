@@ -31,6 +31,7 @@ from ..engine import ScanOptions
 from ..model import ScanReport
 from ..progress import ProgressCallback
 from .git import (
+    HISTORY_LOG,
     BlobStream,
     GitError,
     Repository,
@@ -210,25 +211,7 @@ def scan_pushed(
     if not include:
         report.elapsed = time.perf_counter() - started
         return report
-    args = [
-        "log",
-        *include,
-        "--not",
-        *commits.exclude,
-        "--reverse",
-        "--topo-order",
-        "--root",
-        "--raw",
-        "-c",
-        "-z",
-        "--no-abbrev",
-        "--no-renames",
-        "--no-color",
-        "--no-show-signature",
-        "--format=%x00%H %aI",
-        "--",
-        *specs,
-    ]
+    args = ["log", *include, "--not", *commits.exclude, *HISTORY_LOG, "--", *specs]
     walk = _Walk()
     with tempfile.TemporaryFile() as log_err:
         log = _start(repo.root, *args, stderr=log_err)
