@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from enum import Enum
@@ -181,18 +182,32 @@ class HistoryCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CacheError(f"cannot create the history cache {self.path}: {exc}") from None
-        try:
-            connection = sqlite3.connect(
-                str(self.path), timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.OperationalError as exc:
-            raise CacheError(f"cannot open the history cache {self.path}: {exc}") from None
-        try:
-            self._prepare(connection)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
+        # NOTE: switching a new file to WAL can meet a concurrent run creating it and fail at
+        # once with "database is locked" (SQLite does not wait on its busy timeout there):
+        # such an open is tried again until the busy timeout has passed.
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                connection = sqlite3.connect(
+                    str(self.path),
+                    timeout=BUSY_TIMEOUT,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+            except sqlite3.OperationalError as exc:
+                raise CacheError(f"cannot open the history cache {self.path}: {exc}") from None
+            try:
+                self._prepare(connection)
+            except sqlite3.OperationalError as exc:
+                connection.close()
+                if "locked" in str(exc) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                raise
+            except BaseException:
+                connection.close()
+                raise
+            return connection
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
         connection.execute("PRAGMA journal_mode=WAL")
