@@ -38,9 +38,9 @@ NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:(?:\.|::|:|-)[A-Za-z_$][A-Za-z0-9
 _COMMENT_LINE = re.compile(r"\s*(?://|/\*|\*|<!--|#(?![{!]))")
 
 # Words that make a name hold a secret.
-_SECRET_WORDS = frozenset({"key", "keys", "apikey", "token", "secret", "secretkey"})
+SECRET_WORDS = frozenset({"key", "keys", "apikey", "token", "secret", "secretkey"})
 # Words that may follow the secret word and still name the key itself: `AUTYPE_API_KEY_PROD`.
-_QUALIFIERS = frozenset(
+QUALIFIERS = frozenset(
     {
         "prod",
         "production",
@@ -63,47 +63,46 @@ _QUALIFIERS = frozenset(
 )
 # First words of a name that holds a flag about the key, not the key: `HAS_AUTYPE_KEY`.
 _FLAG_WORDS = frozenset({"has", "is", "use", "uses", "enable", "enabled", "show", "missing", "no"})
+# Words of a credential's name that say nothing about whose it is (shared with AG105's wider
+# list in `rules/ak_key_other_service.py`).
+NEUTRAL_NAME_WORDS = frozenset(
+    {
+        "api",
+        "auth",
+        "authorization",
+        "header",
+        "headers",
+        "x",
+        "my",
+        "our",
+        "your",
+        "the",
+        "default",
+        "env",
+        "config",
+        "cfg",
+        "conf",
+        "settings",
+        "options",
+        "opts",
+        "client",
+        "service",
+        "server",
+        "private",
+        "shared",
+        "raw",
+        "credentials",
+        "creds",
+        "credential",
+    }
+)
 # Words that say nothing about which service a credential belongs to. A key or token name
 # made only of these (plus the Autype word) is assumed to be Autype's in an Autype context.
 _GENERIC_WORDS = (
-    _SECRET_WORDS
-    | _QUALIFIERS
-    | frozenset(
-        {
-            "api",
-            "auth",
-            "authorization",
-            "bearer",
-            "header",
-            "headers",
-            "x",
-            "my",
-            "our",
-            "your",
-            "the",
-            "default",
-            "current",
-            "get",
-            "read",
-            "load",
-            "env",
-            "config",
-            "cfg",
-            "conf",
-            "settings",
-            "options",
-            "opts",
-            "client",
-            "service",
-            "server",
-            "private",
-            "shared",
-            "raw",
-            "credentials",
-            "creds",
-            "credential",
-        }
-    )
+    SECRET_WORDS
+    | QUALIFIERS
+    | NEUTRAL_NAME_WORDS
+    | frozenset({"bearer", "current", "get", "read", "load"})
 )
 # Words that mark a credential as a user's or another protocol's, never an Autype key.
 _FOREIGN_WORDS = frozenset(
@@ -247,8 +246,8 @@ def is_autype_secret_name(name: str) -> bool:
     if "autype" not in parts or (parts and parts[0] in _FLAG_WORDS):
         return False
     for i in range(len(parts) - 1, -1, -1):
-        if parts[i] in _SECRET_WORDS:
-            return all(w in _QUALIFIERS or w.isdigit() for w in parts[i + 1 :])
+        if parts[i] in SECRET_WORDS:
+            return all(w in QUALIFIERS or w.isdigit() for w in parts[i + 1 :])
     return False
 
 
@@ -457,13 +456,13 @@ def names_other_service(expression: str) -> bool:
         if any(w in _FOREIGN_WORDS for s in segments for w in words(s)):
             return True
         leaf = words(segments[-1])
-        if any(w in _SECRET_WORDS for w in leaf) and any(
+        if any(w in SECRET_WORDS for w in leaf) and any(
             w not in _GENERIC_WORDS and not w.isdigit() for w in leaf
         ):
             return True
         if (
             len(segments) >= 3
-            and any(w in _SECRET_WORDS for w in leaf)
+            and any(w in SECRET_WORDS for w in leaf)
             and any(s.lower() in _SETTINGS_ROOTS for s in segments[:-2])
             and any(w not in _GENERIC_WORDS and not w.isdigit() for w in words(segments[-2]))
         ):
