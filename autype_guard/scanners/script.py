@@ -72,20 +72,29 @@ _WORD = re.compile(
     + _part("p")
     + "){1,8}"
 )
+
+
+def _more_elements(quote: str, close: str) -> str:
+    """The closing quote of the literal holding `ak` (`quote`: the quotes it may have), then
+    up to 32 more literal elements after commas, an optional trailing comma and `close`."""
+    return (
+        quote
+        + "(?:"
+        + _gap("g1")
+        + ","
+        + _gap("g2")
+        + _part("p")
+        + "){1,32}"
+        + _gap("g3")
+        + r",?"
+        + _gap("g4")
+        + close
+    )
+
+
 # The closing quote of the literal holding `ak`, then up to 32 more literal arguments and the
 # call's closing parenthesis.
-_LITERAL_ARGS = (
-    r"""['"](?:"""
-    + _gap("g1")
-    + ","
-    + _gap("g2")
-    + _part("p")
-    + "){1,32}"
-    + _gap("g3")
-    + r",?"
-    + _gap("g4")
-    + r"\)"
-)
+_LITERAL_ARGS = _more_elements(r"""['"]""", r"\)")
 # Literal arguments after the one holding `ak`: `concat!("ak_", "...")`,
 # `String.join("", "ak_", "...")`, `string.Concat(...)`, `''.concat('ak_', '...')`,
 # `format!("{}{}", "ak_", "...")`, `fmt.Sprintf("%s%s", "ak_", "...")`; the call is
@@ -121,16 +130,7 @@ _FORMAT = re.compile(
 # `_GO_JOIN_BEFORE_REVERSED`.
 _GO_JOIN = re.compile(
     _HEAD
-    + r"""['"`](?:"""
-    + _gap("g1")
-    + ","
-    + _gap("g2")
-    + _part("p")
-    + "){1,32}"
-    + _gap("g3")
-    + r",?"
-    + _gap("g4")
-    + r"\}"
+    + _more_elements(r"""['"`]""", r"\}")
     + _gap("g5")
     + ","
     + _gap("g6")
