@@ -51,20 +51,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+# The file classes of DATA/classes/, in the order they are reported (this directory is on
+# the path when the script runs).
+from build_corpora import CLASSES
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(REPO, "bench", "README.md")
 RESULTS_START = "<!-- results:start -->"
 RESULTS_END = "<!-- results:end -->"
 CASES = ("tree", "tree-auth", "precommit", "bundles", "scale", "history", "classes")
-# The file classes of DATA/classes/ (build_corpora.py), in the order they are reported.
-CLASSES = (
-    "plain-source",
-    "minified-bundle",
-    "source-map",
-    "marker-heavy-bundle",
-    "api-spec",
-    "notebook",
-)
 MB = 1e6
 
 
