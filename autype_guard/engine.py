@@ -383,7 +383,7 @@ def check_text(
         cut_after=cut_after,
         absent=frozenset()
         if present is None
-        else frozenset(prefilter_for(config, options).markers) - present,
+        else prefilter_for(config, options).marker_set - present,
     )
     findings: list[tuple[Finding, bool]] = []
     # A line's ignore comment, read once per line: a minified line with thousands of keys

@@ -230,6 +230,7 @@ class Prefilter:
         if engine not in ENGINES:
             raise ValueError(f"unknown prefilter engine {engine!r}; expected one of {ENGINES}")
         self.markers: tuple[bytes, ...] = tuple(sorted({m for m in markers if m}))
+        self.marker_set = frozenset(self.markers)
         confirm = {m: check for m, check in (confirm or {}).items() if m in self.markers}
         self.requested = engine
         self._search: Optional[_PythonEngine | _AhoCorasickEngine] = None
