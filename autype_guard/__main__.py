@@ -1,6 +1,6 @@
 """`python -m autype_guard`."""
 
-from .cli import main
+from .quickscan import main
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ PACKAGE = Path(autype_guard.__file__).parent
 
 # Top to bottom; a module may import modules of its own layer or of any layer below.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("__main__", "cli", "options"),
+    ("__main__", "quickscan", "cli", "options"),
     ("fixes",),
     ("__init__", "api"),
     ("run", "parallel", "baseline", "verify"),

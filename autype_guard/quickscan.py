@@ -1,0 +1,278 @@
+"""The commit-time fast path: `autype-guard scan FILE...` where no file holds a marker.
+
+Most commits touch no file that mentions a key, Autype or an auth header. For such a run the
+answer, nothing found, is known once the files are read and searched for the rules' prefilter
+markers: loading the rules, the command-line parser and the config machinery (most of a hook
+run's time) can wait. `try_scan` answers only runs whose outcome it can decide exactly as the
+full scan would, and returns None for anything else, so the full CLI runs:
+
+- the arguments are `scan` and file paths only (no option: the pre-commit hook's form);
+- no `AUTYPE_GUARD_*` variable is set (setting one is how to force the full path);
+- every path is relative, free of `..` and of default-excluded directories, names a regular
+  file (not a symlink) with a name known to be text (`TEXT_SUFFIXES`, `TEXT_NAMES`), at most
+  `MAX_BYTES` long;
+- no config file applies (no `.autype-guard.toml`, no `pyproject.toml` mentioning
+  autype-guard, from the current directory or any file's directory upward);
+- no file's first bytes look binary, UTF-16 or gzip, and no file holds any of `MARKERS`.
+
+Then it prints the full scan's summary line and exits 0. `tests/test_quickscan.py` checks
+that `MARKERS` is the default prefilter's marker set, that no text suffix names a packed or
+binary format, and that the output equals the full path's.
+
+Imports only the standard library: that is the point of this module.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import time
+
+TYPE_CHECKING = False  # `typing` itself costs milliseconds of start-up
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Optional, TextIO
+
+# The default engine's prefilter markers: the key prefix and its spellings, Autype's name,
+# auth headers and the suppression comment (`engine.prefilter_for` with the default config).
+MARKERS: tuple[bytes, ...] = (
+    b"%5F",
+    b"%5f",
+    b"%61",
+    b"%6B",
+    b"%6b",
+    b"%W(ak ",
+    b"%W[ak ",
+    b"%w(ak ",
+    b"%w[ak ",
+    b"-API-",
+    b"-Api-",
+    b"-api-",
+    b"AUTYPE",
+    b"AuType",
+    b"Autype",
+    b"BEARER",
+    b"Bearer",
+    b"FrX",
+    b"JwtAuthenticator(",
+    b"SetAuthToken(",
+    b"YWtf",
+    b"\\u005F",
+    b"\\u005f",
+    b"\\u0061",
+    b"\\u006B",
+    b"\\u006b",
+    b"\\x5F",
+    b"\\x5f",
+    b"\\x61",
+    b"\\x6B",
+    b"\\x6b",
+    b'ak"',
+    b"ak${",
+    b"ak'",
+    b'ak\\"',
+    b"ak_",
+    b"ak`",
+    b"autype",
+    b"autype-guard:",
+    b"bearer",
+    b"ha18",
+    b"ha19",
+    b"withToken(",
+)
+# Names the full scan reads as plain text whatever they hold (never an archive, a compressed
+# file or a binary format by name).
+TEXT_SUFFIXES = frozenset(
+    (
+        ".py",
+        ".pyi",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".jsx",
+        ".ts",
+        ".mts",
+        ".cts",
+        ".tsx",
+        ".vue",
+        ".svelte",
+        ".astro",
+        ".json",
+        ".jsonc",
+        ".ipynb",
+        ".yaml",
+        ".yml",
+        ".toml",
+        ".ini",
+        ".cfg",
+        ".conf",
+        ".properties",
+        ".env",
+        ".md",
+        ".mdx",
+        ".rst",
+        ".txt",
+        ".html",
+        ".htm",
+        ".css",
+        ".scss",
+        ".less",
+        ".xml",
+        ".sh",
+        ".bash",
+        ".go",
+        ".rb",
+        ".java",
+        ".kt",
+        ".swift",
+        ".c",
+        ".h",
+        ".cc",
+        ".cpp",
+        ".hpp",
+        ".cs",
+        ".php",
+        ".rs",
+        ".sql",
+        ".tf",
+        ".lock",
+        ".map",
+    )
+)
+TEXT_NAMES = frozenset(
+    (
+        "Dockerfile",
+        "Makefile",
+        "Procfile",
+        "Gemfile",
+        "Jenkinsfile",
+        "LICENSE",
+        ".gitignore",
+        ".gitattributes",
+        ".dockerignore",
+        ".editorconfig",
+        ".npmrc",
+        ".env",
+    )
+)
+# `config.DEFAULT_EXCLUDE`: a path through one of these is excluded, not scanned.
+EXCLUDED_DIRS = frozenset(
+    (
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".hypothesis",
+    )
+)
+CONFIG_FILE = ".autype-guard.toml"
+PYPROJECT = "pyproject.toml"
+# Larger files are rare in a commit; the full path reads them (in windows past 8 MiB).
+MAX_BYTES = 1 << 20
+# `textio.BINARY_SNIFF`: the window the full scan sniffs for NULs.
+_SNIFF = 8192
+_UNDECIDED_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x1f\x8b")  # UTF-16 byte order marks, gzip
+
+
+def try_scan(
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    out: TextIO,
+    started: Optional[float] = None,
+) -> Optional[int]:
+    """The exit code of `autype-guard ARGV` when it is a clean `scan` of named files, after
+    printing its summary to `out`; None (nothing printed) when the full CLI must decide.
+    Never raises."""
+    started = time.perf_counter() if started is None else started
+    try:
+        if not _clean_files(argv, environ):
+            return None
+    except (OSError, ValueError):
+        return None
+    count = len(argv) - 1
+    files = "1 file" if count == 1 else f"{count} files"
+    elapsed = time.perf_counter() - started
+    out.write(f"Found 0 findings; {files} scanned in {elapsed:.2f}s.\n")
+    return 0
+
+
+def _clean_files(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
+    if len(argv) < 2 or argv[0] != "scan":
+        return False
+    if any(name.startswith("AUTYPE_GUARD_") for name in environ):
+        return False
+    paths = argv[1:]
+    if not all(_plain_relative(path) for path in paths):
+        return False
+    checked: set[str] = set()
+    if _config_above(os.path.realpath(os.getcwd()), checked):
+        return False
+    for path in paths:
+        if _config_above(os.path.dirname(os.path.realpath(path)), checked):
+            return False
+        if not _unmarked_text(path):
+            return False
+    return True
+
+
+def _plain_relative(path: str) -> bool:
+    if not path or path.startswith("-") or os.path.isabs(path):
+        return False
+    parts = path.split(os.sep)
+    if any(part == ".." or part in EXCLUDED_DIRS for part in parts):
+        return False
+    name = os.path.basename(os.path.normpath(path))
+    return name in TEXT_NAMES or os.path.splitext(name)[1].lower() in TEXT_SUFFIXES
+
+
+def _config_above(directory: str, checked: set[str]) -> bool:
+    """True when a config file sits in `directory` or a directory above it."""
+    while directory not in checked:
+        checked.add(directory)
+        if os.path.isfile(os.path.join(directory, CONFIG_FILE)):
+            return True
+        pyproject = os.path.join(directory, PYPROJECT)
+        if os.path.isfile(pyproject):
+            with open(pyproject, "rb") as fh:
+                if b"autype-guard" in fh.read():
+                    return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return False
+
+
+def _unmarked_text(path: str) -> bool:
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+        return False
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES or b"\0" in data[:_SNIFF] or data.startswith(_UNDECIDED_STARTS):
+        return False
+    return not any(marker in data for marker in MARKERS)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Console-script entry point: the fast path when it applies, else the full CLI."""
+    started = time.perf_counter()
+    args = sys.argv[1:] if argv is None else argv
+    code = try_scan(args, os.environ, sys.stdout, started)
+    if code is not None:
+        sys.exit(code)
+    from .cli import main as full_main
+
+    full_main()
+
+
+__all__ = ["MARKERS", "TEXT_NAMES", "TEXT_SUFFIXES", "main", "try_scan"]
