@@ -2,24 +2,26 @@
 
 Most commits touch no file that mentions a key, Autype or an auth header. For such a run the
 answer, nothing found, is known once the files are read and searched for the rules' prefilter
-markers: loading the rules, the command-line parser and the config machinery (most of a hook
-run's time) can wait. `try_scan` answers only runs whose outcome it can decide exactly as the
-full scan would, and returns None for anything else, so the full CLI runs:
+markers: loading the rules, the command-line parser and the rest of the scanner (most of a
+hook run's time) can wait. `try_scan` answers only runs whose outcome it can decide exactly
+as the full scan would, and returns None for anything else, so the full CLI runs:
 
 - the arguments are `scan` and file paths only (no option: the pre-commit hook's form);
 - no `AUTYPE_GUARD_*` variable is set (setting one is how to force the full path);
-- every path is relative, free of `..` and of default-excluded directories, names a regular
-  file (not a symlink) with a name known to be text (`TEXT_SUFFIXES`, `TEXT_NAMES`), at most
-  `MAX_BYTES` long;
-- no config file applies (no `.autype-guard.toml`, no `pyproject.toml` mentioning
-  autype-guard, from the current directory or any file's directory upward);
+- every path is relative, free of `..`, names a regular file (not a symlink) with a name
+  known to be text (`TEXT_SUFFIXES`, `TEXT_NAMES`), at most `MAX_BYTES` long;
 - no file's first bytes look binary, UTF-16 or gzip, and no file holds any of `MARKERS`.
 
-Then it prints the full scan's summary line and exits 0. `tests/test_quickscan.py` checks
-that `MARKERS` is the default prefilter's marker set, that no text suffix names a packed or
-binary format, and that the output equals the full path's.
+Without a config file (none from the current directory or any file's directory upward) that
+takes the standard library alone, and a path through a default-excluded directory is left to
+the full scan. With one, the config is read and the files are selected by the same code as
+the full scan (`config.load_config`, `sources.walk.Walker`: invalid configs, excludes and
+nested configs behave the same), and a config with its own `key-pattern` (other markers) is
+left to the full scan.
 
-Imports only the standard library: that is the point of this module.
+Then it prints the full scan's summary line and exits 0. `tests/test_quickscan.py` checks
+that `MARKERS` is the default prefilter's marker set and `RULE_CODES` the rule table's, that
+no text suffix names a packed or binary format, and that the output equals the full path's.
 """
 
 from __future__ import annotations
@@ -156,6 +158,10 @@ TEXT_NAMES = frozenset(
         ".env",
     )
 )
+# Every rule code (`rules.rule_codes`), to validate a config as the full scan does.
+RULE_CODES = frozenset(
+    ("AG101", "AG102", "AG103", "AG104", "AG105", "AG201", "AG202", "AG203", "AG301")
+)
 # `config.DEFAULT_EXCLUDE`: a path through one of these is excluded, not scanned.
 EXCLUDED_DIRS = frozenset(
     (
@@ -194,41 +200,76 @@ def try_scan(
     Never raises."""
     started = time.perf_counter() if started is None else started
     try:
-        if not _clean_files(argv, environ):
-            return None
+        counts = _clean_files(argv, environ)
     except (OSError, ValueError):
         return None
-    count = len(argv) - 1
-    files = "1 file" if count == 1 else f"{count} files"
+    if counts is None:
+        return None
+    scanned, excluded = counts
+    parts = ["1 file scanned" if scanned == 1 else f"{scanned} files scanned"]
+    if excluded:
+        parts.append(f"{excluded} excluded")
     elapsed = time.perf_counter() - started
-    out.write(f"Found 0 findings; {files} scanned in {elapsed:.2f}s.\n")
+    out.write(f"Found 0 findings; {', '.join(parts)} in {elapsed:.2f}s.\n")
     return 0
 
 
-def _clean_files(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
+def _clean_files(argv: Sequence[str], environ: Mapping[str, str]) -> Optional[tuple[int, int]]:
+    """(files scanned, files excluded) of a clean run, or None when undecided."""
     if len(argv) < 2 or argv[0] != "scan":
-        return False
+        return None
     if any(name.startswith("AUTYPE_GUARD_") for name in environ):
-        return False
+        return None
     paths = argv[1:]
     if not all(_plain_relative(path) for path in paths):
-        return False
+        return None
     checked: set[str] = set()
-    if _config_above(os.path.realpath(os.getcwd()), checked):
-        return False
+    directories = [os.getcwd(), *(os.path.dirname(os.path.abspath(path)) for path in paths)]
+    if any(_config_above(os.path.realpath(d), checked) for d in directories):
+        return _clean_with_config(paths)
     for path in paths:
-        if _config_above(os.path.dirname(os.path.realpath(path)), checked):
-            return False
+        if any(part in EXCLUDED_DIRS for part in path.split(os.sep)):
+            return None
         if not _unmarked_text(path):
-            return False
-    return True
+            return None
+    return len(paths), 0
+
+
+def _clean_with_config(paths: Sequence[str]) -> Optional[tuple[int, int]]:
+    """`_clean_files` where a config file applies: the full scan's own config loading and
+    file selection, then the same marker test."""
+    from pathlib import Path
+
+    from .config import ConfigError, ConfigResolver, Overrides, load_config
+    from .keys import DEFAULT_KEY_PATTERN
+    from .sources.walk import Candidate, Walker
+
+    resolved = [os.path.realpath(path) for path in paths]
+    start = Path(os.path.commonpath(resolved)) if len(resolved) > 1 else Path(resolved[0])
+    try:
+        config = Overrides().apply(load_config(start, codes=RULE_CODES))
+    except ConfigError:
+        return None
+    walker = Walker(config, resolver=ConfigResolver(config, RULE_CODES))
+    scanned = 0
+    for item in walker.walk([Path(path) for path in paths]):
+        if not isinstance(item, Candidate):
+            return None
+        own = item.config if item.config is not None else config
+        if own.key_pattern != DEFAULT_KEY_PATTERN or not _unmarked_text(str(item.path)):
+            return None
+        scanned += 1
+    stats = walker.stats
+    if stats.symlinks or stats.special or stats.git_ignored or stats.notes:
+        return None
+    return scanned, stats.excluded
 
 
 def _plain_relative(path: str) -> bool:
     if not path or path.startswith("-") or os.path.isabs(path):
         return False
     parts = path.split(os.sep)
-    if any(part == ".." or part in EXCLUDED_DIRS for part in parts):
+    if ".." in parts:
         return False
     name = os.path.basename(os.path.normpath(path))
     return name in TEXT_NAMES or os.path.splitext(name)[1].lower() in TEXT_SUFFIXES
@@ -275,4 +316,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     full_main()
 
 
-__all__ = ["MARKERS", "TEXT_NAMES", "TEXT_SUFFIXES", "main", "try_scan"]
+__all__ = ["MARKERS", "RULE_CODES", "TEXT_NAMES", "TEXT_SUFFIXES", "main", "try_scan"]

@@ -20,6 +20,7 @@ from autype_guard.cli import cli
 from autype_guard.config import DEFAULT_EXCLUDE, Config
 from autype_guard.engine import ScanOptions, engine_for
 from autype_guard.model import FileKind
+from autype_guard.rules import rule_codes
 from autype_guard.sources.archives import packing_of
 from autype_guard.textio import BINARY_SNIFF
 
@@ -49,9 +50,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_markers_are_the_default_prefilter_markers() -> None:
+def test_markers_and_codes_are_the_scanners() -> None:
     engine = engine_for(Config(root=Path.cwd()), ScanOptions())
     assert set(quickscan.MARKERS) == set(engine.prefilter.markers)
+    assert rule_codes() == quickscan.RULE_CODES
 
 
 def test_text_names_are_never_packed_binary_or_excluded() -> None:
@@ -122,14 +124,43 @@ def test_declines_options_environment_and_odd_paths(project: Path) -> None:
 @pytest.mark.parametrize(
     ("where", "name", "text"),
     [
-        ("", ".autype-guard.toml", "extend-exclude = []\n"),
-        ("src", ".autype-guard.toml", "extend-exclude = []\n"),
-        ("", "pyproject.toml", "[tool.autype-guard]\nextend-exclude = []\n"),
+        ("", ".autype-guard.toml", 'extend-exclude = ["gen/**"]\n'),
+        ("src", ".autype-guard.toml", 'disable = ["AG101"]\nextend-exclude = ["gen/**"]\n'),
+        ("", "pyproject.toml", '[tool.autype-guard]\nextend-exclude = ["gen/**"]\n'),
     ],
 )
-def test_declines_when_a_config_applies(project: Path, where: str, name: str, text: str) -> None:
+def test_a_config_is_read_and_applied_as_the_full_scan_does(
+    project: Path, where: str, name: str, text: str
+) -> None:
     (project / where / name).write_text(text)
+    for generated in ("gen/schema.py", "src/gen/schema.py", "node_modules/lib.js"):
+        (project / generated).parent.mkdir(parents=True, exist_ok=True)
+        (project / generated).write_text("x = 1\n")
+    args = ("scan", "src/app.py", "gen/schema.py", "src/gen/schema.py", "node_modules/lib.js")
+    code, out = quick(*args)
+    assert code == 0
+    assert "excluded" in out
+    assert _ELAPSED.sub("", out) == _ELAPSED.sub("", full(*args)[1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "exclude-paths = []\n",  # an unknown key: the full scan's error
+        'disable = ["AG999"]\n',  # an unknown rule code
+        'key-pattern = "ak_[A-Za-z0-9]{40}"\n',  # other markers
+        "extend-exclude = [\n",  # not TOML
+    ],
+)
+def test_declines_configs_it_cannot_apply(project: Path, text: str) -> None:
+    (project / ".autype-guard.toml").write_text(text)
     assert quick("scan", "src/app.py") == (None, "")
+
+
+def test_declines_a_marker_under_a_config(project: Path) -> None:
+    (project / ".autype-guard.toml").write_text('extend-exclude = ["gen/**"]\n')
+    (project / "client.js").write_text("fetch(url, {headers: {Authorization: `Bearer ${t}`}})\n")
+    assert quick("scan", "src/app.py", "client.js") == (None, "")
 
 
 def test_a_pyproject_without_our_table_keeps_the_fast_path(project: Path) -> None:
