@@ -31,7 +31,7 @@ from .model import Severity
 from .paths import read_regular_file
 
 
-def _toml() -> Any:
+def toml_parser() -> Any:
     """The TOML parser, imported only when a config file is read (start-up time)."""
     if sys.version_info >= (3, 11):
         import tomllib
@@ -194,7 +194,7 @@ def _has_tool_table(pyproject: Path) -> bool:
         return False
     if "autype-guard" not in text:  # most projects: no need to parse
         return False
-    tomllib = _toml()
+    tomllib = toml_parser()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -218,7 +218,7 @@ def load_config(
 
 def read_config(path: Path, *, codes: Collection[str] = ()) -> Config:
     """Read and validate one config file; raise ConfigError if invalid."""
-    tomllib = _toml()
+    tomllib = toml_parser()
     try:
         raw = read_regular_file(path, MAX_CONFIG_BYTES)
         if len(raw) > MAX_CONFIG_BYTES:

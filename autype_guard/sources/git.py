@@ -63,7 +63,7 @@ GitError = gitrun.GitError  # a problem with git or the repository; one-line mes
 _MISSING = f"{gitrun.MISSING} (--staged, --since and --history need it)"
 
 
-def _run(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> tuple[int, bytes]:
+def run_git(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> tuple[int, bytes]:
     """Run git in `cwd`; return (exit code, stdout). Raise GitError for exit codes not in `ok`."""
     try:
         result = gitrun.run(cwd, *args, ok=ok)
@@ -72,7 +72,7 @@ def _run(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> tuple[int, bytes]
     return result.returncode, result.stdout
 
 
-def _start(
+def start_git(
     cwd: Path, *args: str, stderr: IO[bytes], write: bool = False, bufsize: int = -1
 ) -> gitrun.Process:
     """Start a long-running git in `cwd` (see gitrun.start)."""
@@ -103,7 +103,7 @@ def open_repository(path: Path) -> Repository:
     if not start.is_dir():
         raise GitError(f"not a git repository: {path} does not exist")
     try:
-        _, out = _run(
+        _, out = run_git(
             start,
             "rev-parse",
             "--is-bare-repository",
@@ -119,7 +119,7 @@ def open_repository(path: Path) -> Repository:
         return Repository(Path(git_dir), bare=True)
     if inside != "true":
         raise GitError(f"{start} is inside a .git directory; run from the work tree")
-    _, top = _run(start, "rev-parse", "--show-toplevel")
+    _, top = run_git(start, "rev-parse", "--show-toplevel")
     return Repository(Path(_text(top)))
 
 
@@ -149,7 +149,9 @@ def resolve_commit(repo: Repository, rev: str) -> str:
     # NOTE: a revision starting with "-" would be read as an option by git.
     if not rev or rev.startswith("-"):
         raise GitError(f"bad revision {rev!r}")
-    code, out = _run(repo.root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", ok=(0, 1))
+    code, out = run_git(
+        repo.root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", ok=(0, 1)
+    )
     if code != 0:
         raise GitError(f"bad revision {rev!r}: not a commit in {repo.root}")
     return _text(out)
@@ -171,9 +173,9 @@ def public_url(url: str) -> str:
 
 def describe(repo: Repository, mode: str, since: Optional[str] = None) -> GitSource:
     """What a report says about the repository: HEAD, branch, remote (without credentials)."""
-    code, head = _run(repo.root, "rev-parse", "--quiet", "--verify", "HEAD^{commit}", ok=(0, 1))
-    code_b, branch = _run(repo.root, "symbolic-ref", "--quiet", "--short", "HEAD", ok=(0, 1))
-    code_r, remote = _run(repo.root, "config", "--get", "remote.origin.url", ok=(0, 1))
+    code, head = run_git(repo.root, "rev-parse", "--quiet", "--verify", "HEAD^{commit}", ok=(0, 1))
+    code_b, branch = run_git(repo.root, "symbolic-ref", "--quiet", "--short", "HEAD", ok=(0, 1))
+    code_r, remote = run_git(repo.root, "config", "--get", "remote.origin.url", ok=(0, 1))
     return GitSource(
         mode=mode,
         root=str(repo.root),
@@ -186,7 +188,7 @@ def describe(repo: Repository, mode: str, since: Optional[str] = None) -> GitSou
 
 def shallow_boundary(repo: Repository) -> tuple[str, ...]:
     """The boundary commits of a shallow clone (empty for a complete repository)."""
-    _, out = _run(repo.root, "rev-parse", "--is-shallow-repository", "--git-path", "shallow")
+    _, out = run_git(repo.root, "rev-parse", "--is-shallow-repository", "--git-path", "shallow")
     lines = out.decode("utf-8", "surrogateescape").splitlines()
     if not lines or lines[0].strip() != "true":
         return ()
@@ -207,7 +209,7 @@ def _need_work_tree(repo: Repository, what: str) -> None:
 # --- which paths count ---------------------------------------------------------------------
 
 
-class _Paths:
+class RepoPaths:
     """Repository paths (relative to the root, `/`-separated) as config and reports see them.
 
     Config excludes are combined into one regex (discovery's glob translation), answers
@@ -266,7 +268,7 @@ class _Paths:
         return shown
 
 
-def _is_file_mode(mode: str) -> bool:
+def is_file_mode(mode: str) -> bool:
     # Regular files only: 120000 is a symlink (its blob is the target path), 160000 a submodule.
     return mode.startswith("100")
 
@@ -335,7 +337,7 @@ class BlobStream(Generic[R]):
         # Closed in _close(), when the stream ends.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         try:
-            self._proc = _start(
+            self._proc = start_git(
                 cwd, "cat-file", "--batch", stderr=self._stderr, write=True, bufsize=_READ_BUFFER
             )
         except GitError:
@@ -437,7 +439,7 @@ class BlobStream(Generic[R]):
 
 
 @dataclass(frozen=True)
-class _Blob:
+class HistoryBlob:
     oid: str
     path: str
     commit: str = ""
@@ -486,7 +488,7 @@ def scan_staged(
     _need_work_tree(repo, "--staged")
     started = time.perf_counter()
     report = ScanReport(git=describe(repo, "staged"))
-    _, out = _run(
+    _, out = run_git(
         repo.root,
         "diff",
         "--cached",
@@ -499,29 +501,29 @@ def scan_staged(
         "--",
         *specs,
     )
-    paths = _Paths(repo, config)
+    paths = RepoPaths(repo, config)
     blobs = []
     for mode, oid, path in _raw_records(out):
-        if not _is_file_mode(mode):
+        if not is_file_mode(mode):
             report.stats.symlinks += mode == "120000"
             continue
         if paths.excluded(path):
             report.stats.excluded += 1
             continue
-        blobs.append(_Blob(oid, path))
+        blobs.append(HistoryBlob(oid, path))
     if blobs:
-        for blob, data in BlobStream(repo.root, blobs, _oid):
-            report.files.append(_scan_blob(blob, data, paths, config, options))
+        for blob, data in BlobStream(repo.root, blobs, blob_oid):
+            report.files.append(scan_history_blob(blob, data, paths, config, options))
     report.elapsed = time.perf_counter() - started
     return report
 
 
-def _oid(blob: _Blob) -> str:
+def blob_oid(blob: HistoryBlob) -> str:
     return blob.oid
 
 
-def _scan_blob(
-    blob: _Blob, data: Optional[bytes], paths: _Paths, config: Config, options: ScanOptions
+def scan_history_blob(
+    blob: HistoryBlob, data: Optional[bytes], paths: RepoPaths, config: Config, options: ScanOptions
 ) -> FileResult:
     """Scan one blob as the file at its path; never raises."""
     display = paths.display(blob.path)
@@ -563,7 +565,7 @@ def scan_changed(
     started = time.perf_counter()
     commit = resolve_commit(repo, rev)
     report = ScanReport(git=describe(repo, "since", since=commit))
-    _, changed = _run(
+    _, changed = run_git(
         repo.root,
         "diff",
         "--name-only",
@@ -578,8 +580,8 @@ def scan_changed(
     untracked_args = ["ls-files", "-z", "--others"]
     if options.respect_gitignore:
         untracked_args.append("--exclude-standard")
-    _, untracked = _run(repo.root, *untracked_args, "--", *specs)
-    paths = _Paths(repo, config)
+    _, untracked = run_git(repo.root, *untracked_args, "--", *specs)
+    paths = RepoPaths(repo, config)
     candidates = []
     for path in sorted(set(_nul_paths(changed)) | set(_nul_paths(untracked))):
         if paths.excluded(path):
@@ -613,7 +615,7 @@ def _size(path: Path) -> int:
 
 
 @dataclass
-class _Walk:
+class LogProgress:
     """What the log reader learned, shared with the blob reader (see BlobStream.SYNC)."""
 
     total: Optional[int] = None  # blobs to scan, known once the log is read
@@ -622,15 +624,15 @@ class _Walk:
     symlinks: int = 0
     with_markers: set[str] = field(default_factory=set)  # blobs that passed the prefilter
     # With a cache: the blobs it already knows (not sent to git) and the commits walked.
-    cached: list[tuple[_Blob, Cached]] = field(default_factory=list)
+    cached: list[tuple[HistoryBlob, Cached]] = field(default_factory=list)
     commit_ids: list[str] = field(default_factory=list)
     # With a cache, for the next run: first appearances of blobs in the commits read from
     # the log, and every later appearance elsewhere of the blobs that passed the prefilter.
-    firsts: list[_Blob] = field(default_factory=list)
-    again: list[_Blob] = field(default_factory=list)
+    firsts: list[HistoryBlob] = field(default_factory=list)
+    again: list[HistoryBlob] = field(default_factory=list)
 
 
-# How `git log` lists a history for `_history_requests`: oldest first, every file each commit
+# How `git log` lists a history for `history_requests`: oldest first, every file each commit
 # adds or changes (merges as combined diffs), NUL-separated, full object ids, no renames.
 HISTORY_LOG = (
     "--reverse",
@@ -662,14 +664,14 @@ def _log_tokens(stream: IO[bytes]) -> Iterator[bytes]:
         yield rest
 
 
-def _history_requests(
+def history_requests(
     log: IO[bytes],
-    paths: _Paths,
-    walk: _Walk,
+    paths: RepoPaths,
+    walk: LogProgress,
     shard: Shard = WHOLE,
     cache: Optional[HistoryCache] = None,
     previous: Optional[PreviousWalk] = None,
-) -> Iterator[Union[_Blob, _Sync]]:
+) -> Iterator[Union[HistoryBlob, _Sync]]:
     """The blobs to scan, in the order their commits were made (oldest first): each distinct
     blob once at the path where it first appeared; then, after a SYNC, the same blobs again at
     any other path they appeared at, but only those that passed the prefilter.
@@ -681,7 +683,7 @@ def _history_requests(
     leaves out (it then lists only commits made since): its blobs come first, as if its
     commits had been read again."""
 
-    def known(blob: _Blob) -> bool:
+    def known(blob: HistoryBlob) -> bool:
         if cache is None:
             return False
         hit = cache.lookup(blob.oid, blob.path, paths.display(blob.path))
@@ -694,7 +696,7 @@ def _history_requests(
 
     seen: dict[str, str] = {}  # blob -> path of its first appearance
     taken = 0  # distinct blobs in this shard
-    elsewhere: dict[str, list[_Blob]] = {}  # blob -> later appearances at other paths
+    elsewhere: dict[str, list[HistoryBlob]] = {}  # blob -> later appearances at other paths
     elsewhere_seen: set[tuple[str, str]] = set()
     commit = date = ""
     order = 0
@@ -703,14 +705,14 @@ def _history_requests(
         walk.symlinks = previous.symlinks
         walk.excluded.update(previous.excluded)
         for row in previous.firsts:
-            blob = _Blob(*row)
+            blob = HistoryBlob(*row)
             seen[blob.oid] = blob.path
             if shard.takes(blob.oid):
                 taken += 1
                 if not known(blob):
                     yield blob
         for row in previous.elsewhere:
-            blob = _Blob(*row)
+            blob = HistoryBlob(*row)
             elsewhere_seen.add((blob.oid, blob.path))
             elsewhere.setdefault(blob.oid, []).append(blob)
     tokens = _log_tokens(log)
@@ -734,7 +736,7 @@ def _history_requests(
             continue
         mode, oid = parsed
         path = os.fsdecode(path_token)
-        if not _is_file_mode(mode):
+        if not is_file_mode(mode):
             walk.symlinks += mode == "120000"
             continue
         if paths.excluded(path):
@@ -743,7 +745,7 @@ def _history_requests(
         first = seen.get(oid)
         if first is None:
             seen[oid] = path
-            blob = _Blob(oid, path, commit, date, order)
+            blob = HistoryBlob(oid, path, commit, date, order)
             if cache is not None:
                 walk.firsts.append(blob)
             if shard.takes(oid):
@@ -752,7 +754,7 @@ def _history_requests(
                     yield blob
         elif first != path and (oid, path) not in elsewhere_seen and shard.takes(oid):
             elsewhere_seen.add((oid, path))
-            elsewhere.setdefault(oid, []).append(_Blob(oid, path, commit, date, order))
+            elsewhere.setdefault(oid, []).append(HistoryBlob(oid, path, commit, date, order))
     walk.commits = order
     walk.total = taken
     if not elsewhere:
@@ -802,8 +804,8 @@ def scan_history(
             " `git fetch --unshallow` for a complete audit"
         )
     args = ["log", "--all", *([f"^{since_commit}"] if since_commit else []), *HISTORY_LOG]
-    paths = _Paths(repo, config)
-    walk = _Walk()
+    paths = RepoPaths(repo, config)
+    walk = LogProgress()
     store = None
     if cache is not None:
         from .history_cache import open_cache  # start-up time: sqlite3 only with --cache
@@ -822,12 +824,12 @@ def scan_history(
     finished = False
     try:
         with tempfile.TemporaryFile() as log_err:
-            log = _start(repo.root, *args, "--", *specs, stderr=log_err)
+            log = start_git(repo.root, *args, "--", *specs, stderr=log_err)
             assert log.stdout is not None
             try:
-                requests = _history_requests(log.stdout, paths, walk, shard, store, previous)
-                stream = BlobStream(repo.root, requests, _oid, on_abort=log.kill)
-                _collect_history(
+                requests = history_requests(log.stdout, paths, walk, shard, store, previous)
+                stream = BlobStream(repo.root, requests, blob_oid, on_abort=log.kill)
+                collect_history(
                     stream, report, walk, paths, config, options, progress, shard, store
                 )
                 if log.wait() != 0:
@@ -863,7 +865,7 @@ def scan_history(
     return report
 
 
-def _row(blob: _Blob) -> WalkRow:
+def _row(blob: HistoryBlob) -> WalkRow:
     return (blob.oid, blob.path, blob.commit, blob.date, blob.order)
 
 
@@ -874,7 +876,7 @@ _MAX_TIPS = 2000
 
 def _tips(repo: Repository) -> Optional[list[str]]:
     """The commits every ref (and HEAD) points at, or None when there are too many."""
-    code, out = _run(repo.root, "rev-list", "--no-walk", "--all", ok=(0, 128))
+    code, out = run_git(repo.root, "rev-list", "--no-walk", "--all", ok=(0, 128))
     if code != 0:
         return None
     tips = sorted(set(_text(out).split()))
@@ -886,15 +888,15 @@ def _all_reachable(repo: Repository, tips: Sequence[str]) -> bool:
     the refs: no branch was deleted or rewritten since they were recorded."""
     if not tips or any(not re.fullmatch(r"[0-9a-f]{40,64}", t) for t in tips):
         return False
-    code, out = _run(repo.root, "rev-list", "--count", *tips, "--not", "--all", ok=(0, 128))
+    code, out = run_git(repo.root, "rev-list", "--count", *tips, "--not", "--all", ok=(0, 128))
     return code == 0 and _text(out) == "0"
 
 
-def _collect_history(
-    stream: BlobStream[_Blob],
+def collect_history(
+    stream: BlobStream[HistoryBlob],
     report: ScanReport,
-    walk: _Walk,
-    paths: _Paths,
+    walk: LogProgress,
+    paths: RepoPaths,
     config: Config,
     options: ScanOptions,
     progress: Optional[ProgressCallback],
@@ -907,7 +909,7 @@ def _collect_history(
     done = nbytes = 0
     engine = None  # built with the first blob: a run answered from a cache needs none
 
-    def take(blob: _Blob, result: FileResult) -> None:
+    def take(blob: HistoryBlob, result: FileResult) -> None:
         history: tuple[tuple[str, str], ...] = (("commit", blob.commit), ("author_date", blob.date))
         if not shard.whole:
             history += (("walk_order", str(blob.order)),)
@@ -945,7 +947,7 @@ def _collect_history(
                 continue
         if data is not None:
             walk.with_markers.add(blob.oid)
-        result = _scan_blob(blob, data, paths, config, options)
+        result = scan_history_blob(blob, data, paths, config, options)
         if cache is not None and data is not None:
             cache.put(blob.oid, blob.path, result)
         take(blob, result)

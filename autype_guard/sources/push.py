@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Optional
 
 from .. import gitrun
-from ..config import CONFIG_FILE, PYPROJECT, Config, ConfigError, _toml, parse_config
+from ..config import CONFIG_FILE, PYPROJECT, Config, ConfigError, parse_config, toml_parser
 from ..engine import ScanOptions
 from ..model import ScanReport
 from ..progress import ProgressCallback
@@ -34,18 +34,18 @@ from .git import (
     HISTORY_LOG,
     BlobStream,
     GitError,
+    HistoryBlob,
+    LogProgress,
+    RepoPaths,
     Repository,
-    _Blob,
-    _collect_history,
-    _history_requests,
-    _is_file_mode,
-    _oid,
-    _Paths,
-    _run,
-    _scan_blob,
-    _start,
-    _Walk,
+    blob_oid,
+    collect_history,
     describe,
+    history_requests,
+    is_file_mode,
+    run_git,
+    scan_history_blob,
+    start_git,
 )
 
 _OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
@@ -114,7 +114,7 @@ def hook_repository(path: Path) -> Repository:
     """The repository a server-side hook runs in (git starts it in the git directory, bare
     or not), as a bare repository: a push is read from git objects, never a work tree."""
     try:
-        _, out = _run(path, "rev-parse", "--absolute-git-dir")
+        _, out = run_git(path, "rev-parse", "--absolute-git-dir")
     except GitError as exc:
         if "not a git repository" in str(exc):
             raise GitError(f"not a git repository: {path.resolve()}") from None
@@ -150,7 +150,7 @@ def _existing_commits(repo: Repository, oids: Sequence[str]) -> set[str]:
     """Those of `oids` that name objects this repository has (peeled to commits)."""
     found = set()
     for oid in oids:
-        code, _ = _run(
+        code, _ = run_git(
             repo.root, "rev-parse", "--verify", "--quiet", f"{oid}^{{commit}}", ok=(0, 1)
         )
         if code == 0:
@@ -178,7 +178,7 @@ def refs_reaching(repo: Repository, commit: str, updates: Sequence[RefUpdate]) -
         return [u.ref for u in updates]
     reaching = []
     for update in updates:
-        code, _ = _run(repo.root, "merge-base", "--is-ancestor", commit, update.new, ok=(0, 1))
+        code, _ = run_git(repo.root, "merge-base", "--is-ancestor", commit, update.new, ok=(0, 1))
         if code == 0:
             reaching.append(update.ref)
     return reaching or [u.ref for u in updates]
@@ -203,24 +203,24 @@ def scan_pushed(
     the commits' paths."""
     started = time.perf_counter()
     report = ScanReport(git=describe(repo, mode))
-    paths = _Paths(repo, config)
+    paths = RepoPaths(repo, config)
     include, direct = _targets(repo, commits)
     if direct:
-        for blob, data in BlobStream(repo.root, direct, _oid):
-            report.add(_scan_blob(blob, data, paths, config, options))
+        for blob, data in BlobStream(repo.root, direct, blob_oid):
+            report.add(scan_history_blob(blob, data, paths, config, options))
     if not include:
         report.elapsed = time.perf_counter() - started
         return report
     args = ["log", *include, "--not", *commits.exclude, *HISTORY_LOG, "--", *specs]
-    walk = _Walk()
+    walk = LogProgress()
     with tempfile.TemporaryFile() as log_err:
-        log = _start(repo.root, *args, stderr=log_err)
+        log = start_git(repo.root, *args, stderr=log_err)
         assert log.stdout is not None
         try:
             stream = BlobStream(
-                repo.root, _history_requests(log.stdout, paths, walk), _oid, on_abort=log.kill
+                repo.root, history_requests(log.stdout, paths, walk), blob_oid, on_abort=log.kill
             )
-            _collect_history(stream, report, walk, paths, config, options, progress)
+            collect_history(stream, report, walk, paths, config, options, progress)
             if log.wait() != 0:
                 log_err.seek(0)
                 raise GitError(f"git log failed: {gitrun.message(log_err.read())}")
@@ -236,33 +236,33 @@ def scan_pushed(
     return report
 
 
-def _targets(repo: Repository, commits: PushRange) -> tuple[list[str], list[_Blob]]:
+def _targets(repo: Repository, commits: PushRange) -> tuple[list[str], list[HistoryBlob]]:
     """The commits to walk, and the blobs to scan directly: what a ref set to a blob or a
     tree (through any tags) holds."""
     refs = dict(commits.refs)
     include: list[str] = []
-    direct: list[_Blob] = []
+    direct: list[HistoryBlob] = []
     for oid in commits.include:
         ref = refs.get(oid)
         if ref is None:
             include.append(oid)
             continue
-        _, out = _run(repo.root, "cat-file", "-t", f"{oid}^{{}}", ok=(0, 1, 128))
+        _, out = run_git(repo.root, "cat-file", "-t", f"{oid}^{{}}", ok=(0, 1, 128))
         kind = out.strip()
         if kind not in (b"blob", b"tree"):
             include.append(oid)  # a commit (or what git log will name as wrong)
             continue
-        _, out = _run(repo.root, "rev-parse", "--verify", f"{oid}^{{}}")
+        _, out = run_git(repo.root, "rev-parse", "--verify", f"{oid}^{{}}")
         peeled = out.decode("ascii", "replace").strip()
         if kind == b"blob":
-            direct.append(_Blob(peeled, ref))
+            direct.append(HistoryBlob(peeled, ref))
         else:
-            _, listing = _run(repo.root, "ls-tree", "-r", "-z", "--full-tree", peeled)
+            _, listing = run_git(repo.root, "ls-tree", "-r", "-z", "--full-tree", peeled)
             for entry in listing.split(b"\0"):
                 head, _, path = entry.partition(b"\t")
                 fields = head.decode("ascii", "replace").split()
-                if len(fields) == 3 and fields[1] == "blob" and _is_file_mode(fields[0]):
-                    direct.append(_Blob(fields[2], f"{ref}:{os.fsdecode(path)}"))
+                if len(fields) == 3 and fields[1] == "blob" and is_file_mode(fields[0]):
+                    direct.append(HistoryBlob(fields[2], f"{ref}:{os.fsdecode(path)}"))
     return include, direct
 
 
@@ -295,7 +295,7 @@ def _spec(request: tuple[str, str]) -> str:
 
 def default_tip(repo: Repository) -> Optional[str]:
     """The commit the repository's HEAD (its default branch) points at; None when unborn."""
-    code, out = _run(repo.root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1))
+    code, out = run_git(repo.root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1))
     text = out.decode("ascii", "replace").strip()
     return text if code == 0 and text else None
 
@@ -326,7 +326,7 @@ def config_from(
         where = Path(f"{rev[:12]}:{name}")
         if len(raw) > _MAX_CONFIG_BYTES:
             raise ConfigError(f"{where}: config is larger than {_MAX_CONFIG_BYTES} bytes")
-        tomllib = _toml()
+        tomllib = toml_parser()
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
@@ -361,7 +361,7 @@ class ServerSettings:
 
 def _config_value(repo: Repository, name: str, kind: Optional[str] = None) -> Optional[str]:
     args = ["config", *([f"--type={kind}"] if kind else []), "--get", name]
-    code, out = _run(repo.root, *args, ok=(0, 1))
+    code, out = run_git(repo.root, *args, ok=(0, 1))
     text = out.decode("utf-8", "surrogateescape").strip()
     return text if code == 0 and text else None
 
