@@ -68,6 +68,10 @@ def test_history_finds_a_key_deleted_long_ago_with_its_commit_and_date(in_repo: 
     code, out, _ = run("scan", "--history")
     assert f"= commit: {added[:12]} (2021-03-04T05:06:07+00:00)" in out
     assert key not in out
+    quiet = run("scan", "--history", "-q")[1].splitlines()
+    assert quiet[0].startswith("app.py:1:8: AG101 ")
+    assert quiet[0].endswith(f"[high] (commit {added[:12]})")
+    assert key not in quiet[0]
 
 
 def test_history_reports_a_key_kept_across_revisions_once_at_its_earliest_commit(

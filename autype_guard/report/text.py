@@ -120,7 +120,7 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     findings = report.findings
     for finding in findings:
         if options.quiet:
-            out.append(render_finding(finding, options).split("\n", 1)[0])
+            out.append(_quiet_line(finding, options))
             continue
         out.append(render_finding(finding, options))
         out.append("")
@@ -144,6 +144,14 @@ def render(report: ScanReport, options: ReportOptions) -> str:
     if fixable:
         out.append(f"[*] {fixable} fixable with `autype-guard fix` (preview: `fix --diff`).")
     return "\n".join(out) + "\n"
+
+
+def _quiet_line(finding: Finding, options: ReportOptions) -> str:
+    """`--quiet`: the finding's location line; a finding in a commit also names the commit
+    (without it a history scan's line points at a file that may no longer exist)."""
+    line = render_finding(finding, options).split("\n", 1)[0]
+    commit = dict(finding.properties).get("commit")
+    return f"{line} (commit {escape_text(commit[:12])})" if commit else line
 
 
 def _errors(report: ScanReport, options: ReportOptions) -> list[str]:
