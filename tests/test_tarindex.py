@@ -238,3 +238,23 @@ def test_two_jobs_find_what_one_finds_in_the_same_order(
     assert any("still in the image" in f.message for f in alone.findings)
     assert alone.binary_uncounted == 30 and not alone.errors
     assert sha(first.tar) in {f.path.split("!")[1].split("/")[0] for f in alone.findings}
+
+
+def test_excludes_by_directory_name_and_by_path_glob(here: Path) -> None:
+    from dataclasses import replace
+
+    key = fake_key()
+    files: dict[str, bytes | tarfile.TarInfo] = {
+        f"srv/{where}/x.js": bundle(key)
+        for where in ("node_modules/lib", "lib/deep", "keep", "keep/node_modules")
+    }
+    files["srv/lib.js"] = bundle(key)
+    path = docker_archive(here / "image.tar", Image([Layer.of(files)]))
+    config = Config()
+    config = replace(config, extend_exclude=("srv/lib/**",))
+    report = scan_images([os.path.relpath(path)], config)
+    assert sorted(f.path.split("/", 1)[1] for f in report.findings) == [
+        "srv/keep/x.js",
+        "srv/lib.js",
+    ]
+    assert report.stats.excluded == 3

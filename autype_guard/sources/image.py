@@ -438,6 +438,9 @@ class ImageScan:
         whiteouts: set[str] = set()
         opaque: set[str] = set()
         items: list[Item] = []
+        # Whether a directory is excluded, once per directory: below one that is not, only
+        # the file's own name and the path globs are left to test (`GlobSet.match_name`).
+        excluded_dirs: dict[str, bool] = {}
         for member in members:
             name = normal_name(member.name)
             if name is None:
@@ -453,7 +456,11 @@ class ImageScan:
             paths.add(name)
             if not member.isreg():
                 continue  # directories, links, devices: nothing to read, never followed
-            if self.excludes.match(name):
+            parent = posixpath.dirname(name)
+            excluded = excluded_dirs.get(parent)
+            if excluded is None:
+                excluded = excluded_dirs[parent] = bool(parent) and self.excludes.match(parent)
+            if excluded or self.excludes.match_name(name, base):
                 self.report.stats.excluded += 1
                 continue
             if self.shard is not None and not self.shard.takes(name):

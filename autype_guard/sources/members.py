@@ -15,6 +15,7 @@ import codecs
 import os
 from typing import NamedTuple, Optional, Union
 
+from ..binaries import is_binary_format
 from ..classify import classify
 from ..config import Config
 from ..engine import Engine, ScanOptions, engine_for
@@ -82,6 +83,33 @@ class MemberScanner:
             done += n
         return view
 
+    def _text_without_markers(self, display: str, offset: int, size: int) -> bool:
+        """True for a large file that `chunks` would scan as text (no NUL in its first
+        window, no UTF-16 byte order mark, not a binary format by name) and in which no
+        marker occurs: read piece by piece into the buffer, each piece reaching into the
+        next by the longest marker's length."""
+        if is_binary_format(display):
+            return False
+        prefilter = self.engine.prefilter
+        reach = max((len(m) for m in prefilter.markers), default=1) - 1
+        piece = max(self.engine.options.chunk_size, BINARY_SNIFF)
+        start = 0
+        while start < size:
+            length = min(size - start, piece + reach)
+            view = self._into_buffer(offset + start, length)
+            try:
+                if start == 0 and (
+                    self.buffer.find(b"\0", 0, min(length, BINARY_SNIFF)) >= 0
+                    or self.buffer.startswith(_UTF16_BOMS, 0, length)
+                ):
+                    return False
+                if not prefilter.absent(view):
+                    return False
+            finally:
+                view.release()
+            start += piece
+        return True
+
     def scan(self, item: Item) -> Union[FileResult, str]:
         """The file's result, or CLEAN or BINARY when it has nothing to report. Raises
         OSError when the layer cannot be read (the rest of it is lost too)."""
@@ -90,6 +118,8 @@ class MemberScanner:
         if size > engine.options.chunk_size:
             first = self._exact(offset, 2)
             if packing_of(name, first) is None:
+                if self._text_without_markers(display, offset, size):
+                    return CLEAN  # what the windows would find: nothing
                 return scan_chunked_at(
                     lambda at, n: self.read_at(offset + at, min(n, size - at)),
                     size,

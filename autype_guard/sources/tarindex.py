@@ -122,6 +122,8 @@ def _pax_records(data: bytes, into: dict[str, str]) -> None:
         if length == 0:
             raise _Corrupt("invalid pax header")
         keyword = match.group(2).decode("utf-8", "surrogateescape")
+        if keyword.startswith("GNU.sparse."):
+            raise Unsupported("sparse member")
         value = data[match.end(2) + 1 : match.start(1) + length - 1]
         into[keyword] = value.decode("utf-8", "surrogateescape")
         pos += length
@@ -193,10 +195,10 @@ def _member(
             if first:
                 raise Unsupported("truncated header")
             raise _Corrupt("truncated header")
-        if header.count(0) == BLOCK:
-            return None  # the end-of-archive marker
         try:
             if not _checksum_ok(header):
+                if header.count(0) == BLOCK:
+                    return None  # the end-of-archive marker
                 raise _Corrupt("bad header checksum")
             size = _octal(header[124:136])
         except _Corrupt as exc:
@@ -227,7 +229,7 @@ def _member(
         if kind == b"S":
             raise Unsupported("sparse member")
         name = _text(header[0:100])
-        prefix = _text(header[345:500])
+        prefix = _text(header[345:500]) if header[345] else ""
         if kind == b"\0" and name.endswith("/"):
             kind = b"5"
         if kind == b"5":
@@ -238,8 +240,6 @@ def _member(
         for headers in (pax_global, pax):
             if not headers:
                 continue
-            if any(key.startswith("GNU.sparse.") for key in headers):
-                raise Unsupported("sparse member")
             if "path" in headers:
                 name = headers["path"].rstrip("/")
             if "size" in headers:
