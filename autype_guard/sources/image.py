@@ -26,6 +26,11 @@ asks a `docker` or `podman` command line for the archive first.
   not read. Packed files inside a layer (`.gz`, `.zip`, `.tar`...) are opened with the
   bounds of `archives`.
 
+- **Reading.** An uncompressed layer that lies as it is in a regular file (a member of the
+  archive, a blob of a layout) is listed from its headers (`tarindex`) and its files are
+  read at their offsets (`members`), by worker processes when a `pool` is given and the
+  layer is large; any other layer is read as a stream through `tarfile`.
+
 Nothing here raises for a bad image: what could not be read is a `Skip` with `error` set or
 an `unscanned` entry. `ImageError` is raised only for `docker://` references that cannot be
 saved.

@@ -85,25 +85,26 @@ class MemberScanner:
 
     def _text_without_markers(self, display: str, offset: int, size: int) -> bool:
         """True for a large file that `chunks` would scan as text (no NUL in its first
-        window, no UTF-16 byte order mark, not a binary format by name) and in which no
-        marker occurs: read piece by piece into the buffer, each piece reaching into the
-        next by the longest marker's length."""
+        window, no UTF-16 byte order mark, not a binary format by name) and in which the
+        prefilter finds nothing: read piece by piece into the buffer, the pieces overlapping
+        as `chunks`' windows do (a marker's confirmation sees the bytes around it)."""
         if is_binary_format(display):
             return False
         prefilter = self.engine.prefilter
-        reach = max((len(m) for m in prefilter.markers), default=1) - 1
-        piece = max(self.engine.options.chunk_size, BINARY_SNIFF)
+        options = self.engine.options
+        piece = max(options.chunk_size, BINARY_SNIFF)
+        reach = max(options.chunk_overlap, max((len(m) for m in prefilter.markers), default=1))
         start = 0
         while start < size:
-            length = min(size - start, piece + reach)
-            view = self._into_buffer(offset + start, length)
+            lo = max(0, start - reach)
+            view = self._into_buffer(offset + lo, min(size, start + piece + reach) - lo)
             try:
                 if start == 0 and (
-                    self.buffer.find(b"\0", 0, min(length, BINARY_SNIFF)) >= 0
-                    or self.buffer.startswith(_UTF16_BOMS, 0, length)
+                    self.buffer.find(b"\0", 0, min(len(view), BINARY_SNIFF)) >= 0
+                    or self.buffer.startswith(_UTF16_BOMS, 0, len(view))
                 ):
                     return False
-                if not prefilter.absent(view):
+                if not prefilter.absent(view) and prefilter(bytes(view)):
                     return False
             finally:
                 view.release()
