@@ -175,11 +175,15 @@ def test_a_corrupt_header_mid_layer_is_listed_and_exits_2(here: Path) -> None:
 def test_uncompressed_large_files_are_scanned_in_windows(here: Path) -> None:
     key = fake_key()
     text = "// start\n" + "a = 1;\n" * 30_000 + "x" * 200_000 + f' k="{key}"\n' + "b;\n" * 9
-    layer = Layer.of({"srv/app/server.js": text.encode()})
+    # Markers that the prefilter's confirmation rules out ("break" closes no key literal).
+    quiet = b'for (;;) { if (x) break"; }\n' * 20_000
+    layer = Layer.of({"srv/app/server.js": text.encode(), "srv/app/quiet.js": quiet})
     path = docker_archive(here / "image.tar", Image([layer]))
     small = ScanOptions(chunk_size=64 << 10, chunk_overlap=8 << 10)
-    (finding,) = scan_images([os.path.relpath(path)], Config(), small).findings
+    report = scan_images([os.path.relpath(path)], Config(), small)
+    (finding,) = report.findings
     assert (finding.line, finding.column) == (30_002, 200_005)
+    assert report.clean_uncounted == 2 and len(report.files) == 1  # quiet.js, the config
 
 
 def summary(report: ScanReport) -> list[object]:
