@@ -168,6 +168,15 @@ class FileSlice(io.RawIOBase):
 def normal_name(name: str) -> Optional[str]:
     """A `/`-separated name inside the image with `./` and leading `/` dropped; None when it
     climbs out (`..`)."""
+    if (
+        name
+        and name[0] not in "/."
+        and name[-1] != "/"
+        and "//" not in name
+        and "/." not in name
+        and "\\" not in name
+    ):
+        return name  # the common case, already normal
     parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
     if not parts or ".." in parts:
         return None
