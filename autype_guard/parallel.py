@@ -18,6 +18,7 @@ import multiprocessing
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -201,3 +202,61 @@ def _collect(outcome: _Outcome, report: ScanReport) -> None:
     report.binary_uncounted += binary
     for name in binaries:
         report.stats.sample(BINARY_FILE, name)
+
+
+class OrderedPool:
+    """Worker processes for sources that cut their own work into batches (`--image`
+    layers): `map(fn, batches)` runs the module-level `fn` on each batch in a worker and
+    yields the outcomes in the batches' order, with at most `_IN_FLIGHT` batches per worker
+    in flight (batches are taken from the iterator only as room frees up). Workers start at
+    the first batch and serve every `map` until `close`; a pool that breaks runs the rest
+    in this process."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.executor: Optional[ProcessPoolExecutor] = None
+        self.broken = False
+
+    def map(self, fn: Callable[[Any], Any], batches: Iterator[Any]) -> Iterator[Any]:
+        running: deque[tuple[Future[Any], Any]] = deque()
+        for batch in batches:
+            executor = self._executor()
+            if executor is None:
+                running.append((_done(fn, batch), batch))
+            else:
+                try:
+                    running.append((executor.submit(fn, batch), batch))
+                except BrokenProcessPool:
+                    self._broke()
+                    running.append((_done(fn, batch), batch))
+            while len(running) >= _IN_FLIGHT * self.jobs:
+                yield self._result(fn, *running.popleft())
+        while running:
+            yield self._result(fn, *running.popleft())
+
+    def _executor(self) -> Optional[ProcessPoolExecutor]:
+        if self.executor is None and not self.broken:
+            self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context())
+        return self.executor
+
+    def _result(self, fn: Callable[[Any], Any], future: Future[Any], batch: Any) -> Any:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._broke()
+            return fn(batch)
+
+    def _broke(self) -> None:
+        self.broken = True
+        self.executor = _broken(self.executor)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+
+def _done(fn: Callable[[Any], Any], batch: Any) -> Future[Any]:
+    future: Future[Any] = Future()
+    future.set_result(fn(batch))
+    return future

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional, Union
+
+# What `Prefilter.absent` searches: bytes, or a view of a buffer read into.
+Buffer = Union[bytes, bytearray, memoryview]
 
 ENGINES = ("auto", "python", "ahocorasick")
 # Bytes searched with plain `in` tests before the `python` engine compiles its regexes.
@@ -147,6 +150,17 @@ class _AhoCorasickEngine:
     def may_match(self, data: bytes) -> bool:
         return True  # `present` is the one pass
 
+    def occurs(self, data: Buffer) -> bool:
+        """Whether any marker occurs in `data`, confirmed or not (any bytes-like object,
+        searched where it lies)."""
+        view = memoryview(data)
+        find = self._automaton.find_matches_as_indexes
+        # A leftmost-first search reports a match wherever some marker occurs first.
+        return any(
+            find(view[base : base + _WINDOW + self._overlap])
+            for base in range(0, len(view), _WINDOW)
+        )
+
     def present(self, data: bytes) -> frozenset[bytes]:
         confirmed: set[int] = set()
         view = memoryview(data)
@@ -252,6 +266,17 @@ class Prefilter:
         self._last = (data, found) if found else None
         return bool(found)
 
+    def absent(self, data: Buffer) -> bool:
+        """True when no marker occurs in `data` at all, which may be any bytes-like object (a
+        view of a reused buffer: the `ahocorasick` engine searches it without a copy). False
+        tells nothing: ask `prefilter(bytes(data))`."""
+        search = self._search
+        if search is None:
+            return True
+        if isinstance(search, _AhoCorasickEngine):
+            return not search.occurs(data)
+        return not search.may_match(bytes(data))
+
     def prepare_for_large_run(self) -> None:
         """Build now what a large run needs (before forking workers, so they inherit it)."""
         if isinstance(self._search, _PythonEngine) and self._search.searches is None:
@@ -266,4 +291,4 @@ class Prefilter:
         return frozenset() if self._search is None else self._search.present(data)
 
 
-__all__ = ["ENGINES", "Confirmation", "Prefilter", "ahocorasick_available"]
+__all__ = ["ENGINES", "Buffer", "Confirmation", "Prefilter", "ahocorasick_available"]

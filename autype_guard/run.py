@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from .baseline import Baseline
 from .baseline import apply as apply_baseline
@@ -29,6 +29,7 @@ from .sources.files import scan_candidates
 from .sources.walk import Candidate, Walker, is_excluded
 
 if TYPE_CHECKING:
+    from .parallel import OrderedPool
     from .sources.git import Repository
     from .sources.web import UrlTarget
     from .verify import KeyCollector, VerifyResult
@@ -118,7 +119,11 @@ def execute(request: RunRequest) -> RunOutcome:
     elif request.images:
         from .sources.image import scan_images  # start-up time: only image scans need it
 
-        report = scan_images(request.images, config, options, request.shard)
+        # The live check's key collector stays in this process (it must not be pickled).
+        jobs = 1 if options.key_collector is not None else effective_jobs(options.jobs)
+        report = scan_images(
+            request.images, config, options, request.shard, _image_pool(jobs) if jobs > 1 else None
+        )
     elif request.git is not None:
         report = _scan_git(request.git, config, options, request.progress, request.shard)
     elif request.stdin is not None:
@@ -205,6 +210,15 @@ def _scan_push(
     return push.scan_pushed(
         repo, commits, config, options, mode="push", specs=specs, progress=progress
     )
+
+
+def _image_pool(jobs: int) -> Callable[[], OrderedPool]:
+    def start() -> OrderedPool:
+        from .parallel import OrderedPool  # start-up time: only large layers need it
+
+        return OrderedPool(jobs)
+
+    return start
 
 
 # Runs of fewer files stay in the calling process: starting workers costs more than it saves.

@@ -26,6 +26,11 @@ asks a `docker` or `podman` command line for the archive first.
   not read. Packed files inside a layer (`.gz`, `.zip`, `.tar`...) are opened with the
   bounds of `archives`.
 
+- **Reading.** An uncompressed layer that lies as it is in a regular file (a member of the
+  archive, a blob of a layout) is listed from its headers (`tarindex`) and its files are
+  read at their offsets (`members`), by worker processes when a `pool` is given and the
+  layer is large; any other layer is read as a stream through `tarfile`.
+
 Nothing here raises for a bad image: what could not be read is a `Skip` with `error` set or
 an `unscanned` entry. `ImageError` is raised only for `docker://` references that cannot be
 saved.
@@ -43,10 +48,10 @@ import tarfile
 import tempfile
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Callable, Optional
+from typing import IO, Callable, Optional, Protocol
 
 from ..classify import classify
 from ..config import Config
@@ -58,6 +63,8 @@ from .archives import MAX_ARCHIVE_TOTAL, MAX_DECOMPRESSED, packing_of
 from .blobs import scan_blob
 from .chunks import scan_chunked_at
 from .layers import (
+    GZIP_MAGIC,
+    ZSTD_MAGIC,
     EntryReader,
     Forward,
     Layered,
@@ -70,6 +77,18 @@ from .layers import (
     open_store,
     skip_bytes,
 )
+from .members import (
+    Batch,
+    Item,
+    MemberScanner,
+    Outcome,
+    close_files,
+    scan_batch,
+    scan_item,
+    size_text,
+)
+from .reading import open_regular
+from .tarindex import Member, Unsupported, read_index
 
 # A compressed layer decompresses to at most this many times its size (at least
 # MAX_DECOMPRESSED, at most MAX_LAYER_BYTES): real layers stay far below; a bomb does not.
@@ -278,6 +297,7 @@ class ImageScan:
         options: ScanOptions,
         report: ScanReport,
         shard: Optional[Shard] = None,
+        pool: Optional[Callable[[], Pool]] = None,
     ) -> None:
         self.engine: Engine = engine_for(config, options)
         # `--shard K/N`: the files whose path inside the image this share takes (every
@@ -292,6 +312,9 @@ class ImageScan:
         # most layers are never met twice), never for its name alone.
         self.claimed: dict[str, list[_Scanned]] = {}
         self.stores: list[Store] = []  # open until the run ends
+        # Worker processes for large uncompressed layers: started at the first such layer.
+        self.pool = pool
+        self.workers: Optional[Pool] = None
 
     def scan(self, path: Path, display: str) -> None:
         store = open_store(path)
@@ -325,6 +348,10 @@ class ImageScan:
         for store in self.stores:
             store.close()
         self.stores.clear()
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
+            close_files()  # opened here if the pool broke
 
     def _scan_image(self, store: Store, image: _Image) -> None:
         if image.config is not None:
@@ -369,9 +396,117 @@ class ImageScan:
                 else:
                     self.report.add(scan_blob(self.engine, data, where, where))
             else:
-                files = self._read_layer(store, layer, raw, size, where, n, held)
+                plain = self._read_plain_layer(store, layer, where, n, held)
+                files = plain or self._read_layer(store, layer, raw, size, where, n, held)
         self.claimed.setdefault(layer.digest, []).append(_Scanned(store, layer.name, files))
         return files
+
+    def _read_plain_layer(
+        self, store: Store, layer: _Layer, where: str, n: int, held: list[_Held]
+    ) -> Optional[_LayerFiles]:
+        """An uncompressed layer lying as it is in a regular file: its headers are read
+        (`tarindex`), then its files at their offsets (`members`), in this process or by
+        the pool. None when the layer is not such a layer, or not a tar `tarindex` reads
+        (compressed, sparse members, no tar at all): nothing was scanned then."""
+        located = store.locate(layer.name)
+        if located is None:
+            return None
+        path, base, length = located
+        try:
+            fd, _ = open_regular(path)
+        except OSError:
+            return None
+        try:
+            scanner = MemberScanner(fd, base, self.engine)
+            head = scanner.read_at(0, 4)
+            if head[:2] == GZIP_MAGIC or head == ZSTD_MAGIC:
+                return None
+            try:
+                index = read_index(scanner.read_at, length)
+            except (Unsupported, OSError):
+                return None
+            files, items = self._listing(index.members, where)
+            problem = index.problem
+            broken = self._scan_items(scanner, path, base, items, where, n, held)
+            if broken is not None:
+                problem = broken
+            if problem is not None:
+                reason = f"layer is truncated or corrupt ({problem}): the rest not scanned"
+                self.report.skipped.append(Skip(where, reason, error=True))
+            return files
+        finally:
+            os.close(fd)
+
+    def _listing(self, members: list[Member], where: str) -> tuple[_LayerFiles, list[Item]]:
+        """What a layer holds, and the files of it to scan."""
+        paths: set[str] = set()
+        whiteouts: set[str] = set()
+        opaque: set[str] = set()
+        items: list[Item] = []
+        # Whether a directory is excluded, once per directory: below one that is not, only
+        # the file's own name and the path globs are left to test (`GlobSet.match_name`).
+        excluded_dirs: dict[str, bool] = {}
+        for member in members:
+            name = normal_name(member.name)
+            if name is None:
+                name = _label(member.name.replace("\\", "/").lstrip("/"))
+            base = posixpath.basename(name)
+            if base.startswith(WHITEOUT):
+                parent = posixpath.dirname(name)
+                if base == OPAQUE:
+                    opaque.add(parent)
+                else:
+                    whiteouts.add(posixpath.join(parent, base[len(WHITEOUT) :]))
+                continue
+            paths.add(name)
+            if not member.isreg():
+                continue  # directories, links, devices: nothing to read, never followed
+            parent = posixpath.dirname(name)
+            excluded = excluded_dirs.get(parent)
+            if excluded is None:
+                excluded = excluded_dirs[parent] = bool(parent) and self.excludes.match(parent)
+            if excluded or self.excludes.match_name(name, base):
+                self.report.stats.excluded += 1
+                continue
+            if self.shard is not None and not self.shard.takes(name):
+                continue
+            items.append(Item(name, f"{where}/{name}", member.offset, member.size))
+        return _LayerFiles(frozenset(paths), frozenset(whiteouts), frozenset(opaque)), items
+
+    def _scan_items(
+        self,
+        scanner: MemberScanner,
+        path: str,
+        base: int,
+        items: list[Item],
+        where: str,
+        n: int,
+        held: list[_Held],
+    ) -> Optional[str]:
+        """Scan a layer's files in order; why the layer could not be read to its end, if
+        it could not."""
+        if self.pool is not None and _worth_a_pool(items):
+            if self.workers is None:
+                self.workers = self.pool()
+            batches = _batches(path, base, items, self.config, self.engine.options)
+            for outcome in self.workers.map(scan_batch, batches):
+                self.report.clean_uncounted += outcome.clean
+                self.report.binary_uncounted += outcome.binary
+                for i, result in outcome.results:
+                    self._keep(result, n, items[i].name, where, held)
+                if outcome.broken is not None:
+                    return outcome.broken[1]  # what later batches found is dropped, as here
+            return None
+        for item in items:
+            try:
+                scanned = scan_item(scanner, item)
+            except OSError as exc:
+                return str(exc) or type(exc).__name__
+            if isinstance(scanned, str):
+                self.report.add(scanned)
+            else:
+                self._keep(scanned, n, item.name, where, held)
+        return None
 
     def _read_layer(
         self,
@@ -739,12 +874,44 @@ def _one_line(value: str) -> str:
     return value.replace("\r", " ").replace("\n", " ")
 
 
-def _size(n: int) -> str:
-    if n >= 1 << 30 and n % (1 << 30) == 0:
-        return f"{n >> 30} GB"
-    if n >= 1 << 20 and n % (1 << 20) == 0:
-        return f"{n >> 20} MB"
-    return f"{n} bytes"
+_size = size_text
+
+
+class Pool(Protocol):
+    """Worker processes that scan batches of a layer's files (`parallel.OrderedPool`)."""
+
+    def map(
+        self, fn: Callable[[Batch], Outcome], batches: Iterator[Batch]
+    ) -> Iterator[Outcome]: ...
+
+    def close(self) -> None: ...
+
+
+# A layer's files go to the pool only when there is enough of them to be worth it.
+POOL_MIN_FILES = 64
+POOL_MIN_BYTES = 16 << 20
+# A batch holds up to this many files or bytes (a file larger than that goes alone).
+BATCH_FILES = 256
+BATCH_BYTES = 4 << 20
+
+
+def _worth_a_pool(items: list[Item]) -> bool:
+    return len(items) >= POOL_MIN_FILES and sum(item.size for item in items) >= POOL_MIN_BYTES
+
+
+def _batches(
+    path: str, base: int, items: list[Item], config: Config, options: ScanOptions
+) -> Iterator[Batch]:
+    batch: list[tuple[int, Item]] = []
+    size = 0
+    for i, item in enumerate(items):
+        if batch and (len(batch) >= BATCH_FILES or size + item.size > BATCH_BYTES):
+            yield Batch(path, base, batch, config, options)
+            batch, size = [], 0
+        batch.append((i, item))
+        size += item.size
+    if batch:
+        yield Batch(path, base, batch, config, options)
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -759,13 +926,16 @@ def scan_images(
     config: Config,
     options: Optional[ScanOptions] = None,
     shard: Optional[Shard] = None,
+    pool: Optional[Callable[[], Pool]] = None,
 ) -> ScanReport:
     """Scan each image archive, OCI layout or `docker://NAME` in `refs`. Never raises for a
     bad image (it is a `Skip` with `error` set); raises `ImageError` when a `docker://`
-    image cannot be saved."""
+    image cannot be saved. `pool` makes the worker processes that large uncompressed layers
+    are scanned by (called at the first one; closed at the end); without it every file is
+    scanned in this process. Findings and their order do not depend on it."""
     started = time.perf_counter()
     report = ScanReport()
-    scan = ImageScan(config, options or ScanOptions(), report, shard)
+    scan = ImageScan(config, options or ScanOptions(), report, shard, pool)
     try:
         for ref in dict.fromkeys(refs):  # an image named twice is scanned once
             if ref.startswith(DOCKER_PREFIX):
@@ -833,6 +1003,7 @@ __all__ = [
     "REMOVED_BY",
     "ImageError",
     "ImageScan",
+    "Pool",
     "render_config",
     "scan_images",
 ]

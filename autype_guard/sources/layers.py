@@ -41,6 +41,12 @@ class Store:
         """A fresh binary stream of `name` and its size, or None when there is none."""
         raise NotImplementedError
 
+    def locate(self, name: str) -> Optional[tuple[str, int, int]]:
+        """Where the bytes of `name` lie as they are in a regular file: its path, the offset
+        and the size; None when they do not (a link inside an archive, a sparse member) or
+        when there is no such blob. What lies there is read with `reading.open_regular`."""
+        return None
+
     def read(self, name: str, cap: int = MAX_JSON_BYTES) -> Optional[bytes]:
         """The whole of a small file, None when missing or larger than `cap`."""
         opened = self.open(name)
@@ -75,6 +81,15 @@ class DirStore(Store):
             return None
         return os.fdopen(fd, "rb"), size
 
+    def locate(self, name: str) -> Optional[tuple[str, int, int]]:
+        opened = self.open(name)  # the same checks
+        clean = normal_name(name)
+        if opened is None or clean is None:
+            return None
+        fh, size = opened
+        fh.close()
+        return os.path.realpath(os.path.join(self.root, clean)), 0, size
+
 
 class TarStore(Store):
     def __init__(self, archive: tarfile.TarFile) -> None:
@@ -108,6 +123,15 @@ class TarStore(Store):
         size = fh.seek(0, os.SEEK_END)  # of the member a link resolves to
         fh.seek(0)
         return fh, size
+
+    def locate(self, name: str) -> Optional[tuple[str, int, int]]:
+        clean = normal_name(name)
+        info = self.members.get(clean) if clean is not None else None
+        if info is None or not info.isreg() or info.sparse is not None:
+            return None
+        if self.archive.name is None:
+            return None
+        return os.fsdecode(self.archive.name), info.offset_data, info.size
 
     def close(self) -> None:
         self.archive.close()
@@ -144,6 +168,15 @@ class FileSlice(io.RawIOBase):
 def normal_name(name: str) -> Optional[str]:
     """A `/`-separated name inside the image with `./` and leading `/` dropped; None when it
     climbs out (`..`)."""
+    if (
+        name
+        and name[0] not in "/."
+        and name[-1] != "/"
+        and "//" not in name
+        and "/." not in name
+        and "\\" not in name
+    ):
+        return name  # the common case, already normal
     parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
     if not parts or ".." in parts:
         return None
