@@ -36,4 +36,5 @@ run() {
 run scan & run archives & wait
 run sourcemap & run config & wait
 run baseline & run web & wait
+run tarindex
 ls "$corpus/artifacts"

@@ -138,6 +138,17 @@ def test_corrupt_headers_end_the_index_with_a_reason() -> None:
     assert index.members == [] and index.problem is not None and "extension" in index.problem
 
 
+def test_a_header_leading_back_ends_the_index_instead_of_looping() -> None:
+    # A pax `size` of -1536 on a member of an unknown type pointed the next header back at
+    # the pax header itself: the reader went round for ever (found by fuzz_tarindex).
+    weird = _info("weird", b"Z")
+    weird.pax_headers = {"size": "-1536", "comment": "x"}
+    data = build([weird, ("a.txt", b"abc")], tarfile.PAX_FORMAT)
+    index = read_index(lambda at, n: data[at : at + n], len(data))
+    assert index.members == []
+    assert index.problem is not None and "negative size" in index.problem
+
+
 def test_not_a_tar_or_sparse_is_left_to_tarfile() -> None:
     for data in (b"", b"{}" * 400, os.urandom(2048)):
         with pytest.raises(Unsupported):

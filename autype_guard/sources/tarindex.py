@@ -173,7 +173,11 @@ def read_index(read_at: ReadAt, length: int) -> TarIndex:
             return TarIndex(members, f"{exc} at byte {pos}")
         if found is None:
             return TarIndex(members)
-        member, pos = found
+        member, end = found
+        if end <= pos:
+            # Only a negative size can lead back; a loop over the same headers otherwise.
+            return TarIndex(members, f"a header leads back into the archive at byte {pos}")
+        pos = end
         if member is not None:
             members.append(member)
 
@@ -247,6 +251,8 @@ def _member(
                     size = int(headers["size"])
                 except ValueError:
                     size = 0
+                if size < 0:
+                    raise _Corrupt("negative size in a header")
                 if headers is pax:
                     # An extended header's size moves the next header (tarfile does so).
                     skip = size if kind in REGULAR or kind not in _KNOWN else 0
