@@ -57,18 +57,24 @@ class ThreadedPool:
     ) -> None:
         context = _context()
         self.workers: list[_Worker] = []
-        for _ in range(max(1, jobs)):
-            task_reader, task_writer = context.Pipe(duplex=False)
-            result_reader, result_writer = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_serve,
-                args=(task_reader, result_writer, max(1, threads), init, init_args, work),
-                daemon=True,
-            )
-            process.start()
-            task_reader.close()
-            result_writer.close()
-            self.workers.append(_Worker(process, task_writer, result_reader))
+        try:
+            for _ in range(max(1, jobs)):
+                task_reader, task_writer = context.Pipe(duplex=False)
+                result_reader, result_writer = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_serve,
+                    args=(task_reader, result_writer, max(1, threads), init, init_args, work),
+                    daemon=True,
+                )
+                process.start()
+                task_reader.close()
+                result_writer.close()
+                self.workers.append(_Worker(process, task_writer, result_reader))
+        except BaseException:
+            for worker in self.workers:  # the processes started so far
+                worker.process.kill()
+                worker.process.join()
+            raise
         self._gone: list[int] = []  # tasks of processes found dead while sending
         self._selector = selectors.DefaultSelector()
         for worker in self.workers:

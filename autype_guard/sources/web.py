@@ -1486,7 +1486,7 @@ class _Run:
             while self.queue or running:
                 if moving and not running:
                     backend.close()
-                    backend = self.processes() or backend
+                    backend = self.processes() or _Threads(fetcher, self.target.concurrency)
                     moving = False
                 batch = []
                 # Worker processes get a second round of URLs to start on while this process
