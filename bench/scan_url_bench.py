@@ -14,7 +14,7 @@ the ratio is the cost of scanning over the cost of fetching.
 Runs are paired (scan-url, then curl, back to back) after one untimed warm-up of each; the
 load average is printed with every pair, and the ratio is the ratio of the medians.
 
-    python bench/scan_url_bench.py          # --bundles DIR --runs 5 --concurrency 8 --jobs 0
+    python bench/scan_url_bench.py          # --bundles DIR --runs 5 --concurrency 8 --jobs N
 
 Timings on a shared machine are rough: compare ratios from the same run.
 """
@@ -112,7 +112,9 @@ def main() -> int:
     parser.add_argument("--bundles", type=Path, default=DEFAULT_BUNDLES)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--jobs", type=int, default=0, help="scan-url --jobs (0: every core)")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="scan-url --jobs (default: its own, every core)"
+    )
     parser.add_argument("--no-disk", action="store_true", help="skip the scan from disk")
     args = parser.parse_args()
     if not args.bundles.is_dir():
@@ -169,8 +171,7 @@ def _compare(base: str, log_path: Path, tmp: Path, args: argparse.Namespace) -> 
         "json",
         "--concurrency",
         str(args.concurrency),
-        "--jobs",
-        str(args.jobs),
+        *(["--jobs", str(args.jobs)] if args.jobs is not None else []),
         "--max-files",
         "5000",
         "--max-bytes",
@@ -208,7 +209,8 @@ def _compare(base: str, log_path: Path, tmp: Path, args: argparse.Namespace) -> 
     subprocess.run(curl, check=False)  # warm-up
     print(
         f"URLs fetched: {len(urls)} ({size / 1e6:.1f} MB), concurrency {args.concurrency},"
-        f" --jobs {args.jobs}, findings {len(found.get('findings', []))}"
+        f" --jobs {'default' if args.jobs is None else args.jobs},"
+        f" findings {len(found.get('findings', []))}"
     )
     scan_times, curl_times = [], []
     for run in range(args.runs):
@@ -255,7 +257,7 @@ def _from_disk(paths: list[str], tmp: Path, args: argparse.Namespace) -> None:
                 os.link(source, target)
             except OSError:
                 shutil.copyfile(source, target)
-    for jobs in (1, args.jobs):
+    for jobs in sorted({1, 0 if args.jobs is None else args.jobs}):
         disk = [*_autype_guard(), "scan", str(listed), "--jobs", str(jobs), "--exit-zero"]
         times = [_timed([*disk, "--quiet", "--no-ignore"])[0] for _ in range(args.runs)]
         print(f"scan -j{jobs} of the same files from disk: median {statistics.median(times):.3f}s")
