@@ -17,7 +17,8 @@ Discovery (nothing fetched is ever executed; URLs are read from the text):
   URL, `importScripts(...)`, `new URL("...", import.meta.url)`, webpack chunk-name tables of
   the plain `"prefix"+id+"."+{id:"hash"}[id]+".js"` shape, Next.js `_buildManifest.js`
   entries, and `sourceMappingURL` comments (and `SourceMap` response headers). Patterns run
-  only in windows around literal needles found with `bytes.find`: linear, no full decode.
+  only in windows around literal needles (found in one SIMD pass each with `ahocorasick_rs`,
+  else `bytes.find`): linear, no full decode.
 - Stylesheets: `@import` and their source maps.
 - Manifests: `asset-manifest.json` (Create React App) and `.vite/manifest.json` are asked
   for at each start origin; a missing one says nothing.
@@ -41,9 +42,16 @@ Policy:
   with `error=True` (the run exits 2 unless `--allow-unreadable`); a 4xx answer for a
   discovered URL is a note only.
 
-Standard library only (`http.client`, threads, `html.parser`): like the live check, nothing
-follows redirects or reads proxy settings behind our back, and capped streaming reads need
-nothing more.
+Running:
+- Connections are kept alive per thread and origin. Once `POOL_AFTER` URLs wait, `jobs`
+  worker processes (`fetchpool`) take over: each fetches a URL, scans it and reads it for
+  links, and sends back only the result and the links; this process keeps the frontier,
+  the policy, the budget and the report, sorted at the end so that it does not depend on
+  the network or the number of workers.
+
+Standard library only (`http.client`, threads, processes, `html.parser`; `ahocorasick_rs`
+for the needles when installed): like the live check, nothing follows redirects or reads
+proxy settings behind our back, and capped streaming reads need nothing more.
 """
 
 from __future__ import annotations
@@ -1682,6 +1690,6 @@ def _masked_url(url: str, engine: Engine) -> str:
 def scan_urls(target: UrlTarget, engine: Engine, jobs: int = 1) -> ScanReport:
     """Fetch and scan what a browser gets from `target.urls` (see the module docs).
     Never raises for network trouble: failures are `Skip`s, notes or unscanned parts.
-    `jobs` > 1: a site with more than `POOL_AFTER` files to fetch is fetched and scanned by
-    that many worker processes (never with a live check's key collector)."""
+    `jobs` > 1: once `POOL_AFTER` files or more wait to be fetched, that many worker
+    processes fetch and scan the rest (never with a live check's key collector)."""
     return _Run(target, engine, jobs).run()
