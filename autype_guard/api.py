@@ -57,13 +57,16 @@ def scan_urls(
     """Fetch what a browser gets from `urls` and scan it (`autype-guard scan-url`).
     `limits` are the other fields of `sources.web.UrlTarget` (depth, allow_origins,
     headers, cookie, timeout, deadline, concurrency, max_files, max_bytes,
-    max_file_bytes). Never raises for network trouble; raises `sources.web.UrlError` for
-    a start URL that is not absolute http(s)."""
+    max_file_bytes). `options.jobs` worker processes fetch and scan a large site. Never
+    raises for network trouble; raises `sources.web.UrlError` for a start URL that is not
+    absolute http(s)."""
     from .engine import engine_for
     from .sources import web  # start-up time: only URL scans load the HTTP client
 
+    options = options or ScanOptions()
     target = web.UrlTarget(tuple(web.check_start_url(u) for u in urls), **limits)
-    return web.scan_urls(target, engine_for(config or Config(), options or ScanOptions()))
+    engine = engine_for(config or Config(), options)
+    return web.scan_urls(target, engine, effective_jobs(options.jobs))
 
 
 __all__ = [

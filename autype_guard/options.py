@@ -286,6 +286,7 @@ class Options:
         default=0,
         type=IntRange(min=0),
         help="Worker processes; 0 (default): one per core, 1: scan in this process.",
+        commands=_SCANS,
     )
     # The opt-in live check (`--verify` and the options that only make sense with it).
     verify: bool = option(

@@ -115,7 +115,7 @@ def execute(request: RunRequest) -> RunOutcome:
     if request.web is not None:
         from .sources.web import scan_urls  # start-up time: only URL scans need it
 
-        report = scan_urls(request.web, engine_for(config, options))
+        report = scan_urls(request.web, engine_for(config, options), effective_jobs(options.jobs))
     elif request.images:
         from .sources.image import scan_images  # start-up time: only image scans need it
 

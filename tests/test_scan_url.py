@@ -49,6 +49,7 @@ class Site:
     root: Path
     routes: dict[str, Route] = field(default_factory=dict)
     log: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    connections: set[tuple[str, int]] = field(default_factory=set)  # client (host, port)
     url: str = ""
 
     def write(self, path: str, text: str | bytes) -> None:
@@ -71,6 +72,7 @@ class _Handler(SimpleHTTPRequestHandler):
         # Repeated headers joined, as HTTP reads them: a duplicate would show.
         headers = {name: ", ".join(self.headers.get_all(name) or ()) for name in self.headers}
         self.site.log.append((self.path, headers))
+        self.site.connections.add(self.client_address)
         route = self.site.routes.get(self.path.split("?", 1)[0])
         answer = route(self) if route is not None else None
         if answer is None:
@@ -90,16 +92,24 @@ class _Handler(SimpleHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64  # a full accept queue drops connections (retried 1 s later)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that gave up on a trickling response: expected here
 
 
 @contextmanager
-def serve(root: Path) -> Iterator[Site]:
+def serve(root: Path, *, keep_alive: bool = False) -> Iterator[Site]:
+    """A site on 127.0.0.1; `keep_alive`: answers in HTTP/1.1, keeping connections open."""
     root.mkdir(parents=True, exist_ok=True)
     site = Site(root)
-    handler = type("Handler", (_Handler,), {"site": site})
+    attributes: dict[str, Any] = {"site": site}
+    if keep_alive:
+        attributes["protocol_version"] = "HTTP/1.1"
+        # Headers and body are separate writes: without this, each answer on a kept
+        # connection waits for the client's delayed acknowledgement (40 ms).
+        attributes["disable_nagle_algorithm"] = True
+    handler = type("Handler", (_Handler,), attributes)
     server = _Server(("127.0.0.1", 0), partial(handler, directory=str(root)))
     site.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)

@@ -17,7 +17,8 @@ Discovery (nothing fetched is ever executed; URLs are read from the text):
   URL, `importScripts(...)`, `new URL("...", import.meta.url)`, webpack chunk-name tables of
   the plain `"prefix"+id+"."+{id:"hash"}[id]+".js"` shape, Next.js `_buildManifest.js`
   entries, and `sourceMappingURL` comments (and `SourceMap` response headers). Patterns run
-  only in windows around literal needles found with `bytes.find`: linear, no full decode.
+  only in windows around literal needles (found in one SIMD pass each with `ahocorasick_rs`,
+  else `bytes.find`): linear, no full decode.
 - Stylesheets: `@import` and their source maps.
 - Manifests: `asset-manifest.json` (Create React App) and `.vite/manifest.json` are asked
   for at each start origin; a missing one says nothing.
@@ -41,33 +42,48 @@ Policy:
   with `error=True` (the run exits 2 unless `--allow-unreadable`); a 4xx answer for a
   discovered URL is a note only.
 
-Standard library only (`http.client`, threads, `html.parser`): like the live check, nothing
-follows redirects or reads proxy settings behind our back, and capped streaming reads need
-nothing more.
+Running:
+- Connections are kept alive per thread and origin. Once `POOL_AFTER` URLs wait, `jobs`
+  worker processes (`fetchpool`) take over: each fetches a URL, scans it and reads it for
+  links, and sends back only the result and the links; this process keeps the frontier,
+  the policy, the budget and the report, sorted at the end so that it does not depend on
+  the network or the number of workers.
+
+Standard library only (`http.client`, threads, processes, `html.parser`; `ahocorasick_rs`
+for the needles when installed): like the live check, nothing follows redirects or reads
+proxy settings behind our back, and capped streaming reads need nothing more.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import http.client
 import ipaddress
 import json
 import posixpath
 import re
 import ssl
+import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Callable, Optional, Union
+from itertools import count
+from typing import Any, Callable, Optional, Union
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
-from ..engine import Engine
+from ..config import Config
+from ..engine import Engine, ScanOptions, engine_for
 from ..keys import redact
-from ..model import FileKind, FileResult, Place, ScanReport, Skip
-from ..netdeadline import ConnectionDeadline
+from ..model import BINARY, CLEAN, FileKind, FileResult, Place, ScanReport, Skip, is_clean
+from ..netdeadline import ConnectionDeadline, stop_idle_watcher
 from .archives import decompress
+from .fetchpool import TaskFailed, ThreadedPool
 
 USER_AGENT = "autype-guard"
 MAX_REDIRECTS = 5
@@ -77,7 +93,7 @@ MAX_DEPTH = 5
 MAX_DISCOVERED_PER_FILE = 2000
 # Links are looked for in this much of a page (the whole page is scanned for keys).
 MAX_PAGE_PARSED = 4 * 1024 * 1024
-_READ_SIZE = 64 * 1024
+_READ_SIZE = 1 << 20
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 
 
@@ -107,6 +123,7 @@ class UrlError(ValueError):
 Origin = tuple[str, str, int]  # scheme, lower-case host, port
 
 
+@lru_cache(maxsize=256)
 def is_loopback_host(host: str) -> bool:
     """localhost, 127.0.0.0/8, ::1 (and IPv4-mapped loopback)."""
     if host.lower() == "localhost":
@@ -120,6 +137,7 @@ def is_loopback_host(host: str) -> bool:
     return address.is_loopback
 
 
+@lru_cache(maxsize=4096)
 def origin_of(url: str) -> Optional[Origin]:
     """The origin of an http(s) URL; None for anything else or a malformed one."""
     try:
@@ -310,18 +328,75 @@ class _Policy:
         return out
 
 
+# The TLS settings of https requests, or what makes them when the first one is sent.
+TlsContext = Union[ssl.SSLContext, Callable[[], ssl.SSLContext], None]
+
+
 class _Deadline(Exception):
     pass
+
+
+class _Stale(Exception):
+    """A kept-alive connection the server had closed: the request is sent again on a new one."""
+
+
+class Connections:
+    """Open connections kept between requests (HTTP keep-alive), per thread and origin: a
+    thread reuses its own, so a connection never serves two requests at once."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._pools: list[dict[Origin, http.client.HTTPConnection]] = []
+
+    def _mine(self) -> dict[Origin, http.client.HTTPConnection]:
+        pool: Optional[dict[Origin, http.client.HTTPConnection]] = getattr(
+            self._local, "pool", None
+        )
+        if pool is None:
+            pool = self._local.pool = {}
+            with self._lock:
+                self._pools.append(pool)
+        return pool
+
+    def take(self, origin: Origin) -> Optional[http.client.HTTPConnection]:
+        return self._mine().pop(origin, None)
+
+    def give(self, origin: Origin, connection: http.client.HTTPConnection) -> None:
+        old = self._mine().pop(origin, None)
+        if old is not None:
+            old.close()
+        self._mine()[origin] = connection
+
+    def close(self) -> None:
+        """Close every kept connection (of every thread)."""
+        with self._lock:
+            pools, self._pools = self._pools, []
+        for pool in pools:
+            for connection in list(pool.values()):
+                connection.close()
+            pool.clear()
 
 
 def _request(
     url: str,
     headers: list[tuple[str, str]],
     deadline: float,
-    context: Optional[ssl.SSLContext],
+    context: TlsContext,
     max_bytes: int,
-) -> tuple[http.client.HTTPResponse, bytes, Optional[str], int]:
-    """GET `url` once: (response, body up to `max_bytes`, why it was cut, bytes read)."""
+    connections: Optional[Connections] = None,
+) -> tuple[http.client.HTTPResponse, dict[str, str], bytes, Optional[str], int]:
+    """GET `url` once: (response, its headers by lower-case name, body up to `max_bytes`, why
+    it was cut, bytes read).
+    With `connections`, a connection to the same origin is reused and kept for the next
+    request when the server allows it."""
+    origin = origin_of(url)
+    kept = connections.take(origin) if connections is not None and origin else None
+    if kept is not None:
+        try:
+            return _exchange(kept, url, headers, deadline, max_bytes, connections, reused=True)
+        except _Stale:
+            pass  # the server closed it while it was idle: send the request again
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise _Deadline
@@ -329,9 +404,32 @@ def _request(
     host, port = parts.hostname or "", parts.port
     connection: http.client.HTTPConnection
     if parts.scheme.lower() == "https":
-        connection = http.client.HTTPSConnection(host, port, timeout=remaining, context=context)
+        tls = context() if callable(context) else context
+        connection = http.client.HTTPSConnection(host, port, timeout=remaining, context=tls)
     else:
         connection = http.client.HTTPConnection(host, port, timeout=remaining)
+    connection.response_class = _Response
+    return _exchange(connection, url, headers, deadline, max_bytes, connections)
+
+
+def _exchange(
+    connection: http.client.HTTPConnection,
+    url: str,
+    headers: list[tuple[str, str]],
+    deadline: float,
+    max_bytes: int,
+    connections: Optional[Connections],
+    *,
+    reused: bool = False,
+) -> tuple[http.client.HTTPResponse, dict[str, str], bytes, Optional[str], int]:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        connection.close()
+        raise _Deadline
+    parts = urlsplit(url)
+    keep = False
+    if connection.sock is not None:
+        connection.sock.settimeout(remaining)
     with ConnectionDeadline(connection, remaining) as deadline_guard:
         try:
             target = parts.path or "/"
@@ -343,44 +441,188 @@ def _request(
                 ("User-Agent", USER_AGENT),
                 ("Accept", "*/*"),
                 ("Accept-Encoding", _ACCEPT_ENCODING),
-                ("Connection", "close"),
             ]
+            if connections is None:
+                defaults.append(("Connection", "close"))
             # The user's own headers replace the defaults of the same name (a User-Agent a bot
             # filter lets through), except what reading the answer relies on.
-            kept = [(n, v) for n, v in defaults if n.lower() not in given or n == "Connection"]
+            own = [(n, v) for n, v in defaults if n.lower() not in given or n == "Connection"]
             extra = [
                 (n, v) for n, v in headers if n.lower() not in ("accept-encoding", "connection")
             ]
-            for name, value in (*kept, *extra):
+            for name, value in (*own, *extra):
                 connection.putheader(name, value)
-            connection.endheaders()
-            deadline_guard.hold()
-            response = connection.getresponse()
+            try:
+                connection.endheaders()
+                deadline_guard.hold()
+                response = connection.getresponse()
+            except (ConnectionError, http.client.BadStatusLine) as exc:
+                # A kept connection the server closed: nothing of an answer was read.
+                if reused and not deadline_guard.expired.is_set():
+                    raise _Stale from exc
+                raise
+            fields = _header_map(response)
             if response.status in _REDIRECTS or response.status >= 400:
-                return response, b"", None, 0  # the body is not needed
-            length = response.getheader("Content-Length")
+                return response, fields, b"", None, 0  # the body is not needed
+            length = fields.get("content-length")
             if length is not None and length.strip().isdigit() and int(length) > max_bytes:
-                return response, b"", f"larger than the {max_bytes}-byte limit per file", 0
-            body = bytearray()
-            cut = None
-            while True:
-                chunk = response.read1(_READ_SIZE)
-                if not chunk:
-                    break
-                body += chunk
-                if len(body) > max_bytes:
-                    cut = f"larger than the {max_bytes}-byte limit per file"
-                    del body[max_bytes:]
-                    break
+                return response, fields, b"", f"larger than the {max_bytes}-byte limit per file", 0
+            body, cut = _read_body(response, max_bytes)
             if deadline_guard.expired.is_set():
                 raise _Deadline
-            return response, bytes(body), cut, len(body)
+            keep = connections is not None and cut is None and not response.will_close
+            return response, fields, body, cut, len(body)
+        except _Stale:
+            raise
         except Exception:
             if deadline_guard.expired.is_set() or time.monotonic() >= deadline:
                 raise _Deadline from None
             raise
         finally:
-            connection.close()
+            if keep and connections is not None and not deadline_guard.expired.is_set():
+                origin = origin_of(url)
+                assert origin is not None
+                connections.give(origin, connection)
+            else:
+                connection.close()
+
+
+def _header_map(response: http.client.HTTPResponse) -> dict[str, str]:
+    """The response's headers by lower-case name (repeated ones joined, as `getheader`
+    joins them), read once: `getheader` walks every header for each name asked."""
+    headers = response.headers
+    if isinstance(headers, _Headers):
+        return headers.joined
+    out: dict[str, str] = {}
+    for name, value in response.getheaders():
+        key = name.lower()
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
+class _Headers:
+    """A response's header fields, read without the `email` package (which `http.client`
+    parses them with, at a tenth of a millisecond per response): what `HTTPResponse`
+    itself asks of them (`get`, `get_all`, `items`)."""
+
+    def __init__(self, fields: list[tuple[str, str]]) -> None:
+        self.fields = fields
+        self.joined: dict[str, str] = {}  # lower-case name -> values joined with ", "
+        for name, value in fields:
+            key = name.lower()
+            self.joined[key] = f"{self.joined[key]}, {value}" if key in self.joined else value
+
+    def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        key = name.lower()
+        return next((v for n, v in self.fields if n.lower() == key), default)
+
+    def get_all(self, name: str, default: Optional[list[str]] = None) -> Optional[list[str]]:
+        key = name.lower()
+        found = [v for n, v in self.fields if n.lower() == key]
+        return found or default
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self.fields)
+
+    def keys(self) -> list[str]:
+        return [n for n, _ in self.fields]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self.joined
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+
+# `http.client`'s limits on header lines.
+_MAX_LINE = 65536
+_MAX_HEADERS = 100
+
+
+class _Response(http.client.HTTPResponse):
+    """`HTTPResponse` whose header fields are read with `_Headers` (`begin` is the standard
+    library's, with the header parsing replaced)."""
+
+    def begin(self) -> None:
+        if self.headers is not None:
+            return
+        while True:  # skip 1xx interim answers
+            version, status, reason = self._read_status()
+            if status != http.client.CONTINUE:
+                break
+            _header_fields(self.fp)
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        self.headers = self.msg = _Headers(_header_fields(self.fp))
+        encoding = self.headers.get("transfer-encoding")
+        self.chunked = bool(encoding and encoding.lower() == "chunked")
+        self.chunk_left = None
+        self.will_close = self._check_close()
+        self.length = None
+        length = self.headers.get("content-length")
+        if length and not self.chunked:
+            try:
+                self.length = int(length)
+            except ValueError:
+                self.length = None
+            else:
+                if self.length < 0:
+                    self.length = None
+        if status in (http.client.NO_CONTENT, http.client.NOT_MODIFIED) or 100 <= status < 200:
+            self.length = 0
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
+
+
+def _header_fields(fp: Any) -> list[tuple[str, str]]:
+    """The header fields up to the blank line (a folded line continues the field before)."""
+    fields: list[tuple[str, str]] = []
+    for _ in range(_MAX_HEADERS + 1):
+        line = fp.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        if line in (b"\r\n", b"\n", b""):
+            return fields
+        text = line.decode("iso-8859-1")
+        if text[:1] in (" ", "\t") and fields:
+            name, value = fields[-1]
+            fields[-1] = (name, f"{value} {text.strip()}")
+            continue
+        name, colon, value = text.partition(":")
+        if colon:
+            fields.append((name.strip(), value.strip(" \t\r\n")))
+    raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+
+
+def _read_body(response: http.client.HTTPResponse, max_bytes: int) -> tuple[bytes, Optional[str]]:
+    """The body (at most `max_bytes`) and why it was cut. With a Content-Length, read in one
+    call (one buffer, no copies); otherwise in large blocks."""
+    length = response.length
+    if length is not None and not response.chunked and length <= max_bytes:
+        try:
+            return response.read(), None
+        except http.client.IncompleteRead as exc:
+            got = len(exc.partial)
+            return exc.partial, f"the connection closed after {got} of {length} bytes"
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        chunk = response.read1(_READ_SIZE)
+        if not chunk:
+            return b"".join(parts), None
+        parts.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            return b"".join(parts)[:max_bytes], f"larger than the {max_bytes}-byte limit per file"
 
 
 def fetch(
@@ -391,9 +633,11 @@ def fetch(
     run_deadline: float,
     max_file_bytes: int,
     find_key: Optional[Callable[[str], bool]] = None,
-    context: Optional[ssl.SSLContext] = None,
+    context: TlsContext = None,
+    connections: Optional[Connections] = None,
 ) -> Fetched:
-    """GET `url`, following redirects within allowed origins. Never raises."""
+    """GET `url`, following redirects within allowed origins. Never raises. `connections`:
+    kept-alive connections to reuse (each request closes its own without)."""
     out = Fetched(url)
     deadline = min(time.monotonic() + timeout, run_deadline)
     current = url
@@ -401,12 +645,17 @@ def fetch(
         for _ in range(MAX_REDIRECTS + 1):
             origin = origin_of(current)
             assert origin is not None
-            response, body, cut, read = _request(
-                current, policy.credentials_for(origin), deadline, context, max_file_bytes
+            response, fields, body, cut, read = _request(
+                current,
+                policy.credentials_for(origin),
+                deadline,
+                context,
+                max_file_bytes,
+                connections,
             )
             out.wire_bytes += read
             if response.status in _REDIRECTS:
-                location = response.getheader("Location")
+                location = fields.get("location")
                 if not location:
                     out.error = f"HTTP {response.status} without a Location"
                     return out
@@ -428,14 +677,14 @@ def fetch(
                 continue
             out.final_url = current
             out.status = response.status
-            out.content_type = (response.getheader("Content-Type") or "").lower()
-            out.source_map = response.getheader("SourceMap") or response.getheader("X-SourceMap")
+            out.content_type = (fields.get("content-type") or "").lower()
+            out.source_map = fields.get("sourcemap") or fields.get("x-sourcemap")
             if cut:
                 out.capped = cut
                 if not body:  # its Content-Length was over the limit: nothing was read
                     out.error = cut
                     return out
-            encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
+            encoding = (fields.get("content-encoding") or "identity").strip().lower()
             out.body = _decoded(out, body, encoding, max_file_bytes)
             return out
         out.error = f"more than {MAX_REDIRECTS} redirects"
@@ -678,37 +927,83 @@ Source = Union[str, bytes]
 
 
 def _find_all(text: Source, needle: str) -> Iterator[int]:
-    """Every offset of `needle` in `text` (`bytes.find` is memchr-fast; no decoding)."""
+    """Every offset of `needle` in `text` (no decoding)."""
+    for start, _ in _occurrences(text, (needle,)):
+        yield start
+
+
+def _occurrences(text: Source, needles: tuple[str, ...]) -> Iterator[tuple[int, int]]:
+    """(start, end) of every occurrence of each of `needles` in `text`. In bytes, one pass
+    of `ahocorasick_rs` (SIMD) where it is installed, else `bytes.find` (memchr) per needle."""
     if isinstance(text, bytes):
-        raw = needle.encode("ascii")
-        i = text.find(raw)
-        while i >= 0:
-            yield i
-            i = text.find(raw, i + 1)
+        finder = _finder(needles)
+        if finder is not None:
+            for _, start, end in finder.find_matches_as_indexes(text, overlapping=True):
+                yield start, end
+            return
+        raw_needles: tuple[Source, ...] = tuple(n.encode("ascii") for n in needles)
     else:
-        i = text.find(needle)
+        raw_needles = needles
+    for raw in raw_needles:
+        i = text.find(raw)  # type: ignore[arg-type]
         while i >= 0:
-            yield i
-            i = text.find(needle, i + 1)
+            yield i, i + len(raw)
+            i = text.find(raw, i + 1)  # type: ignore[arg-type]
 
 
-def _windows(text: Source, needles: tuple[str, ...], before: int, after: int) -> Iterator[str]:
+@lru_cache(maxsize=32)
+def _finder(needles: tuple[str, ...]) -> Any:
+    """An `ahocorasick_rs` automaton for `needles` (a few with rare bytes each: its SIMD
+    search is several times as fast as `bytes.find`), or None without the package."""
+    try:
+        import ahocorasick_rs
+    except ImportError:
+        return None
+    return ahocorasick_rs.BytesAhoCorasick([n.encode("ascii") for n in needles])
+
+
+def _windows(
+    text: Source, needles: tuple[str, ...], before: int, after: int, follow: bytes = b""
+) -> Iterator[str]:
     """The text of merged windows around every occurrence of `needles` in `text`: patterns
     are matched only there (a regex over a whole bundle costs far more than `find`).
-    `before` is at least 1, so a window never starts at a needle (`\\b` stays right)."""
-    spans = []
-    for needle in needles:
-        for i in _find_all(text, needle):
-            spans.append((max(0, i - before), min(len(text), i + len(needle) + after)))
-    spans.sort()
+    `before` is at least 1, so a window never starts at a needle (`\\b` stays right).
+    `follow`: in bytes, only occurrences followed (after whitespace) by one of these bytes or
+    by a non-ASCII byte count (`from` only where a quote comes next)."""
+    size = len(text)
+    found = _occurrences(text, needles)
+    if follow and isinstance(text, bytes):
+        found = _followed(text, found, follow)
+    spans = ((max(0, start - before), min(size, end + after)) for start, end in found)
+    for start, end in _merged(spans):
+        yield _text_of(text[start:end])
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    for start, end in merged:
-        yield _text_of(text[start:end])
+    return merged
+
+
+# What `\s` matches in ASCII (a non-ASCII byte may start a space character: it is kept).
+_SPACES = re.compile(rb"[\t\n\x0b\x0c\r\x1c-\x1f ]*")
+
+
+def _followed(
+    text: bytes, found: Iterator[tuple[int, int]], follow: bytes
+) -> Iterator[tuple[int, int]]:
+    for start, end in found:
+        nxt = text[end : end + 1]
+        if nxt.isspace() or b"\x1c" <= nxt <= b"\x1f":
+            after = _SPACES.match(text, end)
+            at = after.end() if after is not None else end
+            nxt = text[at : at + 1]
+        if nxt and (nxt in follow or nxt[0] >= 0x80):
+            yield start, end
 
 
 def _text_of(part: Source) -> str:
@@ -721,8 +1016,9 @@ def _near(
     needles: tuple[str, ...],
     before: int,
     after: int,
+    follow: bytes = b"",
 ) -> Iterator[re.Match[str]]:
-    for window in _windows(text, needles, max(1, before), after):
+    for window in _windows(text, needles, max(1, before), after, follow):
         for pattern in patterns:
             yield from pattern.finditer(window)
 
@@ -730,8 +1026,8 @@ def _near(
 def script_links(text: Source, base: str, import_map: dict[str, str]) -> Iterator[Link]:
     """URLs a script (its bytes or text) loads as code, resolved against `base` (its URL)."""
     imports = (
-        _near((_DYNAMIC_IMPORT, _SIDE_EFFECT_IMPORT), text, ("import",), 1, 700),
-        _near((_FROM,), text, ("from",), 1, 700),
+        _near((_DYNAMIC_IMPORT, _SIDE_EFFECT_IMPORT), text, ("import",), 1, 700, b"(\"'"),
+        _near((_FROM,), text, ("from",), 1, 700, b"\"'"),
     )
     for found in imports:
         for m in found:
@@ -740,12 +1036,15 @@ def script_links(text: Source, base: str, import_map: dict[str, str]) -> Iterato
                 yield Link(import_map[ref], SCRIPT)
             elif _resolvable(ref):
                 yield Link(_join(base, ref), SCRIPT)
-    for m in _near((_WORKER,), text, ("Worker", "register", "addModule"), 40, 600):
+    # `serviceWorker.register(` holds `Worker`: one needle finds all three kinds of worker.
+    for m in _near((_WORKER,), text, ("Worker",), 40, 700, b"(."):
+        yield Link(_join(base, m.group(2)), SCRIPT)
+    for m in _near((_WORKER,), text, ("addModule",), 1, 600, b"("):
         yield Link(_join(base, m.group(2)), SCRIPT)
     for m in _near((_URL_META,), text, ("import.meta.url",), 700, 0):
         if m.group(2).lower().endswith(_SCRIPT_SUFFIXES):
             yield Link(_join(base, m.group(2)), SCRIPT)
-    for m in _near((_IMPORT_SCRIPTS,), text, ("importScripts",), 1, 2100):
+    for m in _near((_IMPORT_SCRIPTS,), text, ("importScripts",), 1, 2100, b"("):
         for lit in _LITERAL.finditer(m.group(1)):
             yield Link(_join(base, lit.group(2)), SCRIPT)
     yield from _chunk_links(text, base)
@@ -766,15 +1065,28 @@ def _source_map_links(text: Source, base: str) -> Iterator[Link]:
 
 
 def _chunk_links(text: Source, base: str) -> Iterator[Link]:
-    if next(_find_all(text, "}["), None) is None:
-        return
-    public = next(_near((_PUBLIC_PATH,), text, (".p=", ".p ="), 1, 300), None)
-    root = _join(base, public.group(2)) if public else _join(base, "/")
-    for m in _near((_CHUNK_TABLE,), text, ("+{", "+ {"), 300, 200_000):
+    root: Optional[str] = None
+    for m in _chunk_tables(text):
+        if root is None:  # the public path is looked for only in a script with a table
+            public = next(_near((_PUBLIC_PATH,), text, (".p=", ".p ="), 1, 300), None)
+            root = _join(base, public.group(2)) if public else _join(base, "/")
         prefix, middle, table, suffix = m.group(2), m.group(4), m.group(5), m.group(7)
         for entry in _TABLE_ENTRY.finditer(table):
             name = f"{prefix}{entry.group(1)}{middle}{entry.group(2)}{suffix}"
             yield Link(_join(root, name), SCRIPT)
+
+
+def _chunk_tables(text: Source) -> Iterator[re.Match[str]]:
+    """`_CHUNK_TABLE` matched in windows from 300 characters before each `+{` to a little
+    after the `}` closing it (a table holds no braces, and is at most 200,000 long)."""
+    close: Source = b"}" if isinstance(text, bytes) else "}"
+    spans = []
+    for start, end in _occurrences(text, ("+{", "+ {")):
+        closing = text.find(close, end, end + 200_001)  # type: ignore[arg-type]
+        if closing >= 0:
+            spans.append((max(0, start - 300), min(len(text), closing + 300)))
+    for start, end in _merged(spans):
+        yield from _CHUNK_TABLE.finditer(_text_of(text[start:end]))
 
 
 def page_links(text: str, base: str) -> tuple[list[Link], list[str]]:
@@ -892,6 +1204,10 @@ PROBES = ("/asset-manifest.json", "/.vite/manifest.json")
 
 # --- the run -----------------------------------------------------------------------------
 
+# A run that has this many URLs waiting to be fetched is large enough for worker processes
+# (`--jobs`); a smaller site is fetched and scanned in this process.
+POOL_AFTER = 32
+
 
 @dataclass
 class _Todo:
@@ -901,16 +1217,211 @@ class _Todo:
     start: bool = False
 
 
-class _Run:
-    """One scan of URLs: the frontier, the budget and the report."""
+@dataclass
+class _Done:
+    """What fetching one URL gave, without its body: everything the run needs to go on.
+    Built where the URL was fetched (a thread of this process or of a worker process)."""
 
-    def __init__(self, target: UrlTarget, engine: Engine) -> None:
+    got: Fetched  # its body emptied
+    kind: str = ""  # what the content is; "" when it was not scanned
+    size: int = 0  # bytes of content (after decompression)
+    result: Union[FileResult, str, None] = None  # CLEAN or BINARY: nothing to report
+    links: list[Link] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the run's notes
+
+
+class _Fetcher:
+    """Fetches a URL, scans what came and reads the URLs it names: the same in this process
+    and in each worker process (`fetchpool`), so bodies never cross a process boundary."""
+
+    def __init__(self, target: UrlTarget, engine: Engine, deadline: float) -> None:
         self.target = target
         self.engine = engine
         self.policy = _Policy(target)
+        self.deadline = deadline  # the run's, on the `time.monotonic()` clock
+        self.connections = Connections()
+        self._tls: Optional[ssl.SSLContext] = None
+        self._tls_lock = threading.Lock()
+        self._scan_lock = threading.Lock()  # one scan at a time: the engine keeps caches
+
+    def tls(self) -> ssl.SSLContext:
+        """The TLS settings, made for the first https request (loading the system's
+        certificates takes tens of milliseconds: a plain-http run never pays it)."""
+        with self._tls_lock:
+            if self._tls is None:
+                self._tls = ssl.create_default_context()
+            return self._tls
+
+    def __call__(self, todo: _Todo) -> _Done:
+        got = fetch(
+            todo.url,
+            self.policy,
+            timeout=self.target.timeout,
+            run_deadline=self.deadline,
+            max_file_bytes=self.target.max_file_bytes,
+            find_key=lambda url: _holds_key(self.engine, url),
+            context=self.tls,
+            connections=self.connections,
+        )
+        done = _Done(got)
+        ok = got.blocked is None and got.error is None and 200 <= (got.status or 0) < 300
+        # A single-page app answers every path with its index page: not a manifest.
+        if ok and (todo.kind != PROBE or got.body.lstrip().startswith(b"{")):
+            url = got.final_url or todo.url
+            expected = JSON_FILE if todo.kind == PROBE else todo.kind
+            done.kind = _kind_of(expected, got)
+            done.size = len(got.body)
+            with self._scan_lock:
+                result = _scan(self.engine, url, done.kind, got)
+            # A clean file travels as a word (the run counts it), not as a FileResult.
+            done.result = result if not is_clean(result) else BINARY if result.skipped else CLEAN
+            done.links, done.notes = _discover(url, done.kind, got)
+        got.body = b""
+        return done
+
+
+# The fetcher of a worker process (set once by `_worker_init`).
+_WORKER_FETCHER: list[_Fetcher] = []
+
+
+def _worker_init(target: UrlTarget, config: Config, options: ScanOptions, deadline: float) -> None:
+    _WORKER_FETCHER.append(_Fetcher(target, engine_for(config, options), deadline))
+    # What the worker was started with lives as long as it does: out of the collector's way.
+    gc.freeze()
+    _keep_freed_memory()
+
+
+def _keep_freed_memory() -> None:
+    """glibc hands a freed block of more than a few MB back to the system at once, so each
+    large response body costs fresh pages again (a fault per 4 KiB): a worker process, which
+    lives for one run, keeps freed memory for the next body instead."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD, at the most glibc allows
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def _worker_fetch(todo: _Todo) -> _Done:
+    return _WORKER_FETCHER[0](todo)
+
+
+def _holds_key(engine: Engine, url: str) -> bool:
+    plain = unquote(url)
+    return any(True for _ in engine.matcher.find(plain)) or (
+        plain != url and any(True for _ in engine.matcher.find(url))
+    )
+
+
+def _scan(engine: Engine, url: str, kind: str, got: Fetched) -> FileResult:
+    result = engine.scan_plain(
+        got.body,
+        display_name(url, kind),
+        url_path(url),
+        got.capped is not None,
+        kind=_FILE_KIND[kind],
+        place=Place.BROWSER,
+    )
+    result.path = url
+    result.findings = [replace(f, path=url) for f in result.findings]
+    result.notes.extend(got.notes)
+    if got.capped is not None:
+        result.unscanned.append((url, f"{got.capped}: only the first part scanned"))
+    return result
+
+
+def _discover(url: str, kind: str, got: Fetched) -> tuple[list[Link], list[str]]:
+    """The URLs a fetched file names (at most `MAX_DISCOVERED_PER_FILE`), and run notes."""
+    links: list[Link] = []
+    notes: list[str] = []
+    if kind == PAGE:
+        text = got.body.decode("utf-8", "replace")
+        if len(text) > MAX_PAGE_PARSED:
+            # html.parser takes about a second per MB of hostile markup.
+            notes.append(f"{url}: links looked for in the first {MAX_PAGE_PARSED} characters only")
+        found, _inline = page_links(text[:MAX_PAGE_PARSED], url)
+        links.extend(found)
+    elif kind == SCRIPT:
+        links.extend(script_links(got.body, url, {}))
+    elif kind == STYLE:
+        links.extend(style_links(got.body, url))
+    elif kind == JSON_FILE:
+        links.extend(json_links(got.body.decode("utf-8", "replace"), url))
+    return links[:MAX_DISCOVERED_PER_FILE], notes
+
+
+class _Threads:
+    """Fetching and scanning in this process: one thread per request in flight."""
+
+    def __init__(self, fetcher: _Fetcher, concurrency: int) -> None:
+        self.fetcher = fetcher
+        self.pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+        self.running: dict[Future[_Done], int] = {}
+
+    def submit(self, tasks: list[tuple[int, _Todo]]) -> bool:
+        for task_id, todo in tasks:
+            self.running[self.pool.submit(self.fetcher, todo)] = task_id
+        return True
+
+    def wait(self, timeout: float) -> tuple[list[tuple[int, object]], list[int]]:
+        done, _ = wait(list(self.running), timeout=timeout, return_when=FIRST_COMPLETED)
+        out: list[tuple[int, object]] = []
+        for future in done:
+            task_id = self.running.pop(future)
+            try:
+                out.append((task_id, future.result()))
+            except Exception as exc:  # the run goes on; the type name only
+                out.append((task_id, TaskFailed(type(exc).__name__)))
+        return out, []
+
+    def close(self, *, now: bool = False) -> None:
+        self.pool.shutdown(wait=not now, cancel_futures=True)
+        if not now:
+            self.fetcher.connections.close()
+
+
+class _Processes:
+    """Fetching and scanning in `jobs` worker processes, `concurrency` requests in all."""
+
+    def __init__(self, target: UrlTarget, engine: Engine, deadline: float, jobs: int) -> None:
+        threads = -(-max(1, target.concurrency) // jobs)
+        self.pool = ThreadedPool(
+            jobs,
+            threads,
+            _worker_init,
+            (target, engine.config, engine.options, deadline),
+            _worker_fetch,
+        )
+
+    def submit(self, tasks: list[tuple[int, _Todo]]) -> bool:
+        return self.pool.submit(list(tasks))
+
+    def wait(self, timeout: float) -> tuple[list[tuple[int, object]], list[int]]:
+        return self.pool.wait(timeout)
+
+    def close(self, *, now: bool = False) -> None:
+        self.pool.close(now=now)
+
+
+_Backend = Union[_Threads, _Processes]
+
+
+class _Run:
+    """One scan of URLs: the frontier, the budget and the report."""
+
+    def __init__(self, target: UrlTarget, engine: Engine, jobs: int = 1) -> None:
+        self.target = target
+        self.engine = engine
+        self.jobs = min(max(1, jobs), max(1, target.concurrency))
+        self.policy = _Policy(target)
         self.report = ScanReport()
         self.seen: set[str] = set()
-        self.queue: list[_Todo] = []
+        self.queue: deque[_Todo] = deque()
         self.started = time.monotonic()
         self.deadline = self.started + target.deadline
         self.files = 0
@@ -921,9 +1432,7 @@ class _Run:
         self.scanned: set[str] = set()  # URLs whose content was scanned (after redirects)
 
     def has_key(self, url: str) -> bool:
-        return any(True for _ in self.engine.matcher.find(unquote(url))) or any(
-            True for _ in self.engine.matcher.find(url)
-        )
+        return _holds_key(self.engine, url)
 
     def add(
         self, url: str, kind: str, depth: int, *, start: bool = False, found_in: str = ""
@@ -993,49 +1502,85 @@ class _Run:
         for text in origins:
             for probe in PROBES:
                 self.add(text + probe, PROBE, 0)
-        context = ssl.create_default_context()
-        pool = ThreadPoolExecutor(max_workers=max(1, self.target.concurrency))
-        running: dict[Future[Fetched], _Todo] = {}
+        fetcher = _Fetcher(self.target, self.engine, self.deadline)
+        backend: _Backend = _Threads(fetcher, self.target.concurrency)
+        running: dict[int, _Todo] = {}
+        task_ids = count()
+        moving = False  # to worker processes, once what is running has come back
+        finished = False
         try:
             while self.queue or running:
-                while self.queue and len(running) < self.target.concurrency:
-                    todo = self.queue.pop(0)
+                if moving and not running:
+                    backend.close()
+                    backend = self.processes() or _Threads(fetcher, self.target.concurrency)
+                    moving = False
+                batch = []
+                # Worker processes get a second round of URLs to start on while this process
+                # takes their answers (their threads fetch `concurrency` at once in all).
+                limit = self.target.concurrency * (2 if isinstance(backend, _Processes) else 1)
+                while not moving and self.queue and len(running) < limit:
+                    todo = self.queue.popleft()
                     if not self.within_budget(todo):
                         continue
                     self.files += 1
-                    future = pool.submit(
-                        fetch,
-                        todo.url,
-                        self.policy,
-                        timeout=self.target.timeout,
-                        run_deadline=self.deadline,
-                        max_file_bytes=self.target.max_file_bytes,
-                        find_key=self.has_key,
-                        context=context,
-                    )
-                    running[future] = todo
+                    task_id = next(task_ids)
+                    running[task_id] = todo
+                    batch.append((task_id, todo))
+                if batch and not backend.submit(batch):
+                    # Every worker process died: what they did not answer is fetched here.
+                    backend.close(now=True)
+                    backend = _Threads(fetcher, self.target.concurrency)
+                    backend.submit(list(running.items()))
                 if not running:
                     break
                 left = self.deadline - time.monotonic()
-                done, _ = wait(
-                    list(running), timeout=max(0.0, left) + 1.0, return_when=FIRST_COMPLETED
-                )
-                if not done and time.monotonic() >= self.deadline:
+                done, lost = backend.wait(max(0.0, left) + 1.0)
+                if not done and not lost and time.monotonic() >= self.deadline:
                     for todo in running.values():
                         self.skip(todo.url, "the run's deadline passed before it was fetched")
                     running.clear()
                     break
-                for future in done:
-                    todo = running.pop(future)
+                for task_id in lost:  # with a worker process that died: fetched again here
+                    self.files -= 1
+                    self.queue.appendleft(running.pop(task_id))
+                for task_id, outcome in done:
+                    todo = running.pop(task_id)
                     try:
-                        self.handle(todo, future.result())
+                        if isinstance(outcome, TaskFailed):
+                            raise _Failed(outcome.error)
+                        assert isinstance(outcome, _Done)
+                        self.handle(todo, outcome)
+                    except _Failed as exc:
+                        self.skip(todo.url, f"could not be handled: {exc}")
                     except Exception as exc:  # the run goes on; the type name only
                         self.skip(todo.url, f"could not be handled: {type(exc).__name__}")
+                if (
+                    isinstance(backend, _Threads)
+                    and self.jobs > 1
+                    and self.engine.options.key_collector is None
+                    and len(self.queue) >= POOL_AFTER
+                ):
+                    moving = True
+            finished = True
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            backend.close(now=not finished)
+            fetcher.connections.close()
         self.notes()
         self.report.elapsed = time.monotonic() - self.started
         return self.report
+
+    def processes(self) -> Optional[_Processes]:
+        """Worker processes for the rest of the run, or None when they cannot be started.
+        This process's threads have finished: wait for them to be gone, so the workers can
+        be forked."""
+        stop_idle_watcher()
+        waited = time.monotonic() + 0.2
+        while threading.active_count() > 1 and time.monotonic() < waited:
+            time.sleep(0.001)
+        try:
+            return _Processes(self.target, self.engine, self.deadline, self.jobs)
+        except (OSError, ValueError, RuntimeError):
+            return None
 
     def within_budget(self, todo: _Todo) -> bool:
         if time.monotonic() >= self.deadline:
@@ -1052,7 +1597,8 @@ class _Run:
     def skip(self, url: str, reason: str, *, error: bool = True) -> None:
         self.report.skipped.append(Skip(url, reason, error=error))
 
-    def handle(self, todo: _Todo, got: Fetched) -> None:
+    def handle(self, todo: _Todo, done: _Done) -> None:
+        got = done.got
         if got.key_url is not None:
             self.key_finding(got.key_url)
         if got.blocked is not None:
@@ -1075,9 +1621,9 @@ class _Run:
             else:
                 self.missing.append(f"{todo.url} (HTTP {got.status})")
             return
-        if todo.kind == PROBE and not got.body.lstrip().startswith(b"{"):
-            return  # a single-page app answers every path with its index page
-        self.bytes += len(got.body)
+        if done.result is None:
+            return  # a probe answered with a page, not a manifest
+        self.bytes += done.size
         if self.bytes > self.target.max_bytes:
             self.skip(todo.url, f"the limit of {self.target.max_bytes} bytes per run")
             return
@@ -1087,68 +1633,36 @@ class _Run:
                 return  # reached before through another URL
             self.seen.add(url)
         self.scanned.add(url)
-        expected = JSON_FILE if todo.kind == PROBE else todo.kind
-        kind = _kind_of(expected, got)
-        result = self.scan(url, kind, got)
-        if result is not None:
-            self.report.add(result)
-        self.discover(url, kind, got, todo)
-
-    def scan(self, url: str, kind: str, got: Fetched) -> Optional[FileResult]:
-        display = display_name(url, kind)
-        data = got.body
-        result = self.engine.scan_plain(
-            data,
-            display,
-            url_path(url),
-            got.capped is not None,
-            kind=_FILE_KIND[kind],
-            place=Place.BROWSER,
-        )
-        result.path = url
-        result.findings = [replace(f, path=url) for f in result.findings]
-        result.notes.extend(got.notes)
-        if got.capped is not None:
-            result.unscanned.append((url, f"{got.capped}: only the first part scanned"))
-        return result
-
-    def discover(self, url: str, kind: str, got: Fetched, todo: _Todo) -> None:
-        links: list[Link] = []
-        if kind == PAGE:
-            text = got.body.decode("utf-8", "replace")
-            if len(text) > MAX_PAGE_PARSED:
-                # html.parser takes about a second per MB of hostile markup.
-                self.report.stats.notes.append(
-                    f"{url}: links looked for in the first {MAX_PAGE_PARSED} characters only"
-                )
-            found, _inline = page_links(text[:MAX_PAGE_PARSED], url)
-            links.extend(found)
-        elif kind == SCRIPT:
-            links.extend(script_links(got.body, url, {}))
-        elif kind == STYLE:
-            links.extend(style_links(got.body, url))
-        elif kind == JSON_FILE:
-            links.extend(json_links(got.body.decode("utf-8", "replace"), url))
-        for link in links[:MAX_DISCOVERED_PER_FILE]:
+        self.report.add(done.result, url)
+        self.report.stats.notes.extend(done.notes)
+        for link in done.links:
             if link.kind == FRAME:
                 # A frame is loaded with its page, as its scripts are: the same depth.
                 self.add(link.url, PAGE, todo.depth, found_in=url)
                 continue
             depth = todo.depth + 1 if link.kind == PAGE else todo.depth
             self.add(link.url, link.kind, depth, found_in=url)
-        if got.source_map and kind in (SCRIPT, STYLE):
+        if got.source_map and done.kind in (SCRIPT, STYLE):
             # A response header: not in the text, so a key in it is reported here.
             self.add(_join(url, got.source_map.strip()), MAP, todo.depth)
 
     def notes(self) -> None:
-        for origin, count in sorted(self.elsewhere.items()):
-            noun = "URL" if count == 1 else "URLs"
+        for origin, count_ in sorted(self.elsewhere.items()):
+            noun = "URL" if count_ == 1 else "URLs"
             self.report.stats.notes.append(
-                f"{count} {noun} on {origin} not fetched: not an allowed origin"
+                f"{count_} {noun} on {origin} not fetched: not an allowed origin"
                 " (add it with --allow-origin)"
             )
-        for item in self.missing:
+        for item in sorted(self.missing):
             self.report.stats.notes.append(f"not found: {item}")
+        # The order files came back in depends on the network: sorted, so that two runs
+        # over the same site give the same report.
+        self.report.files.sort(key=lambda r: r.path)
+        self.report.skipped.sort(key=lambda s: (s.display, s.reason))
+
+
+class _Failed(Exception):
+    pass
 
 
 def _may_be_page(url: str) -> bool:
@@ -1173,7 +1687,9 @@ def _masked_url(url: str, engine: Engine) -> str:
     return clean_url("".join(out))
 
 
-def scan_urls(target: UrlTarget, engine: Engine) -> ScanReport:
+def scan_urls(target: UrlTarget, engine: Engine, jobs: int = 1) -> ScanReport:
     """Fetch and scan what a browser gets from `target.urls` (see the module docs).
-    Never raises for network trouble: failures are `Skip`s, notes or unscanned parts."""
-    return _Run(target, engine).run()
+    Never raises for network trouble: failures are `Skip`s, notes or unscanned parts.
+    `jobs` > 1: once `POOL_AFTER` files or more wait to be fetched, that many worker
+    processes fetch and scan the rest (never with a live check's key collector)."""
+    return _Run(target, engine, jobs).run()
