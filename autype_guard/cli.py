@@ -1058,7 +1058,7 @@ def _pre_receive_scan(
         config = Config(root=repo.root)
         accepted = None
         if rev is not None:
-            held = {name: data for name, data in zip(names, same) if data is not None}
+            held = {name: data for name, data in zip(names, same, strict=True) if data is not None}
             try:
                 config = push.config_from(held, repo, rev, codes)
             except ConfigError as exc:

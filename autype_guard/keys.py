@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any, Optional, Protocol
 
 from .prefilter import Confirmation
@@ -1063,7 +1064,7 @@ def _repeats_a_short_period(compact: str) -> bool:
 
 def _longest_run(body: str) -> int:
     best = run = 1
-    for a, b in zip(body, body[1:]):
+    for a, b in pairwise(body):
         run = run + 1 if a == b else 1
         best = max(best, run)
     return best
@@ -1071,7 +1072,7 @@ def _longest_run(body: str) -> int:
 
 def _has_sequence(body: str, length: int = 6) -> bool:
     run = 1
-    for a, b in zip(body, body[1:]):
+    for a, b in pairwise(body):
         run = run + 1 if ord(b) - ord(a) == 1 else 1
         if run >= length:
             return True

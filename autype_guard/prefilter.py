@@ -21,8 +21,8 @@ millisecond), `python` otherwise.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any, Callable, NamedTuple, Optional, Union
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple, Optional, Union
 
 # What `Prefilter.absent` searches: bytes, or a view of a buffer read into.
 Buffer = Union[bytes, bytearray, memoryview]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Mapping
-from typing import Callable, Optional, Protocol
+from collections.abc import Callable, Mapping
+from typing import Optional, Protocol
 
 # files done, bytes done, files in total (None while unknown), bytes in total (None if unknown)
 ProgressCallback = Callable[[int, int, Optional[int], Optional[int]], None]

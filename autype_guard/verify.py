@@ -320,7 +320,7 @@ def _check_key(
             time.sleep(delay)
             deadline = min(time.monotonic() + timeout, total_deadline)
             status, _ = _request_once(target, key, deadline, context)
-    except (_DeadlineExceeded, socket.timeout, TimeoutError):
+    except (_DeadlineExceeded, TimeoutError):
         if time.monotonic() >= total_deadline and deadline >= total_deadline:
             return _NOT_CHECKED_IN_TIME
         return VerifyResult(Outcome.UNKNOWN, None, f"timed out after {timeout:g}s")
@@ -405,4 +405,4 @@ def verify_keys(
         max_workers=min(max_workers, len(distinct)), thread_name_prefix="autype-guard-verify"
     ) as pool:
         results = list(pool.map(check, distinct))
-    return dict(zip(distinct, results))
+    return dict(zip(distinct, results, strict=True))

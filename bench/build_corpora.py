@@ -580,7 +580,7 @@ def step_classes(cfg, data, stamps, tree_sig):
         copies = max(1, math.ceil(cfg["class_bytes"] / total))
         written = 0
         for i in range(1, copies + 1):
-            for (rel, p), size in zip(files, sizes):
+            for (rel, p), size in zip(files, sizes, strict=True):
                 if copies == 1 and written >= cfg["class_bytes"]:
                     break
                 out = os.path.join(tmp, cls, f"copy-{i}", rel)

@@ -48,8 +48,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 # The file classes of DATA/classes/, in the order they are reported (this directory is on
 # the path when the script runs).

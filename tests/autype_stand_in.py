@@ -190,7 +190,7 @@ class AutypeStandIn:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for server, thread in zip((self._thief, self._api), self._threads):
+        for server, thread in zip((self._thief, self._api), self._threads, strict=True):
             if server is not None:
                 _stop(server, thread)
 

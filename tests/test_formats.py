@@ -126,7 +126,7 @@ def test_sarif_rules_carry_what_github_needs(project: Path) -> None:
     _, out, _ = run("scan", "--format", "sarif", ".")
     driver = json.loads(out)["runs"][0]["tool"]["driver"]
     assert [r["id"] for r in driver["rules"]] == [r.CODE for r in RULES]
-    for rule, descriptor in zip(RULES, driver["rules"]):
+    for rule, descriptor in zip(RULES, driver["rules"], strict=True):
         assert descriptor["name"] == rule.NAME
         assert descriptor["shortDescription"]["text"].startswith(
             ("Autype API keys ", "`ak_` keys ")

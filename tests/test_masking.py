@@ -126,7 +126,7 @@ def test_no_format_shows_more_than_a_keys_last_four_characters(
 ) -> None:
     keys = [fake_key(length) for _, length, _ in parts]
     text = " " * padding + "".join(
-        f"{filler}{quote}{key}{quote}" for (filler, _, quote), key in zip(parts, keys)
+        f"{filler}{quote}{key}{quote}" for (filler, _, quote), key in zip(parts, keys, strict=True)
     )
     root = tmp_path_factory.mktemp("mask")
     file = root / path

@@ -7,13 +7,13 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import jsonschema
 import pytest
@@ -264,7 +264,7 @@ def test_modulepreload_import_maps_dynamic_imports_and_workers_are_followed(site
         "new Worker(new URL('./m/work.js', import.meta.url));</script>"
         '<link rel="preload" as="script" href="/m/late.js"></head></html>',
     )
-    for name, key in zip(("pre", "lib", "dyn", "work", "late"), keys):
+    for name, key in zip(("pre", "lib", "dyn", "work", "late"), keys, strict=True):
         site.write(f"m/{name}.js", f'export const k = "{key}";\n')
     code, doc, _ = scan_json(site.url + "/")
     assert code == 1

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from autype_guard import scan_text
@@ -11,7 +13,7 @@ from .conftest import fake_key
 
 def _split(key: str, *cuts: int) -> list[str]:
     bounds = [0, *cuts, len(key)]
-    return [key[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [key[a:b] for a, b in pairwise(bounds)]
 
 
 @pytest.mark.parametrize(

@@ -268,7 +268,7 @@ def _targets(work: _FileWork, names: Sequence[Optional[str]]) -> list[Target]:
             joined=s.finding.encoding == "joined",
             encoding=s.finding.encoding,
         )
-        for s, name in zip(work.sites, names)
+        for s, name in zip(work.sites, names, strict=True)
     ]
 
 
@@ -290,7 +290,7 @@ def _same_offsets(scanned: str, exact: str) -> bool:
     if scanned == exact:
         return True
     return len(scanned) == len(exact) and all(
-        a == b or a == "\ufffd" for a, b in zip(scanned, exact)
+        a == b or a == "\ufffd" for a, b in zip(scanned, exact, strict=True)
     )
 
 
@@ -381,7 +381,7 @@ def _prepare_data(
     work = _FileWork(path, findings[0].path, data, mode, text, encoding, kinds.pop(), findings)
     matcher = KeyMatcher(config.key_pattern)
     assembled: Optional[dict[tuple[int, int], str]] = None
-    for finding, scanned_site in zip(findings, sites):
+    for finding, scanned_site in zip(findings, sites, strict=True):
         assert scanned_site is not None
         if finding.encoding == "joined" and not scanned_site.pieces:
             # The scanner knows the value, not where each of its parts is written (a literal

@@ -25,7 +25,8 @@ def _table(rules: tuple[RuleInfo, ...]) -> str:
     rows += [(r.code, r.name, r.severity.value, r.title) for r in rules]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return "".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + f"  {row[3]}\n"
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        + f"  {row[3]}\n"
         for row in rows
     )
 

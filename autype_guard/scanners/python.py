@@ -16,9 +16,9 @@ from __future__ import annotations
 import bisect
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -695,7 +695,9 @@ class _Evaluator:
         values = self._values([a.value for a in named], depth)
         if args is None or values is None:
             return None
-        kwargs = {a.keyword.value: v for a, v in zip(named, values) if a.keyword is not None}
+        kwargs = {
+            a.keyword.value: v for a, v in zip(named, values, strict=True) if a.keyword is not None
+        }
         try:
             return fmt.format(*args, **kwargs)
         except (IndexError, KeyError, ValueError):

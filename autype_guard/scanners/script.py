@@ -362,7 +362,7 @@ def _format_value(text: str, m: re.Match[str]) -> Optional[str]:
     args = _literals(text, m.end("slots") + 1, m.end())
     if len(slots) != len(args) + 1:
         return None
-    return slots[0] + "".join(a + s for a, s in zip(args, slots[1:]))
+    return slots[0] + "".join(a + s for a, s in zip(args, slots[1:], strict=True))
 
 
 def _const_joins(text: str, matcher: KeyMatcher) -> Iterator[KeyOccurrence]:

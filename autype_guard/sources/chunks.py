@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import codecs
 import os
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable, Optional, Union
+from typing import Optional, Union
 
 from ..binaries import REACH_BYTES, binary_findings, is_binary_format, may_hold_key
 from ..classify import classify

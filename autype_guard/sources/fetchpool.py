@@ -25,8 +25,9 @@ import selectors
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 
 class TaskFailed(NamedTuple):

@@ -25,10 +25,10 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import IO, TYPE_CHECKING, Callable, Generic, Optional, TypeVar, Union
+from typing import IO, TYPE_CHECKING, Generic, Optional, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import gitrun

@@ -48,10 +48,10 @@ import tarfile
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Callable, Optional, Protocol
+from typing import IO, Optional, Protocol
 
 from ..classify import classify
 from ..config import Config

@@ -21,8 +21,9 @@ import queue
 import tarfile
 import threading
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Callable, Optional, Protocol, Union, cast
+from typing import IO, Any, Optional, Protocol, Union, cast
 
 from .reading import open_regular
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from typing import Callable, NamedTuple, Optional
+from collections.abc import Callable
+from typing import NamedTuple, Optional
 
 BLOCK = 512
 # Extension headers (pax, GNU long names) allowed in front of one member.
