@@ -224,7 +224,8 @@ _STEP = 64
 _NAMED_BATCH = 128
 
 _Key = tuple[int, ...]
-_Unit = Union[DirTask, list[Candidate]]
+# A unit: directories to walk (in walk order, below one top directory), or files to scan.
+_Unit = Union[tuple[DirTask, ...], list[Candidate]]
 
 
 class _Setup(NamedTuple):
@@ -342,7 +343,7 @@ def _plan(walker: Walker, paths: Sequence[Path], shard: Shard) -> Iterator[_Unit
                 local.skipped.append(item)
         elif isinstance(item, DirTask):
             yield from flush()
-            yield item
+            yield (item,)
         elif shard.whole or shard.takes(item.relpath or item.display):
             batch.append(item)
             if len(batch) >= _NAMED_BATCH:
@@ -404,7 +405,7 @@ def _scan_unit(
     report = ScanReport(stats=walker.stats)
     walk: Optional[DirWalk] = None
     pending: list[Candidate] = []
-    if isinstance(unit, DirTask):
+    if isinstance(unit, tuple):
         walk = walker.resume(unit)
     else:
         pending = unit
@@ -445,9 +446,9 @@ def _give_away(
     directory, then the walk's stack), and the files kept."""
     stack = walk.stack if walk is not None else []
     if walk is not None and len(stack) >= 2:
-        return list(walk.split(len(stack) // 2)), pending
+        return [tuple(walk.split(len(stack) // 2))], pending
     if walk is not None and stack and pending:
-        return list(walk.split(1)), pending
+        return [tuple(walk.split(1))], pending
     if not stack and len(pending) >= 2 * _STEP:
         half = len(pending) // 2
         return [pending[half:]], pending[:half]

@@ -127,7 +127,7 @@ def test_a_worker_that_dies_loses_nothing(tree: Path, monkeypatch: pytest.Monkey
     scan_unit = parallel._scan_unit
 
     def dies_on_flat(walker, setup, key, unit, tasks, shared):  # type: ignore[no-untyped-def]
-        if isinstance(unit, parallel.DirTask) and unit.below.endswith("flat/"):
+        if isinstance(unit, tuple) and any(task.below.endswith("flat/") for task in unit):
             os._exit(3)
         return scan_unit(walker, setup, key, unit, tasks, shared)
 

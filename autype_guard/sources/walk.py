@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple, Optional, Union
@@ -232,7 +232,7 @@ class Walker:
         """Yield a Candidate per file to scan and a Skip per path that could not be."""
         for item in self.plan(paths):
             if isinstance(item, DirTask):
-                walk = self.resume(item)
+                walk = self.resume([item])
                 while True:
                     items = walk.next_dir()
                     if items is None:
@@ -289,18 +289,21 @@ class Walker:
                 self.stats.special += 1
                 yield Skip(display, "not a regular file (FIFO, socket or device)")
 
-    def resume(self, task: DirTask) -> DirWalk:
-        """A walk of `task`'s directory and everything below it, a directory at a time."""
-        key = (task.top, task.anchor, task.rel)
-        context = self._contexts.get(key)
-        if context is None:
-            where = os.path.join(task.top, task.anchor) if task.anchor else task.top
-            chain = self._chain(os.path.realpath(where))
-            context = self._context(chain, task.top, task.anchor, task.rel)
-            self._contexts[key] = context
-        visible = self.visible.get(task.top)
-        pending = (task.directory, task.below, task.shown_below, context)
-        return DirWalk(self, task.top, task.top_display, visible, [pending])
+    def resume(self, tasks: Sequence[DirTask]) -> DirWalk:
+        """A walk of `tasks`' directories (in walk order, all below one top directory) and
+        everything below them, a directory at a time."""
+        stack = []
+        for task in reversed(tasks):
+            key = (task.top, task.anchor, task.rel)
+            context = self._contexts.get(key)
+            if context is None:
+                where = os.path.join(task.top, task.anchor) if task.anchor else task.top
+                chain = self._chain(os.path.realpath(where))
+                context = self._context(chain, task.top, task.anchor, task.rel)
+                self._contexts[key] = context
+            stack.append((task.directory, task.below, task.shown_below, context))
+        top = tasks[0]
+        return DirWalk(self, top.top, top.top_display, self.visible.get(top.top), stack)
 
     def _context(self, chain: tuple[Config, ...], top: str, below: str, rel: str) -> _Context:
         """What a walk needs below a directory (`top` + `below`) whose nearest config heads
