@@ -29,6 +29,7 @@ from typing import Any, Callable, NamedTuple, Optional, Union
 from .config import Config, ConfigResolver
 from .engine import ScanOptions, engine_for
 from .model import BINARY_FILE, FileResult, ScanReport, Skip
+from .paths import relative_to_root
 from .shard import Shard
 from .sources.files import CandidateScanner, scan_candidates
 from .sources.walk import Candidate, DirTask, DirWalk, Walker
@@ -271,7 +272,7 @@ def scan_tree_in_pool(
     engine_for(config, options).prefilter.prepare_for_large_run()  # inherited by forked workers
     outcomes: dict[_Key, ScanReport] = {}
     units: list[tuple[_Key, _Unit]] = []
-    for unit in _plan(walker, paths, shard):
+    for unit in _plan(walker, paths, shard, config):
         key: _Key = (len(outcomes) + len(units),)
         if isinstance(unit, ScanReport):
             outcomes[key] = unit
@@ -323,7 +324,9 @@ def scan_tree_in_pool(
     return report
 
 
-def _plan(walker: Walker, paths: Sequence[Path], shard: Shard) -> Iterator[_Unit | ScanReport]:
+def _plan(
+    walker: Walker, paths: Sequence[Path], shard: Shard, config: Config
+) -> Iterator[_Unit | ScanReport]:
     """The run as units in walk order: a ScanReport for what this process found at the
     paths themselves (skips, excluded paths), a batch of named files, a directory."""
     local = ScanReport(stats=walker.stats)
@@ -344,11 +347,18 @@ def _plan(walker: Walker, paths: Sequence[Path], shard: Shard) -> Iterator[_Unit
         elif isinstance(item, DirTask):
             yield from flush()
             yield (item,)
-        elif shard.whole or shard.takes(item.relpath or item.display):
+        elif _takes(shard, item, config):
             batch.append(item)
             if len(batch) >= _NAMED_BATCH:
                 yield from flush()
     yield from flush()
+
+
+def _takes(shard: Shard, candidate: Candidate, config: Config) -> bool:
+    """Whether `shard` takes the file (by its path relative to the config root)."""
+    return shard.whole or shard.takes(
+        candidate.relpath or relative_to_root(Path(candidate.path), config.root)
+    )
 
 
 def _gather(
@@ -399,7 +409,7 @@ def _scan_unit(
 ) -> tuple[ScanReport, list[_Key]]:
     """Walk and scan one unit; give work away while other workers wait. Returns the report
     and the keys of the units given away."""
-    shard = setup.shard
+    shard, config = setup.shard, setup.config
     scan = CandidateScanner(setup.config, setup.options)
     walker.restart()
     report = ScanReport(stats=walker.stats)
@@ -419,7 +429,7 @@ def _scan_unit(
                 if isinstance(item, Skip):
                     if shard.takes(item.display):
                         report.skipped.append(item)
-                elif shard.whole or shard.takes(item.relpath or item.display):
+                elif _takes(shard, item, config):
                     pending.append(item)
         elif not pending:
             break
