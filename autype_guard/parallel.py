@@ -288,7 +288,7 @@ def scan_tree_in_pool(
         )
         workers = [
             ctx.Process(target=_tree_worker, args=(setup, tasks, results, shared), daemon=True)
-            for _ in range(min(jobs, 64))
+            for _ in range(jobs)
         ]
         try:
             if ctx.get_start_method() == "fork":
@@ -385,6 +385,9 @@ def _gather(
 
 
 def _tree_worker(setup: _Setup, tasks: Any, results: Any, shared: _Shared) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
     walker = Walker(
         setup.config, respect_gitignore=setup.respect_gitignore, resolver=setup.resolver
     )
