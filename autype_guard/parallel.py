@@ -1,15 +1,19 @@
-"""Scanning with a pool of worker processes, fed while discovery goes on.
+"""Scanning with a pool of worker processes.
 
-The parent walks the tree and sends batches of paths; each worker reads and scans its batch
-and sends back only the results worth keeping (see `ScanReport.add`) and counts of the rest.
-At most three batches per worker are in flight, so neither side holds more than a few batches
-of paths or file contents however large the tree; batches are taken as they finish but added
+Trees (`scan_tree_in_pool`): the parent only looks at the paths it was given; workers walk
+and scan the directories themselves and hand work over to a worker that runs out of it
+(see the section below). Runs with a progress bar list the tree first (for its totals) and
+send batches of paths (`scan_in_pool`): each worker reads and scans its batch and sends
+back only the results worth keeping (see `ScanReport.add`) and counts of the rest. At most
+three batches per worker are in flight, so neither side holds more than a few batches of
+paths or file contents however large the tree; batches are taken as they finish but added
 to the report in discovery order, so the output does not depend on scheduling.
 (`api.scan_paths` keeps runs of fewer than `api.SMALL_RUN` files in the calling process.)
 
 Workers are forked on Linux (cheap: they share the parent's imported modules) unless the
 parent runs other threads, where forking is unsafe; elsewhere they are spawned. A worker that
-dies (killed, out of memory) does not lose files: its batch is scanned again in the parent.
+dies (killed, out of memory) does not lose files: its batch is scanned again in the parent
+(a tree pool's run is scanned again in the parent).
 """
 
 from __future__ import annotations
