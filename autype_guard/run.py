@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Optional
 
 from .baseline import Baseline
 from .baseline import apply as apply_baseline
@@ -264,7 +264,7 @@ def scan_paths(
     walker = Walker(config, respect_gitignore=options.respect_gitignore, resolver=resolver)
     report = ScanReport(stats=walker.stats)
 
-    def candidates() -> Iterator[Candidate]:
+    def candidates(report: ScanReport) -> Iterator[Candidate]:
         for item in walker.walk(paths):
             if isinstance(item, Skip):
                 if shard.takes(item.display):
@@ -276,7 +276,7 @@ def scan_paths(
 
     # The live check's key collector stays in this process (it must not be pickled).
     jobs = 1 if options.key_collector is not None else effective_jobs(options.jobs)
-    todo: Iterator[Candidate] = candidates()
+    todo: Iterator[Candidate] = candidates(report)
     tracker = None
     if progress is not None:
         listed = list(todo)
@@ -284,15 +284,27 @@ def scan_paths(
         todo = iter(listed)
     if jobs > 1:
         head = list(islice(todo, SMALL_RUN))
-        if len(head) == SMALL_RUN:
+        if len(head) < SMALL_RUN:
+            todo = iter(head)  # a small run: scan it here
+        elif tracker is not None:
             # start-up time: a pre-commit run over a few files never loads multiprocessing
             from .parallel import scan_in_pool
 
-            done = tracker.done if tracker is not None else None
-            scan_in_pool(chain(head, todo), config, options, jobs, report, done)
+            # The tree is listed already (for the progress bar's totals): send the files.
+            scan_in_pool(chain(head, todo), config, options, jobs, report, tracker.done)
             todo = iter(())
         else:
-            todo = iter(head)  # a small run: scan it here
+            from .parallel import scan_tree_in_pool
+
+            # Workers walk the tree themselves: start over (what was read stays cached).
+            walker.restart()
+            pooled = scan_tree_in_pool(walker, paths, config, options, jobs, shard)
+            if pooled is not None:
+                pooled.elapsed = time.perf_counter() - started
+                return pooled
+            walker.restart()  # a worker died: scan the run here
+            report = ScanReport(stats=walker.stats)
+            todo = candidates(report)
     for candidate, result in scan_candidates(todo, config, options):
         report.add(result, candidate.display)
         if tracker is not None:

@@ -21,9 +21,9 @@ corrupt, truncated or encrypted is said in a note. Nothing here raises.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from ..classify import ARCHIVE_SUFFIXES, classify, member_path
 from ..model import FileKind, FileResult
@@ -44,6 +44,7 @@ _TAR_SUFFIXES = tuple(s for s in ARCHIVE_SUFFIXES if ".t" in s)
 # bundled JavaScript) are where keys compiled into an app sit.
 _APP_SUFFIXES = (".apk", ".aab", ".ipa", ".xapk", ".apks", ".aar")
 _ZIP_SUFFIXES = tuple(s for s in ARCHIVE_SUFFIXES if s not in _TAR_SUFFIXES) + _APP_SUFFIXES
+_PACKED_SUFFIXES = (*_TAR_SUFFIXES, *_ZIP_SUFFIXES, ".br")
 # Members that are media, never text nor code: skipped without being read. Compiled code
 # (`.so`, `.dex`, `.pyc`, `.wasm`, ...) is read: keys are compiled into it (see `binaries`).
 _BINARY_SUFFIXES = (
@@ -96,6 +97,8 @@ Unscanned = list[tuple[Optional[str], str]]
 
 
 def _name(path: str) -> str:
+    if "!" not in path:  # the common case: no archive member, no image layer
+        return path[path.rfind("/") + 1 :].lower()
     return member_path(path).rsplit("/", 1)[-1].lower()
 
 
@@ -104,6 +107,8 @@ def packing_of(path: str, data: bytes) -> Optional[str]:
 
     Decided by the name (and gzip's magic bytes); cheap, never raises."""
     name = _name(path)
+    if not name.endswith(_PACKED_SUFFIXES):
+        return "gzip" if data[:2] == _GZIP_MAGIC else None
     if name.endswith(_TAR_SUFFIXES):
         return "tar"
     if name.endswith(_ZIP_SUFFIXES):

@@ -41,16 +41,30 @@ def scan_candidate(candidate: Candidate, engine: Engine) -> Union[FileResult, st
 def scan_candidates(
     candidates: Iterable[Candidate], config: Config, options: ScanOptions
 ) -> Iterator[tuple[Candidate, Union[FileResult, str]]]:
-    """Scan each candidate with the engine of its own config (`config` when it has none):
-    one engine per config, looked up only when the config changes from one file to the next
-    (a run with one config never does). Yields each candidate with its result."""
-    engine = engine_for(config, options)
-    current: Optional[Config] = None
+    """Scan each candidate with the engine of its own config (`config` when it has none).
+    Yields each candidate with its result."""
+    scan = CandidateScanner(config, options)
     for candidate in candidates:
-        if candidate.config is not current:
-            current = candidate.config
-            engine = engine_for(current if current is not None else config, options)
-        yield candidate, scan_candidate(candidate, engine)
+        yield candidate, scan(candidate)
+
+
+class CandidateScanner:
+    """`scan_candidate` with the engine of each candidate's own config (`config` when it
+    has none): one engine per config, looked up only when the config changes from one file
+    to the next (a run with one config never does)."""
+
+    def __init__(self, config: Config, options: ScanOptions) -> None:
+        self.config = config
+        self.options = options
+        self._engine = engine_for(config, options)
+        self._current: Optional[Config] = None
+
+    def __call__(self, candidate: Candidate) -> Union[FileResult, str]:
+        if candidate.config is not self._current:
+            self._current = candidate.config
+            own = self._current if self._current is not None else self.config
+            self._engine = engine_for(own, self.options)
+        return _scan_candidate(candidate, self._engine, quick=True)
 
 
 def _scan_candidate(candidate: Candidate, engine: Engine, *, quick: bool) -> Union[FileResult, str]:

@@ -7,11 +7,13 @@ import stat
 from pathlib import Path
 from typing import Union
 
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
 
 def open_regular(path: Union[str, Path]) -> tuple[int, int]:
     """Open a regular file for reading without blocking on FIFOs or devices swapped in after
     discovery; returns (fd, size). Raises OSError."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    fd = os.open(path, _FLAGS)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
