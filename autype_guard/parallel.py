@@ -20,9 +20,6 @@ dies (killed, out of memory) does not lose files: its batch is scanned again in 
 from __future__ import annotations
 
 import gc
-import multiprocessing
-import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -36,6 +33,7 @@ from .config import Config, ConfigResolver
 from .engine import ScanOptions, engine_for
 from .model import BINARY_FILE, FileResult, ScanReport, Skip
 from .paths import relative_to_root
+from .processes import start_context
 from .shard import Shard
 from .sources.files import CandidateScanner, scan_candidates
 from .sources.walk import Candidate, DirTask, DirWalk, Walker
@@ -93,13 +91,6 @@ class _BatchSize:
         self.files = max(self.SMALLEST, min(self.LARGEST, round(wanted)))
 
 
-def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
 def scan_in_pool(
     candidates: Iterator[Candidate],
     config: Config,
@@ -121,7 +112,7 @@ def scan_in_pool(
     size = _BatchSize()
     sent = 0
     executor: Optional[ProcessPoolExecutor] = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_context(), initializer=_init, initargs=(config, options)
+        max_workers=jobs, mp_context=start_context(), initializer=_init, initargs=(config, options)
     )
 
     def scan_here(seq: int, batch: list[Candidate]) -> None:
@@ -245,7 +236,7 @@ class OrderedPool:
 
     def _executor(self) -> Optional[ProcessPoolExecutor]:
         if self.executor is None and not self.broken:
-            self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context())
+            self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=start_context())
         return self.executor
 
     def _result(self, fn: Callable[[Any], Any], future: Future[Any], batch: Any) -> Any:
@@ -343,7 +334,7 @@ def scan_tree_in_pool(
         else:
             units.append((key, unit))
     if units:
-        ctx = _context()
+        ctx = start_context()
         shared = _Shared(ctx)
         tasks = ctx.Queue()
         results = ctx.Queue()

@@ -29,7 +29,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "report",
     ),
     ("applicability", "suggest", "config", "keys", "prefilter", "testing"),
-    ("classify", "globs", "paths", "textio", "gitrun", "progress", "netdeadline", "shard"),
+    (
+        "classify",
+        "globs",
+        "paths",
+        "textio",
+        "gitrun",
+        "progress",
+        "netdeadline",
+        "shard",
+        "processes",
+    ),
     ("model", "version"),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from typing import Any, Optional
 
 import jsonschema
 import pytest
+import trustme
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,8 +101,11 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(root: Path, *, keep_alive: bool = False) -> Iterator[Site]:
-    """A site on 127.0.0.1; `keep_alive`: answers in HTTP/1.1, keeping connections open."""
+def serve(
+    root: Path, *, keep_alive: bool = False, tls: Optional[ssl.SSLContext] = None
+) -> Iterator[Site]:
+    """A site on 127.0.0.1; `keep_alive`: answers in HTTP/1.1, keeping connections open;
+    `tls`: over https with that server context, named `localhost` in its URL."""
     root.mkdir(parents=True, exist_ok=True)
     site = Site(root)
     attributes: dict[str, Any] = {"site": site}
@@ -112,6 +117,9 @@ def serve(root: Path, *, keep_alive: bool = False) -> Iterator[Site]:
     handler = type("Handler", (_Handler,), attributes)
     server = _Server(("127.0.0.1", 0), partial(handler, directory=str(root)))
     site.url = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        site.url = f"https://localhost:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
@@ -395,6 +403,47 @@ def test_headers_and_cookies_go_to_the_start_origin_only(site: Site, other: Site
     # A User-Agent of the user's own replaces the default (only where headers go).
     run("scan-url", site.url + "/", "--header", "User-Agent: Mozilla/5.0 test")
     assert [h["User-Agent"] for p, h in site.log if p == "/"][-1] == "Mozilla/5.0 test"
+
+
+@pytest.fixture
+def tls_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    """A site over https whose certificate (for localhost) a test CA issued; the scan trusts
+    that CA through SSL_CERT_FILE, as a CI job trusts a corporate one."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+    trusted = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(trusted))
+    monkeypatch.setenv("SSL_CERT_FILE", str(trusted))
+    with serve(tmp_path / "tls-site", tls=context) as s:
+        yield s
+
+
+def test_a_site_over_https_is_fetched_verified_and_scanned(tls_site: Site) -> None:
+    key = fake_key()
+    tls_site.write("index.html", '<html><script src="/assets/app.js"></script></html>')
+    tls_site.write("assets/app.js", f'const client = new Autype({{ apiKey: "{key}" }});')
+    code, doc, _ = scan_json(tls_site.url + "/", "--header", "Authorization: Bearer preview")
+    assert code == 1
+    assert [(f["path"], f["code"]) for f in findings_of(doc)] == [
+        (tls_site.url + "/assets/app.js", "AG102")
+    ]
+    (start,) = [h for p, h in tls_site.log if p == "/"]
+    assert start["Authorization"] == "Bearer preview"
+
+
+def test_an_untrusted_certificate_is_a_failed_start_url(
+    tls_site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    monkeypatch.setenv("SSL_CERT_FILE", str(other_ca))
+    tls_site.write("index.html", "<html></html>")
+    code, out, err = run("scan-url", tls_site.url + "/")
+    assert code == 2
+    assert "certificate could not be verified (unable to get local issuer" in out + err
+    assert "Traceback" not in out + err
+    assert tls_site.log == []  # no request went over the unverified connection
 
 
 def test_a_url_holding_a_key_is_never_requested_and_is_a_masked_finding(site: Site) -> None:

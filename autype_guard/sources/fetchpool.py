@@ -19,15 +19,15 @@ exception is sent back as a `TaskFailed` with its type name).
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import queue
 import selectors
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple, Optional
+
+from ..processes import start_context
 
 
 class TaskFailed(NamedTuple):
@@ -56,7 +56,7 @@ class ThreadedPool:
         init_args: tuple[Any, ...],
         work: Callable[[Any], Any],
     ) -> None:
-        context = _context()
+        context = start_context()
         self.workers: list[_Worker] = []
         try:
             for _ in range(max(1, jobs)):
@@ -166,13 +166,6 @@ class ThreadedPool:
             for end in (worker.tasks, worker.results):
                 end.close()
         self._selector.close()
-
-
-def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
 
 
 def _serve(

@@ -251,6 +251,27 @@ def _layer_digest(name: str, diff_ids: list[str], i: int) -> str:
     return _label(clean)
 
 
+def _entry_name(raw: str) -> str:
+    """A layer entry's path as findings name it: `normal_name`, or for a name that climbs out
+    (`..`) the name itself with its control characters shown (never written anywhere)."""
+    name = normal_name(raw)
+    return name if name is not None else _label(raw.replace("\\", "/").lstrip("/"))
+
+
+def _is_whiteout(name: str, whiteouts: set[str], opaque: set[str]) -> bool:
+    """True for a whiteout entry, recorded: `.wh..wh..opq` makes its directory opaque (what
+    lower layers put there is gone), `.wh.NAME` deletes NAME."""
+    base = posixpath.basename(name)
+    if not base.startswith(WHITEOUT):
+        return False
+    parent = posixpath.dirname(name)
+    if base == OPAQUE:
+        opaque.add(parent)
+    else:
+        whiteouts.add(posixpath.join(parent, base[len(WHITEOUT) :]))
+    return True
+
+
 def _label(name: str) -> str:
     return _CONTROL.sub("?", name)
 
@@ -447,16 +468,8 @@ class ImageScan:
         # the file's own name and the path globs are left to test (`GlobSet.match_name`).
         excluded_dirs: dict[str, bool] = {}
         for member in members:
-            name = normal_name(member.name)
-            if name is None:
-                name = _label(member.name.replace("\\", "/").lstrip("/"))
-            base = posixpath.basename(name)
-            if base.startswith(WHITEOUT):
-                parent = posixpath.dirname(name)
-                if base == OPAQUE:
-                    opaque.add(parent)
-                else:
-                    whiteouts.add(posixpath.join(parent, base[len(WHITEOUT) :]))
+            name = _entry_name(member.name)
+            if _is_whiteout(name, whiteouts, opaque):
                 continue
             paths.add(name)
             if not member.isreg():
@@ -465,7 +478,7 @@ class ImageScan:
             excluded = excluded_dirs.get(parent)
             if excluded is None:
                 excluded = excluded_dirs[parent] = bool(parent) and self.excludes.match(parent)
-            if excluded or self.excludes.match_name(name, base):
+            if excluded or self.excludes.match_name(name, posixpath.basename(name)):
                 self.report.stats.excluded += 1
                 continue
             if self.shard is not None and not self.shard.takes(name):
@@ -547,16 +560,8 @@ class ImageScan:
                         break
                     archive.members.clear()  # memory stays flat however many files
                     entries += 1
-                    name = normal_name(info.name)
-                    if name is None:
-                        name = _label(info.name.replace("\\", "/").lstrip("/"))
-                    base = posixpath.basename(name)
-                    if base.startswith(WHITEOUT):
-                        parent = posixpath.dirname(name)
-                        if base == OPAQUE:
-                            opaque.add(parent)
-                        else:
-                            whiteouts.add(posixpath.join(parent, base[len(WHITEOUT) :]))
+                    name = _entry_name(info.name)
+                    if _is_whiteout(name, whiteouts, opaque):
                         continue
                     paths.add(name)
                     if not info.isreg():

@@ -691,8 +691,12 @@ def fetch(
     except _Deadline:
         over = time.monotonic() >= run_deadline
         out.error = "the run's deadline passed" if over else f"timed out after {timeout:g}s"
+    except ssl.SSLCertVerificationError as exc:
+        # OpenSSL's words (`unable to get local issuer certificate`, `Hostname mismatch`).
+        why = exc.verify_message or type(exc).__name__
+        out.error = f"TLS error: the server's certificate could not be verified ({why})"
     except ssl.SSLError as exc:
-        out.error = f"TLS error: {type(exc).__name__}"
+        out.error = f"TLS error: {exc.reason or type(exc).__name__}"
     except OSError as exc:
         out.error = f"connection failed: {exc.strerror or type(exc).__name__}"
     except http.client.HTTPException as exc:
