@@ -8,8 +8,9 @@ as the full scan would, and returns None for anything else, so the full CLI runs
 
 - the arguments are `scan` and file paths only (no option: the pre-commit hook's form);
 - no `AUTYPE_GUARD_*` variable is set (setting one is how to force the full path);
-- every path is relative, free of `..`, names a regular file (not a symlink) with a name
-  known to be text (`TEXT_SUFFIXES`, `TEXT_NAMES`), at most `MAX_BYTES` long;
+- every path is relative, free of `..`, names a regular file (not a symlink) at most
+  `MAX_BYTES` long whose name is not one the scan unpacks or reads as a binary
+  (`UNPLAIN_SUFFIXES`);
 - no file's first bytes look binary, UTF-16 or gzip, and no file holds any of `MARKERS`.
 
 Without a config file (none from the current directory or any file's directory upward) that
@@ -20,8 +21,9 @@ nested configs behave the same), and a config with its own `key-pattern` (other 
 left to the full scan.
 
 Then it prints the full scan's summary line and exits 0. `tests/test_quickscan.py` checks
-that `MARKERS` is the default prefilter's marker set and `RULE_CODES` the rule table's, that
-no text suffix names a packed or binary format, and that the output equals the full path's.
+that `MARKERS` is the default prefilter's marker set, `RULE_CODES` the rule table's and
+`UNPLAIN_SUFFIXES` the names the scan unpacks or reads as binaries, and that the output
+equals the full path's.
 """
 
 from __future__ import annotations
@@ -83,80 +85,35 @@ MARKERS: tuple[bytes, ...] = (
     b"ha19",
     b"withToken(",
 )
-# Names the full scan reads as plain text whatever they hold (never an archive, a compressed
-# file or a binary format by name).
-TEXT_SUFFIXES = frozenset(
-    (
-        ".py",
-        ".pyi",
-        ".js",
-        ".mjs",
-        ".cjs",
-        ".jsx",
-        ".ts",
-        ".mts",
-        ".cts",
-        ".tsx",
-        ".vue",
-        ".svelte",
-        ".astro",
-        ".json",
-        ".jsonc",
-        ".ipynb",
-        ".yaml",
-        ".yml",
-        ".toml",
-        ".ini",
-        ".cfg",
-        ".conf",
-        ".properties",
-        ".env",
-        ".md",
-        ".mdx",
-        ".rst",
-        ".txt",
-        ".html",
-        ".htm",
-        ".css",
-        ".scss",
-        ".less",
-        ".xml",
-        ".sh",
-        ".bash",
-        ".go",
-        ".rb",
-        ".java",
-        ".kt",
-        ".swift",
-        ".c",
-        ".h",
-        ".cc",
-        ".cpp",
-        ".hpp",
-        ".cs",
-        ".php",
-        ".rs",
-        ".sql",
-        ".tf",
-        ".lock",
-        ".map",
-    )
-)
-TEXT_NAMES = frozenset(
-    (
-        "Dockerfile",
-        "Makefile",
-        "Procfile",
-        "Gemfile",
-        "Jenkinsfile",
-        "LICENSE",
-        ".gitignore",
-        ".gitattributes",
-        ".dockerignore",
-        ".editorconfig",
-        ".npmrc",
-        ".env",
-    )
+# Names the full scan unpacks (`sources.archives.packing_of`: archives, app packages,
+# brotli) or searches as a binary (`binaries.is_binary_format`) whatever they hold; every
+# other name is read as plain text, as here.
+UNPLAIN_SUFFIXES: tuple[str, ...] = (
+    ".zip",
+    ".whl",
+    ".egg",
+    ".jar",
+    ".war",
+    ".ear",
+    ".xpi",
+    ".crx",
+    ".vsix",
+    ".nupkg",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tar.xz",
+    ".txz",
+    ".apk",
+    ".aab",
+    ".ipa",
+    ".xapk",
+    ".apks",
+    ".aar",
+    ".br",
+    ".asar",
 )
 # Every rule code (`rules.rule_codes`), to validate a config as the full scan does.
 RULE_CODES = frozenset(
@@ -266,13 +223,12 @@ def _clean_with_config(paths: Sequence[str]) -> Optional[tuple[int, int]]:
 
 
 def _plain_relative(path: str) -> bool:
-    if not path or path.startswith("-") or os.path.isabs(path):
+    # `!` separates archive members in the scanner's names: such a path is left to it.
+    if not path or path.startswith("-") or os.path.isabs(path) or "!" in path:
         return False
-    parts = path.split(os.sep)
-    if ".." in parts:
+    if ".." in path.split(os.sep):
         return False
-    name = os.path.basename(os.path.normpath(path))
-    return name in TEXT_NAMES or os.path.splitext(name)[1].lower() in TEXT_SUFFIXES
+    return not os.path.basename(os.path.normpath(path)).lower().endswith(UNPLAIN_SUFFIXES)
 
 
 def _config_above(directory: str, checked: set[str]) -> bool:
@@ -316,4 +272,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     full_main()
 
 
-__all__ = ["MARKERS", "RULE_CODES", "TEXT_NAMES", "TEXT_SUFFIXES", "main", "try_scan"]
+__all__ = ["MARKERS", "RULE_CODES", "UNPLAIN_SUFFIXES", "main", "try_scan"]

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from autype_guard import quickscan
+from autype_guard import binaries, quickscan
 from autype_guard.binaries import is_binary_format
-from autype_guard.classify import classify
+from autype_guard.classify import ARCHIVE_SUFFIXES
 from autype_guard.cli import cli
 from autype_guard.config import DEFAULT_EXCLUDE, Config
 from autype_guard.engine import ScanOptions, engine_for
-from autype_guard.model import FileKind
 from autype_guard.rules import rule_codes
+from autype_guard.sources import archives
 from autype_guard.sources.archives import packing_of
 from autype_guard.textio import BINARY_SNIFF
 
@@ -56,21 +56,25 @@ def test_markers_and_codes_are_the_scanners() -> None:
     assert rule_codes() == quickscan.RULE_CODES
 
 
-def test_text_names_are_never_packed_binary_or_excluded() -> None:
-    names = [f"file{suffix}" for suffix in quickscan.TEXT_SUFFIXES] + list(quickscan.TEXT_NAMES)
-    for name in names:
-        assert packing_of(name, b"") is None, name
-        assert not is_binary_format(name), name
-        assert classify(name, b"") is not FileKind.BINARY, name
+def test_unplain_names_are_what_the_scan_unpacks_or_reads_as_binary() -> None:
+    expected = {*ARCHIVE_SUFFIXES, *archives._APP_SUFFIXES, ".br", *binaries._ALWAYS_BINARY}
+    assert set(quickscan.UNPLAIN_SUFFIXES) == expected
+    for suffix in quickscan.UNPLAIN_SUFFIXES:
+        name = f"dist/file{suffix}"
+        assert packing_of(name, b"") is not None or is_binary_format(name), name
+    for name in ("a.py", "data.bin", "notes", "bundle.js.gz", "x.svg", "Makefile", ".env"):
+        assert packing_of(name, b"x") is None and not is_binary_format(name), name
     assert set(DEFAULT_EXCLUDE) == quickscan.EXCLUDED_DIRS
     assert quickscan._SNIFF == BINARY_SNIFF
 
 
 def test_clean_files_get_the_full_scans_summary(project: Path) -> None:
-    args = ("scan", "src/app.py", "web.js", "README.md", "web.js")
+    (project / "data.bin").write_text("plain text under any name\n")
+    (project / "bundle.js.gz").write_text("not gzip inside\n")
+    args = ("scan", "src/app.py", "web.js", "README.md", "web.js", "data.bin", "bundle.js.gz")
     code, out = quick(*args)
     assert code == 0
-    assert out.startswith("Found 0 findings; 4 files scanned in ")
+    assert out.startswith("Found 0 findings; 6 files scanned in ")
     assert _ELAPSED.sub("", out) == _ELAPSED.sub("", full(*args)[1])
     assert quick("scan", "README.md")[1].startswith("Found 0 findings; 1 file scanned in ")
 
@@ -83,8 +87,8 @@ def test_clean_files_get_the_full_scans_summary(project: Path) -> None:
         ("notes.md", "We call Autype from the backend.\n"),  # the service's name
         ("plain.py", "x = 1  # autype-guard: ignore[AG101]\n"),  # a suppression comment
         ("weak.py", "weak_ref = None\n"),  # a marker, even where it cannot start a key
-        ("data.bin", "text\n"),  # a name not known to be text
-        ("bundle.js.gz", "x\n"),  # a packed name
+        ("release.tar.gz", "x\n"),  # a name the scan unpacks
+        ("app.asar", "x\n"),  # a name the scan reads as a binary
         ("utf16.txt", "\ufefftext\n".encode("utf-16-le").decode("latin-1")),  # UTF-16
         ("nul.txt", "a\0b\n"),  # NUL bytes: the full scan sniffs them
         ("node_modules/lib.js", "x = 1\n"),  # excluded by default
