@@ -26,6 +26,7 @@ from typing import Optional
 from .classify import member_path
 from .config import Config
 from .context import KeySink
+from .filenames import BINARY_FORMAT_SUFFIXES
 from .globs import glob_match
 from .keys import PREFIX, KeyPattern, fingerprint, is_left_boundary, placeholder_reason, redact
 from .model import Applicability, FileKind, Finding, Fix, Place, Position, Span
@@ -59,14 +60,9 @@ SERVER_SUFFIXES = (
 )
 
 
-# Packed formats read as binaries even when their first window looks like text: an Electron
-# archive starts with a JSON header, then holds its files' bytes.
-_ALWAYS_BINARY = (".asar",)
-
-
 def is_binary_format(display: str) -> bool:
     """True for a file format searched as a binary whatever its first bytes (`.asar`)."""
-    return display.lower().endswith(_ALWAYS_BINARY)
+    return display.lower().endswith(BINARY_FORMAT_SUFFIXES)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .filenames import ARCHIVE_SUFFIXES
 from .model import FileKind
 
 _BY_SUFFIX: dict[str, FileKind] = {}
@@ -61,28 +62,6 @@ _BY_NAME: dict[str, FileKind] = {
 # A minified or content-hashed build artefact: `app.min.js`, `main.3f2a9c.js`, `index-58dee3d8.js`.
 _BUNDLE_NAME = re.compile(
     r".*(?:\.min\.(?:js|mjs|css)|[.-][0-9a-f]{6,}\.(?:js|mjs|css)|\.(?:chunk|bundle)\.(?:js|css))"
-)
-
-
-# Archives whose members are scanned; a member is labelled `archive!member`.
-ARCHIVE_SUFFIXES = (
-    ".zip",
-    ".whl",
-    ".egg",
-    ".jar",
-    ".war",
-    ".ear",
-    ".xpi",
-    ".crx",
-    ".vsix",
-    ".nupkg",
-    ".tar",
-    ".tar.gz",
-    ".tgz",
-    ".tar.bz2",
-    ".tbz2",
-    ".tar.xz",
-    ".txz",
 )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
+from .filenames import DEFAULT_EXCLUDE
 from .keys import (
     DEFAULT_ENV_VAR,
     DEFAULT_KEY_PATTERN,
@@ -45,21 +46,6 @@ PYPROJECT = "pyproject.toml"
 # A config file is a few lines; anything this big is a mistake (or a device).
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
-DEFAULT_EXCLUDE: tuple[str, ...] = (
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    ".venv",
-    "venv",
-    "__pycache__",
-    ".tox",
-    ".nox",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    ".hypothesis",
-)
 # Build output and public web roots whose files reach browsers (see `exposure.py`).
 DEFAULT_BROWSER_PATHS: tuple[str, ...] = (
     "**/dist/**",

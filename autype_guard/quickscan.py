@@ -33,6 +33,8 @@ import stat
 import sys
 import time
 
+from .filenames import APP_SUFFIXES, ARCHIVE_SUFFIXES, BINARY_FORMAT_SUFFIXES, DEFAULT_EXCLUDE
+
 TYPE_CHECKING = False  # `typing` itself costs milliseconds of start-up
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -89,54 +91,17 @@ MARKERS: tuple[bytes, ...] = (
 # brotli) or searches as a binary (`binaries.is_binary_format`) whatever they hold; every
 # other name is read as plain text, as here.
 UNPLAIN_SUFFIXES: tuple[str, ...] = (
-    ".zip",
-    ".whl",
-    ".egg",
-    ".jar",
-    ".war",
-    ".ear",
-    ".xpi",
-    ".crx",
-    ".vsix",
-    ".nupkg",
-    ".tar",
-    ".tar.gz",
-    ".tgz",
-    ".tar.bz2",
-    ".tbz2",
-    ".tar.xz",
-    ".txz",
-    ".apk",
-    ".aab",
-    ".ipa",
-    ".xapk",
-    ".apks",
-    ".aar",
+    *ARCHIVE_SUFFIXES,
+    *APP_SUFFIXES,
     ".br",
-    ".asar",
+    *BINARY_FORMAT_SUFFIXES,
 )
 # Every rule code (`rules.rule_codes`), to validate a config as the full scan does.
 RULE_CODES = frozenset(
     ("AG101", "AG102", "AG103", "AG104", "AG105", "AG201", "AG202", "AG203", "AG301")
 )
-# `config.DEFAULT_EXCLUDE`: a path through one of these is excluded, not scanned.
-EXCLUDED_DIRS = frozenset(
-    (
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        ".venv",
-        "venv",
-        "__pycache__",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".hypothesis",
-    )
-)
+# A path through one of these is excluded, not scanned.
+EXCLUDED_DIRS = frozenset(DEFAULT_EXCLUDE)
 CONFIG_FILE = ".autype-guard.toml"
 PYPROJECT = "pyproject.toml"
 # Larger files are rare in a commit; the full path reads them (in windows past 8 MiB).

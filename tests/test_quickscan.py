@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from autype_guard import binaries, quickscan
 from autype_guard.binaries import is_binary_format
-from autype_guard.classify import ARCHIVE_SUFFIXES
 from autype_guard.cli import cli
 from autype_guard.config import DEFAULT_EXCLUDE, Config
 from autype_guard.engine import ScanOptions, engine_for
+from autype_guard.filenames import ARCHIVE_SUFFIXES
 from autype_guard.rules import rule_codes
 from autype_guard.sources import archives
 from autype_guard.sources.archives import packing_of
@@ -57,7 +57,7 @@ def test_markers_and_codes_are_the_scanners() -> None:
 
 
 def test_unplain_names_are_what_the_scan_unpacks_or_reads_as_binary() -> None:
-    expected = {*ARCHIVE_SUFFIXES, *archives._APP_SUFFIXES, ".br", *binaries._ALWAYS_BINARY}
+    expected = {*ARCHIVE_SUFFIXES, *archives.APP_SUFFIXES, ".br", *binaries.BINARY_FORMAT_SUFFIXES}
     assert set(quickscan.UNPLAIN_SUFFIXES) == expected
     for suffix in quickscan.UNPLAIN_SUFFIXES:
         name = f"dist/file{suffix}"

@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional, Union
 
-from ..classify import ARCHIVE_SUFFIXES, classify, member_path
+from ..classify import classify, member_path
+from ..filenames import APP_SUFFIXES, ARCHIVE_SUFFIXES
 from ..model import FileKind, FileResult
 
 if TYPE_CHECKING:
@@ -40,10 +41,7 @@ MAX_COMPRESSION_DEPTH = 3
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _TAR_SUFFIXES = tuple(s for s in ARCHIVE_SUFFIXES if ".t" in s)
-# Mobile app packages are zip archives too: their members (native libraries, dex code,
-# bundled JavaScript) are where keys compiled into an app sit.
-_APP_SUFFIXES = (".apk", ".aab", ".ipa", ".xapk", ".apks", ".aar")
-_ZIP_SUFFIXES = tuple(s for s in ARCHIVE_SUFFIXES if s not in _TAR_SUFFIXES) + _APP_SUFFIXES
+_ZIP_SUFFIXES = tuple(s for s in ARCHIVE_SUFFIXES if s not in _TAR_SUFFIXES) + APP_SUFFIXES
 _PACKED_SUFFIXES = (*_TAR_SUFFIXES, *_ZIP_SUFFIXES, ".br")
 # Members that are media, never text nor code: skipped without being read. Compiled code
 # (`.so`, `.dex`, `.pyc`, `.wasm`, ...) is read: keys are compiled into it (see `binaries`).
