@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from enum import Enum
@@ -125,6 +123,8 @@ def write_output(text: str, output: Optional[str], secret: bool) -> None:
             handle.write(text)
         return
     directory = os.path.dirname(os.path.abspath(output))
+    import tempfile  # start-up time: only a report written to a file needs it
+
     fd, tmp = tempfile.mkstemp(prefix=".autype-guard-report-", suffix=".tmp", dir=directory)
     try:
         umask = os.umask(0)
@@ -252,6 +252,8 @@ def _report_options(
         commit = os.environ.get("CI_COMMIT_SHA") or _git_output("rev-parse", "--verify", "HEAD")
     width = None
     if opts.output_format == "text" and opts.output is None and sys.stdout.isatty():
+        import shutil  # start-up time: only output to a terminal needs it
+
         width = shutil.get_terminal_size((100, 24)).columns
     return ReportOptions(
         width=width,

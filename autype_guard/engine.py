@@ -101,7 +101,7 @@ class Engine:
         `findings_only`: only findings count (a history scan does not report suppression
         comments of old revisions): CLEAN also when no enabled rule can fire on `data`
         (see `may_have_findings`)."""
-        if b"\0" in data[:BINARY_SNIFF] or data.startswith(_UTF16_BOMS):
+        if data.find(b"\0", 0, BINARY_SNIFF) != -1 or data.startswith(_UTF16_BOMS):
             # The rare case: UTF-16 (the byte prefilter cannot read it), a binary file
             # (holding a key prefix? see `binaries`) or text with stray NULs (read on).
             if _is_utf16(data):

@@ -162,11 +162,22 @@ class _AhoCorasickEngine:
         )
 
     def present(self, data: bytes) -> frozenset[bytes]:
-        confirmed: set[int] = set()
-        view = memoryview(data)
         find = self._automaton.find_matches_as_indexes
-        for base in range(0, len(data), _WINDOW):
-            matches = find(view[base : base + _WINDOW + self._overlap])
+        if len(data) <= _WINDOW:  # most files: one search, which usually finds nothing
+            matches = find(data)
+            return self._confirmed(data, ((0, matches),)) if matches else _NONE
+        view = memoryview(data)
+        windows = (
+            (base, find(view[base : base + _WINDOW + self._overlap]))
+            for base in range(0, len(data), _WINDOW)
+        )
+        return self._confirmed(data, windows)
+
+    def _confirmed(self, data: bytes, windows: Iterable[tuple[int, list[Any]]]) -> frozenset[bytes]:
+        """The markers that count among each window's matches (a window: its offset in
+        `data` and what the search found in it)."""
+        confirmed: set[int] = set()
+        for base, matches in windows:
             if not matches:
                 continue
             for i in {m[0] for m in matches}:
@@ -201,6 +212,7 @@ class _AhoCorasickEngine:
 
 # Bytes per search call of `_AhoCorasickEngine` (bounds the match list it returns).
 _WINDOW = 1 << 18
+_NONE: frozenset[bytes] = frozenset()
 
 
 def _may_hide(marker: bytes, other: bytes) -> bool:

@@ -9,7 +9,6 @@ all is `wants_progress`: only on a terminal, never in CI, hooks or when piped.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Mapping
 from typing import Optional, Protocol
@@ -125,7 +124,7 @@ class ProgressBar:
         self._write = write
         self._unit = unit
         self._interval = interval
-        self._width = width or (lambda: shutil.get_terminal_size((80, 24)).columns)
+        self._width = width or _terminal_width
         self._clock = clock
         self._started = clock()
         # Nothing is drawn before `delay`: a scan of a few files ends without a bar flashing.
@@ -150,3 +149,9 @@ class ProgressBar:
         if self._drawn:
             self._write(_CLEAR_LINE)
             self._drawn = False
+
+
+def _terminal_width() -> int:
+    import shutil  # start-up time: only a bar on a terminal needs it
+
+    return shutil.get_terminal_size((80, 24)).columns

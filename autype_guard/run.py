@@ -294,7 +294,7 @@ def scan_paths(
             scan_in_pool(chain(head, todo), config, options, jobs, report, tracker.done)
             todo = iter(())
         else:
-            from .parallel import scan_tree_in_pool
+            from .treepool import scan_tree_in_pool
 
             # Workers walk the tree themselves: start over (what was read stays cached).
             walker.restart()

@@ -9,7 +9,6 @@ A leaf module: anything may import it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
@@ -47,6 +46,8 @@ class Shard:
         """True when the item called `name` belongs to this shard."""
         if self.total == 1:
             return True
+        import hashlib  # start-up time: only sharded runs need it
+
         digest = hashlib.blake2b(name.encode("utf-8", "surrogateescape"), digest_size=8).digest()
         return int.from_bytes(digest, "big") % self.total == self.index - 1
 

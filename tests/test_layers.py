@@ -15,7 +15,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__", "quickscan", "cli", "options"),
     ("fixes",),
     ("__init__", "api"),
-    ("run", "parallel", "baseline", "verify"),
+    ("run", "parallel", "treepool", "baseline", "verify"),
     ("sources",),
     ("engine", "binaries"),
     (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autype_guard import parallel
+from autype_guard import treepool
 from autype_guard.api import ScanOptions, scan_paths
 from autype_guard.config import Config
 
@@ -86,7 +86,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _always_hungry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers give work away at every chance (forked workers inherit the patch)."""
-    monkeypatch.setattr(parallel._Shared, "hungry", lambda self: True)
+    monkeypatch.setattr(treepool._Shared, "hungry", lambda self: True)
 
 
 @pytest.mark.parametrize("split", ["when-idle", "always"])
@@ -122,16 +122,36 @@ def test_named_paths_shards_and_verbose_lists_are_the_same(
     assert strip(one[2]) == strip(two[2]) and strip(one[1]) == strip(two[1])
 
 
+@pytest.mark.parametrize("split", ["when-idle", "always"])
+def test_the_workers_finish_the_run_without_the_fallback(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, split: str
+) -> None:
+    """The parent scans a run again itself only when a worker died or failed: a tree with
+    directories that hold only directories must not get there (its report would hide it)."""
+    if split == "always":
+        _always_hungry(monkeypatch)
+    outcomes = []
+    pool = treepool.scan_tree_in_pool
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        outcomes.append(pool(*args, **kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(treepool, "scan_tree_in_pool", recorded)
+    _report("-j", "2", ".")
+    assert len(outcomes) == 1 and outcomes[0] is not None
+
+
 def test_a_worker_that_dies_loses_nothing(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = _report("-j", "1", ".")
-    scan_unit = parallel._scan_unit
+    scan_unit = treepool._scan_unit
 
     def dies_on_flat(walker, setup, key, unit, tasks, shared):  # type: ignore[no-untyped-def]
         if isinstance(unit, tuple) and any(task.below.endswith("flat/") for task in unit):
             os._exit(3)
         return scan_unit(walker, setup, key, unit, tasks, shared)
 
-    monkeypatch.setattr(parallel, "_scan_unit", dies_on_flat)
+    monkeypatch.setattr(treepool, "_scan_unit", dies_on_flat)
     assert _report("-j", "2", ".") == expected
 
 

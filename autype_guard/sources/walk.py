@@ -104,7 +104,7 @@ def _git_visible_files(directory: str) -> Optional[frozenset[str]]:
 
 class DirTask(NamedTuple):
     """A directory to walk with everything below it: a unit of work a worker process walks
-    and scans itself (see `parallel.py`). Plain strings only, so that it pickles small; the
+    and scans itself (see `treepool.py`). Plain strings only, so that it pickles small; the
     config context is rebuilt from `anchor` and `rel` by the walker that takes it.
 
     `top` and `top_display`: the directory the user named and its display path; `directory`:
