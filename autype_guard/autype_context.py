@@ -14,28 +14,30 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Optional
 
+from .lazy_regex import lazy_compile
+
 # The spellings of "autype" that rules accept, as bytes for the prefilter. A rule that matches
 # Autype names uses `AUTYPE_WORD`, which accepts exactly these, so the prefilter never drops
 # a file the rule would flag.
 AUTYPE_MARKERS: tuple[bytes, ...] = (b"autype", b"Autype", b"AUTYPE", b"AuType")
 # The same spellings as text.
-AUTYPE_WORD = re.compile(r"autype|Autype|AUTYPE|AuType")
+AUTYPE_WORD = lazy_compile(r"autype|Autype|AUTYPE|AuType")
 _AUTYPE_SPELLINGS = tuple(m.decode() for m in AUTYPE_MARKERS)
 # The Autype API host inside a URL or a base-URL string: `api.autype.com` (any case for the
 # parts that are not the marker word). Any path counts.
-AUTYPE_HOST = re.compile(r"(?i:api)\.(?:autype|Autype|AUTYPE|AuType)\.(?i:com)\b")
+AUTYPE_HOST = lazy_compile(r"(?i:api)\.(?:autype|Autype|AUTYPE|AuType)\.(?i:com)\b")
 # An absolute http(s) URL's host: `https://api.example.com/...`. Written from its literal
 # `://` (the scheme checked behind it), so `re` skips to each `://`.
-_URL_HOST = re.compile(r"://(?:(?<=(?i:http)://)|(?<=(?i:https)://))([A-Za-z0-9.-]{1,253})")
+_URL_HOST = lazy_compile(r"://(?:(?<=(?i:http)://)|(?<=(?i:https)://))([A-Za-z0-9.-]{1,253})")
 # Words of an identifier: camelCase parts, ACRONYMS and digit runs (after splitting on
 # anything that is not a letter or digit).
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_WORD = lazy_compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_NON_ALNUM = lazy_compile(r"[^A-Za-z0-9]+")
 # Identifier-like names in an expression, dotted paths included: `settings.AUTYPE_API_KEY`,
 # `process.env.X`, `$config`, `Autype:ApiKey`.
-NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:(?:\.|::|:|-)[A-Za-z_$][A-Za-z0-9_$]*)*")
+NAME = lazy_compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:(?:\.|::|:|-)[A-Za-z_$][A-Za-z0-9_$]*)*")
 # A line that is only a comment in JS/TS, C-like languages, HTML, Python, shell or YAML.
-_COMMENT_LINE = re.compile(r"\s*(?://|/\*|\*|<!--|#(?![{!]))")
+_COMMENT_LINE = lazy_compile(r"\s*(?://|/\*|\*|<!--|#(?![{!]))")
 
 # Words that make a name hold a secret.
 SECRET_WORDS = frozenset({"key", "keys", "apikey", "token", "secret", "secretkey"})
@@ -109,16 +111,16 @@ _FOREIGN_WORDS = frozenset(
     {"session", "user", "oauth", "jwt", "refresh", "access", "id", "identity"}
 )
 # Object paths whose last segment is the name that matters: `process.env.X`, `import.meta.env.X`.
-_PATH_SEPARATORS = re.compile(r"\.|::|:|->|\[|\]|\(|\)|['\"`$]")
+_PATH_SEPARATORS = lazy_compile(r"\.|::|:|->|\[|\]|\(|\)|['\"`$]")
 # An environment read as a whole expression: `process.env.X`, `process.env["X"]`,
 # `import.meta.env.X`, `Deno.env.get("X")`, `Bun.env.X`.
-_ENV_EXPRESSION = re.compile(
+_ENV_EXPRESSION = lazy_compile(
     r"(?:process\.env|import\.meta\.env|Bun\.env)(?:\.|\?\.|\[\s*[\"'`])([A-Za-z_][A-Za-z0-9_]*)"
     r"|Deno\.env\.get\(\s*[\"'`]([A-Za-z_][A-Za-z0-9_]*)"
 )
 # An identifier naming an Autype base URL: the Autype word, then (within the same name)
 # URL, BASE, HOST or ENDPOINT in any common case.
-_AUTYPE_ENDPOINT_NAME = re.compile(
+_AUTYPE_ENDPOINT_NAME = lazy_compile(
     r"(?:autype|Autype|AUTYPE|AuType)[A-Za-z0-9_]{0,40}?"
     r"(?:URL|Url|url|BASE|Base|base|HOST|Host|host|ENDPOINT|Endpoint|endpoint)"
 )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from .filenames import ARCHIVE_SUFFIXES
+from .lazy_regex import lazy_compile
 from .model import FileKind
 
 _BY_SUFFIX: dict[str, FileKind] = {}
@@ -60,13 +59,13 @@ _BY_NAME: dict[str, FileKind] = {
     "readme": FileKind.DOCS,
 }
 # A minified or content-hashed build artefact: `app.min.js`, `main.3f2a9c.js`, `index-58dee3d8.js`.
-_BUNDLE_NAME = re.compile(
+_BUNDLE_NAME = lazy_compile(
     r".*(?:\.min\.(?:js|mjs|css)|[.-][0-9a-f]{6,}\.(?:js|mjs|css)|\.(?:chunk|bundle)\.(?:js|css))"
 )
 
 
 # A container image layer in a label: `image.tar!sha256:<digest>/usr/share/app.js`.
-_IMAGE_LAYER = re.compile(r"!sha256:[0-9a-f]{64}/")
+_IMAGE_LAYER = lazy_compile(r"!sha256:[0-9a-f]{64}/")
 
 
 def member_path(label: str) -> str:
@@ -91,7 +90,7 @@ _SAMPLE_SUFFIXES = (".example", ".sample", ".dist", ".default", ".orig", ".bak")
 _CONFIG_DIRS = ("/cron.d", "/crontabs")
 # The first bytes of config files that names do not give away (see `_config_by_content`):
 # a netrc entry, a systemd unit section, a cron line, a .NET or Maven XML configuration.
-_CONFIG_HEAD = re.compile(
+_CONFIG_HEAD = lazy_compile(
     rb"(?:\A|\n)[ \t]*(?:machine[ \t]+\S+[ \t]+(?:login|password|account)\b"
     rb"|\[(?:Unit|Service|Timer|Socket|Install|Mount|Path)\][ \t]*\r?\n"
     rb"|(?:@(?:reboot|yearly|annually|monthly|weekly|daily|hourly)|[0-9*][0-9*/,-]*[ \t]+"

@@ -14,7 +14,6 @@ matcher, the active rules and the prefilters.
 from __future__ import annotations
 
 import codecs
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
@@ -25,6 +24,7 @@ from .config import Config
 from .context import FileContext, KeySink, ScanSettings
 from .exposure import place_of
 from .keys import DEFAULT_KEY_PATTERN, PREFILTER_MARKERS, KeyMatcher, marker_confirmations
+from .lazy_regex import lazy_compile
 from .model import BINARY, CLEAN, FileKind, FileResult, Finding, Place, UnusedSuppression
 from .prefilter import Prefilter
 from .rules import RULES, Rule, one_per_key
@@ -230,7 +230,8 @@ def scan_plain(
     )
     result.notes.extend(checked.notes)
     used = finish(result, checked.findings, rel, config)
-    if options.inline_ignore:
+    # (The prefilter looks for the comment's marker when inline comments count.)
+    if options.inline_ignore and _SUPPRESSION_BYTES in present:
         result.unused_suppressions = _unused(decoded.text, used, config, kind, display)
     return result
 
@@ -309,7 +310,7 @@ def _may_hold_key(data: bytes, kind: FileKind, present: frozenset[bytes], config
 #   \u00XX and "ak" maybe following a JSON escape such as `\n`.
 _MAP_UNICODE_PREFIX = frozenset(m for m in PREFILTER_MARKERS if m.startswith(b"\\u"))
 _MAP_BASE64 = frozenset((b"YWtf", b"FrX", b"ha18", b"ha19"))
-_MAP_JOIN_HEAD = re.compile(
+_MAP_JOIN_HEAD = lazy_compile(
     r"ak(?:(?<![A-Za-z0-9_$-]ak)|(?<=\\[nrtbf]ak)|(?<=\\u[0-9a-fA-F]{4}ak))"
     r"(?:_(?:[A-Za-z0-9_-]|\\u00[0-7][0-9a-fA-F])*)?"
     r"""(?:['"`$]|\\["u])"""
@@ -320,8 +321,8 @@ _MAP_JOIN_HEAD = re.compile(
 # literal may start a joined key (`scanners.script._HEAD`, then its quote or hole): in a
 # script, and in a source map's raw JSON text.
 _JOIN_MARKERS = frozenset(m for m in PREFILTER_MARKERS if m.startswith(b"ak") and m != b"ak_")
-_JOIN_HEAD_BYTES = re.compile(rb"""ak(?<![A-Za-z0-9_$-]ak)(?:['"`]|\$\{)""")
-_MAP_JOIN_HEAD_BYTES = re.compile(_MAP_JOIN_HEAD.pattern.encode("ascii"))
+_JOIN_HEAD_BYTES = lazy_compile(rb"""ak(?<![A-Za-z0-9_$-]ak)(?:['"`]|\$\{)""")
+_MAP_JOIN_HEAD_BYTES = lazy_compile(_MAP_JOIN_HEAD.pattern.encode("ascii"))
 
 
 def _map_may_hide_key(text: str, present: frozenset[bytes]) -> bool:
@@ -389,7 +390,9 @@ def check_text(
     # A line's ignore comment, read once per line: a minified line with thousands of keys
     # is not searched again for each (that was quadratic in the line's length).
     line_codes: dict[int, Optional[frozenset[str]]] = {}
-    may_ignore = options.inline_ignore and SUPPRESSION_MARKER in text
+    may_ignore = options.inline_ignore and (
+        SUPPRESSION_MARKER in text if present is None else _SUPPRESSION_BYTES in present
+    )
     for rule in rules:
         for finding in rule.check(ctx):
             ignored = False

@@ -116,6 +116,7 @@ from .autype_context import NearSearch, finditer_near
 from .classify import classify, member_path
 from .config import Config
 from .globs import glob_match
+from .lazy_regex import lazy_compile
 from .model import FileKind, Place
 
 # Web file suffixes that count as shipped when they sit under a browser path.
@@ -134,18 +135,18 @@ _WEB_SUFFIXES = (
     ".wasm",
 )
 # Directive prologues and imports that make a module server-only (Next.js, React).
-_SERVER_MARKER = re.compile(
+_SERVER_MARKER = lazy_compile(
     r"""^\s*(?:["']use server["']|import\s+["']server-only["'])""", re.MULTILINE
 )
-_CLIENT_MARKER = re.compile(r"""^\s*["']use client["']""", re.MULTILINE)
+_CLIENT_MARKER = lazy_compile(r"""^\s*["']use client["']""", re.MULTILINE)
 # Imports of a server framework: enough to call a built file server code even under `dist/`.
-_SERVER_FRAMEWORK_IMPORT = re.compile(
+_SERVER_FRAMEWORK_IMPORT = lazy_compile(
     r"""(?:from\s+|require\(\s*|import\s+)["'](?:express|fastify|koa|@nestjs/[a-z-]+|"""
     r"""@hapi/hapi|hono/node-server|next/server|next/headers)["']"""
 )
 # Node entry points: importing the file system, an HTTP server, a server framework, a
 # database driver or dotenv; `node:` builtins; Deno and Bun servers; Nuxt/h3 handlers.
-_NODE_SERVER_IMPORT = re.compile(
+_NODE_SERVER_IMPORT = lazy_compile(
     r"""(?:from\s+|require\(\s*|import\s+)["'](?:node:[a-z_/]+|fs|fs/promises|http|https|"""
     r"""http2|net|tls|os|child_process|worker_threads|cluster|express|fastify|koa|"""
     r"""@nestjs/[a-z-]+|@hapi/hapi|hono/node-server|next/server|next/headers|dotenv|"""
@@ -161,7 +162,7 @@ _NODE_SERVER_IMPORT = re.compile(
     r"""|(?P<callback>req(?<![\w$.]req)\s*(?::\s*[\w.]+\s*)?,\s*res\s*(?::\s*[\w.]+\s*)?"""
     r"""(?:,\s*next\b[^)]*)?\))"""
 )
-_OPENS_CALLBACK = re.compile(r"\(\s{0,40}\Z")
+_OPENS_CALLBACK = lazy_compile(r"\(\s{0,40}\Z")
 # Every match of `_NODE_SERVER_IMPORT` starts with one of these: the pattern is tried only
 # there (`NearSearch`).
 _NODE_SERVER_NEEDLES = (
@@ -175,7 +176,7 @@ _SERVER_FRAMEWORK_NEEDLES = (("from", "require(", "import"), 0)
 # `queue(batch, env)` (method or `fetch: async (req, env) =>` property). A browser never
 # defines these. `addEventListener('fetch', ...)` is left out on purpose: browser service
 # workers use it too.
-_EDGE_WORKER = re.compile(
+_EDGE_WORKER = lazy_compile(
     r"\bexport\s+default\s+\{\s*(?:async\s+)?fetch\s*[(:]"
     r"|(?<![\w$.])(?:fetch|scheduled|queue|email|tail)\s*(?::\s*(?:async\s*)?(?:function\s*)?)?"
     r"\(\s*[A-Za-z_$][\w$]*\s*(?::\s*[\w.<>\[\]]+\s*)?,\s*env\s*[:,)?]"
@@ -199,7 +200,7 @@ def _found(pattern: re.Pattern[str], needles: tuple[tuple[str, ...], int], text:
 
 
 # Path shapes of server-side scripts in the common frameworks and serverless platforms.
-_SERVER_PATH = re.compile(
+_SERVER_PATH = lazy_compile(
     r"""(?:^|/)(?:"""
     r"""[^/]*\.server\.[cm]?[jt]sx?$"""  # Remix/SvelteKit/Qwik *.server.ts
     r"""|\+(?:page|layout)?\.?server\.[jt]s$"""  # SvelteKit +server.ts, +page.server.ts
@@ -219,12 +220,12 @@ _SERVER_PATH = re.compile(
 # `api/` (Vercel) or `functions/` (Cloudflare Pages, Firebase) at a project root: the first
 # path segment, or the second when the first names a project rather than a source folder
 # (`src/api/` is a client-side API module).
-_ROOT_API = re.compile(
+_ROOT_API = lazy_compile(
     r"^(?:(?!(?:src|lib|app|components|utils|services|hooks|store|client)/)[^/]+/)?"
     r"(?:api|functions)/"
 )
 # Server build output that may sit under a browser path (SSR bundles, serverless functions).
-_SERVER_BUILD = re.compile(
+_SERVER_BUILD = lazy_compile(
     r"(?:^|/)(?:\.next/server|\.output/server|\.svelte-kit/output/server|\.nuxt/dist/server"
     r"|\.vercel/output/functions|\.netlify/functions(?:-internal|-serve)?"
     r"|(?:dist|build|out)/server)/"
@@ -322,7 +323,7 @@ def renders_markup(path: str, text: str) -> bool:
 
 
 # The start of an HTML tag, closing tag, comment or doctype: `<div`, `</p`, `<!--`.
-_HTML_TAG = re.compile(r"<[A-Za-z!/]")
+_HTML_TAG = lazy_compile(r"<[A-Za-z!/]")
 
 
 # --- mobile apps -------------------------------------------------------------------------
@@ -330,27 +331,27 @@ _HTML_TAG = re.compile(r"<[A-Za-z!/]")
 # Files that ship inside an app package whatever they hold: Android resources and assets
 # (`src/main/res/values/strings.xml`, any source set), the manifest, Firebase app configs,
 # iOS `Info.plist` and Xcode build settings.
-_MOBILE_SHIPPED = re.compile(
+_MOBILE_SHIPPED = lazy_compile(
     r"(?:^|/)(?:src/[a-z][A-Za-z0-9_]*/(?:res|assets)/[^\n]*"
     r"|androidmanifest\.xml|google-services\.json|googleservice-info\.plist"
     r"|[^/]*info\.plist|[^/]*\.xcconfig)$"
 )
 # Native app code by where it sits: an `android/` or `ios/` folder (Flutter, React Native,
 # Capacitor, Kotlin Multiplatform layouts) or a Kotlin Multiplatform app source set.
-_MOBILE_DIR = re.compile(r"(?:^|/)(?:android|ios|androidmain|iosmain)/")
+_MOBILE_DIR = lazy_compile(r"(?:^|/)(?:android|ios|androidmain|iosmain)/")
 _MOBILE_CODE_SUFFIXES = (".kt", ".java", ".swift", ".m", ".mm", ".dart", ".gradle", ".kts")
 # Imports of app frameworks: Android, Jetpack, React Native's Android side, UIKit, SwiftUI,
 # Flutter. Server frameworks (Spring, Ktor, Vapor) import none of them.
-_MOBILE_IMPORT = re.compile(
+_MOBILE_IMPORT = lazy_compile(
     r"^\s*(?:import\s+(?:androidx?\.|com\.facebook\.react\.|(?:UIKit|SwiftUI|WatchKit)\b"
     r"|['\"]package:flutter/)|#import\s+<UIKit/|id\s*\(?\s*['\"]com\.android\.application)",
     re.MULTILINE,
 )
 # Dart server frameworks: a Dart file importing one is server code even under `lib/`.
-_DART_SERVER_IMPORT = re.compile(r"""['"]package:(?:shelf|dart_frog|serverpod|alfred)[/_]""")
+_DART_SERVER_IMPORT = lazy_compile(r"""['"]package:(?:shelf|dart_frog|serverpod|alfred)[/_]""")
 # Expo app config: `app.json`, `app.config.js/ts`. Its `extra` (and the rest of the Expo
 # config) is embedded in the app and readable through `expo-constants`.
-_EXPO_CONFIG = re.compile(r"(?:^|/)app\.(?:json|config\.[cm]?[jt]s)$")
+_EXPO_CONFIG = lazy_compile(r"(?:^|/)app\.(?:json|config\.[cm]?[jt]s)$")
 
 
 def is_mobile_app_file(path: str, kind: FileKind, text: str) -> bool:
@@ -411,7 +412,7 @@ def place_of(path: str, kind: FileKind, text: str, config: Config) -> Place:
 
 
 # A file inside a container image's layer: `image.tar!sha256:<layer digest>/path`.
-_IMAGE_LAYER_MEMBER = re.compile(r"!sha256:[0-9a-f]{64}/")
+_IMAGE_LAYER_MEMBER = lazy_compile(r"!sha256:[0-9a-f]{64}/")
 
 # Stylesheets only ever run in a browser, wherever they sit (Sass and Less compile to CSS).
 _STYLESHEETS = (".css", ".scss", ".sass", ".less", ".styl")
@@ -473,19 +474,19 @@ def regions_of(path: str, kind: FileKind, text: str, place: Place) -> Regions:
 
 
 # Framework configs run in Node, but some of their blocks are inlined into the bundle.
-_FRAMEWORK_CONFIG = re.compile(
+_FRAMEWORK_CONFIG = lazy_compile(
     r"(?:^|/)(?:next|vite|nuxt|astro|svelte|webpack)\.config(?:\.[a-z]+)?\.[cm]?[jt]s$"
 )
 # `env: {` and `publicRuntimeConfig: {` (Next.js), `define: {` (Vite), `public: {` (Nuxt
 # runtimeConfig.public), `new DefinePlugin({` (webpack).
-_INLINED_BLOCK = re.compile(
+_INLINED_BLOCK = lazy_compile(
     r"\b(?:(?:env|define|public|publicRuntimeConfig)\s*:|DefinePlugin\s*\()\s*\{"
 )
 # `_INLINED_BLOCK` and `_DATA_LOADER` start with `\b`, which keeps `re` from skipping ahead:
 # they are tried only where their first word occurs (`NearSearch`).
 _INLINED_WORDS = ("env", "define", "public", "DefinePlugin")
 # Inside a block: strings and comments are skipped whole, braces are counted.
-_BLOCK_TOKEN = re.compile(
+_BLOCK_TOKEN = lazy_compile(
     r"""'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?|`(?:[^`\\]|\\.)*`?"""
     r"""|/\*.*?(?:\*/|\Z)|//[^\n]*|[{}()\[\]]|[^'"`/{}()\[\]]+|/""",
     re.DOTALL,
@@ -517,13 +518,13 @@ def _inlined_blocks(text: str) -> list[Region]:
 # Data loaders of page modules run on the server only (Next.js strips `getServerSideProps`,
 # `getStaticProps` and `getStaticPaths` from the client bundle; Remix `loader`/`action`
 # likewise; SvelteKit's `load` in a `+page.server.ts` / `+layout.server.ts`).
-_DATA_LOADER = re.compile(
+_DATA_LOADER = lazy_compile(
     r"\bexport[ \t]+(?:(?:async[ \t]+)?function[ \t]*\*?[ \t]*|(?:const|let|var)[ \t]+)"
     r"(getServerSideProps|getStaticProps|getStaticPaths|loader|action|load)\b"
 )
 # An arrow function's expression body: `) => json(`, `): Promise<X> => (`.
-_ARROW_BODY = re.compile(r"[ \t]*(?::[^=\n]{0,200})?=>[ \t\n]*(?!\{)")
-_SVELTEKIT_SERVER_LOAD = re.compile(r"(?:^|/)\+(?:page|layout)\.server\.[jt]s$")
+_ARROW_BODY = lazy_compile(r"[ \t]*(?::[^=\n]{0,200})?=>[ \t\n]*(?!\{)")
+_SVELTEKIT_SERVER_LOAD = lazy_compile(r"(?:^|/)\+(?:page|layout)\.server\.[jt]s$")
 
 
 def data_loaders(path: str, text: str) -> list[tuple[int, int]]:
@@ -600,7 +601,7 @@ def _template_regions(lower: str, text: str) -> list[Region]:
 
 
 # Razor code blocks run on the server: `@{ ... }`, `@code { ... }`, `@functions { ... }`.
-_RAZOR_BLOCK = re.compile(r"@(?:\{|(?:code|functions)[ \t\r\n]*\{)")
+_RAZOR_BLOCK = lazy_compile(r"@(?:\{|(?:code|functions)[ \t\r\n]*\{)")
 
 
 def _razor_regions(text: str) -> list[Region]:
@@ -632,8 +633,8 @@ _JINJA_SUFFIXES = (
 
 
 # Astro frontmatter: a `---` fence on the first line, closed by the next `---` line.
-_ASTRO_FENCE_OPEN = re.compile(r"\A(?:\ufeff)?\s*---[ \t]*\r?\n")
-_ASTRO_FENCE_CLOSE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+_ASTRO_FENCE_OPEN = lazy_compile(r"\A(?:\ufeff)?\s*---[ \t]*\r?\n")
+_ASTRO_FENCE_CLOSE = lazy_compile(r"^---[ \t]*\r?$", re.MULTILINE)
 
 
 def _astro_regions(text: str) -> list[Region]:
@@ -677,7 +678,7 @@ def _scan_tags(text: str, opener: re.Pattern[str], rule: _TagRule) -> list[Regio
 
 
 # ERB, EJS and JSP tags: `<%`, then the character that says what kind of tag it is.
-_ERB_OPEN = re.compile(r"<%(--|[=#%_!@-]=?)?")
+_ERB_OPEN = lazy_compile(r"<%(--|[=#%_!@-]=?)?")
 
 
 def _erb_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
@@ -703,8 +704,8 @@ def _jsp_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
 
 
 # Jinja-family tags: a comment block, a statement tag or a comment.
-_JINJA_OPEN = re.compile(r"\{%-?\s*comment\b[^%]{0,200}%\}|\{%|\{#")
-_JINJA_ENDCOMMENT = re.compile(r"\{%-?\s*endcomment\s*-?%\}")
+_JINJA_OPEN = lazy_compile(r"\{%-?\s*comment\b[^%]{0,200}%\}|\{%|\{#")
+_JINJA_ENDCOMMENT = lazy_compile(r"\{%-?\s*endcomment\s*-?%\}")
 
 
 def _jinja_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
@@ -717,9 +718,9 @@ def _jinja_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
 
 
 # Go template actions, with optional whitespace trimming: `{{- /* comment */ -}}`.
-_GO_OPEN = re.compile(r"\{\{-?\s*")
+_GO_OPEN = lazy_compile(r"\{\{-?\s*")
 # Actions that control rendering or assign a variable rather than print a value.
-_GO_SILENT = re.compile(
+_GO_SILENT = lazy_compile(
     r"(?:/\*|(?:if|else|range|with|define|template|block|end|break|continue)\b"
     r"|\$[A-Za-z0-9_]*\s*:?=)"
 )
@@ -732,7 +733,7 @@ def _go_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
     return "}}", Place.BROWSER
 
 
-_HBS_COMMENT_OPEN = re.compile(r"\{\{!(--)?")
+_HBS_COMMENT_OPEN = lazy_compile(r"\{\{!(--)?")
 
 
 def _hbs_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
@@ -742,10 +743,10 @@ def _hbs_tag(m: re.Match[str]) -> Optional[tuple[_Closer, Place]]:
 # --- PHP ---------------------------------------------------------------------------------
 
 # `<?php`, `<?=` and the short `<?` open tag (but not `<?xml`).
-_PHP_OPEN = re.compile(r"<\?(?:php\b|=|(?![A-Za-z]))", re.IGNORECASE)
+_PHP_OPEN = lazy_compile(r"<\?(?:php\b|=|(?![A-Za-z]))", re.IGNORECASE)
 # One token of PHP code. Every alternative consumes at least one character and unterminated
 # strings or comments run to the end, so scanning is linear and never fails.
-_PHP_TOKEN = re.compile(
+_PHP_TOKEN = lazy_compile(
     r"""'(?:[^'\\]|\\.)*'?"""  # single-quoted string
     r"""|"(?:[^"\\]|\\.)*"?"""  # double-quoted string
     r"""|/\*.*?(?:\*/|\Z)"""  # block comment
@@ -801,8 +802,8 @@ def _php_regions(text: str) -> list[Region]:
 
 
 # Blade: `@php ... @endphp` blocks and `{{-- --}}` comments run on the server.
-_BLADE_OPEN = re.compile(r"\{\{--|@php\b(?!\s*\()")
-_BLADE_ENDPHP = re.compile(r"@endphp\b")
+_BLADE_OPEN = lazy_compile(r"\{\{--|@php\b(?!\s*\()")
+_BLADE_ENDPHP = lazy_compile(r"@endphp\b")
 
 
 def _blade_regions(text: str) -> list[Region]:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any, Optional, Protocol
 
+from .lazy_regex import lazy_compile
 from .prefilter import Confirmation
 
 PREFIX = "ak_"
@@ -138,7 +139,7 @@ def _base64_key_may_follow(data: bytes, start: int, end: int) -> bool:
 # Per base64 marker: how many characters of its 4-character group come before it, and how
 # many decoded bytes of that group come before "ak_" (see `PREFILTER_MARKERS`).
 _BASE64_ALIGNMENT = {b"YWtf": (0, 0), b"FrX": (2, 1), b"ha18": (3, 2), b"ha19": (3, 2)}
-_BASE64_CHARS = re.compile(rb"[A-Za-z0-9+/_-]*")
+_BASE64_CHARS = lazy_compile(rb"[A-Za-z0-9+/_-]*")
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
 _KEY_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -182,7 +183,7 @@ CUT_KEY = f"{PREFIX}…"
 _SPELLING_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-%\\+/="
 )
-_BASE64_PREFIX = re.compile(r"YWtf|FrX|ha1[89]")
+_BASE64_PREFIX = lazy_compile(r"YWtf|FrX|ha1[89]")
 
 
 @dataclass(frozen=True)
@@ -288,33 +289,33 @@ _PREFIX_SPELLINGS = (
 _BODY_UNIT = r"(?:[A-Za-z0-9_-]|%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2})"
 # Matches "ak_" and a key body where any character may be written as a %XX, \uXXXX or
 # \xXX escape. Each alternative starts with a distinct character, so matching is linear.
-_ENCODED_KEY = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "+")
-_ENCODED_PREFIX = re.compile(_PREFIX_SPELLINGS)
-_ENCODED_PREFIX_BYTES = re.compile(_PREFIX_SPELLINGS.encode("ascii"))
+_ENCODED_KEY = lazy_compile(_PREFIX_SPELLINGS + _BODY_UNIT + "+")
+_ENCODED_PREFIX = lazy_compile(_PREFIX_SPELLINGS)
+_ENCODED_PREFIX_BYTES = lazy_compile(_PREFIX_SPELLINGS.encode("ascii"))
 # A plain "ak_" and a key body holding at least one escape (the first after plain characters).
-_PLAIN_PREFIX_ESCAPED_KEY = re.compile(
+_PLAIN_PREFIX_ESCAPED_KEY = lazy_compile(
     r"ak_[A-Za-z0-9_-]*(?:%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2})" + _BODY_UNIT + "*"
 )
 # The prefix in any spelling and as many key characters (in any spelling) as follow.
-_ENCODED_KEY_START = re.compile(_PREFIX_SPELLINGS + _BODY_UNIT + "*")
+_ENCODED_KEY_START = lazy_compile(_PREFIX_SPELLINGS + _BODY_UNIT + "*")
 # Key characters in any spelling, as many as follow: after a plain "ak_" and up to a quote,
 # how a string literal ends in the start of a key.
-_BODY_RUN = re.compile(_BODY_UNIT + "*")
+_BODY_RUN = lazy_compile(_BODY_UNIT + "*")
 # What joins a string literal, after its closing quote, to the next: spaces, line
 # continuations, comments and closing parentheses, then `+` or another literal's opening
 # quote (after a Python string prefix such as f or rb).
 # A comment counts only with its line end: `#[^\n]*` alone could split a run of `#` in
 # exponentially many ways before failing.
-_JOINED_TO_NEXT = re.compile(r"""(?:\s|\\\n|#[^\n]*\n|\))*(?:\+|[rRbBuUfF]{0,2}["'])""")
+_JOINED_TO_NEXT = lazy_compile(r"""(?:\s|\\\n|#[^\n]*\n|\))*(?:\+|[rRbBuUfF]{0,2}["'])""")
 # The longest spelling of two prefix characters (two \u00XX escapes): an escaped prefix
 # character at offset q means the prefix starts at most this far before q.
 _PREFIX_REACH = 12
 # An escaped "a", "k" or "_" written with % or with a backslash. Two patterns, each starting
 # with one literal character, so the regex engine skips ahead to the next "%" or backslash.
-_PERCENT_ESCAPE = re.compile(r"%(?:6[1bB]|5[fF])")
-_BACKSLASH_ESCAPE = re.compile(r"\\(?:u00|x)(?:6[1bB]|5[fF])")
+_PERCENT_ESCAPE = lazy_compile(r"%(?:6[1bB]|5[fF])")
+_BACKSLASH_ESCAPE = lazy_compile(r"\\(?:u00|x)(?:6[1bB]|5[fF])")
 # Percent, \u00 and \x escapes inside an encoded key (the only ones `_BODY_UNIT` allows).
-_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2}")
+_ESCAPE = lazy_compile(r"%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2}")
 # Every spelling `_ESCAPE` matches -> the character it stands for.
 _ESCAPED_CHAR = {
     f"{lead}{hi}{lo}": chr(int(hi + lo, 16))
@@ -323,12 +324,12 @@ _ESCAPED_CHAR = {
     for lo in "0123456789abcdefABCDEF"
 }
 # A run of base64 (standard or URL-safe alphabet) long enough to hold a key.
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
+_BASE64_RUN = lazy_compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
 # The characters of such a run: a run starts after none of them.
 _BASE64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 # The last character before a run of base64 that reaches the end of the searched range:
 # finds where the run around a marker starts, scanning each character once.
-_BEFORE_BASE64_TAIL = re.compile(r"[^A-Za-z0-9+/_-](?=[A-Za-z0-9+/_-]*\Z)")
+_BEFORE_BASE64_TAIL = lazy_compile(r"[^A-Za-z0-9+/_-](?=[A-Za-z0-9+/_-]*\Z)")
 # The base64 markers, each found by a pattern that starts at its rarest character (so the
 # regex engine's literal scan skips ahead) and checks the rest around it; the number is how
 # far the marker starts before the match, and which `PREFILTER_MARKERS` it stands for.
@@ -390,14 +391,14 @@ class KeyPatternError(ValueError):
 # Without RE2 a custom pattern must have the default's shape: the prefix, one character
 # class and a count. `re` runs that without backtracking: a match attempt reads one run of
 # class characters, so a failed attempt costs at most the minimum count (hence its cap).
-_SIMPLE_PATTERN = re.compile(r"ak_\[(?:[^\\\[\]]|\\.)+\]\{([0-9]+)(?:,[0-9]*)?\}")
+_SIMPLE_PATTERN = lazy_compile(r"ak_\[(?:[^\\\[\]]|\\.)+\]\{([0-9]+)(?:,[0-9]*)?\}")
 _SIMPLE_MAX_MIN_COUNT = 256
 _SIMPLE_SHAPE = (
     "the prefix, one character class and a count, such as ak_[A-Za-z0-9_-]{16,}, "
     f"ak_[a-f0-9]{{32}} or ak_[A-Za-z0-9]{{20,64}} (minimum at most {_SIMPLE_MAX_MIN_COUNT})"
 )
 # What RE2 reads (UTF-8) cannot hold a lone surrogate, which decoded escapes may yield.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = lazy_compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1)
@@ -678,7 +679,7 @@ class KeyMatcher:
 # `"ak_{}"`, `f"ak_{body}"`). Not a dict key (`'ak_gh': ...`). "ak" is not glued to what
 # comes before it (any letter: `"Działak"` is a word), so each run of key characters is
 # tried once: linear.
-_ASSEMBLY_HEAD = re.compile(
+_ASSEMBLY_HEAD = lazy_compile(
     r"""ak(?<![\w$-]ak)(?P<run>_[A-Za-z0-9_-]*)?"""
     r"""(?:["'][ \t]*(?P<next>[,)\]+.%;#\r\n]|\Z)|%|\{)"""
 )
@@ -688,9 +689,9 @@ _ASSEMBLY_HEAD = re.compile(
 # anywhere in the file, a literal that starts with `_` and holds a key's worth of key
 # characters (`BODY = "_3hQ9..."`). Without either (a list of syllables, a stemmer's suffix
 # table) there is nothing to assemble.
-_UNDERSCORE_SEPARATOR = re.compile(r"""["']_["']|_%|_\{""")
+_UNDERSCORE_SEPARATOR = lazy_compile(r"""["']_["']|_%|_\{""")
 _UNDERSCORE_REACH = 300
-_UNDERSCORE_BODY = re.compile(r"""["']_[A-Za-z0-9_-]{15,}["']""")
+_UNDERSCORE_BODY = lazy_compile(r"""["']_[A-Za-z0-9_-]{15,}["']""")
 
 
 def _may_assemble_key(text: str) -> bool:
@@ -808,7 +809,7 @@ _PLACEHOLDER_WORDS = (
     "here",
 )
 # A body chunk between "_"/"-" separators that reads like a version tag: "v2", "01".
-_VERSION_TOKEN = re.compile(r"[A-Za-z]?[0-9]{1,4}")
+_VERSION_TOKEN = lazy_compile(r"[A-Za-z]?[0-9]{1,4}")
 # Abbreviations without a vowel that identifiers are made of: `ak_pdf_export_clicked`,
 # `ak_html_css_json_xml_parser`, `ak_PdfRenderQueue`. Random key bodies never split into
 # nothing but these and real words.
@@ -925,7 +926,7 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 # Splits an identifier-like chunk into camelCase words, acronyms and digit runs.
-_CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_CAMEL_PART = lazy_compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _VOWELS = frozenset("aeiouyAEIOUY")
 # Characters that only occur in template holes or masks, never in a key body.
 _HOLE_CHARS = frozenset("${}<>%*.")
@@ -940,7 +941,7 @@ def _is_word(part: str) -> bool:
 
 
 # A camelCase version suffix: one capital and a digit run, `JobV2`, `CfgV10`.
-_CAMEL_VERSION = re.compile(r"[A-Z][0-9]{1,3}")
+_CAMEL_VERSION = lazy_compile(r"[A-Z][0-9]{1,3}")
 
 
 def _reads_as_words(body: str) -> bool:
@@ -984,12 +985,12 @@ def _join_versions(parts: list[str]) -> list[str]:
 # or abbreviation with an optional number (`lookup`, `ttl`, `v2`, `oauth2`, `step3`), a
 # number (`20250101`), possibly with a unit (`2024q3`, `1024mb`, `30s`) or a numeronym
 # (`k8s`, `i18n`, `a3b`).
-_SNAKE_CHUNK = re.compile(
+_SNAKE_CHUNK = lazy_compile(
     r"(?P<word>[a-z]+)(?P<version>[0-9]{1,4})?|(?P<number>[0-9]+)(?P<unit>[a-z]{1,2}[0-9]{0,2})?"
     r"|[a-z][0-9]{1,2}[a-z]"
 )
 # A run of letters that cannot be a word or an abbreviation: five consonants in a row.
-_CONSONANT_RUN = re.compile(r"[b-df-hj-np-tv-xz]{5}")
+_CONSONANT_RUN = lazy_compile(r"[b-df-hj-np-tv-xz]{5}")
 
 
 def _reads_as_snake_identifier(body: str) -> bool:
@@ -1141,7 +1142,7 @@ _BUILTIN_WORDS = frozenset(_PLACEHOLDER_WORDS) | frozenset(
     ("api", "key", "autype", "my", "the", "secret", "token", "value", "goes", "put")
 )
 # Separators between the words of a built-in stand-in.
-_WORD_SEPARATORS = re.compile(r"[_-]+")
+_WORD_SEPARATORS = lazy_compile(r"[_-]+")
 
 
 def is_builtin_placeholder(key: str) -> bool:
@@ -1162,7 +1163,7 @@ def is_builtin_placeholder(key: str) -> bool:
 
 # How advice asks for rotation (or revocation, for another service's key): cut from the
 # advice of a placeholder finding, which has nothing to rotate.
-_ROTATION_CLAUSE = re.compile(r",?\s+and\s+(?:rotate|revoke)\b[^.]*")
+_ROTATION_CLAUSE = lazy_compile(r",?\s+and\s+(?:rotate|revoke)\b[^.]*")
 PLACEHOLDER_ADVICE = "A placeholder, not a secret: nothing to rotate."
 
 

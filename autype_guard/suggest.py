@@ -12,19 +12,20 @@ from collections.abc import Sequence
 from typing import NamedTuple, Optional
 
 from .keys import DOCS_PLACEHOLDER, ROTATE_HINT
+from .lazy_regex import lazy_compile
 from .model import FileKind
 
 # --- the variable a key moves to: one name for the finding's advice and for `fix` --------
 
 # An environment-variable-like name worth keeping: upper case words joined by "_"
 # (`API_KEY`, `AUTYPE_API_KEY`), not a single word such as `KEY` or `DEFAULT`.
-_ENV_LIKE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_ENV_LIKE = lazy_compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 # Any name an env file and a shell accept.
-_VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_VALID_NAME = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Path or name tokens are split on separators and case changes are ignored.
-_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_TOKEN_SPLIT = lazy_compile(r"[^A-Za-z0-9]+")
 # What is not a letter or digit in an app's directory name (`billing-api` -> BILLING_API).
-_NOT_NAME = re.compile(r"[^A-Za-z0-9]+")
+_NOT_NAME = lazy_compile(r"[^A-Za-z0-9]+")
 
 # Environment hints: token -> suffix. Checked on the context name first, then the path.
 _ENV_HINTS: dict[str, str] = {

@@ -31,13 +31,15 @@ from __future__ import annotations
 
 import re
 
+from ..lazy_regex import lazy_compile
+
 # Control characters, and lone surrogates (a file name's undecodable bytes, held with
 # Python's surrogateescape, which no output encoding takes).
 _CONTROL = r"\x00-\x1f\x7f-\x9f\ud800-\udfff"
 # A control character, or a run of backslashes (from its start: linear time) that ends at
 # an `x` or at a control character.
-_UNSAFE = re.compile(rf"[{_CONTROL}]|(?<!\\)\\+(?=[x{_CONTROL}])")
-_PATH_UNSAFE = re.compile(rf"[{_CONTROL}]")
+_UNSAFE = lazy_compile(rf"[{_CONTROL}]|(?<!\\)\\+(?=[x{_CONTROL}])")
+_PATH_UNSAFE = lazy_compile(rf"[{_CONTROL}]")
 _JSON_RAW = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), *range(0xD800, 0xE000))}
 
 

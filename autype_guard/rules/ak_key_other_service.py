@@ -17,6 +17,7 @@ from ..autype_context import (
 )
 from ..context import FileContext
 from ..keys import placeholder_reason
+from ..lazy_regex import lazy_compile
 from ..model import Applicability, FileKind, Finding, Fix, Severity, Span
 from ..suggest import other_service_suggestion
 from ..testing import Invalid, Valid
@@ -228,11 +229,11 @@ def names_autype(text: str) -> bool:
 
 
 # An absolute http(s) URL: its host and the start of its path.
-_URL = re.compile(r"(?i:https?)://([A-Za-z0-9.-]{1,253})(/[A-Za-z0-9._~/-]{0,80})?")
+_URL = lazy_compile(r"(?i:https?)://([A-Za-z0-9.-]{1,253})(/[A-Za-z0-9._~/-]{0,80})?")
 # The secret word of a credential name, in any case; the name around it is found by
 # `_credential_names` (a search for the literal word keeps this linear on long runs of
 # identifier characters, where a pattern for the whole name would backtrack).
-_SECRET_WORD = re.compile(r"(?i:key|token|secret)")
+_SECRET_WORD = lazy_compile(r"(?i:key|token|secret)")
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$-")
 _NAME_REACH = 80
 
@@ -257,9 +258,9 @@ def _credential_names(text: str) -> Iterator[str]:
 
 
 # An API path: `/api/`, `/v1`, `/v2/`, `/rest/`, `/graphql`.
-_API_PATH = re.compile(r"/(?:api|rest|graphql)\b|/v[0-9]{1,2}\b")
+_API_PATH = lazy_compile(r"/(?:api|rest|graphql)\b|/v[0-9]{1,2}\b")
 # Hosts that name no service: local, private, documentation and code-hosting hosts.
-_NEUTRAL_HOSTS = re.compile(
+_NEUTRAL_HOSTS = lazy_compile(
     r"(?:^|\.)(?:localhost|example\.(?:com|org|net)|test|invalid|local|internal"
     r"|github\.com|githubusercontent\.com|gitlab\.com|npmjs\.(?:com|org)|pypi\.org"
     r"|w3\.org|schema\.org|mozilla\.org|python\.org|readthedocs\.io|stackoverflow\.com)$"
@@ -397,7 +398,7 @@ def service_of_name(name: str) -> Optional[str]:
 
 
 # An environment variable's name: `JSEARCH_API_KEY`.
-_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_ENV_NAME = lazy_compile(r"[A-Z][A-Z0-9_]*")
 
 
 def _env_var(service: str) -> str:

@@ -21,6 +21,7 @@ from ..autype_context import (
 from ..context import FileContext
 from ..dataflow import LocalFlow
 from ..keys import PREFIX, ROTATE_HINT
+from ..lazy_regex import lazy_compile
 from ..model import Applicability, FileKind, Finding, Fix, Severity, Span
 from ..testing import Invalid, Valid
 from .base import Rule
@@ -36,7 +37,7 @@ _IMPLIED_BEARER = ("withToken(", "SetAuthToken(", "JwtAuthenticator(")
 # are told apart in `_is_definition`.) It starts with lookbehinds, so `re` would try it at
 # every offset: it is tried only where `_BEARER_NEEDLES` occur, at most `_BEARER_BACK`
 # characters before (`setBearerAuth(`, `withBearer...`).
-_BEARER = re.compile(
+_BEARER = lazy_compile(
     r"(?<![A-Za-z])(Bearer|bearer|BEARER)(?![A-Za-z_])"
     r"|(?<![A-Za-z0-9_])(?P<call>(?:set|with)?(?:Bearer|bearer)_?(?:Auth|auth|Token|token)s?"
     r"|withToken|SetAuthToken|JwtAuthenticator)[ \t]*\("
@@ -45,7 +46,7 @@ _BEARER = re.compile(
 _BEARER_NEEDLES = (*_BEARER_SPELLINGS, "withToken", "SetAuthToken", "JwtAuthenticator")
 _BEARER_BACK = len("with")
 # The word before a helper's name that makes the line its definition, not a call.
-_LAST_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+_LAST_WORD = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _CALL_KEYWORDS = frozenset({"new", "return", "await", "yield", "then", "do", "else", "in"})
 # What follows the scheme when a credential is attached, one alternative per language:
 # interpolation `${x}`, `#{x}`, `{x}`, `{{x}}`, `$(cmd)`, `$X`, `$env:X`, `<your-key>`,
@@ -53,7 +54,7 @@ _CALL_KEYWORDS = frozenset({"new", "return", "await", "yield", "then", "do", "el
 # `" + x`, `' . $x` (PHP, Perl), `" % x`, `" .. x` (Lua), `" <> x` (Elixir), `" & x` (VB),
 # `".concat(x)` (Java, JS); or a literal token; or the scheme is its own argument, as in
 # .NET's `new AuthenticationHeaderValue("Bearer", key)`.
-_VALUE = re.compile(
+_VALUE = lazy_compile(
     r"[ \t]+(?P<interp>\$\{[^}\n]{1,200}\}|#\{[^}\n]{1,200}\}|\{\{[^}\n]{1,200}\}\}"
     r"|\{[^}\n]{1,200}\}|\$\([^)\n]{1,200}\)|\$[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z_][A-Za-z0-9_]*)?"
     r"|<[^<>\n]{1,100}>|\\\([^)\n]{1,200}\))"
@@ -66,51 +67,55 @@ _VALUE = re.compile(
 )
 # The arguments of a format call after the format string: `", c.Key)` in
 # `fmt.Sprintf("Bearer %s", c.Key)`, `".format(key)` in Python.
-_FORMAT_ARGS = re.compile(r"[^\"'`\n]{0,100}\\?[\"'`][ \t]*(?:,|\.format\(|%)[ \t]*([^\n]{1,200})")
+_FORMAT_ARGS = lazy_compile(
+    r"[^\"'`\n]{0,100}\\?[\"'`][ \t]*(?:,|\.format\(|%)[ \t]*([^\n]{1,200})"
+)
 # The call whose first argument is the scheme: `new AuthenticationHeaderValue("`,
 # `Authorization.of('`; the name must say auth, header or credentials. Faraday's
 # `request :authorization, "Bearer", k` too. (Searched in an 80-character window only.)
-_AUTH_CALLEE = re.compile(
+_AUTH_CALLEE = lazy_compile(
     r"(?<![A-Za-z0-9_])[A-Za-z0-9_]*(?i:auth|header|credential)[A-Za-z0-9_]*\(\s*\\?[\"']$"
     r"|:authorization,[ \t]*\\?[\"']$"
 )
 # The scheme as a later argument of an auth call, the credential first: RestSharp's
 # `new OAuth2AuthorizationRequestHeaderAuthenticator(k, "Bearer")`, superagent's
 # `.auth(k, { type: 'bearer' })`. (Searched in a 200-character window only.)
-_AUTH_CALL_FIRST_ARG = re.compile(
+_AUTH_CALL_FIRST_ARG = lazy_compile(
     r"(?<![A-Za-z0-9_])[A-Za-z0-9_]*(?i:auth)[A-Za-z0-9_]*\([ \t]*([^,()\n]{1,150}),[ \t]*"
     r"(?:\{[ \t]*type[ \t]*:[ \t]*)?\\?[\"']$"
 )
 # Options that name the scheme, the credential elsewhere: Symfony's `'auth_bearer' => $k`,
 # curl's `--oauth2-bearer "$KEY"`, HTTPie's `--auth-type=bearer --auth=$KEY` / `-A bearer -a
 # $KEY`.
-_OPTION_VALUE = re.compile(r"\\?[\"']?[ \t]*(?:=>|:|=)[ \t]*([^\n]{1,200})")
-_CURL_VALUE = re.compile(r"(?:[ \t]*=|[ \t]+)[ \t]*([^ \t\n;|&]{1,200})")
+_OPTION_VALUE = lazy_compile(r"\\?[\"']?[ \t]*(?:=>|:|=)[ \t]*([^\n]{1,200})")
+_CURL_VALUE = lazy_compile(r"(?:[ \t]*=|[ \t]+)[ \t]*([^ \t\n;|&]{1,200})")
 _HTTPIE_SCHEME = ("--auth-type=", "--auth-type ", "-A ", "-A=")
-_HTTPIE_AUTH = re.compile(r"(?<![A-Za-z0-9_-])(?:--auth(?:=|[ \t]+)|-a[ \t]+)([^ \t\n;|&]{1,200})")
+_HTTPIE_AUTH = lazy_compile(
+    r"(?<![A-Za-z0-9_-])(?:--auth(?:=|[ \t]+)|-a[ \t]+)([^ \t\n;|&]{1,200})"
+)
 # PHP joins strings with a bare `.`: `'Bearer '.config('services.autype.key')`.
-_PHP_JOIN = re.compile(r"[ \t]*[\"'][ \t]*\.[ \t]*([A-Za-z_\\$][^\n]{0,199})")
+_PHP_JOIN = lazy_compile(r"[ \t]*[\"'][ \t]*\.[ \t]*([A-Za-z_\\$][^\n]{0,199})")
 _PHP_SUFFIXES = (".php", ".phtml")
 # The scheme as the first item joined with the credential: `" ".join(["Bearer", key])`,
 # `String.join(" ", "Bearer", key)`, `strings.Join([]string{"Bearer", key}, " ")` (before the
 # scheme, in an 80-character window) or `["Bearer", key].join(" ")` (after it).
-_JOIN_BEFORE = re.compile(r"(?i:join)\((?:[^()\n]{0,40}[\[({,])?[ \t]*\\?[\"']$")
-_LIST_OPEN = re.compile(r"\[[ \t]*\\?[\"']$")
-_JOIN_AFTER = re.compile(r"[^\[\]\n]{0,200}\][ \t]*\.join\(")
+_JOIN_BEFORE = lazy_compile(r"(?i:join)\((?:[^()\n]{0,40}[\[({,])?[ \t]*\\?[\"']$")
+_LIST_OPEN = lazy_compile(r"\[[ \t]*\\?[\"']$")
+_JOIN_AFTER = lazy_compile(r"[^\[\]\n]{0,200}\][ \t]*\.join\(")
 # In an Autype context, on a line naming the Authorization header: the string closes right
 # after the scheme and an operand follows, whatever joins them (`(str "Bearer " key)`,
 # `"Bearer " ^ key`). Not a comparison, a call's end, a method of the string or a keyword
 # (`"Bearer " in header`).
-_ANY_OPERAND = re.compile(
+_ANY_OPERAND = lazy_compile(
     r"[ \t]*\\?[\"'`][ \t]*(?!(?:in|not|and|or|is|if|else|then)\b)"
     r"((?:[\^~|*]{1,2}[ \t]*)?[A-Za-z_$@(][^\n]{0,199})"
 )
-_AUTHORIZATION = re.compile(r"(?i:authorization)")
+_AUTHORIZATION = lazy_compile(r"(?i:authorization)")
 # A literal that stands for a variable: `YOUR_API_KEY`, `AUTYPE_API_KEY`.
-_CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_CONSTANT_NAME = lazy_compile(r"[A-Z][A-Z0-9_]*")
 # Markdown: fenced code blocks (``` or ~~~); prose outside them only mentions Bearer.
 # Matched only at the start of a line holding a fence (see `_fences`).
-_FENCE = re.compile(r"[ \t]*(```|~~~)[ \t]*([A-Za-z0-9_+-]*)")
+_FENCE = lazy_compile(r"[ \t]*(```|~~~)[ \t]*([A-Za-z0-9_+-]*)")
 # Diffs: a removed line (`- headers = ...Bearer...`) shows what was fixed, not what is sent.
 _DIFF_SUFFIXES = (".diff", ".patch")
 _MARKDOWN = (".md", ".markdown", ".mdx")
@@ -253,8 +258,8 @@ class BearerAuth(Rule):
     @classmethod
     def check(cls, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.text
-        if not any(s in text for s in _BEARER_SPELLINGS + _IMPLIED_BEARER):
-            return
+        if ctx.absent.issuperset(cls.MARKERS):
+            return  # (the engine runs the rule only where one occurs; for other callers)
         in_context: Optional[bool] = None  # computed on first need
         lines = OnePerLine(text)
         code_ranges = _markdown_code(text) if ctx.path.lower().endswith(_MARKDOWN) else None
@@ -336,7 +341,7 @@ class BearerAuth(Rule):
 
 
 # The host of an absolute URL.
-_URL_HOST = re.compile(r"https?://([A-Za-z0-9.-]{1,253})")
+_URL_HOST = lazy_compile(r"https?://([A-Za-z0-9.-]{1,253})")
 _REQUEST_REACH = 600
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import ClassVar, Optional
 
@@ -20,6 +19,7 @@ from ..autype_context import (
 from ..context import FileContext
 from ..dataflow import LocalFlow
 from ..keys import ROTATE_HINT
+from ..lazy_regex import lazy_compile
 from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
 from ..prefilter import Confirmations
 from ..testing import Invalid, Valid
@@ -31,7 +31,7 @@ from .base import Rule
 # The quote must close the header name; the separator says a value follows.
 # The header name is matched in the casings MARKERS admits (`X-API-Key`, `x-api-key`,
 # `X-Api-Key`, `X-API-KEY`, ...): every one holds `-api-`, `-API-` or `-Api-`.
-_HEADER = re.compile(
+_HEADER = lazy_compile(
     r"""\\?(["'`])([xX]-(?:api|API|Api)-(?:key|Key|KEY))\\?\1"""
     r"""[ \t]*(?::|,|\][ \t]*(?::|=(?!=)))[ \t]*"""
 )
@@ -48,7 +48,7 @@ def _in_header_name(data: bytes, start: int, end: int) -> bool:
 
 _KEY_SPELLINGS = (b"key", b"Key", b"KEY")
 # The value expression after the separator: up to the end of the entry or call argument.
-_VALUE = re.compile(r"[^,;)}\n]{0,200}")
+_VALUE = lazy_compile(r"[^,;)}\n]{0,200}")
 
 _SUGGESTION = (
     "Never call Autype from the browser: call your own backend endpoint (a Next.js route"

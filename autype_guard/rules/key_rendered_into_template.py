@@ -17,6 +17,7 @@ from ..autype_context import (
 from ..context import FileContext
 from ..exposure import data_loaders
 from ..keys import ROTATE_HINT
+from ..lazy_regex import lazy_compile
 from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
 from ..testing import Invalid, Valid
 from .base import Rule
@@ -46,88 +47,88 @@ _OUTPUT_TAGS: tuple[tuple[str, str], ...] = (
 # EJS's raw output; in ERB `<%-` only trims whitespace around code.
 _EJS_RAW = ("<%-", "%>")
 # PHP's long form: `<?php echo $x ?>`, `<?php print(...); ?>`.
-_PHP_ECHO = re.compile(r"<\?php[ \t]+(?:echo|print)\b")
+_PHP_ECHO = lazy_compile(r"<\?php[ \t]+(?:echo|print)\b")
 # Blade directives that print their argument into the page: `@json(...)`, `@js(...)`.
-_BLADE_DIRECTIVE = re.compile(r"@(?:json|js|inject)\(")
+_BLADE_DIRECTIVE = lazy_compile(r"@(?:json|js|inject)\(")
 # Razor output: `@Configuration["Autype:ApiKey"]`, `@Model.AutypeKey`, `@(expr)`.
-_RAZOR = re.compile(r"@(?:\(([^()\n]{1,300})\)|([A-Za-z_][\w.]*(?:\[[^\]\n]{1,200}\])?))")
+_RAZOR = lazy_compile(r"@(?:\(([^()\n]{1,300})\)|([A-Za-z_][\w.]*(?:\[[^\]\n]{1,200}\])?))")
 # Pug/Slim/Haml interpolation `#{expr}`, `!{expr}` and buffered code lines `p= expr`.
-_INDENT_INTERPOLATION = re.compile(r"[#!]\{([^{}\n]{1,300})\}")
-_INDENT_BUFFERED = re.compile(r"^[ \t]*[\w.#%-]*!?==?[ \t]+(.+)$", re.MULTILINE)
+_INDENT_INTERPOLATION = lazy_compile(r"[#!]\{([^{}\n]{1,300})\}")
+_INDENT_BUFFERED = lazy_compile(r"^[ \t]*[\w.#%-]*!?==?[ \t]+(.+)$", re.MULTILINE)
 # JSP expression language `${expr}`.
-_EL = re.compile(r"\$\{([^{}\n]{1,300})\}")
+_EL = lazy_compile(r"\$\{([^{}\n]{1,300})\}")
 # Thymeleaf: attribute processors `th:text="${...}"` and inlined `[[${...}]]`, `[(${...})]`.
-_THYMELEAF = re.compile(
+_THYMELEAF = lazy_compile(
     r"\bth:[\w-]+=\"([^\"\n]{1,500})\"|\[\[([^\[\]\n]{1,300})\]\]|\[\(([^\n]{1,300}?)\)\]"
 )
 # Astro expressions `{expr}` in the template part (after the frontmatter fence).
-_BRACE_EXPRESSION = re.compile(r"\{([^{}\n]{1,300})\}")
+_BRACE_EXPRESSION = lazy_compile(r"\{([^{}\n]{1,300})\}")
 # A quoted string inside an expression: `config('services.autype.key')`, `ENV["X"]`.
-_STRING = re.compile(r"\"([^\"\n]{1,200})\"|'([^'\n]{1,200})'")
+_STRING = lazy_compile(r"\"([^\"\n]{1,200})\"|'([^'\n]{1,200})'")
 # A translation call right before a string: `_(`, `__(`, `t(`, `trans(`, `gettext(`, `@lang(`.
-_TRANSLATION = re.compile(r"(?:\b_|\b__|\bt|\btrans|\bgettext|\blang|\btr)\(\s*$")
+_TRANSLATION = lazy_compile(r"(?:\b_|\b__|\bt|\btrans|\bgettext|\blang|\btr)\(\s*$")
 # Expressions that only test the key and print something else: `{{ key is defined }}`,
 # `<%= ENV["X"].present? %>`, `{{ key|length }}`, `{{ "on" if key else "off" }}`.
-_TEST_ONLY = re.compile(
+_TEST_ONLY = lazy_compile(
     r"\bis\s+(?:not\s+)?(?:defined|none|empty|null)\b|\|\s*(?:length|count|bool)\b"
     r"|\.(?:present|blank|nil|empty)\?|\b(?:isset|empty|filled|blank)\(|==|!="
 )
 # Template actions that test or loop instead of printing: Go `{{ if .X }}`, `{{ with }}`,
 # `{{ range }}`; Handlebars/Mustache sections `{{#if x}}`, `{{^x}}`, `{{/if}}`, partials.
-_CONTROL = re.compile(
+_CONTROL = lazy_compile(
     r"[ \t~-]*(?:(?:if|else|with|range|end|define|template|block|unless|each)\b|[#^/>]"
     r"|\$\w*[ \t]*:?=(?!=))"
 )
 # The condition part of an inline conditional: `if cond else` (Jinja, Twig, Python-like) and
 # `cond ?` before ` : ` (JS, Ruby, PHP ternaries; `?.` and `present?` are not ternaries).
-_CONDITION = re.compile(r"\bif\b[^\n]*?(?:\belse\b|$)|^[^?\n]*\s\?\s(?=[^\n]*\s:\s)")
+_CONDITION = lazy_compile(r"\bif\b[^\n]*?(?:\belse\b|$)|^[^?\n]*\s\?\s(?=[^\n]*\s:\s)")
 # A masked render shows only a few characters of the key: `key[-4:]`, `key.slice(-4)`,
 # `|slice:"-4:"`, `.Substring(...)`, `.last(4)`, right after the name (past closing quotes
 # and brackets) ...
-_MASKED_AFTER = re.compile(
+_MASKED_AFTER = lazy_compile(
     r"[\"'\])]*[ \t]*(?:\[[ \t]*-|\.[ \t]*(?:slice|substr|substring|last|right|mask\w*)"
     r"[ \t]*\(|\|[ \t]*(?:slice|mask\w*|last|truncate\w*)\b)",
     re.IGNORECASE,
 )
 # ... or a masking call around it: `mask(key)`, `substr($key, -4)`, `Str::mask(...)`.
-_MASKED_BEFORE = re.compile(
+_MASKED_BEFORE = lazy_compile(
     r"\b(?:mask|substr|substring|redact|last4|right)\w*[ \t]*\([^;\n]{0,60}$", re.IGNORECASE
 )
 # Assignments in a template that give a key another name, printed later: Jinja/Twig
 # `{% set k = autype_key %}`, Liquid `{% assign k = ... %}`, Django `{% with k=... %}`, Go
 # `{{ $k := .AutypeKey }}`, ERB `<% k = ENV[...] %>`, Razor `@{ var k = ...; }`, Pug
 # `- var k = ...`. The value starts with a name (never a quote: HTML attributes are quoted).
-_ASSIGNMENT = re.compile(
+_ASSIGNMENT = lazy_compile(
     r"(?<![\w$.-])(\$?[A-Za-z_]\w*)[ \t]*:?=(?!=)[ \t]*([A-Za-z_$@(.][^\n;%}]{0,300})"
 )
 # Django's other form: `{% with settings.AUTYPE_API_KEY as k %}`.
-_WITH_AS = re.compile(r"\{%-?[ \t]*with[ \t]+([^%\n]{1,300}?)[ \t]+as[ \t]+([A-Za-z_]\w*)")
+_WITH_AS = lazy_compile(r"\{%-?[ \t]*with[ \t]+([^%\n]{1,300}?)[ \t]+as[ \t]+([A-Za-z_]\w*)")
 # Blade components take PHP expressions in `:`-prefixed attributes:
 # `<x-autype-editor :api-key="config('services.autype.key')" />`.
-_BLADE_COMPONENT = re.compile(r"<x-[\w.:-]+[^<>]{0,2000}>")
-_BOUND_ATTRIBUTE = re.compile(r"(?<![\w-]):[\w.-]+=\"([^\"\n]{1,300})\"")
+_BLADE_COMPONENT = lazy_compile(r"<x-[\w.:-]+[^<>]{0,2000}>")
+_BOUND_ATTRIBUTE = lazy_compile(r"(?<![\w-]):[\w.-]+=\"([^\"\n]{1,300})\"")
 # Smarty output `{$autype_key}` in `.tpl` files.
-_SMARTY = re.compile(r"\{\$([^{}\n]{1,300})\}")
+_SMARTY = lazy_compile(r"\{\$([^{}\n]{1,300})\}")
 # Server code that hands values to page scripts or writes a page: WordPress
 # `wp_localize_script(...)` / `wp_add_inline_script(...)`; Rails `javascript_tag`,
 # `content_tag`/`tag.div` data attributes and the gon gem (`gon.autype_key = ...`,
 # `gon.push(...)`).
-_WP_HELPER = re.compile(r"\bwp_(?:localize_script|add_inline_script)[ \t]*\(")
-_RUBY_HELPER = re.compile(
+_WP_HELPER = lazy_compile(r"\bwp_(?:localize_script|add_inline_script)[ \t]*\(")
+_RUBY_HELPER = lazy_compile(
     r"\b(?:javascript_tag|content_tag|tag\.[a-z]\w*|gon\.(?:push|watch\.push|global\.push))"
     r"(?:[ \t]*\(|[ \t]+(?=\S))"
     r"|\bgon\.(?:global\.|watch\.)?[A-Za-z_]\w*[ \t]*=(?!=)"
 )
 # JS/TS server code writing HTML: React's `dangerouslySetInnerHTML={{ __html: ... }}` and a
 # response body (`res.send(`...`)`, `res.write`, `res.end`, `reply.send`, Hono `c.html`).
-_INNER_HTML = re.compile(r"\b__html[ \t]*:")
-_RESPONSE_WRITE = re.compile(r"\b(?:res|reply|response|c)\.(?:send|write|end|html)[ \t]*\(")
+_INNER_HTML = lazy_compile(r"\b__html[ \t]*:")
+_RESPONSE_WRITE = lazy_compile(r"\b(?:res|reply|response|c)\.(?:send|write|end|html)[ \t]*\(")
 # Patterns above that start with `\b` or a class are run through `finditer_near`, tried
 # only where one of their literals occurs.
 _RUBY_HELPER_NEEDLES = ("javascript_tag", "content_tag", "tag.", "gon.")
 _WRITE_NEEDLES = (".send", ".write", ".end", ".html")
 # A `${...}` hole of a JS template literal.
-_HOLE = re.compile(r"\$\{([^{}\n]{1,300})\}")
+_HOLE = lazy_compile(r"\$\{([^{}\n]{1,300})\}")
 
 # Single-file components render in the browser: the key there is AG201's concern.
 _CLIENT_COMPONENTS = (".vue", ".svelte", ".jsx", ".tsx")
@@ -393,7 +394,7 @@ def _script_renders(ctx: FileContext, text: str) -> Iterator[tuple[int, int]]:
 
 # Calls whose argument is still what the loader returns: `json({...})`, `defer(...)`.
 _PASS_THROUGH = frozenset({"json", "defer", "typedjson", "stringify", "String", "data"})
-_RETURN = re.compile(r"\breturn\b")
+_RETURN = lazy_compile(r"\breturn\b")
 
 
 def _returned_props(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -426,9 +427,9 @@ def _reaching_parts(text: str, start: int, stop: int) -> Iterator[tuple[int, int
 
 
 # An arrow function whose body is an expression: `=> json({ ... })`, `=> ({ props })`.
-_ARROW_EXPRESSION = re.compile(r"\)[ \t]*(?::[^=\n]{0,200})?=>[ \t\n]*(?!\{)")
+_ARROW_EXPRESSION = lazy_compile(r"\)[ \t]*(?::[^=\n]{0,200})?=>[ \t\n]*(?!\{)")
 # The name of a called function right before its `(`.
-_CALLEE = re.compile(r"([A-Za-z_$][\w$]*)[ \t]*$")
+_CALLEE = lazy_compile(r"([A-Za-z_$][\w$]*)[ \t]*$")
 
 
 def _statement_end(text: str, pos: int, end: int) -> int:

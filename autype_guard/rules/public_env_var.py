@@ -18,18 +18,19 @@ from ..autype_context import (
 )
 from ..context import FileContext
 from ..keys import DEFAULT_ENV_VAR, ROTATE_HINT, fingerprint, is_real_key, placeholder_reason
+from ..lazy_regex import lazy_compile
 from ..model import Applicability, FileKind, Finding, Fix, Place, Severity, Span
 from ..testing import Invalid, Valid
 from .base import Rule
 
 # One definition in an env file: `NAME=value`, `export NAME=value`, `NAME: value`.
-_ENV_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*[=:][ \t]*(.*)")
+_ENV_LINE = lazy_compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*[=:][ \t]*(.*)")
 # A value that only refers to another variable: `${AUTYPE_API_KEY}`, `$AUTYPE_API_KEY`, or
 # to a CI secret: `${{ secrets.AUTYPE_API_KEY }}` (GitHub Actions).
-_REFERENCE = re.compile(r"\$(?:\{?[A-Za-z_][A-Za-z0-9_]*|\{\{)")
+_REFERENCE = lazy_compile(r"\$(?:\{?[A-Za-z_][A-Za-z0-9_]*|\{\{)")
 # Files that set variables for a build: Dockerfiles, compose files and CI pipelines. A
 # public variable set there is inlined into the bundle the build makes.
-_BUILD_FILE = re.compile(
+_BUILD_FILE = lazy_compile(
     r"(?:^|/)(?:(?:docker|container)file(?:\.[^/]*)?|[^/]*\.dockerfile"
     r"|(?:docker-)?compose(?:\.[^/]*)?\.ya?ml|\.github/workflows/[^/]*\.ya?ml"
     r"|\.gitlab-ci(?:\.[^/]*)?\.ya?ml|\.gitlab/ci/[^/]*\.ya?ml|\.circleci/config\.ya?ml"
@@ -38,36 +39,36 @@ _BUILD_FILE = re.compile(
 # One assignment in such a file: `ENV NAME=value`, `ARG NAME=value`, YAML `NAME: value`,
 # `- NAME=value` (compose lists), `--build-arg NAME=value`, `NAME=value npm run build`. The
 # value runs to the next assignment on the line or to its end.
-_BUILD_ASSIGN = re.compile(
+_BUILD_ASSIGN = lazy_compile(
     r"(?<![\w$.{-])[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?[ \t]*[=:][ \t]*(?=[^\s=:])"
 )
 # Dockerfile's old form without `=`: `ENV NAME value`.
-_DOCKER_ENV_SPACE = re.compile(r"^[ \t]*ENV[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+(?=[^\s=])")
+_DOCKER_ENV_SPACE = lazy_compile(r"^[ \t]*ENV[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+(?=[^\s=])")
 # An environment read in client code: `process.env.X`, `import.meta.env.X`, `env.X`
 # (SvelteKit `$env/dynamic/public`), `process.env["X"]`, `env?.X`.
-_ENV_READ = re.compile(r"\benv[ \t]*(?:\?\.|\.|\[[ \t]*[\"'`])[ \t]*([A-Za-z_][A-Za-z0-9_]*)")
+_ENV_READ = lazy_compile(r"\benv[ \t]*(?:\?\.|\.|\[[ \t]*[\"'`])[ \t]*([A-Za-z_][A-Za-z0-9_]*)")
 # CRA's build-time substitution in `public/index.html`: `%REACT_APP_X%`.
-_HTML_SUBSTITUTION = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)%")
+_HTML_SUBSTITUTION = lazy_compile(r"%([A-Za-z_][A-Za-z0-9_]*)%")
 # SvelteKit's static public env module: `import { PUBLIC_X, PUBLIC_Y as y } from
 # '$env/static/public'`. The braces hold no braces, bounded, so matching stays linear.
-_SVELTEKIT_IMPORT = re.compile(
+_SVELTEKIT_IMPORT = lazy_compile(
     r"import[ \t]*\{([^{}]{0,2000})\}[ \t]*from[ \t]*[\"']\$env/static/public[\"']"
 )
 # Destructuring the environment object: `const { VITE_X } = import.meta.env`.
-_DESTRUCTURE = re.compile(r"\{([^{}]{0,2000})\}[ \t]*=[ \t]*(?:process\.env|import\.meta\.env)\b")
+_DESTRUCTURE = lazy_compile(r"\{([^{}]{0,2000})\}[ \t]*=[ \t]*(?:process\.env|import\.meta\.env)\b")
 # One imported or destructured binding: `NAME` or `NAME as local` / `NAME: local`.
-_BINDING = re.compile(
+_BINDING = lazy_compile(
     r"([A-Za-z_$][A-Za-z0-9_$]*)(?:\s*(?:\bas\b|:)\s*([A-Za-z_$][A-Za-z0-9_$]*))?"
 )
 # Build configs that inline values into the client bundle.
-_FRAMEWORK_CONFIG = re.compile(
+_FRAMEWORK_CONFIG = lazy_compile(
     r"(?:^|/)(?:(next|nuxt|vite|astro|svelte|webpack|vue|craco|rollup|quasar|remix|"
     r"gatsby|rsbuild|rspack|app)[.-]config|gatsby-(?:config|node))\.[cm]?[jt]s$"
 )
 # Blocks whose entries end up in the client: Next.js/Nuxt 2 `env: {`, Vite `define: {`,
 # webpack `DefinePlugin({`, rollup `replace({`, Nuxt `public: {` (runtimeConfig.public),
 # Expo `extra: {` (app.config.*), webpack `EnvironmentPlugin([` / `EnvironmentPlugin({`.
-_INLINING_BLOCK = re.compile(
+_INLINING_BLOCK = lazy_compile(
     r"\b(env|define|public|extra)[ \t]*:[ \t]*([{\[])"
     r"|\b(DefinePlugin|EnvironmentPlugin|replace)[ \t]*\([ \t]*([{\[])"
 )
@@ -78,13 +79,13 @@ _INLINING_WORDS = (
 )
 # Vite's `envPrefix: 'X_'` or `envPrefix: ['VITE_', 'X_']`: every variable with one of these
 # prefixes is public.
-_ENV_PREFIX = re.compile(r"\benvPrefix[ \t]*:[ \t]*(\[[^\]]{0,500}\]|\"[^\"\n]*\"|'[^'\n]*')")
+_ENV_PREFIX = lazy_compile(r"\benvPrefix[ \t]*:[ \t]*(\[[^\]]{0,500}\]|\"[^\"\n]*\"|'[^'\n]*')")
 # A dotted name in a config block: `__AUTYPE_KEY__`, `process.env.AUTYPE_API_KEY`.
-_DOTTED_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*")
+_DOTTED_NAME = lazy_compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*")
 _BLOCK_LIMIT = 20000
 _OPEN = {"{": "}", "[": "]"}
 # A quoted string inside a config block: `'AUTYPE_'`, `"process.env.AUTYPE_API_KEY"`.
-_STRING = re.compile(r"\"([^\"\n]{0,200})\"|'([^'\n]{0,200})'|`([^`\n]{0,200})`")
+_STRING = lazy_compile(r"\"([^\"\n]{0,200})\"|'([^'\n]{0,200})'|`([^`\n]{0,200})`")
 
 _SUGGESTION = (
     "Rename it without the public prefix (e.g. {env}), read it only in server code (a route"
