@@ -108,7 +108,8 @@ class Engine:
                 return None
             if looks_binary(data):
                 return None if may_hold_key(data) else BINARY
-        if not self.prefilter(data):
+        prefilter = self.prefilter
+        if prefilter.absent(data) or not prefilter(data):  # absent: the cheap common case
             return CLEAN
         if findings_only and not may_have_findings(data, self.config):
             return CLEAN

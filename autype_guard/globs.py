@@ -79,6 +79,8 @@ class GlobSet:
         self.names = frozenset(names)
         self._name = _alternation(name_globs)
         self._path = _alternation(path_globs)
+        # Only literal names (the default excludes): `match_name` is `name in names`.
+        self.names_only = self._name is None and self._path is None
 
     def match(self, rel: str) -> bool:
         if self._path is not None and self._path.fullmatch(rel) is not None:

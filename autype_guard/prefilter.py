@@ -142,10 +142,7 @@ class _AhoCorasickEngine:
         self._confirm = {i: confirm[m] for i, m in enumerate(self._order) if m in confirm}
         self._overlap = max(len(m) for m in markers) - 1
         # For each marker, the others that may start inside one of its matches.
-        self._hides = {
-            i: frozenset(j for j, other in enumerate(self._order) if j != i and _may_hide(m, other))
-            for i, m in enumerate(self._order)
-        }
+        self._hides = _hidden_by(self._order)
 
     def may_match(self, data: bytes) -> bool:
         return True  # `present` is the one pass
@@ -153,8 +150,10 @@ class _AhoCorasickEngine:
     def occurs(self, data: Buffer) -> bool:
         """Whether any marker occurs in `data`, confirmed or not (any bytes-like object,
         searched where it lies)."""
-        view = memoryview(data)
         find = self._automaton.find_matches_as_indexes
+        if len(data) <= _WINDOW:
+            return bool(find(data))
+        view = memoryview(data)
         # A leftmost-first search reports a match wherever some marker occurs first.
         return any(
             find(view[base : base + _WINDOW + self._overlap])
@@ -215,10 +214,20 @@ _WINDOW = 1 << 18
 _NONE: frozenset[bytes] = frozenset()
 
 
-def _may_hide(marker: bytes, other: bytes) -> bool:
-    """True when `other` can occur at a position inside a match of `marker` (contained in
-    it, or starting on a proper suffix of it)."""
-    return other in marker or any(other.startswith(marker[k:]) for k in range(1, len(marker)))
+def _hidden_by(markers: list[bytes]) -> dict[int, frozenset[int]]:
+    """For each marker (by index), the others that can occur at a position inside one of its
+    matches: contained in it, or starting on a proper suffix of it (one of the other's
+    prefixes is one of its proper suffixes)."""
+    suffixes = [{m[k:] for k in range(1, len(m))} for m in markers]
+    prefixes = [{m[:k] for k in range(1, len(m) + 1)} for m in markers]
+    return {
+        i: frozenset(
+            j
+            for j, other in enumerate(markers)
+            if j != i and (other in m or not suffixes[i].isdisjoint(prefixes[j]))
+        )
+        for i, m in enumerate(markers)
+    }
 
 
 def _occurs(data: bytes, marker: bytes, check: Optional[Confirmation]) -> bool:

@@ -57,7 +57,15 @@ class _Shared:
     the queue. A worker gives work away while more workers wait than units are queued."""
 
     def __init__(self, ctx: Any) -> None:
-        self.counts = ctx.RawArray("i", 2)
+        self.counts: Any
+        if ctx.get_start_method() == "fork":
+            import mmap
+
+            # An anonymous shared mapping, inherited by forked workers: `RawArray` would cost
+            # ctypes and a temporary directory for its heap, several milliseconds of start-up.
+            self.counts = memoryview(mmap.mmap(-1, 8)).cast("i")
+        else:
+            self.counts = ctx.RawArray("i", 2)
         self.lock = ctx.Lock()
 
     def add(self, waiting: int, queued: int) -> None:

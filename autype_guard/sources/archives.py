@@ -95,8 +95,10 @@ Unscanned = list[tuple[Optional[str], str]]
 
 
 def _name(path: str) -> str:
-    if "!" not in path:  # the common case: no archive member, no image layer
-        return path[path.rfind("/") + 1 :].lower()
+    """The lower-cased end of `path` that its suffix is read from: the whole path when it
+    names no archive member or image layer (no suffix holds a `/`), else the member's name."""
+    if "!" not in path:  # the common case
+        return path.lower()
     return member_path(path).rsplit("/", 1)[-1].lower()
 
 

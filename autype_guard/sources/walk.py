@@ -379,6 +379,9 @@ class DirWalk:
         matchers, config, rel_prefix, own = context
         single = len(matchers) == 1 and not matchers[0].strip
         excludes, exclude_prefix = matchers[0].globs, matchers[0].prefix
+        # The common case, literal names only: the test is a set lookup, no call.
+        excluded_names = excludes.names if single and excludes.names_only else None
+        cut = len(own)
         subdirs = []
         for entry in entries:
             name = entry.name
@@ -408,7 +411,9 @@ class DirWalk:
                 subdirs.append((entry.path, sub + "/", shown + "/", context))
             elif is_file:
                 if (
-                    excludes.match_name(exclude_prefix + sub, name)
+                    name in excluded_names
+                    if excluded_names is not None
+                    else excludes.match_name(exclude_prefix + sub, name)
                     if single
                     else _excluded_below(matchers, sub, name)
                 ):
@@ -419,11 +424,7 @@ class DirWalk:
                     stats.git_ignored += 1
                     stats.sample(GIT_IGNORED, shown)
                     continue
-                out.append(
-                    Candidate(
-                        entry.path, shown, relpath=rel_prefix + sub[len(own) :], config=config
-                    )
-                )
+                out.append(Candidate(entry.path, shown, False, rel_prefix + sub[cut:], config))
             else:
                 stats.special += 1
                 out.append(Skip(shown, "not a regular file (FIFO, socket or device)"))
