@@ -78,6 +78,7 @@ class Engine:
         self.prefilter = _prefilter(
             self.rules, options.prefilter, options.inline_ignore, config.key_pattern
         )
+        self._absent = self.prefilter.absent_test()
 
     def scan_plain(
         self,
@@ -108,8 +109,7 @@ class Engine:
                 return None
             if looks_binary(data):
                 return None if may_hold_key(data) else BINARY
-        prefilter = self.prefilter
-        if prefilter.absent(data) or not prefilter(data):  # absent: the cheap common case
+        if self._absent(data) or not self.prefilter(data):  # absent: the cheap common case
             return CLEAN
         if findings_only and not may_have_findings(data, self.config):
             return CLEAN

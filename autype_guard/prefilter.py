@@ -298,6 +298,19 @@ class Prefilter:
             return not search.occurs(data)
         return not search.may_match(bytes(data))
 
+    def absent_test(self) -> Callable[[Buffer], bool]:
+        """`absent` as one function, for the per-file loop of a large run: with the
+        `ahocorasick` engine, a file of one search window is one search call."""
+        search = self._search
+        if not isinstance(search, _AhoCorasickEngine):
+            return self.absent
+        find, occurs = search._automaton.find_matches_as_indexes, search.occurs
+
+        def absent(data: Buffer) -> bool:
+            return not (find(data) if len(data) <= _WINDOW else occurs(data))
+
+        return absent
+
     def prepare_for_large_run(self) -> None:
         """Build now what a large run needs (before forking workers, so they inherit it)."""
         if isinstance(self._search, _PythonEngine) and self._search.searches is None:

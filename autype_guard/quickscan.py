@@ -61,8 +61,8 @@ MARKERS: tuple[bytes, ...] = (
     b"BEARER",
     b"Bearer",
     b"FrX",
-    b"JwtAuthenticator(",
-    b"SetAuthToken(",
+    b"JwtAuthenticator",
+    b"SetAuthToken",
     b"YWtf",
     b"\\u005F",
     b"\\u005f",
@@ -85,7 +85,7 @@ MARKERS: tuple[bytes, ...] = (
     b"bearer",
     b"ha18",
     b"ha19",
-    b"withToken(",
+    b"withToken",
 )
 # Names the full scan unpacks (`sources.archives.packing_of`: archives, app packages,
 # brotli) or searches as a binary (`binaries.is_binary_format`) whatever they hold; every

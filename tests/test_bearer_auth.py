@@ -64,6 +64,7 @@ RUBY = [
 PHP = [
     "$client->post($u, ['headers' => ['Authorization' => 'Bearer ' . $autypeKey]]);\n",
     "Http::withToken($autypeKey)->post($u);\n",
+    "Http::withToken ($autypeKey)->post($u);\n",  # the call found with no scheme in the file
     "HttpClient::create(['auth_bearer' => $autypeKey]);\n",
     "$h = ['Authorization' => 'Bearer '.config('services.autype.key')];\n",
 ]
