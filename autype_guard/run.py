@@ -22,6 +22,7 @@ from .config import Config, ConfigResolver
 from .engine import ScanOptions, engine_for
 from .model import EXCLUDED, VERIFICATION, VERIFICATION_DETAIL, ScanReport, Severity, Skip
 from .paths import relative_to_root
+from .processes import can_fork
 from .progress import ProgressCallback
 from .shard import WHOLE, Shard
 from .sources.blobs import scan_bytes
@@ -286,12 +287,14 @@ def scan_paths(
         head = list(islice(todo, SMALL_RUN))
         if len(head) < SMALL_RUN:
             todo = iter(head)  # a small run: scan it here
-        elif tracker is not None:
+        elif tracker is not None or not can_fork():
             # start-up time: a pre-commit run over a few files never loads multiprocessing
             from .parallel import scan_in_pool
 
-            # The tree is listed already (for the progress bar's totals): send the files.
-            scan_in_pool(chain(head, todo), config, options, jobs, report, tracker.done)
+            # The tree is listed already (for the progress bar's totals), or workers cannot
+            # be forked (the tree pool's way): send the files.
+            done = tracker.done if tracker is not None else None
+            scan_in_pool(chain(head, todo), config, options, jobs, report, done)
             todo = iter(())
         else:
             from .treepool import scan_tree_in_pool

@@ -1,34 +1,34 @@
-"""Scanning a whole tree with worker processes that walk subtrees themselves.
+"""Scanning a whole tree with forked worker processes that walk subtrees themselves.
 
 The parent only looks at the paths it was given (`Walker.plan`): each directory becomes a
-DirTask, named files go out in batches. A worker takes a unit from a shared queue, walks
-and scans it, and sends back one ScanReport with only the results worth keeping. While a
-worker waits for work and the queue is empty, the busy workers give away the directories
-they would reach last (and, in a directory of many files, the second half of its files):
-those go into the queue as new units. Every unit has a key that sorts in walk order (a
-unit's own output comes before what it gave away, and what it gave away later comes
-before what it gave away earlier), so the parent merges the reports in key order and the
-run's report does not depend on scheduling.
+DirTask, named files go out in batches. The parent hands each waiting worker a unit; the
+worker walks and scans it and sends back one ScanReport with only the results worth
+keeping. While a worker waits and the parent holds no unit for it, the busy workers give
+away the directories they would reach last (and, in a directory of many files, the second
+half of its files): those go to the parent as new units. Every unit has a key that sorts in
+walk order (a unit's own output comes before what it gave away, and what it gave away later
+comes before what it gave away earlier), so the parent merges the reports in key order and
+the run's report does not depend on scheduling.
 
-Workers are forked on Linux (cheap: they share the parent's imported modules) unless the
-parent runs other threads; a worker that dies or fails makes the caller scan the run again
-in its own process. (Batches of named files, as runs with a progress bar send them, and
-sources that cut their own work, are `parallel.py`'s.) This module does not import
-`concurrent.futures`: a tree scan starts without it.
+Only where forking is safe (`processes.can_fork`; elsewhere `run` sends batches of files to
+`parallel.py`'s pool). The workers talk to the parent over pipes (`forked.py`): no
+multiprocessing, no concurrent.futures, so a tree scan starts without importing them. A
+worker that dies or fails makes the caller scan the run again in its own process.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
+import mmap
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, Optional, Union
+from typing import NamedTuple, Optional, Union
 
 from .config import Config, ConfigResolver
 from .engine import ScanOptions, engine_for
+from .forked import Channel, Workers
 from .model import ScanReport, Skip
 from .paths import relative_to_root
-from .processes import start_context
 from .shard import Shard
 from .sources.files import CandidateScanner
 from .sources.walk import Candidate, DirTask, DirWalk, Walker
@@ -53,29 +53,27 @@ class _Setup(NamedTuple):
 
 
 class _Shared:
-    """Counters every process of a tree pool sees: workers waiting for a unit and units in
-    the queue. A worker gives work away while more workers wait than units are queued."""
+    """Counters the parent writes and every worker reads: workers waiting for a unit, units
+    the parent holds for them, and a generation that changes with each update. A worker
+    gives work away while more workers wait than units are held, once per generation (what
+    it gave reaches the parent before the counters say so)."""
 
-    def __init__(self, ctx: Any) -> None:
-        self.counts: Any
-        if ctx.get_start_method() == "fork":
-            import mmap
+    def __init__(self) -> None:
+        # An anonymous shared mapping, inherited by the forked workers.
+        self.counts = memoryview(mmap.mmap(-1, 12)).cast("i")
+        self._gave_at = -1
 
-            # An anonymous shared mapping, inherited by forked workers: `RawArray` would cost
-            # ctypes and a temporary directory for its heap, several milliseconds of start-up.
-            self.counts = memoryview(mmap.mmap(-1, 8)).cast("i")
-        else:
-            self.counts = ctx.RawArray("i", 2)
-        self.lock = ctx.Lock()
-
-    def add(self, waiting: int, queued: int) -> None:
-        with self.lock:
-            self.counts[0] += waiting
-            self.counts[1] += queued
+    def set(self, waiting: int, held: int) -> None:
+        counts = self.counts
+        counts[0], counts[1] = waiting, held
+        counts[2] += 1
 
     def hungry(self) -> bool:
         counts = self.counts
-        return bool(counts[0] > counts[1])
+        return bool(counts[0] > counts[1]) and counts[2] != self._gave_at
+
+    def gave(self) -> None:
+        self._gave_at = self.counts[2]
 
 
 def scan_tree_in_pool(
@@ -86,10 +84,11 @@ def scan_tree_in_pool(
     jobs: int,
     shard: Shard,
 ) -> Optional[ScanReport]:
-    """Walk and scan `paths` with `jobs` worker processes that walk subtrees themselves;
-    the same report as `walker.walk` scanned in order. None when a worker died or failed:
-    the caller scans the run again in this process."""
-    engine_for(config, options).prefilter.prepare_for_large_run()  # inherited by forked workers
+    """Walk and scan `paths` with `jobs` forked worker processes that walk subtrees
+    themselves (only where `processes.can_fork`); the same report as `walker.walk` scanned
+    in order. None when a worker died or failed: the caller scans the run again in this
+    process."""
+    engine_for(config, options).prefilter.prepare_for_large_run()  # inherited by the workers
     outcomes: dict[_Key, ScanReport] = {}
     units: list[tuple[_Key, _Unit]] = []
     for unit in _plan(walker, paths, shard, config):
@@ -99,43 +98,20 @@ def scan_tree_in_pool(
         else:
             units.append((key, unit))
     if units:
-        ctx = start_context()
-        shared = _Shared(ctx)
-        tasks = ctx.Queue()
-        results = ctx.Queue()
+        shared = _Shared()
         setup = _Setup(
             config, options, shard, walker.respect_gitignore, walker.resolver, walker.visible
         )
-        workers = [
-            ctx.Process(target=_tree_worker, args=(setup, tasks, results, shared), daemon=True)
-            for _ in range(jobs)
-        ]
         try:
-            if ctx.get_start_method() == "fork":
-                # Forked workers share this process's objects until they write to them; the
-                # cycle collector would write to every one (and copy every page).
-                gc.freeze()
-            try:
-                for worker in workers:
-                    worker.start()
-            finally:
-                gc.unfreeze()
-            shared.add(0, len(units))
-            for item in units:
-                tasks.put(item)
-            if not _gather(results, workers, {key for key, _ in units}, outcomes):
+            workers = Workers(
+                jobs, lambda inbox, outbox: _tree_worker(setup, inbox, outbox, shared)
+            )
+        except OSError:
+            return None  # no pipes or processes to be had: the caller scans here
+        with workers:
+            if not _hand_out(workers, shared, deque(units), outcomes):
+                workers.abandon()
                 return None
-            for _ in workers:
-                tasks.put(None)
-            for worker in workers:
-                worker.join(timeout=10)
-        finally:
-            for worker in workers:
-                if worker.is_alive() and worker.exitcode is None and worker.pid is not None:
-                    worker.terminate()
-            for q in (tasks, results):
-                q.close()
-                q.cancel_join_thread()
     report = ScanReport()
     seen: set[Skip] = set()
     for key in sorted(outcomes):
@@ -181,57 +157,68 @@ def _takes(shard: Shard, candidate: Candidate, config: Config) -> bool:
     )
 
 
-def _gather(
-    results: Any, workers: list[Any], expected: set[_Key], outcomes: dict[_Key, ScanReport]
+def _hand_out(
+    workers: Workers,
+    shared: _Shared,
+    held: deque[tuple[_Key, _Unit]],
+    outcomes: dict[_Key, ScanReport],
 ) -> bool:
-    """Take workers' reports into `outcomes` until every unit, given away ones too, is done.
-    False when a worker died or failed."""
-    import queue
-
+    """Send units to waiting workers and take their reports into `outcomes` until every
+    unit, given away ones too, is done. False when a worker died or failed."""
+    waiting = list(range(len(workers.pids)))
+    expected = {key for key, _ in held}
     done: set[_Key] = set()
-    while not expected <= done:
-        try:
-            key, outcome, given = results.get(timeout=0.2)
-        except queue.Empty:
-            if any(not worker.is_alive() for worker in workers):
-                return False
-            continue
-        if outcome is None:
-            return False  # a worker failed: `given` is its error
-        outcomes[key] = outcome
-        done.add(key)
-        expected.update(given)
-    return True
+    while True:
+        while waiting and held:
+            workers.send(waiting.pop(), held.popleft())
+        shared.set(len(waiting), len(held))
+        if expected <= done:
+            return True
+        for worker, message in workers.receive():
+            if message is None or message[0] == "failed":
+                return False  # it died, or a bug (the message says which)
+            if message[0] == "gave":
+                held.extend(message[1])
+                expected.update(key for key, _ in message[1])
+            else:  # ("done", key, report)
+                outcomes[message[1]] = message[2]
+                done.add(message[1])
+                waiting.append(worker)
 
 
-def _tree_worker(setup: _Setup, tasks: Any, results: Any, shared: _Shared) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
+def _tree_worker(setup: _Setup, inbox: Channel, outbox: Channel, shared: _Shared) -> None:
     walker = Walker(
         setup.config, respect_gitignore=setup.respect_gitignore, resolver=setup.resolver
     )
     walker.visible = setup.visible
+
+    def give(units: list[tuple[_Key, _Unit]]) -> None:
+        shared.gave()
+        outbox.send(("gave", units))
+
     while True:
-        shared.add(1, 0)
-        item = tasks.get()
-        if item is None:
-            return
-        shared.add(-1, -1)
-        key, unit = item
         try:
-            report, given = _scan_unit(walker, setup, key, unit, tasks, shared)
+            key, unit = inbox.recv()
+        except EOFError:
+            return  # the parent is done
+        try:
+            report = _scan_unit(walker, setup, key, unit, shared.hungry, give)
         except Exception as exc:  # a bug: the parent scans the run again itself
-            results.put((key, None, f"{type(exc).__name__}: {exc}"))
+            outbox.send(("failed", key, f"{type(exc).__name__}: {exc}"))
             return
-        results.put((key, report, given))
+        outbox.send(("done", key, report))
 
 
 def _scan_unit(
-    walker: Walker, setup: _Setup, key: _Key, unit: _Unit, tasks: Any, shared: _Shared
-) -> tuple[ScanReport, list[_Key]]:
-    """Walk and scan one unit; give work away while other workers wait. Returns the report
-    and the keys of the units given away."""
+    walker: Walker,
+    setup: _Setup,
+    key: _Key,
+    unit: _Unit,
+    hungry: Callable[[], bool],
+    give: Callable[[list[tuple[_Key, _Unit]]], None],
+) -> ScanReport:
+    """Walk and scan one unit; while `hungry()` says other workers wait, `give` them work
+    (as keyed units)."""
     shard, config = setup.shard, setup.config
     scan = CandidateScanner(setup.config, setup.options)
     walker.restart()
@@ -243,7 +230,7 @@ def _scan_unit(
         walk = walker.resume(unit)
     else:
         pending = unit[::-1]
-    given: list[_Key] = []
+    rounds = 0  # of giving work away
     while True:
         if not pending and walk is not None:
             items = walk.next_dir()
@@ -263,17 +250,14 @@ def _scan_unit(
         if pending:
             candidate = pending.pop()
             report.add(scan(candidate), candidate.display)
-        if shared.hungry():
+        if hungry():
             away: list[_Unit]
             away, pending = _give_away(walk, pending)
             if away:
-                round_ = -1 - len({k[len(key)] for k in given})
-                keys = [(*key, round_, i) for i in range(len(away))]
-                shared.add(0, len(away))
-                for unit_key, part in zip(keys, away, strict=True):
-                    tasks.put((unit_key, part))
-                given.extend(keys)
-    return report, given
+                # Later rounds take work from nearer the front: their keys sort first.
+                rounds += 1
+                give([((*key, -rounds, i), part) for i, part in enumerate(away)])
+    return report
 
 
 def _give_away(

@@ -40,7 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "shard",
         "processes",
     ),
-    ("model", "version", "filenames", "lazy_regex"),
+    ("model", "version", "filenames", "lazy_regex", "forked"),
 )
 
 

@@ -146,10 +146,10 @@ def test_a_worker_that_dies_loses_nothing(tree: Path, monkeypatch: pytest.Monkey
     expected = _report("-j", "1", ".")
     scan_unit = treepool._scan_unit
 
-    def dies_on_flat(walker, setup, key, unit, tasks, shared):  # type: ignore[no-untyped-def]
+    def dies_on_flat(walker, setup, key, unit, *rest):  # type: ignore[no-untyped-def]
         if isinstance(unit, tuple) and any(task.below.endswith("flat/") for task in unit):
             os._exit(3)
-        return scan_unit(walker, setup, key, unit, tasks, shared)
+        return scan_unit(walker, setup, key, unit, *rest)
 
     monkeypatch.setattr(treepool, "_scan_unit", dies_on_flat)
     assert _report("-j", "2", ".") == expected
