@@ -142,6 +142,19 @@ def test_the_workers_finish_the_run_without_the_fallback(
     assert len(outcomes) == 1 and outcomes[0] is not None
 
 
+def test_where_workers_cannot_be_forked_files_go_out_in_batches(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without fork (macOS, Windows, a parent running threads) the tree pool is not used:
+    the tree is listed here and its files sent in batches; the report is the same."""
+    from autype_guard import run as run_module
+
+    expected = _report("-j", "1", ".")
+    monkeypatch.setattr(run_module, "can_fork", lambda: False)
+    monkeypatch.setattr(treepool, "scan_tree_in_pool", None)  # would fail if called
+    assert _report("-j", "2", ".") == expected
+
+
 def test_a_worker_that_dies_loses_nothing(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = _report("-j", "1", ".")
     scan_unit = treepool._scan_unit
