@@ -170,7 +170,10 @@ def _hand_out(
     done: set[_Key] = set()
     while True:
         while waiting and held:
-            workers.send(waiting.pop(), held.popleft())
+            try:
+                workers.send(waiting.pop(), held.popleft())
+            except OSError:
+                return False  # its pipe broke: it died after its last report
         shared.set(len(waiting), len(held))
         if expected <= done:
             return True

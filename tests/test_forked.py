@@ -80,3 +80,18 @@ def test_a_worker_never_returns_into_the_parents_code() -> None:
     with Workers(1, _fails) as workers:
         assert list(workers.receive()) == [(0, None)]  # it left; it did not run this test on
     assert os.getpid() == parent
+
+
+def _answers_once(inbox: Channel, outbox: Channel) -> None:
+    outbox.send(inbox.recv())
+    os._exit(0)
+
+
+def test_sending_to_a_worker_that_is_gone_raises_oserror() -> None:
+    with Workers(1, _answers_once) as workers:
+        workers.send(0, "first")
+        assert [m for _, m in workers.receive()] == ["first"]
+        os.waitpid(workers.pids[0], 0)
+        workers.pids.clear()  # reaped here
+        with pytest.raises(OSError):
+            workers.send(0, "x" * 200_000)
