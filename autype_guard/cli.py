@@ -50,6 +50,7 @@ from .run import VERIFY_CONCURRENCY, VERIFY_TIMEOUT, GitTarget, RunOutcome, RunR
 from .version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
 def _prefilter_engine() -> str:
@@ -720,6 +721,10 @@ class _Group(click.Group):
             if isinstance(exc, _SHOWS_HELP):
                 raise
             raise _OneLineUsageError(exc) from None
+        except KeyboardInterrupt:
+            # click would print "Aborted!" and exit 1, which reads as "findings".
+            click.echo("autype-guard: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -1115,7 +1120,7 @@ def main() -> None:
         raise
     except KeyboardInterrupt:
         click.echo("autype-guard: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
         error = f"{type(exc).__name__}: {escape_text(str(exc))}"
         click.echo(f"autype-guard: internal error: {error}", err=True)

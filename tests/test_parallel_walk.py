@@ -185,3 +185,50 @@ def test_work_grows_with_the_tree_not_faster(tmp_path: Path) -> None:
         return best
 
     assert seconds(large) < 8 * 3 * seconds(small)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_ctrl_c_stops_the_workers_and_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group: the workers ignore it, the parent stops them,
+    says it was interrupted and exits 130; no worker is left behind."""
+    import signal
+    import subprocess
+    import sys
+
+    for d in range(400):  # slow enough with the pure-Python prefilter to be caught mid-run
+        sub = tmp_path / f"d{d:03d}"
+        sub.mkdir()
+        for f in range(10):
+            (sub / f"f{f}.js").write_text("var a = 1;\n" * 2000)
+    env = {**os.environ, "AUTYPE_GUARD_PREFILTER": "python"}
+    scan = subprocess.Popen(
+        [sys.executable, "-m", "autype_guard", "scan", "-j", "2", "--no-ignore", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while len(_children(scan.pid)) < 2 and scan.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    workers = _children(scan.pid)
+    assert len(workers) >= 2, "the scan ended before its workers could be seen"
+    os.killpg(scan.pid, signal.SIGINT)
+    _, err = scan.communicate(timeout=30)
+    assert scan.returncode == 130, err
+    assert b"interrupted" in err and b"Traceback" not in err
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
