@@ -90,25 +90,32 @@ def _prefix_search() -> Prefilter:
 def find_keys(data: bytes, pattern: KeyPattern) -> Iterator[BinaryHit]:
     """Every plain key `pattern` matches in the printable runs of `data`, by offset."""
     hits: list[BinaryHit] = []
-    for marker, width, encoding in ((_ASCII_MARKER, 1, ""), (_UTF16_MARKER, 2, "utf-16")):
-        pos = data.find(marker)
-        while pos != -1:
-            # A little before the prefix (is it glued to an identifier?) and a key's reach
-            # after it, in the prefix's byte lane; a byte outside a printable run decodes
-            # to a character no key holds, so the match stops where the run does.
-            lo = max(0, pos - _BEFORE * width)
-            lo += (pos - lo) % width
-            hi = min(len(data), pos + _REACH * width)
-            hi -= (hi - lo) % width
-            window = data[lo:hi].decode("latin-1" if width == 1 else "utf-16-le", "replace")
-            i = (pos - lo) // width
-            m = pattern.match(window[i:])
-            if m is not None and is_left_boundary(window, i):
-                hits.append(BinaryHit(pos, (m.end() - m.start()) * width, m.group(), encoding))
-                pos = data.find(marker, pos + (m.end() - m.start()) * width)
-            else:
-                pos = data.find(marker, pos + len(marker))
-    hits.sort(key=lambda h: h.offset)
+    # Per spelling, where the last key found ends: a prefix inside it starts no other.
+    covered = {_ASCII_MARKER: 0, _UTF16_MARKER: 0}
+    # Both spellings' prefixes in one pass (`ahocorasick_rs`: several times faster than a
+    # `find` per spelling over a shared library, where `a` is everywhere).
+    for marker, pos in _prefix_search().occurrences(data):
+        if pos < covered[marker]:
+            continue
+        width = 1 if marker == _ASCII_MARKER else 2
+        # A little before the prefix (is it glued to an identifier?) and a key's reach
+        # after it, in the prefix's byte lane; a byte outside a printable run decodes to a
+        # character no key holds, so the match stops where the run does.
+        lo = max(0, pos - _BEFORE * width)
+        lo += (pos - lo) % width
+        codec = "latin-1" if width == 1 else "utf-16-le"
+        i = (pos - lo) // width
+        # The left boundary first, from the few characters before the prefix: most prefixes
+        # in a binary are glued to a symbol name (`weak_`, `break_`).
+        if not is_left_boundary(data[lo:pos].decode(codec, "replace"), i):
+            continue
+        hi = min(len(data), pos + _REACH * width)
+        hi -= (hi - lo) % width
+        m = pattern.match(data[lo:hi].decode(codec, "replace")[i:])
+        if m is not None:
+            length = (m.end() - m.start()) * width
+            hits.append(BinaryHit(pos, length, m.group(), "" if width == 1 else "utf-16"))
+            covered[marker] = pos + length
     yield from hits
 
 

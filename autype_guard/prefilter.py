@@ -21,7 +21,7 @@ millisecond), `python` otherwise.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple, Optional, Union
 
 # What `Prefilter.absent` searches: bytes, or a view of a buffer read into.
@@ -160,6 +160,16 @@ class _AhoCorasickEngine:
             for base in range(0, len(view), _WINDOW)
         )
 
+    def starts(self, data: bytes) -> Iterator[tuple[int, int]]:
+        """(marker index, offset) of every match of a leftmost-first search, in order; a
+        match is listed by the window it starts in (windows overlap by `_overlap`)."""
+        find = self._automaton.find_matches_as_indexes
+        view = memoryview(data)
+        for base in range(0, len(data), _WINDOW):
+            for i, start, _ in find(view[base : base + _WINDOW + self._overlap]):
+                if start < _WINDOW:
+                    yield i, base + start
+
     def present(self, data: bytes) -> frozenset[bytes]:
         find = self._automaton.find_matches_as_indexes
         if len(data) <= _WINDOW:  # most files: one search, which usually finds nothing
@@ -297,6 +307,26 @@ class Prefilter:
         if isinstance(search, _AhoCorasickEngine):
             return not search.occurs(data)
         return not search.may_match(bytes(data))
+
+    def occurrences(self, data: bytes) -> Iterator[tuple[bytes, int]]:
+        """(marker, offset) of every occurrence of a marker in `data`, by offset, confirmed or
+        not. For marker sets where none can occur inside or across another's match (such as
+        a key prefix and its UTF-16 spelling): one pass with the `ahocorasick` engine; other
+        sets, and the `python` engine, take a `find` pass per marker."""
+        search = self._search
+        if isinstance(search, _AhoCorasickEngine) and not any(search._hides.values()):
+            order = search._order
+            for i, start in search.starts(data):
+                yield order[i], start
+            return
+        found: list[tuple[int, bytes]] = []
+        for marker in self.markers:
+            pos = data.find(marker)
+            while pos != -1:
+                found.append((pos, marker))
+                pos = data.find(marker, pos + 1)
+        for pos, marker in sorted(found):
+            yield marker, pos
 
     def absent_test(self) -> Callable[[Buffer], bool]:
         """`absent` as one function, for the per-file loop of a large run: with the
