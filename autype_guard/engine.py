@@ -34,7 +34,7 @@ from .suppress import (
     is_config_ignored,
     unused_suppressions,
 )
-from .textio import BINARY_SNIFF, decode, looks_binary, utf16_without_bom
+from .textio import BINARY_SNIFF, decode, looks_binary, too_many_controls, utf16_without_bom
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,8 @@ class Engine:
             # (holding a key prefix? see `binaries`) or text with stray NULs (read on).
             if _is_utf16(data):
                 return None
-            if looks_binary(data):
+            # (`looks_binary`, less the tests just made: a NUL is there, no UTF-16.)
+            if too_many_controls(data[:BINARY_SNIFF]):
                 return None if may_hold_key(data) else BINARY
         if self._absent(data) or not self.prefilter(data):  # absent: the cheap common case
             return CLEAN
@@ -244,7 +245,7 @@ def _is_utf16(data: bytes) -> bool:
     """UTF-16 with a byte order mark, or recognised without one (see `textio.decode`)."""
     if data.startswith(_UTF16_BOMS):
         return True
-    return b"\0" in data[:BINARY_SNIFF] and utf16_without_bom(data) is not None
+    return data.find(b"\0", 0, BINARY_SNIFF) != -1 and utf16_without_bom(data) is not None
 
 
 def prefilter_for(config: Config, options: ScanOptions) -> Prefilter:

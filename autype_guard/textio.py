@@ -61,10 +61,14 @@ def looks_binary(data: bytes) -> bool:
         return False  # the common case: one pass over the window
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
+    return too_many_controls(sample) and utf16_without_bom(sample) is None
+
+
+def too_many_controls(sample: bytes) -> bool:
+    """True when more than `BINARY_SHARE` of `sample` (a first window) is control bytes:
+    `looks_binary` for a window known to hold a NUL and not to be UTF-16."""
     control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    if control <= max(2, len(sample) * BINARY_SHARE):
-        return False
-    return utf16_without_bom(sample) is None
+    return control > max(2, len(sample) * BINARY_SHARE)
 
 
 def decode(data: bytes) -> Decoded:
