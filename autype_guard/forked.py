@@ -105,8 +105,10 @@ class Workers:
     def receive(self) -> Iterator[tuple[int, Optional[Any]]]:
         """Wait for messages; yields (worker, message) for each one ready, and (worker, None)
         for a worker whose pipe back ended (it exited or died)."""
-        ready, _, _ = select.select(list(self._ends), [], [])
-        for fd in ready:
+        poll = select.poll()  # (no descriptor limit, unlike select.select)
+        for fd in self._ends:
+            poll.register(fd, select.POLLIN)
+        for fd, _ in poll.poll():
             worker = self._from[fd]
             try:
                 yield worker, self._ends[fd].recv()

@@ -310,11 +310,15 @@ class Prefilter:
 
     def occurrences(self, data: bytes) -> Iterator[tuple[bytes, int]]:
         """(marker, offset) of every occurrence of a marker in `data`, by offset, confirmed or
-        not. For marker sets where none can occur inside or across another's match (such as
+        not. For marker sets where no occurrence can start inside another's match (such as
         a key prefix and its UTF-16 spelling): one pass with the `ahocorasick` engine; other
         sets, and the `python` engine, take a `find` pass per marker."""
         search = self._search
-        if isinstance(search, _AhoCorasickEngine) and not any(search._hides.values()):
+        if (
+            isinstance(search, _AhoCorasickEngine)
+            and not any(search._hides.values())
+            and not any(m.startswith(m[k:]) for m in self.markers for k in range(1, len(m)))
+        ):
             order = search._order
             for i, start in search.starts(data):
                 yield order[i], start

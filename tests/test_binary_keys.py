@@ -92,7 +92,15 @@ def test_find_keys_agrees_with_the_reference_on_any_bytes(noise: bytes, extra: l
     assert found == _reference_keys(data)
 
 
-def test_a_marker_set_whose_markers_overlap_falls_back_to_a_find_per_marker() -> None:
-    markers = (b"aba", b"ba")  # "ba" occurs inside "aba": one leftmost-first pass misses it
-    data = b"xxabaxbaba"
+@pytest.mark.parametrize(
+    "markers",
+    [
+        (b"aba", b"ba"),  # "ba" occurs inside "aba": one leftmost-first pass misses it
+        (b"aba",),  # "aba" overlaps itself in "ababa"
+    ],
+)
+def test_markers_that_can_overlap_fall_back_to_a_find_per_marker(
+    markers: tuple[bytes, ...],
+) -> None:
+    data = b"xxabaxbababa"
     assert list(Prefilter(markers).occurrences(data)) == _naive_occurrences(data, markers)
