@@ -220,6 +220,9 @@ def test_ctrl_c_stops_the_workers_and_exits_130_without_a_traceback(tmp_path: Pa
         stderr=subprocess.PIPE,
         env=env,
         start_new_session=True,
+        # A job started in the background (`cmd &`, as CI scripts do) inherits SIGINT
+        # ignored, and Python keeps it so: give the scan the terminal's default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 30
     while len(_children(scan.pid)) < 2 and scan.poll() is None and time.monotonic() < deadline:
