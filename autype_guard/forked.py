@@ -19,6 +19,7 @@ import select
 import signal
 import struct
 import sys
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, Optional
 
@@ -153,8 +154,6 @@ def _run_worker(target: Target, inbox: int, outbox: int, others: set[int]) -> No
 
 def _reaped(pid: int, timeout: float) -> bool:
     """Wait up to `timeout` seconds for `pid` to exit; True when it did (and is reaped)."""
-    import time
-
     deadline = time.monotonic() + timeout
     while True:
         done, _ = os.waitpid(pid, os.WNOHANG)

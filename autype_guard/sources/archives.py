@@ -106,7 +106,7 @@ def packing_of(path: str, data: bytes) -> Optional[str]:
     """ "gzip", "brotli", "zip" or "tar" for a file to unpack, None for a plain file.
 
     Decided by the name (and gzip's magic bytes); cheap, never raises."""
-    name = path.lower() if "!" not in path else _name(path)  # (`_name`'s common case)
+    name = _name(path)
     if not name.endswith(_PACKED_SUFFIXES):
         return "gzip" if data[:2] == _GZIP_MAGIC else None
     if name.endswith(_TAR_SUFFIXES):
