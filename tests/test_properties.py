@@ -95,7 +95,7 @@ def _planted(draw: st.DrawFn) -> tuple[str, str, list[tuple[str, int, int]], dic
     name = draw(st.sampled_from(NAMES))
     keys = draw(st.lists(REAL_KEY, min_size=1, max_size=3, unique=True))
     # Filler holding a key's body on its own is text of the file, not the key: `fix --diff`
-    # shows it as context (hypothesis once drew the body of `ak_4000010000100230` as a line).
+    # shows it as context (hypothesis once drew a planted key's digits-only body as a line).
     lines = [
         line
         for line in draw(st.lists(FILLER, min_size=0, max_size=6))
